@@ -1,0 +1,186 @@
+"""NEST peer of the COBA benchmark (Brette et al. 2007, benchmark 2).
+
+4000 ``iaf_cond_exp`` neurons (3200 excitatory, 800 inhibitory), each ordered
+pair i != j connected with probability 0.02 (``pairwise_bernoulli``,
+``allow_autapses=False``), static synapses with delay 0.1 ms (one step),
+resolution 0.1 ms.  Prints one line of JSON with build and simulation times
+and the firing rates.
+
+Timing: ``build_s`` is the wall time of kernel set-up, ``Create``, setting
+the initial state and ``Connect`` (including the spike recorder).
+``sim_s`` is the wall time of ``nest.Simulate`` (which is Prepare + Run +
+Cleanup).  Prepare builds NEST's presynaptic connection infrastructure
+(sorting connections, exchanging target data), which is set-up work rather
+than dynamics; NEST's own timers for it and for Run are reported as
+``prepare_s`` (kernel ``time_communicate_prepare``) and ``run_s`` (kernel
+``time_simulate``).
+
+NEST writes its banner and log messages to stdout; they are sent to stderr
+so that stdout carries only the JSON line.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+N_EXC = 3200
+N_INH = 800
+N = N_EXC + N_INH
+P_CONN = 0.02
+DT = 0.1  # ms, resolution and synaptic delay
+
+NEURON_PARAMS = {
+    "C_m": 200.0,        # pF
+    "g_L": 10.0,         # nS
+    "E_L": -60.0,        # mV
+    "V_th": -50.0,       # mV
+    "V_reset": -60.0,    # mV
+    "t_ref": 5.0,        # ms
+    "E_ex": 0.0,         # mV
+    "E_in": -80.0,       # mV
+    "tau_syn_ex": 5.0,   # ms
+    "tau_syn_in": 10.0,  # ms
+    "I_e": 0.0,          # pA
+}
+W_EXC = 6.0    # nS
+W_INH = -67.0  # nS; iaf_cond_exp routes negative weights to g_in
+
+
+def initial_state(seed, clip):
+    """Initial V (mV), g_e and g_i (nS), drawn as in Brian's COBA example.
+
+    Same generator and order as coba_brian2.py, so both scripts start from
+    identical states for a given seed.  ``clip`` sets negative conductances
+    to 0 (see coba_brian2.py for why this is not the default).
+    """
+    rng = np.random.default_rng(seed)
+    v = rng.uniform(-60.0, -50.0, N)
+    g_e = (4.0 + 1.5 * rng.standard_normal(N)) * 10.0
+    g_i = (20.0 + 12.0 * rng.standard_normal(N)) * 10.0
+    if clip:
+        g_e = np.clip(g_e, 0.0, None)
+        g_i = np.clip(g_i, 0.0, None)
+    return v, g_e, g_i
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=1,
+                        help="NEST local_num_threads")
+    parser.add_argument("--duration", type=float, default=1000.0,
+                        help="simulated time in ms (default 1000)")
+    parser.add_argument("--seed", type=int, default=1234,
+                        help="seed of the initial state and of NEST's RNG")
+    parser.add_argument("--init", choices=("brian", "clipped"),
+                        default="brian",
+                        help="initial conductances as drawn in Brian's "
+                        "example, or with negative values clipped to 0")
+    args = parser.parse_args(argv)
+    if args.threads < 1:
+        parser.error("--threads must be >= 1")
+    if args.seed < 1:
+        parser.error("--seed must be >= 1 (NEST's rng_seed)")
+    return args
+
+
+@contextlib.contextmanager
+def stdout_to_stderr():
+    """Redirect file descriptor 1 (also used by NEST's C++ code) to 2."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def run(args):
+    os.environ.setdefault("PYNEST_QUIET", "1")
+    import nest
+
+    t_start = time.perf_counter()
+    nest.ResetKernel()
+    if hasattr(nest, "VerbosityLevel"):  # NEST >= 3.9
+        nest.verbosity = nest.VerbosityLevel.WARNING
+    else:
+        nest.set_verbosity("M_WARNING")
+    nest.local_num_threads = args.threads
+    nest.resolution = DT
+    nest.rng_seed = args.seed
+
+    neurons = nest.Create("iaf_cond_exp", N, params=NEURON_PARAMS)
+    v0, ge0, gi0 = initial_state(args.seed, args.init == "clipped")
+    neurons.set(V_m=v0.tolist(), g_ex=ge0.tolist(), g_in=gi0.tolist())
+
+    conn = {"rule": "pairwise_bernoulli", "p": P_CONN,
+            "allow_autapses": False}
+    nest.Connect(neurons[:N_EXC], neurons, conn,
+                 {"synapse_model": "static_synapse",
+                  "weight": W_EXC, "delay": DT})
+    nest.Connect(neurons[N_EXC:], neurons, conn,
+                 {"synapse_model": "static_synapse",
+                  "weight": W_INH, "delay": DT})
+    n_synapses = nest.num_connections
+
+    recorder = nest.Create("spike_recorder")
+    nest.Connect(neurons, recorder, syn_spec={"delay": DT})
+    t_sim = time.perf_counter()
+
+    nest.Simulate(args.duration)
+    t_end = time.perf_counter()
+
+    senders = np.asarray(recorder.get("events")["senders"])
+    first_id = neurons[0].global_id
+    n_exc = int(np.count_nonzero(senders < first_id + N_EXC))
+    status = nest.GetKernelStatus()
+    return {
+        "build_s": t_sim - t_start,
+        "sim_s": t_end - t_sim,
+        "n_exc": n_exc,
+        "n_inh": int(senders.size) - n_exc,
+        "n_synapses": int(n_synapses),
+        "version": nest.__version__,
+        # per-thread timers in recent NEST versions: take the slowest
+        "prepare_s": float(np.max(status["time_communicate_prepare"])),
+        "run_s": float(np.max(status["time_simulate"])),
+        "threads": status["local_num_threads"],
+    }
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    with stdout_to_stderr():
+        res = run(args)
+    seconds = args.duration / 1000.0
+    n_spikes = res["n_exc"] + res["n_inh"]
+    result = {
+        "simulator": "nest",
+        "mode": "iaf_cond_exp",
+        "threads": res["threads"],
+        "build_s": round(res["build_s"], 4),
+        "sim_s": round(res["sim_s"], 4),
+        "rate_hz": n_spikes / (N * seconds),
+        "rate_exc_hz": res["n_exc"] / (N_EXC * seconds),
+        "rate_inh_hz": res["n_inh"] / (N_INH * seconds),
+        "n_spikes": n_spikes,
+        "n_synapses": res["n_synapses"],
+        "version": res["version"],
+        "prepare_s": round(res["prepare_s"], 4),
+        "run_s": round(res["run_s"], 4),
+        "duration_ms": args.duration,
+        "seed": args.seed,
+        "init": args.init,
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""Connection rules, turned into the storage that fits them.
+
+* ``all_to_all`` -> dense matrix (n_pre x n_post, float32).
+* ``probability`` and ``fixed_indegree`` -> CSR by presynaptic neuron
+  (int64 row pointers, int32 postsynaptic indices, float32 weights: 8 bytes
+  a synapse), drawn by compiled code from the network's seed.
+* ``array`` -> an explicit weight matrix, dense NumPy or scipy.sparse; kept
+  dense when more than a quarter of its entries are synapses, else CSR.
+  Zero entries are no synapse.
+
+Weights are conductance increments in µS.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from numba import njit
+
+from . import validation as val
+
+RULES = ("all_to_all", "probability", "fixed_indegree", "array")
+DENSE_ABOVE = 0.25
+
+
+class Dense:
+    """Weights stored as a dense (n_pre, n_post) float32 matrix."""
+
+    def __init__(self, matrix):
+        self.matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+
+    @property
+    def n_synapses(self):
+        return int(np.count_nonzero(self.matrix))
+
+    def to_scipy(self):
+        return sp.csr_matrix(self.matrix)
+
+
+class CSR:
+    """Weights stored by presynaptic row: indptr (n_pre + 1), indices and weights (nnz)."""
+
+    def __init__(self, indptr, indices, weights, n_post):
+        self.indptr = np.ascontiguousarray(indptr, dtype=np.int64)
+        self.indices = np.ascontiguousarray(indices, dtype=np.int32)
+        self.weights = np.ascontiguousarray(weights, dtype=np.float32)
+        self.n_post = int(n_post)
+
+    @property
+    def n_synapses(self):
+        return int(self.indices.shape[0])
+
+    def to_scipy(self):
+        n_pre = self.indptr.shape[0] - 1
+        return sp.csr_matrix((self.weights, self.indices, self.indptr),
+                             shape=(n_pre, self.n_post))
+
+
+@njit(cache=True)
+def _bernoulli_csr(n_pre, n_post, p, skip_diagonal, seed):
+    np.random.seed(seed)
+    expected = int(n_pre * n_post * p * 1.1) + 64
+    indices = np.empty(expected, np.int32)
+    indptr = np.zeros(n_pre + 1, np.int64)
+    n = 0
+    log_q = np.log1p(-p) if p < 1.0 else -np.inf
+    for i in range(n_pre):
+        j = -1
+        while True:
+            if p >= 1.0:
+                j += 1
+            else:
+                # Geometric gap to the next synapse: O(synapses), not O(pairs).
+                j += 1 + int(np.floor(np.log(1.0 - np.random.random()) / log_q))
+            if j >= n_post:
+                break
+            if skip_diagonal and j == i:
+                continue
+            if n == indices.shape[0]:
+                grown = np.empty(2 * n, np.int32)
+                grown[:n] = indices
+                indices = grown
+            indices[n] = j
+            n += 1
+        indptr[i + 1] = n
+    return indptr, indices[:n].copy()
+
+
+@njit(cache=True)
+def _fixed_indegree_csr(n_pre, n_post, k, skip_diagonal, seed):
+    np.random.seed(seed)
+    pre_of = np.empty(n_post * k, np.int32)
+    taken = np.zeros(n_pre, np.bool_)
+    pool = n_pre - 1 if skip_diagonal else n_pre
+    for i in range(n_post):
+        # Floyd's algorithm: k distinct draws from the pool, which skips i itself if asked.
+        for m in range(k):
+            top = pool - k + m
+            r = np.random.randint(0, top + 1)
+            pick = top if taken[r] else r
+            taken[pick] = True
+            pre_of[i * k + m] = pick
+        for m in range(k):
+            taken[pre_of[i * k + m]] = False
+            if skip_diagonal and pre_of[i * k + m] >= i:
+                pre_of[i * k + m] += 1
+    # Counting sort into rows by presynaptic neuron; postsynaptic order ascending.
+    indptr = np.zeros(n_pre + 1, np.int64)
+    for e in range(n_post * k):
+        indptr[pre_of[e] + 1] += 1
+    for j in range(n_pre):
+        indptr[j + 1] += indptr[j]
+    fill = indptr[:-1].copy()
+    indices = np.empty(n_post * k, np.int32)
+    for e in range(n_post * k):
+        j = pre_of[e]
+        indices[fill[j]] = e // k
+        fill[j] += 1
+    return indptr, indices
+
+
+def build(rule, n_pre, n_post, *, weight, seed, same_population, autapses=False, p=None,
+          indegree=None):
+    """Draw a projection's synapses and store them as Dense or CSR."""
+    owner = "connect"
+    val.choice("rule", rule, RULES, owner=owner)
+    skip_diag = same_population and not autapses
+    if rule == "array":
+        return _from_array(weight, n_pre, n_post, skip_diag)
+    if rule == "all_to_all":
+        if np.ndim(weight) == 0:
+            w = val.number("weight", weight, owner=owner)
+            matrix = np.full((n_pre, n_post), w, dtype=np.float32)
+        else:
+            matrix = val.finite_array("weight", weight, owner=owner,
+                                      shape=(n_pre, n_post)).astype(np.float32)
+        if skip_diag:
+            np.fill_diagonal(matrix, 0.0)
+        return Dense(matrix)
+    w = val.number("weight", weight, owner=owner) if np.ndim(weight) == 0 else None
+    if w is None:
+        raise val.ParameterError(
+            f"connect: rule={rule!r} takes a scalar weight (µS); got shape {np.shape(weight)}. "
+            "Use rule='array' for explicit weights.")
+    if rule == "probability":
+        if p is None:
+            raise val.ParameterError("connect: rule='probability' needs p (0 <= p <= 1)")
+        p = val.number("p", p, owner=owner, low=0.0, high=1.0)
+        indptr, indices = _bernoulli_csr(n_pre, n_post, p, skip_diag, seed)
+    else:
+        if indegree is None:
+            raise val.ParameterError("connect: rule='fixed_indegree' needs indegree (an integer)")
+        k = val.count("indegree", indegree, owner=owner, low=0)
+        available = n_pre - 1 if skip_diag else n_pre
+        if k > available:
+            raise val.ParameterError(
+                f"connect: indegree={k} exceeds the {available} available presynaptic neurons")
+        indptr, indices = _fixed_indegree_csr(n_pre, n_post, k, skip_diag, seed)
+    return CSR(indptr, indices, np.full(indices.shape[0], w, np.float32), n_post)
+
+
+def _from_array(weight, n_pre, n_post, skip_diag):
+    if weight is None:
+        raise val.ParameterError("connect: rule='array' needs weight, an (n_pre, n_post) matrix")
+    if sp.issparse(weight):
+        if weight.shape != (n_pre, n_post):
+            raise val.ParameterError(
+                f"connect: weight has shape {weight.shape}; expected ({n_pre}, {n_post})")
+        m = sp.csr_matrix(weight, dtype=np.float64)
+        m.sum_duplicates()
+        val.finite_array("weight", m.data, owner="connect")
+        if skip_diag:
+            m.setdiag(0.0)
+        m.eliminate_zeros()
+        m.sort_indices()
+        if m.nnz > DENSE_ABOVE * n_pre * n_post:
+            return Dense(m.toarray())
+        return CSR(m.indptr, m.indices, m.data, n_post)
+    matrix = val.finite_array("weight", weight, owner="connect", shape=(n_pre, n_post))
+    if skip_diag:
+        matrix = matrix.copy()
+        np.fill_diagonal(matrix, 0.0)
+    if np.count_nonzero(matrix) > DENSE_ABOVE * n_pre * n_post:
+        return Dense(matrix)
+    m = sp.csr_matrix(matrix)
+    return CSR(m.indptr, m.indices, m.data, n_post)

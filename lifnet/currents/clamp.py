@@ -1,0 +1,60 @@
+"""Injected currents: constant, or switched on and off at given times."""
+
+import math
+
+import numpy as np
+
+from .. import validation as val
+
+
+class CurrentClamp(val.Parameterised):
+    """A current injected into every neuron of a population, on during [start, stop).
+
+    A positive amplitude depolarises (as NEST ``I_e`` and NEURON ``IClamp``).
+    Switching times need not fall on the time grid: the step that contains
+    one uses the exact mean current over the step.
+
+    Parameters
+    ----------
+    amplitude : float or array of shape (n,)
+        Current, nA; one value for all neurons or one per neuron.
+    start : float
+        Time the current switches on, ms.
+    stop : float
+        Time it switches off, ms (``inf``: never).
+    """
+
+    def __init__(self, *, amplitude, start=0.0, stop=math.inf):
+        owner = type(self).__name__
+        amp = val.finite_array("amplitude", amplitude, owner=owner)
+        if amp.ndim > 1:
+            raise val.ParameterError(
+                f"{owner}: amplitude has shape {amp.shape}; expected a scalar or a 1-D array")
+        self.amplitude = float(amp) if amp.ndim == 0 else amp
+        self.start = val.number("start", start, owner=owner)
+        self.stop = val.number("stop", stop, owner=owner, allow_inf=True)
+        if self.stop <= self.start:
+            raise val.ParameterError(
+                f"{owner}: stop={self.stop} must be after start={self.start}")
+
+    def amplitudes(self, n):
+        """Per-neuron amplitudes (nA) for a population of n neurons."""
+        return val.per_neuron("amplitude", self.amplitude, n, owner=type(self).__name__)
+
+
+class FlatCue(CurrentClamp):
+    """A cue current of the same amplitude into every neuron (the seed's ``affFlat``).
+
+    Parameters
+    ----------
+    amplitude : float
+        Current, nA.
+    start, stop : float
+        On during [start, stop), ms.
+    """
+
+    def __init__(self, *, amplitude, start=0.0, stop=math.inf):
+        if np.ndim(amplitude) != 0:
+            raise val.ParameterError(
+                f"FlatCue: amplitude must be a scalar (nA), got shape {np.shape(amplitude)}")
+        super().__init__(amplitude=amplitude, start=start, stop=stop)

@@ -1,0 +1,286 @@
+"""Flatten a Network's populations, projections and stimuli into layout arrays."""
+
+import math
+
+import numpy as np
+
+from .. import validation as val
+from ..connectivity import Dense
+from ..currents import NMDA, CurrentClamp, GaussianNoise, PoissonDrive
+from . import layout as L
+
+MAX_SPIKES_PER_STEP = 64
+MAX_DRIVE_EVENTS_PER_STEP = 50.0
+
+
+def _i64(values):
+    return np.ascontiguousarray(values, dtype=np.int64)
+
+
+def _f64(values):
+    return np.ascontiguousarray(values, dtype=np.float64)
+
+
+def delay_in_steps(delay, dt):
+    """Split a delay (ms) into whole steps and a fraction of a step in [0, 1)."""
+    d = delay / dt
+    if abs(d - round(d)) < 1e-9 * max(1.0, d):
+        d = float(round(d))
+    k = int(math.floor(d))
+    return k, d - k
+
+
+class Assembly:
+    """The layout groups of one network, plus the maps from names to slots."""
+
+    def __init__(self, net):
+        dt = net.dt
+        pops = list(net.populations.values())
+        self.pops = pops
+        self.pop_index = {p.name: i for i, p in enumerate(pops)}
+        sizes = np.array([p.n for p in pops], dtype=np.int64)
+        self.starts = np.concatenate(([0], np.cumsum(sizes)))
+        n_total = int(self.starts[-1])
+
+        # Linear gate channels, contiguous per population, in order of first use.
+        chan_specs = [dict() for _ in pops]
+        nmda_post = [None] * len(pops)
+        drives_of = [[] for _ in pops]
+        clamps = []
+        sigma2 = np.zeros(len(pops))
+        for proj in net.projections:
+            q = self.pop_index[proj.post.name]
+            if isinstance(proj.receptor, NMDA):
+                r = proj.receptor
+                if nmda_post[q] is None:
+                    nmda_post[q] = r
+                elif nmda_post[q].postsynaptic_key() != r.postsynaptic_key() or \
+                        nmda_post[q].name != r.name:
+                    raise val.ParameterError(
+                        f"population {proj.post.name!r}: its NMDA projections disagree on "
+                        f"E, Mg or name ({nmda_post[q]!r} vs {r!r}); one NMDA conductance "
+                        "per population")
+            else:
+                self._add_channel(chan_specs[q], proj.receptor, proj.post.name)
+        for pop, stim in net.stimuli:
+            q = self.pop_index[pop.name]
+            if isinstance(stim, PoissonDrive):
+                self._add_channel(chan_specs[q], stim.receptor, pop.name)
+                drives_of[q].append(stim)
+            elif isinstance(stim, GaussianNoise):
+                sigma2[q] += stim.sigma ** 2
+            elif isinstance(stim, CurrentClamp):
+                clamps.append((q, stim))
+
+        chan_offset, chan_pop, chan_tau, chan_E = [], [], [], []
+        self.channel_of = {}
+        pop_chan = np.zeros((len(pops), 2), dtype=np.int64)
+        gate_total = 0
+        for q, specs in enumerate(chan_specs):
+            pop_chan[q, 0] = len(chan_offset)
+            for name, rec in specs.items():
+                self.channel_of[(pops[q].name, name)] = len(chan_offset)
+                chan_offset.append(gate_total)
+                chan_pop.append(q)
+                chan_tau.append(rec.tau)
+                chan_E.append(rec.E)
+                gate_total += pops[q].n
+            pop_chan[q, 1] = len(chan_offset)
+        chan_tau = _f64(chan_tau)
+        self.channels = L.Channels(
+            offset=_i64(chan_offset), pop=_i64(chan_pop), decay=np.exp(-dt / chan_tau),
+            tau=chan_tau, E=_f64(chan_E), g=np.zeros(gate_total))
+
+        # Population parameter tables.
+        params = np.zeros((len(pops), L.N_PARAMS))
+        ints = np.zeros((len(pops), L.N_INTS), dtype=np.int64)
+        for q, pop in enumerate(pops):
+            params[q, [L.P_C, L.P_GL, L.P_EL, L.P_VTH, L.P_VRESET, L.P_TREF]] = (
+                pop.C, pop.g_L, pop.E_L, pop.V_th, pop.V_reset, pop.t_ref)
+            params[q, L.P_SIGMA] = math.sqrt(sigma2[q])
+            if nmda_post[q] is not None:
+                params[q, L.P_NMDA_E] = nmda_post[q].E
+                params[q, L.P_MG] = nmda_post[q].Mg / NMDA.MG_HALF
+                params[q, L.P_MG_SLOPE] = NMDA.MG_SLOPE
+                ints[q, L.I_HAS_NMDA] = 1
+            ints[q, L.I_START] = self.starts[q]
+            ints[q, L.I_STOP] = self.starts[q + 1]
+            ints[q, L.I_CHAN_FIRST:L.I_CHAN_STOP + 1] = pop_chan[q]
+            ints[q, L.I_NOISE_STREAM] = q << 8
+            ints[q, L.I_MAX_SPIKES] = (MAX_SPIKES_PER_STEP if pop.t_ref == 0 else
+                                       min(MAX_SPIKES_PER_STEP, int(dt // pop.t_ref) + 1))
+            ints[q, L.I_RECORD] = 1
+        self.nmda_post = nmda_post
+        self.populations = L.Populations(params=params, ints=ints,
+                                         switching=np.zeros(len(pops), dtype=np.int64))
+
+        rng_v = [np.random.default_rng(np.random.SeedSequence([net.seed, 0, q]))
+                 for q in range(len(pops))]
+        V = np.concatenate([pop.initial_V(rng_v[q]) for q, pop in enumerate(pops)])
+        self.neurons = L.Neurons(
+            V=_f64(V), ref_until=np.full(n_total, -np.inf), I_now=np.zeros(n_total),
+            dI=np.zeros(n_total), I_corr=np.zeros(n_total), nmda_u=np.zeros((2, n_total)))
+
+        self.stimuli = L.Stimuli(pop=_i64([]), amp_offset=_i64([]), start=_f64([]),
+                                 stop=_f64([]), amp=_f64([]))
+        self._assemble_drives(drives_of, dt)
+        self._assemble_projections(net, dt)
+        self.clamps = []
+        for q, clamp in clamps:
+            self.add_clamp(q, clamp, 0.0)
+        worst = int((sizes * ints[:, L.I_MAX_SPIKES]).sum())
+        slots = int(self.connections.delay_steps.max(initial=0)) + 2
+        self.ring = L.SpikeRing(ids=np.zeros((slots, worst), dtype=np.int32),
+                                theta=np.zeros((slots, worst)),
+                                pop_stop=np.zeros((slots, len(pops)), dtype=np.int64))
+        self.grow_arrivals(max(1 << 12, 2 * n_total))
+        capacity = max(1 << 16, 4 * worst)
+        self.output = L.SpikeOutput(ids=np.zeros(capacity, dtype=np.int32),
+                                    times=np.zeros(capacity),
+                                    count=np.zeros(1, dtype=np.int64))
+        self.status = L.Status(code=np.zeros(1, np.int64), neuron=np.zeros(1, np.int64),
+                               time=np.zeros(1))
+
+    def grow_arrivals(self, capacity):
+        """(Re)allocate the per-step arrival list with room for capacity arrivals."""
+        n_total = int(self.starts[-1])
+        self.arrivals = L.Arrivals(
+            head=np.full(n_total, -1, dtype=np.int64), next=np.zeros(capacity, np.int64),
+            time=np.zeros(capacity), channel=np.zeros(capacity, np.int64),
+            weight=np.zeros(capacity), count=np.zeros(1, np.int64))
+
+    @staticmethod
+    def _add_channel(specs, receptor, pop_name):
+        known = specs.get(receptor.name)
+        if known is None:
+            specs[receptor.name] = receptor
+        elif known.key() != receptor.key():
+            raise val.ParameterError(
+                f"population {pop_name!r}: gate {receptor.name!r} is used with tau={known.tau}, "
+                f"E={known.E} and with tau={receptor.tau}, E={receptor.E}; give one of the "
+                "receptors another name")
+
+    def _assemble_drives(self, drives_of, dt):
+        chan, lam, weight, stream = [], [], [], []
+        for q, drives in enumerate(drives_of):
+            for k, d in enumerate(drives):
+                expected = d.rate * dt / 1000.0
+                if expected > MAX_DRIVE_EVENTS_PER_STEP:
+                    raise val.ParameterError(
+                        f"PoissonDrive: rate={d.rate} Hz gives {expected:.3g} events per step of "
+                        f"dt={dt} ms; at most {MAX_DRIVE_EVENTS_PER_STEP:g} are allowed (model "
+                        "such input as a conductance or a current)")
+                chan.append(self.channel_of[(self.pops[q].name, d.receptor.name)])
+                lam.append(expected)
+                weight.append(d.weight)
+                stream.append((q << 8) | (k + 1))
+        self.drives = L.Drives(channel=_i64(chan), lam=_f64(lam), weight=_f64(weight),
+                               stream=_i64(stream))
+
+    def _assemble_projections(self, net, dt):
+        indptr, indices, weights, dense = [np.zeros(0, np.int64)], [], [], []
+        n_ptr = 0
+        n_syn = 0
+        n_dense = 0
+
+        def place(syn):
+            nonlocal n_ptr, n_syn, n_dense
+            if isinstance(syn, Dense):
+                off = n_dense
+                dense.append(syn.matrix.ravel())
+                n_dense += syn.matrix.size
+                return L.STORE_DENSE, off
+            off = n_ptr
+            indptr.append(syn.indptr + n_syn)
+            indices.append(syn.indices)
+            weights.append(syn.weights)
+            n_ptr += syn.indptr.shape[0]
+            n_syn += syn.indices.shape[0]
+            return L.STORE_CSR, off
+
+        conns = {f: [] for f in L.Connections._fields}
+        nproj = {f: [] for f in L.NMDAProjections._fields}
+        sources = {}
+        src_rows = {f: [] for f in ("pop", "offset", "tau_x", "tau", "alpha")}
+        x_total = 0
+        for proj in net.projections:
+            pre = self.pop_index[proj.pre.name]
+            post = self.pop_index[proj.post.name]
+            k, phi = delay_in_steps(proj.delay, dt)
+            store, off = place(proj.synapses)
+            if isinstance(proj.receptor, NMDA):
+                key = (pre, k, phi) + proj.receptor.presynaptic_key()
+                if key not in sources:
+                    sources[key] = len(sources)
+                    src_rows["pop"].append(pre)
+                    src_rows["offset"].append(x_total)
+                    src_rows["tau_x"].append(proj.receptor.tau_x)
+                    src_rows["tau"].append(proj.receptor.tau)
+                    src_rows["alpha"].append(proj.receptor.alpha)
+                    x_total += proj.pre.n
+                    row = dict(pre=pre, post=pre, kind=L.TARGET_NMDA_SOURCE,
+                               target=sources[key], store=L.STORE_IDENTITY, delay_steps=k,
+                               delay_frac=phi, ptr_offset=0, n_post=0)
+                    for f, v in row.items():
+                        conns[f].append(v)
+                row = dict(source=sources[key], post=post, store=store, ptr_offset=off,
+                           n_post=proj.post.n)
+                for f, v in row.items():
+                    nproj[f].append(v)
+            else:
+                row = dict(pre=pre, post=post, kind=L.TARGET_GATE,
+                           target=self.channel_of[(proj.post.name, proj.receptor.name)],
+                           store=store, delay_steps=k, delay_frac=phi, ptr_offset=off,
+                           n_post=proj.post.n)
+                for f, v in row.items():
+                    conns[f].append(v)
+        self.connections = L.Connections(**{
+            f: (_f64(v) if f == "delay_frac" else _i64(v)) for f, v in conns.items()})
+        self.nmda_projections = L.NMDAProjections(**{f: _i64(v) for f, v in nproj.items()})
+        tau_x = _f64(src_rows["tau_x"])
+        self.sources = L.NMDASources(
+            pop=_i64(src_rows["pop"]), offset=_i64(src_rows["offset"]),
+            decay_x=np.exp(-dt / tau_x), tau_x=tau_x, tau=_f64(src_rows["tau"]),
+            alpha=_f64(src_rows["alpha"]), x=np.zeros(x_total), s=np.zeros(x_total),
+            pending=np.full(x_total, -np.inf))
+        self.storage = L.Storage(
+            indptr=np.concatenate(indptr).astype(np.int64),
+            indices=np.concatenate(indices).astype(np.int32) if indices else
+            np.zeros(0, np.int32),
+            weights=np.concatenate(weights).astype(np.float32) if weights else
+            np.zeros(0, np.float32),
+            dense=np.concatenate(dense).astype(np.float32) if dense else
+            np.zeros(0, np.float32))
+
+    def add_clamp(self, q, clamp, t_now):
+        """Add a current to population q; if it is on at t_now it starts at once."""
+        if clamp.start <= t_now < clamp.stop:
+            self.neurons.I_now[self.starts[q]:self.starts[q + 1]] += clamp.amplitudes(
+                self.pops[q].n)
+        self.clamps.append((q, clamp))
+        amps = [c.amplitudes(self.pops[k].n) for k, c in self.clamps]
+        self.stimuli = L.Stimuli(
+            pop=_i64([k for k, _ in self.clamps]),
+            amp_offset=_i64(np.concatenate(([0], np.cumsum([a.size for a in amps])))[:-1]),
+            start=_f64([c.start for _, c in self.clamps]),
+            stop=_f64([c.stop for _, c in self.clamps]),
+            amp=_f64(np.concatenate(amps)))
+
+    def state_slot(self, pop, variable):
+        """(probe kind, global index of neuron 0) of a state variable of a population."""
+        q = self.pop_index[pop.name]
+        if variable == "V":
+            return L.PROBE_V, int(self.starts[q])
+        if variable.startswith("g_"):
+            gate = variable[2:]
+            c = self.channel_of.get((pop.name, gate))
+            if c is not None:
+                return L.PROBE_GATE, int(self.channels.offset[c])
+            if self.nmda_post[q] is not None and self.nmda_post[q].name == gate:
+                return L.PROBE_NMDA_U, int(self.starts[q])
+        gates = [f"g_{name}" for (p, name) in self.channel_of if p == pop.name]
+        if self.nmda_post[q] is not None:
+            gates.append(f"g_{self.nmda_post[q].name}")
+        raise val.ParameterError(
+            f"population {pop.name!r} has no state variable {variable!r}; it has "
+            f"{', '.join(['V'] + gates)}")

@@ -1,0 +1,147 @@
+"""The flat arrays a compiled run works on, grouped by what they describe.
+
+A network is flattened once, when it is first run: every LIF neuron gets a
+global index, every synaptic gate a slot in one array, every projection a
+block of CSR or dense storage. The compiled loop (``run_loop.advance``) then
+advances all of it for many steps per call with no Python in between.
+Each group is a ``NamedTuple`` of NumPy arrays, which numba passes by
+reference, so the kernels update state in place.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+# Columns of Populations.params (float64) and Populations.ints (int64).
+P_C, P_GL, P_EL, P_VTH, P_VRESET, P_TREF, P_SIGMA, P_NMDA_E, P_MG, P_MG_SLOPE = range(10)
+N_PARAMS = 10
+(I_START, I_STOP, I_CHAN_FIRST, I_CHAN_STOP, I_HAS_NMDA, I_NOISE_STREAM, I_MAX_SPIKES,
+ I_RECORD) = range(8)
+N_INTS = 8
+
+# Target kinds and storage kinds of a delivery connection.
+TARGET_GATE, TARGET_NMDA_SOURCE = 0, 1
+STORE_CSR, STORE_DENSE, STORE_IDENTITY = 0, 1, 2
+
+# What a probe reads.
+PROBE_V, PROBE_GATE, PROBE_NMDA_U, PROBE_NMDA_S = 0, 1, 2, 3
+
+# Status codes returned by a compiled run.
+STATUS_DONE, STATUS_SPIKES_FULL, STATUS_DIVERGED, STATUS_ARRIVALS_FULL = 0, 1, 2, 3
+
+
+class Populations(NamedTuple):
+    params: np.ndarray      # (n_pops, N_PARAMS) float64
+    ints: np.ndarray        # (n_pops, N_INTS) int64
+    switching: np.ndarray   # (n_pops,) int64 scratch: a current switches this step
+
+
+class Neurons(NamedTuple):
+    V: np.ndarray           # mV
+    ref_until: np.ndarray   # ms, end of the refractory period (absolute time)
+    I_now: np.ndarray       # nA, injected current at the start of the step
+    dI: np.ndarray          # nA, change of injected current during this step (scratch)
+    I_corr: np.ndarray      # nA, exact step-mean current minus the trapezoid (scratch)
+    nmda_u: np.ndarray      # (2, N) µS, summed NMDA conductance at t and t+dt (by step parity)
+
+
+class Channels(NamedTuple):
+    offset: np.ndarray      # int64, first gate slot of the channel
+    pop: np.ndarray         # int64, population the channel belongs to
+    decay: np.ndarray       # exp(-dt/tau)
+    tau: np.ndarray         # ms
+    E: np.ndarray           # mV, reversal potential
+    g: np.ndarray           # µS, the gates (all channels, flat)
+
+
+class Stimuli(NamedTuple):
+    pop: np.ndarray         # int64
+    amp_offset: np.ndarray  # int64, into amp
+    start: np.ndarray       # ms
+    stop: np.ndarray        # ms
+    amp: np.ndarray         # nA, per neuron, flat
+
+
+class Drives(NamedTuple):
+    channel: np.ndarray     # int64, gate channel the events enter
+    lam: np.ndarray         # expected events per neuron and step
+    weight: np.ndarray      # µS per event
+    stream: np.ndarray      # int64, random stream id
+
+
+class NMDASources(NamedTuple):
+    pop: np.ndarray         # int64, presynaptic population
+    offset: np.ndarray      # int64, into x and s
+    decay_x: np.ndarray     # exp(-dt/tau_x)
+    tau_x: np.ndarray       # ms
+    tau: np.ndarray         # ms
+    alpha: np.ndarray       # 1/ms
+    x: np.ndarray           # rise variable, flat
+    s: np.ndarray           # gating variable in [0, 1), flat
+    pending: np.ndarray     # time of the step's first arrival (ms), -inf if none, flat
+
+
+class Connections(NamedTuple):
+    pre: np.ndarray         # int64, presynaptic population
+    post: np.ndarray        # int64, postsynaptic population
+    kind: np.ndarray        # int64, TARGET_*
+    target: np.ndarray      # int64, channel (gates) or NMDA source
+    store: np.ndarray       # int64, STORE_*
+    delay_steps: np.ndarray  # int64, whole steps of the delay
+    delay_frac: np.ndarray   # float64, the rest, in steps, in [0, 1)
+    ptr_offset: np.ndarray  # int64, into indptr (CSR) or dense (row-major pre x post)
+    n_post: np.ndarray      # int64
+
+
+class NMDAProjections(NamedTuple):
+    source: np.ndarray      # int64
+    post: np.ndarray        # int64, population
+    store: np.ndarray       # int64, STORE_CSR or STORE_DENSE
+    ptr_offset: np.ndarray  # int64
+    n_post: np.ndarray      # int64
+
+
+class Storage(NamedTuple):
+    indptr: np.ndarray      # int64, absolute positions into indices/weights
+    indices: np.ndarray     # int32, postsynaptic neuron, local to its population
+    weights: np.ndarray     # float32, µS
+    dense: np.ndarray       # float32, µS, row-major blocks
+
+
+class SpikeRing(NamedTuple):
+    ids: np.ndarray         # (slots, capacity) int32, global neuron index
+    theta: np.ndarray       # (slots, capacity) float64, emission time within its step, in steps
+    pop_stop: np.ndarray    # (slots, n_pops) int64, end of each population's spikes in the slot
+
+
+class Arrivals(NamedTuple):
+    """This step's arrivals on linear gates, as a time-sorted linked list per neuron."""
+    head: np.ndarray        # (N,) int64, first arrival of each neuron, -1 if none
+    next: np.ndarray        # int64, next arrival of the same neuron, -1 at the end
+    time: np.ndarray        # float64, ms
+    channel: np.ndarray     # int64
+    weight: np.ndarray      # float64, µS
+    count: np.ndarray       # (1,) int64
+
+
+class SpikeOutput(NamedTuple):
+    ids: np.ndarray         # int32, global neuron index
+    times: np.ndarray       # float64, ms
+    count: np.ndarray       # (1,) int64
+
+
+class Probes(NamedTuple):
+    kind: np.ndarray        # int64, PROBE_*
+    index: np.ndarray       # int64, into the array the kind reads
+    monitor_interval: np.ndarray  # int64 steps, per monitor
+    monitor_first: np.ndarray     # int64, first probe of each monitor
+    monitor_stop: np.ndarray      # int64
+    out_offset: np.ndarray        # int64, start of each monitor's block in out
+    out_rows: np.ndarray          # int64, rows written so far in this call, per monitor
+    out: np.ndarray               # float64, flat
+
+
+class Status(NamedTuple):
+    code: np.ndarray        # (1,) int64, STATUS_*
+    neuron: np.ndarray      # (1,) int64, global index of a diverged neuron
+    time: np.ndarray        # (1,) float64, ms

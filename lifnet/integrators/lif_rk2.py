@@ -1,0 +1,250 @@
+"""The RK2 (Heun) step of a LIF population with spikes placed inside the step.
+
+The membrane equation, with all linear channels folded into
+``G = g_L + sum_c g_c`` and ``H = g_L E_L + sum_c g_c E_c + I``::
+
+    C dV/dt = H - G V - u B(V) (V - E_NMDA),   B(V) = 1 / (1 + [Mg]/3.57 exp(-0.062 V))
+
+Per neuron and step, from t to t1 = t + dt:
+
+1. The step is cut at the exact times of the neuron's synaptic arrivals (a
+   linked list built by ``run_loop`` before this step). On each piece the
+   gates decay exactly and are smooth, so Heun is second order there; at the
+   piece's end the arriving gate jumps by its weight. A neuron with no
+   arrivals takes one piece: the whole step. (A jump inside a single Heun
+   step would make the scheme first order, and a spike that an arrival
+   triggers would land on the grid.)
+2. Heun on a piece [a, b]: ``k1 = f(V, a)``, ``V* = V + h k1``,
+   ``k2 = f(V*, b)``, ``V_b = V + h (k1 + k2) / 2``; additive Gaussian noise
+   enters predictor and corrector (stochastic Heun).
+3. If ``V_b >= V_th`` the crossing is found on the cubic Hermite
+   interpolant through (V_a, k1) and (V_b, f(V_b, b)) (or linearly, or at the
+   piece's end for the first-order contrast). The neuron is reset, held for
+   ``t_ref``, and integrated from ``V_reset`` over what is left of the piece
+   if the refractory period ends inside it.
+"""
+
+import math
+
+from numba import njit
+
+from .layout import (
+    I_CHAN_FIRST,
+    I_CHAN_STOP,
+    I_HAS_NMDA,
+    I_MAX_SPIKES,
+    I_NOISE_STREAM,
+    I_RECORD,
+    I_START,
+    I_STOP,
+    P_C,
+    P_EL,
+    P_GL,
+    P_MG,
+    P_MG_SLOPE,
+    P_NMDA_E,
+    P_SIGMA,
+    P_TREF,
+    P_VRESET,
+    P_VTH,
+    STATUS_DIVERGED,
+)
+from .philox import normal_pair
+
+INTERP_NONE, INTERP_LINEAR, INTERP_HERMITE = 0, 1, 2
+V_LIMIT = 1.0e4  # mV; beyond this a membrane potential is a numerical failure
+
+
+@njit(cache=True, inline="always")
+def _dvdt(V, G, H, u, E_nmda, mg, mg_slope, C):
+    i_nmda = 0.0
+    if u != 0.0:
+        i_nmda = u * (V - E_nmda) / (1.0 + mg * math.exp(-mg_slope * V))
+    return (H - G * V - i_nmda) / C
+
+
+@njit(cache=True)
+def hermite_crossing(Va, Vb, ka, kb, h, Vth):
+    """Fraction of a piece in [0, 1] where the cubic Hermite interpolant meets Vth.
+
+    Va < Vth <= Vb; ka, kb are dV/dt (mV/ms) at both ends of a piece of h ms.
+    Safeguarded Newton on the bracket [0, 1], started from the linear estimate.
+    """
+    lo, hi = 0.0, 1.0
+    th = (Vth - Va) / (Vb - Va)
+    ma = h * ka
+    mb = h * kb
+    for _ in range(30):
+        t2 = th * th
+        t3 = t2 * th
+        p = ((2 * t3 - 3 * t2 + 1) * Va + (t3 - 2 * t2 + th) * ma
+             + (-2 * t3 + 3 * t2) * Vb + (t3 - t2) * mb) - Vth
+        dp = ((6 * t2 - 6 * th) * Va + (3 * t2 - 4 * th + 1) * ma
+              + (-6 * t2 + 6 * th) * Vb + (3 * t2 - 2 * th) * mb)
+        if p < 0.0:
+            lo = th
+        else:
+            hi = th
+        new = th - p / dp if dp > 0.0 else -1.0
+        if not (lo < new < hi):
+            new = 0.5 * (lo + hi)
+        if abs(new - th) < 1e-13:
+            return new
+        th = new
+    return th
+
+
+@njit(cache=True, inline="always")
+def _conductance_at(li, ta, b, gL, glel, I, g, chans, c_first, c_stop):
+    """G and H at time ta inside a piece ending at b, from the gates at b."""
+    G = gL
+    H = glel + I
+    for c in range(c_first, c_stop):
+        s = g[chans.offset[c] + li] * math.exp((b - ta) / chans.tau[c])
+        G += s
+        H += s * chans.E[c]
+    return G, H
+
+
+@njit(cache=True)
+def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, arrivals,
+                        ring, out, status):
+    """Advance population p from t to t + dt; return False if a neuron diverged."""
+    par = pops.params[p]
+    ints = pops.ints[p]
+    C, gL, EL = par[P_C], par[P_GL], par[P_EL]
+    Vth, Vreset, tref = par[P_VTH], par[P_VRESET], par[P_TREF]
+    sigma, E_nmda, mg, mg_slope = par[P_SIGMA], par[P_NMDA_E], par[P_MG], par[P_MG_SLOPE]
+    start, stop = ints[I_START], ints[I_STOP]
+    c_first, c_stop = ints[I_CHAN_FIRST], ints[I_CHAN_STOP]
+    has_nmda = ints[I_HAS_NMDA] != 0
+    noise_stream = ints[I_NOISE_STREAM]
+    max_spikes = ints[I_MAX_SPIKES]
+    record = ints[I_RECORD] != 0
+    switching = pops.switching[p] != 0
+
+    t1 = t + dt
+    slot = step % ring.ids.shape[0]
+    n_ring = ring.pop_stop[slot, p - 1] if p > 0 else 0
+    parity = step & 1
+    g = chans.g
+    glel = gL * EL
+    noise_scale = sigma * math.sqrt(dt) / C
+    ok = True
+
+    for i in range(start, stop):
+        li = i - start
+        I0 = neurons.I_now[i]
+        I1 = I0
+        corr = 0.0
+        if switching:
+            I1 = I0 + neurons.dI[i]
+            corr = dt * neurons.I_corr[i] / C
+            neurons.I_now[i] = I1
+            neurons.dI[i] = 0.0
+            neurons.I_corr[i] = 0.0
+        u0 = 0.0
+        u1 = 0.0
+        if has_nmda:
+            u0 = neurons.nmda_u[parity, i]
+            u1 = neurons.nmda_u[1 - parity, i]
+        eta_step = 0.0
+        if sigma != 0.0:
+            xi, _ = normal_pair(li, step, noise_stream, 0, k0, k1)
+            eta_step = noise_scale * xi
+
+        V = neurons.V[i]
+        ru = neurons.ref_until[i]
+        e = arrivals.head[i]
+        a = t
+        while True:
+            # One piece [a, b]: up to the next arrival, or to the end of the step.
+            b = arrivals.time[e] if e >= 0 else t1
+            whole = e < 0 and a == t
+            Ga = gL
+            Ha = glel
+            Gb = gL
+            Hb = glel
+            for c in range(c_first, c_stop):
+                k = chans.offset[c] + li
+                sa = g[k]
+                sb = sa * (chans.decay[c] if whole else math.exp(-(b - a) / chans.tau[c]))
+                g[k] = sb
+                Ga += sa
+                Ha += sa * chans.E[c]
+                Gb += sb
+                Hb += sb * chans.E[c]
+            fa = (a - t) / dt
+            fb = (b - t) / dt
+            Ia = I0 + (I1 - I0) * fa
+            Ib = I0 + (I1 - I0) * fb
+            Ha += Ia
+            Hb += Ib
+            ua = u0 + (u1 - u0) * fa
+            ub = u0 + (u1 - u0) * fb
+            eta = eta_step * (fb - fa)
+            cor = corr * (fb - fa)
+
+            if ru < b:
+                ta = a
+                Va = V
+                if ru > a:
+                    # The refractory period ends inside the piece: start from V_reset there.
+                    ta = ru
+                    Va = Vreset
+                    Ga, Ha = _conductance_at(li, ta, b, gL, glel, Ia, g, chans, c_first, c_stop)
+                    ua = u0 + (u1 - u0) * (ta - t) / dt
+                for _ in range(max_spikes):
+                    h = b - ta
+                    if Va >= Vth:
+                        ts = ta  # at threshold already (set by the user, or V_reset >= V_th)
+                    else:
+                        ka = _dvdt(Va, Ga, Ha, ua, E_nmda, mg, mg_slope, C)
+                        Vs = Va + h * ka + eta
+                        kb = _dvdt(Vs, Gb, Hb, ub, E_nmda, mg, mg_slope, C)
+                        V = Va + 0.5 * h * (ka + kb) + eta + cor
+                        eta = 0.0
+                        cor = 0.0
+                        if V < Vth:
+                            break
+                        if interp == INTERP_HERMITE:
+                            kend = _dvdt(V, Gb, Hb, ub, E_nmda, mg, mg_slope, C)
+                            ts = ta + h * hermite_crossing(Va, V, ka, kend, h, Vth)
+                        elif interp == INTERP_LINEAR:
+                            ts = ta + h * (Vth - Va) / (V - Va)
+                        else:
+                            ts = t1
+                    ring.ids[slot, n_ring] = i
+                    ring.theta[slot, n_ring] = (ts - t) / dt
+                    n_ring += 1
+                    if record:
+                        n = out.count[0]
+                        out.ids[n] = i
+                        out.times[n] = ts
+                        out.count[0] = n + 1
+                    ru = ts + tref
+                    V = Vreset
+                    if ru >= b:
+                        break
+                    ta = ru
+                    Va = Vreset
+                    Ga, Ha = _conductance_at(li, ta, b, gL, glel, Ib, g, chans, c_first, c_stop)
+                    ua = u0 + (u1 - u0) * (ta - t) / dt
+            if e < 0:
+                break
+            # The arrival at b: its gate jumps.
+            g[chans.offset[arrivals.channel[e]] + li] += arrivals.weight[e]
+            a = b
+            e = arrivals.next[e]
+        arrivals.head[i] = -1
+
+        if not (abs(V) < V_LIMIT):
+            if ok:
+                status.code[0] = STATUS_DIVERGED
+                status.neuron[0] = i
+                status.time[0] = t1
+            ok = False
+        neurons.V[i] = V
+        neurons.ref_until[i] = ru
+    ring.pop_stop[slot, p] = n_ring
+    return ok

@@ -1,0 +1,325 @@
+"""The compiled run loop: many steps of a whole network per call.
+
+Order of work in one step from t to t1 = t + dt:
+
+A. Spikes and Poisson drive events that arrive on linear gates during the
+   step are listed per neuron, sorted by time (``Arrivals``); the LIF step
+   cuts the step at them. Nothing else changes here, so a step whose list
+   would overflow is abandoned, the list grown, and the step retried.
+B. NMDA presynaptic gates (x, s) advance by Heun, in two pieces split at the
+   arrival when a spike reaches them inside the step (x jumps by 1 there). A
+   second arrival in the same step (possible only when t_ref < dt) is added
+   afterwards with its in-step integral: s gains alpha (1 - s) times the
+   integral of the new x.
+C. The postsynaptic NMDA conductance at t1, u = W s, for every NMDA projection.
+D. Injected currents that switch on or off inside the step are noted with the
+   exact step mean (``I_corr``).
+E. Every LIF population takes its RK2 step and emits its spikes (lif_rk2).
+
+Arrival times are exact: a spike emitted at fraction theta of step m with a
+delay of D = k + phi steps arrives at fraction theta + phi of step m + k
+(or of m + k + 1 when that exceeds 1).
+"""
+
+import math
+
+from numba import njit
+
+from .layout import (
+    I_HAS_NMDA,
+    I_MAX_SPIKES,
+    I_START,
+    I_STOP,
+    PROBE_GATE,
+    PROBE_NMDA_S,
+    PROBE_NMDA_U,
+    PROBE_V,
+    STATUS_ARRIVALS_FULL,
+    STATUS_DONE,
+    STATUS_SPIKES_FULL,
+    STORE_CSR,
+    TARGET_GATE,
+    TARGET_NMDA_SOURCE,
+)
+from .lif_rk2 import step_lif_population
+from .philox import open_unit, philox4x32
+
+NMDA_LATE = -1  # second visit of NMDA sources in a step (see _deliver)
+MAX_EVENTS_PER_STEP = 10000  # Poisson events per neuron and step; caps the inversion loop
+
+
+@njit(cache=True, inline="always")
+def _push_arrival(i, channel, w, t_arrive, arrivals):
+    """Insert an arrival into neuron i's time-sorted list; False if the list is full."""
+    e = arrivals.count[0]
+    if e == arrivals.time.shape[0]:
+        return False
+    arrivals.count[0] = e + 1
+    arrivals.time[e] = t_arrive
+    arrivals.channel[e] = channel
+    arrivals.weight[e] = w
+    prev = -1
+    cur = arrivals.head[i]
+    while cur >= 0 and arrivals.time[cur] <= t_arrive:
+        prev = cur
+        cur = arrivals.next[cur]
+    arrivals.next[e] = cur
+    if prev < 0:
+        arrivals.head[i] = e
+    else:
+        arrivals.next[prev] = e
+    return True
+
+
+@njit(cache=True)
+def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, arrivals):
+    """Deliver the spikes arriving during the step; False if the arrival list overflowed.
+
+    NMDA sources are visited twice: before their advance (``kind_wanted ==
+    TARGET_NMDA_SOURCE``, noting the first arrival of each) and after it
+    (``NMDA_LATE``, adding any further arrival).
+    """
+    slots = ring.ids.shape[0]
+    for c in range(conns.pre.shape[0]):
+        if conns.kind[c] != (TARGET_NMDA_SOURCE if kind_wanted == NMDA_LATE else kind_wanted):
+            continue
+        pre = conns.pre[c]
+        pre_start = pops.ints[pre, I_START]
+        post_start = pops.ints[conns.post[c], I_START]
+        target = conns.target[c]
+        phi = conns.delay_frac[c]
+        for late in range(2):
+            m = step - conns.delay_steps[c] - late
+            if m < 0:
+                continue
+            slot = m % slots
+            first = ring.pop_stop[slot, pre - 1] if pre > 0 else 0
+            for e in range(first, ring.pop_stop[slot, pre]):
+                theta = ring.theta[slot, e]
+                a = theta + phi - late
+                if a < 0.0 or a >= 1.0:
+                    continue
+                t_arrive = t + a * dt
+                row = ring.ids[slot, e] - pre_start
+                if kind_wanted == TARGET_NMDA_SOURCE:
+                    k = srcs.offset[target] + row
+                    if srcs.pending[k] == -math.inf:
+                        srcs.pending[k] = t_arrive
+                    continue
+                if kind_wanted == NMDA_LATE:
+                    k = srcs.offset[target] + row
+                    if srcs.pending[k] == t_arrive:
+                        srcs.pending[k] = -math.inf
+                        continue
+                    tau_x = srcs.tau_x[target]
+                    f_end = math.exp(-(1.0 - a) * dt / tau_x)
+                    srcs.x[k] += f_end
+                    srcs.s[k] += srcs.alpha[target] * (1.0 - srcs.s[k]) * tau_x * (1.0 - f_end)
+                    continue
+                if conns.store[c] == STORE_CSR:
+                    p0 = conns.ptr_offset[c] + row
+                    for q in range(store.indptr[p0], store.indptr[p0 + 1]):
+                        if not _push_arrival(post_start + store.indices[q], target,
+                                             store.weights[q], t_arrive, arrivals):
+                            return False
+                else:
+                    n_post = conns.n_post[c]
+                    d0 = conns.ptr_offset[c] + row * n_post
+                    for li in range(n_post):
+                        w = store.dense[d0 + li]
+                        if w != 0.0 and not _push_arrival(post_start + li, target, w,
+                                                          t_arrive, arrivals):
+                            return False
+    return True
+
+
+@njit(cache=True, inline="always")
+def _nmda_heun(x0, s0, h, decay_x, tau, alpha):
+    """Heun step of h ms for ds/dt = -s/tau + alpha x (1 - s), x decaying exactly."""
+    x1 = x0 * decay_x
+    k1 = -s0 / tau + alpha * x0 * (1.0 - s0)
+    ss = s0 + h * k1
+    k2 = -ss / tau + alpha * x1 * (1.0 - ss)
+    return x1, s0 + 0.5 * h * (k1 + k2)
+
+
+@njit(cache=True)
+def _advance_nmda_sources(t, dt, pops, srcs):
+    for k in range(srcs.pop.shape[0]):
+        dx = srcs.decay_x[k]
+        tau_x = srcs.tau_x[k]
+        tau = srcs.tau[k]
+        alpha = srcs.alpha[k]
+        off = srcs.offset[k]
+        n = pops.ints[srcs.pop[k], I_STOP] - pops.ints[srcs.pop[k], I_START]
+        for j in range(off, off + n):
+            ta = srcs.pending[j]
+            if ta == -math.inf:
+                srcs.x[j], srcs.s[j] = _nmda_heun(srcs.x[j], srcs.s[j], dt, dx, tau, alpha)
+            else:
+                h = ta - t
+                x, s = _nmda_heun(srcs.x[j], srcs.s[j], h, math.exp(-h / tau_x), tau, alpha)
+                h = t + dt - ta
+                srcs.x[j], srcs.s[j] = _nmda_heun(x + 1.0, s, h, math.exp(-h / tau_x), tau,
+                                                   alpha)
+
+
+@njit(cache=True)
+def _nmda_conductance(step, pops, neurons, srcs, nproj, store):
+    u = neurons.nmda_u[1 - (step & 1)]
+    for p in range(pops.ints.shape[0]):
+        if pops.ints[p, I_HAS_NMDA] != 0:
+            for i in range(pops.ints[p, I_START], pops.ints[p, I_STOP]):
+                u[i] = 0.0
+    for c in range(nproj.source.shape[0]):
+        src = nproj.source[c]
+        off = srcs.offset[src]
+        pre = srcs.pop[src]
+        n_pre = pops.ints[pre, I_STOP] - pops.ints[pre, I_START]
+        post_start = pops.ints[nproj.post[c], I_START]
+        if nproj.store[c] == STORE_CSR:
+            for j in range(n_pre):
+                sj = srcs.s[off + j]
+                if sj == 0.0:
+                    continue
+                p0 = nproj.ptr_offset[c] + j
+                for q in range(store.indptr[p0], store.indptr[p0 + 1]):
+                    u[post_start + store.indices[q]] += store.weights[q] * sj
+        else:
+            n_post = nproj.n_post[c]
+            for j in range(n_pre):
+                sj = srcs.s[off + j]
+                if sj == 0.0:
+                    continue
+                d0 = nproj.ptr_offset[c] + j * n_post
+                for li in range(n_post):
+                    u[post_start + li] += store.dense[d0 + li] * sj
+
+
+@njit(cache=True)
+def _switch_currents(t, dt, pops, neurons, stims):
+    t1 = t + dt
+    pops.switching[:] = 0
+    for s in range(stims.pop.shape[0]):
+        on = t < stims.start[s] <= t1
+        off = t < stims.stop[s] <= t1
+        if not (on or off):
+            continue
+        p = stims.pop[s]
+        pops.switching[p] = 1
+        start = pops.ints[p, I_START]
+        a0 = stims.amp_offset[s]
+        th_on = (stims.start[s] - t) / dt
+        th_off = (stims.stop[s] - t) / dt
+        for li in range(pops.ints[p, I_STOP] - start):
+            amp = stims.amp[a0 + li]
+            if on:
+                neurons.dI[start + li] += amp
+                neurons.I_corr[start + li] += amp * (0.5 - th_on)
+            if off:
+                neurons.dI[start + li] -= amp
+                neurons.I_corr[start + li] += amp * (th_off - 0.5)
+
+
+@njit(cache=True)
+def _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals):
+    """List the step's Poisson drive events; False if the arrival list overflowed."""
+    for d in range(drives.channel.shape[0]):
+        c = drives.channel[d]
+        p = chans.pop[c]
+        start = pops.ints[p, I_START]
+        lam = drives.lam[d]
+        p_none = math.exp(-lam)
+        w = drives.weight[d]
+        stream = drives.stream[d]
+        for li in range(pops.ints[p, I_STOP] - start):
+            # Block 0 draws the count (by inversion), block e + 1 the time of event e.
+            r0, r1, _, _ = philox4x32(li, step, stream, 0, k0, k1)
+            u = open_unit(r0, r1)
+            if u <= p_none:
+                continue
+            n_events = 1
+            prob = p_none * lam
+            cdf = p_none + prob
+            while u > cdf and n_events < MAX_EVENTS_PER_STEP:
+                n_events += 1
+                prob *= lam / n_events
+                cdf += prob
+            for e in range(n_events):
+                r0, r1, _, _ = philox4x32(li, step, stream, e + 1, k0, k1)
+                if not _push_arrival(start + li, c, w, t + open_unit(r0, r1) * dt, arrivals):
+                    return False
+    return True
+
+
+@njit(cache=True)
+def _sample(step, neurons, chans, srcs, probes):
+    for m in range(probes.monitor_interval.shape[0]):
+        if step % probes.monitor_interval[m] != 0:
+            continue
+        first = probes.monitor_first[m]
+        width = probes.monitor_stop[m] - first
+        row = probes.out_rows[m]
+        base = probes.out_offset[m] + row * width
+        for q in range(width):
+            kind = probes.kind[first + q]
+            idx = probes.index[first + q]
+            if kind == PROBE_V:
+                val = neurons.V[idx]
+            elif kind == PROBE_GATE:
+                val = chans.g[idx]
+            elif kind == PROBE_NMDA_U:
+                val = neurons.nmda_u[step & 1, idx]
+            elif kind == PROBE_NMDA_S:
+                val = srcs.s[idx]
+            else:
+                val = math.nan
+            probes.out[base + q] = val
+        probes.out_rows[m] = row + 1
+
+
+@njit(cache=True)
+def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, drives, srcs,
+            conns, nproj, store, ring, arrivals, out, probes, status):
+    """Run up to n_steps steps from step0; return the number of steps done.
+
+    Stops early, with ``status.code`` set, when the spike output buffer could
+    overflow in the next step or the arrival list overflows (the caller makes
+    room and calls again; the step is not half done), or when a membrane
+    potential diverges.
+    """
+    n_pops = pops.ints.shape[0]
+    worst_case = 0
+    for p in range(n_pops):
+        worst_case += (pops.ints[p, I_STOP] - pops.ints[p, I_START]) * pops.ints[p, I_MAX_SPIKES]
+    status.code[0] = STATUS_DONE
+    has_nmda = srcs.pop.shape[0] > 0
+    for n in range(n_steps):
+        if out.count[0] + worst_case > out.ids.shape[0]:
+            status.code[0] = STATUS_SPIKES_FULL
+            return n
+        step = step0 + n
+        t = step * dt
+        arrivals.count[0] = 0
+        if not (_deliver(TARGET_GATE, step, t, dt, pops, chans, srcs, conns, store, ring,
+                         arrivals)
+                and _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals)):
+            arrivals.head[:] = -1
+            status.code[0] = STATUS_ARRIVALS_FULL
+            return n
+        _sample(step, neurons, chans, srcs, probes)
+        if has_nmda:
+            _deliver(TARGET_NMDA_SOURCE, step, t, dt, pops, chans, srcs, conns, store, ring,
+                     arrivals)
+            _advance_nmda_sources(t, dt, pops, srcs)
+            _deliver(NMDA_LATE, step, t, dt, pops, chans, srcs, conns, store, ring, arrivals)
+            _nmda_conductance(step, pops, neurons, srcs, nproj, store)
+        if stims.pop.shape[0] > 0:
+            _switch_currents(t, dt, pops, neurons, stims)
+        ok = True
+        for p in range(n_pops):
+            ok &= step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans,
+                                      arrivals, ring, out, status)
+        if not ok:
+            return n + 1
+    return n_steps

@@ -1,0 +1,362 @@
+"""Network: the clock, populations, projections, stimuli, monitors and the run loop."""
+
+import sys
+
+import numpy as np
+
+from . import connectivity
+from . import validation as val
+from .currents import (
+    AMPA,
+    GABA,
+    NMDA,
+    CurrentClamp,
+    ExponentialSynapse,
+    GaussianNoise,
+    PoissonDrive,
+)
+from .integrators import layout as L
+from .integrators.assemble import Assembly, delay_in_steps
+from .integrators.lif_rk2 import INTERP_HERMITE, INTERP_LINEAR, INTERP_NONE
+from .integrators.run_loop import advance
+from .monitors import RunResult, StateMonitor
+from .populations import LIFPopulation
+
+INTERPOLATIONS = {"hermite": INTERP_HERMITE, "linear": INTERP_LINEAR, "none": INTERP_NONE}
+RECEPTORS = {"AMPA": AMPA, "GABA": GABA, "NMDA": NMDA}
+
+
+class Projection:
+    """Synapses from one population onto a gate of another.
+
+    Attributes: ``pre``, ``post`` (populations), ``receptor``, ``delay`` (ms),
+    ``synapses`` (``connectivity.Dense`` or ``connectivity.CSR``; weights in µS).
+    """
+
+    def __init__(self, pre, post, receptor, synapses, delay):
+        self.pre = pre
+        self.post = post
+        self.receptor = receptor
+        self.synapses = synapses
+        self.delay = delay
+
+    @property
+    def n_synapses(self):
+        return self.synapses.n_synapses
+
+    def weights(self):
+        """The weight matrix (n_pre, n_post) as scipy.sparse CSR, µS."""
+        return self.synapses.to_scipy()
+
+    def __repr__(self):
+        return (f"Projection({self.pre.name} -> {self.post.name}, {self.receptor.name}, "
+                f"{self.n_synapses} synapses, delay {self.delay} ms)")
+
+
+class Network:
+    """A network of populations advanced together on one clock.
+
+    Parameters
+    ----------
+    dt : float
+        Time step, ms.
+    seed : int
+        Seed of every random draw (initial states, connectivity, drives,
+        noise). The same seed gives bit-identical runs, whatever the number of
+        threads and however a run is split into ``run`` calls.
+    interpolation : {"hermite", "linear", "none"}
+        How a spike is placed inside its step: on the cubic Hermite
+        interpolant of V (default), linearly, or at the end of the step
+        (grid spikes, first order; for comparison only).
+    """
+
+    def __init__(self, *, dt=0.1, seed=0, interpolation="hermite"):
+        self.dt = val.positive("dt", dt, owner="Network")
+        self.seed = val.count("seed", seed, owner="Network", low=0)
+        self.interpolation = val.choice("interpolation", interpolation, tuple(INTERPOLATIONS),
+                                        owner="Network")
+        self.populations = {}
+        self.projections = []
+        self.stimuli = []
+        self.monitors = []
+        self.step = 0
+        self.result = RunResult(self)
+        self._asm = None
+        self._pending_state = []
+
+    @property
+    def t(self):
+        """Current time, ms."""
+        return self.step * self.dt
+
+    def get_params(self):
+        return {"dt": self.dt, "seed": self.seed, "interpolation": self.interpolation}
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _check_open(self, what):
+        if self._asm is not None:
+            raise val.ParameterError(
+                f"Network: cannot {what} after the network has run; its structure is fixed. "
+                "Build a new Network (or use set_state / stimulate with a CurrentClamp).")
+
+    def add(self, population):
+        """Add a population and return it; it gets the name ``pop<k>`` if it has none."""
+        self._check_open("add a population")
+        if not isinstance(population, LIFPopulation):
+            raise val.ParameterError(
+                "Network.add: expected a population (e.g. PyrPop), got "
+                f"{type(population).__name__}")
+        if population.name is None:
+            population.name = f"pop{len(self.populations)}"
+        if population.name in self.populations:
+            raise val.ParameterError(
+                f"Network.add: a population named {population.name!r} is already in the network")
+        if any(p is population for p in self.populations.values()):
+            raise val.ParameterError(f"Network.add: {population.name!r} was already added")
+        self.populations[population.name] = population
+        return population
+
+    def population(self, ref):
+        """A population of this network, by name or object."""
+        name = ref if isinstance(ref, str) else getattr(ref, "name", None)
+        pop = self.populations.get(name)
+        if pop is None or (not isinstance(ref, str) and pop is not ref):
+            raise val.ParameterError(
+                f"population {ref!r} is not in this network; it has {list(self.populations)}")
+        return pop
+
+    def connect(self, pre, post, *, weight, receptor="AMPA", rule="all_to_all", p=None,
+                indegree=None, autapses=False, delay=None):
+        """Connect two populations and return the Projection.
+
+        Parameters
+        ----------
+        pre, post : population or str
+            Presynaptic and postsynaptic population.
+        weight : float or array
+            Conductance increment per spike, µS: a scalar, an (n_pre, n_post)
+            array for ``all_to_all``, or the explicit matrix (dense or
+            scipy.sparse) for ``rule="array"``.
+        receptor : {"AMPA", "GABA", "NMDA"} or a receptor object
+            ``ln.AMPA(...)``, ``ln.GABA(...)``, ``ln.NMDA(...)`` or any
+            ``ln.ExponentialSynapse(tau=..., E=..., name=...)``.
+        rule : {"all_to_all", "probability", "fixed_indegree", "array"}
+        p : float
+            Connection probability of each pair (``probability``).
+        indegree : int
+            Presynaptic partners of each postsynaptic neuron (``fixed_indegree``).
+        autapses : bool
+            Allow a neuron to connect to itself when pre is post.
+        delay : float
+            Transmission delay, ms, >= dt; default dt. Need not be a multiple of dt.
+        """
+        self._check_open("connect populations")
+        pre = self.population(pre)
+        post = self.population(post)
+        if isinstance(receptor, str):
+            if receptor not in RECEPTORS:
+                raise val.ParameterError(
+                    f"connect: receptor={receptor!r} is not one of {list(RECEPTORS)} "
+                    "nor a receptor object")
+            receptor = RECEPTORS[receptor]()
+        elif not isinstance(receptor, (ExponentialSynapse, NMDA)):
+            raise val.ParameterError(
+                f"connect: receptor={receptor!r} must be a name or a receptor object")
+        if not isinstance(autapses, bool):
+            raise val.ParameterError(f"connect: autapses={autapses!r} must be True or False")
+        delay = self.dt if delay is None else val.positive("delay", delay, owner="connect")
+        k, _ = delay_in_steps(delay, self.dt)
+        if k < 1:
+            raise val.ParameterError(
+                f"connect: delay={delay} ms is shorter than dt={self.dt} ms; delays must be >= dt")
+        seed = int(np.random.SeedSequence([self.seed, 1, len(self.projections)])
+                   .generate_state(1)[0])
+        synapses = connectivity.build(rule, pre.n, post.n, weight=weight, seed=seed,
+                                      same_population=pre is post, autapses=autapses, p=p,
+                                      indegree=indegree)
+        proj = Projection(pre, post, receptor, synapses, delay)
+        self.projections.append(proj)
+        return proj
+
+    def stimulate(self, population, stimulus):
+        """Apply a PoissonDrive, GaussianNoise or CurrentClamp/FlatCue to a population."""
+        pop = self.population(population)
+        if not isinstance(stimulus, (PoissonDrive, GaussianNoise, CurrentClamp)):
+            raise val.ParameterError(
+                f"stimulate: {stimulus!r} is not a PoissonDrive, GaussianNoise or CurrentClamp")
+        if isinstance(stimulus, CurrentClamp):
+            stimulus.amplitudes(pop.n)
+            if self._asm is not None:
+                self._asm.add_clamp(self._asm.pop_index[pop.name], stimulus, self.t)
+        else:
+            self._check_open("add a drive or noise")
+        self.stimuli.append((pop, stimulus))
+        return stimulus
+
+    def monitor(self, population, variables="V", *, neurons=None, interval=None):
+        """Record state variables (``"V"``, ``"g_<gate>"``) of some neurons every interval ms."""
+        self._check_open("add a monitor")
+        pop = self.population(population)
+        interval = self.dt if interval is None else val.positive("interval", interval,
+                                                                 owner="monitor")
+        steps = interval / self.dt
+        if abs(steps - round(steps)) > 1e-9 * steps or round(steps) < 1:
+            raise val.ParameterError(
+                f"monitor: interval={interval} ms must be a whole number (>= 1) of dt={self.dt}")
+        mon = StateMonitor(pop, variables, neurons, int(round(steps)))
+        self.monitors.append(mon)
+        return mon
+
+    def set_state(self, population, variable, values):
+        """Set ``"V"`` (mV) or a gate ``"g_<name>"`` (µS) of every neuron of a population."""
+        pop = self.population(population)
+        values = val.per_neuron(variable, values, pop.n, owner="set_state")
+        if variable != "V" and values.min() < 0:
+            raise val.ParameterError(
+                f"set_state: {variable} must be >= 0 (a conductance); minimum {values.min()}")
+        if self._asm is None:
+            self._pending_state.append((pop, variable, values))
+        else:
+            self._write_state(pop, variable, values)
+
+    def get_state(self, population, variable):
+        """The current value of ``"V"`` or ``"g_<name>"`` for every neuron of a population."""
+        pop = self.population(population)
+        self._build()
+        kind, first = self._asm.state_slot(pop, variable)
+        return self._state_array(kind)[first:first + pop.n].copy()
+
+    def _state_array(self, kind):
+        if kind == L.PROBE_V:
+            return self._asm.neurons.V
+        if kind == L.PROBE_GATE:
+            return self._asm.channels.g
+        return self._asm.neurons.nmda_u[self.step & 1]
+
+    def _write_state(self, pop, variable, values):
+        kind, first = self._asm.state_slot(pop, variable)
+        if kind == L.PROBE_NMDA_U:
+            raise val.ParameterError(
+                f"set_state: {variable} is the sum of presynaptic NMDA gates and cannot be set")
+        self._state_array(kind)[first:first + pop.n] = values
+
+    # -- running ----------------------------------------------------------------------------
+
+    def _build(self):
+        if self._asm is not None:
+            return
+        if not self.populations:
+            raise val.ParameterError("Network.run: the network has no populations")
+        self._asm = Assembly(self)
+        for pop, variable, values in self._pending_state:
+            self._write_state(pop, variable, values)
+        self._pending_state = []
+        kinds, index, first, stop = [], [], [], []
+        for mon in self.monitors:
+            first.append(len(kinds))
+            for var in mon.variables:
+                kind, base = self._asm.state_slot(mon.population, var)
+                kinds.extend([kind] * len(mon.neurons))
+                index.extend(base + mon.neurons)
+            stop.append(len(kinds))
+        self._probe_static = (np.array(kinds, np.int64), np.array(index, np.int64),
+                              np.array([m.interval for m in self.monitors], np.int64),
+                              np.array(first, np.int64), np.array(stop, np.int64))
+
+    def _probes_for(self, step0, n_steps):
+        kinds, index, interval, first, stop = self._probe_static
+        rows = [len(range(-(-step0 // k) * k, step0 + n_steps, k)) for k in interval]
+        widths = stop - first
+        offsets = np.concatenate(([0], np.cumsum(np.array(rows, np.int64) * widths)))
+        return L.Probes(kind=kinds, index=index, monitor_interval=interval,
+                        monitor_first=first, monitor_stop=stop,
+                        out_offset=offsets[:-1].astype(np.int64),
+                        out_rows=np.zeros(len(interval), np.int64),
+                        out=np.zeros(int(offsets[-1]))), rows
+
+    def run(self, duration, *, progress=None):
+        """Advance the network by duration ms; return the (cumulative) RunResult.
+
+        progress: show a progress bar (default: only on a terminal and for
+        runs of more than a few seconds of compute).
+        """
+        duration = val.positive("duration", duration, owner="run")
+        n_steps = duration / self.dt
+        if abs(n_steps - round(n_steps)) > 1e-6 * max(1.0, n_steps):
+            raise val.ParameterError(
+                f"run: duration={duration} ms is not a whole number of steps of dt={self.dt} ms")
+        n_steps = int(round(n_steps))
+        self._build()
+        asm = self._asm
+        n_neurons = int(asm.starts[-1])
+        if progress is None:
+            progress = sys.stderr.isatty() and n_steps * n_neurons > 2e8
+        bar = None
+        chunk = n_steps
+        if progress:
+            from tqdm import tqdm
+            bar = tqdm(total=round(duration, 6), unit="ms", desc="lifnet run")
+            chunk = max(1, n_steps // 100)
+        k0, k1 = _seed_words(self.seed)
+        interp = INTERPOLATIONS[self.interpolation]
+        done = 0
+        try:
+            while done < n_steps:
+                todo = min(chunk, n_steps - done)
+                probes, rows = self._probes_for(self.step, todo)
+                ran = advance(self.step, todo, self.dt, interp, k0, k1, asm.populations,
+                              asm.neurons, asm.channels, asm.stimuli, asm.drives, asm.sources,
+                              asm.connections, asm.nmda_projections, asm.storage, asm.ring,
+                              asm.arrivals, asm.output, probes, asm.status)
+                self._collect(probes, self.step, ran)
+                self.step += ran
+                done += ran
+                if bar is not None:
+                    bar.update(round(ran * self.dt, 6))
+                if asm.status.code[0] == L.STATUS_DIVERGED:
+                    self._diverged()
+                if asm.status.code[0] == L.STATUS_ARRIVALS_FULL:
+                    asm.grow_arrivals(2 * asm.arrivals.time.shape[0])
+        finally:
+            if bar is not None:
+                bar.close()
+        return self.result
+
+    def _collect(self, probes, step0, ran):
+        asm = self._asm
+        n = int(asm.output.count[0])
+        if n:
+            ids = asm.output.ids[:n]
+            times = asm.output.times[:n].copy()
+            which = np.searchsorted(asm.starts, ids, side="right") - 1
+            for q, pop in enumerate(asm.pops):
+                sel = which == q
+                if sel.any():
+                    self.result._append(pop.name, times[sel],
+                                        ids[sel].astype(np.int64) - asm.starts[q])
+            asm.output.count[0] = 0
+        for m, mon in enumerate(self.monitors):
+            k = mon.interval
+            steps = np.arange(-(-step0 // k) * k, step0 + ran, k)
+            width = probes.monitor_stop[m] - probes.monitor_first[m]
+            off = probes.out_offset[m]
+            block = probes.out[off:off + len(steps) * width].reshape(len(steps), width)
+            mon._append(steps * self.dt, block.copy())
+
+    def _diverged(self):
+        asm = self._asm
+        i = int(asm.status.neuron[0])
+        q = int(np.searchsorted(asm.starts, i, side="right") - 1)
+        pop = asm.pops[q]
+        raise val.SimulationError(
+            f"population {pop.name!r}, neuron {i - asm.starts[q]}: membrane potential "
+            f"{asm.neurons.V[i]!r} mV at t={asm.status.time[0]:.6g} ms is not finite or beyond "
+            "±1e4 mV; check weights, currents and dt")
+
+
+def _seed_words(seed):
+    return np.uint64(seed & 0xFFFFFFFF), np.uint64((seed >> 32) & 0xFFFFFFFF)
+
+
+__all__ = ["Network", "Projection"]

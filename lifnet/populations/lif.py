@@ -1,0 +1,105 @@
+"""Leaky integrate-and-fire populations: pyramidal cells and interneurons.
+
+The membrane equation (units: ms, mV, nF, µS, nA)::
+
+    C dV/dt = -g_L (V - E_L) - I_AMPA - I_NMDA - I_GABA - I_drive + I_inj + noise
+
+When V reaches V_th a spike is emitted at the interpolated crossing time, V
+is reset to V_reset and held there for t_ref. Defaults are those of Compte
+et al. (2000), Cerebral Cortex 10:910, Methods, which follow Wang (1999).
+"""
+
+import numpy as np
+
+from .. import validation as val
+
+
+class LIFPopulation(val.Parameterised):
+    """A population of N leaky integrate-and-fire neurons.
+
+    Parameters
+    ----------
+    n : int
+        Number of neurons (>= 1).
+    name : str, optional
+        Name used by ``Network.connect``, results and files; unique in a network.
+    C : float
+        Membrane capacitance, nF.
+    g_L : float
+        Leak conductance, µS.
+    E_L : float
+        Leak reversal potential, mV.
+    V_th : float
+        Spike threshold, mV (must be above V_reset).
+    V_reset : float
+        Reset potential after a spike, mV.
+    t_ref : float
+        Absolute refractory period, ms (>= 0).
+    V_init : float, array of shape (n,), or "uniform"
+        Membrane potential at t = 0, mV. ``"uniform"`` draws it uniformly in
+        [V_reset, V_th) from the network's seed.
+    """
+
+    kind = "lif"
+
+    def __init__(self, n, *, name=None, C, g_L, E_L, V_th, V_reset, t_ref, V_init="uniform"):
+        owner = type(self).__name__
+        self.n = val.count("n", n, owner=owner)
+        if name is not None and (not isinstance(name, str) or not name):
+            raise val.ParameterError(f"{owner}: name={name!r} must be a non-empty string")
+        self.name = name
+        self.C = val.positive("C", C, owner=owner)
+        self.g_L = val.positive("g_L", g_L, owner=owner)
+        self.E_L = val.number("E_L", E_L, owner=owner)
+        self.V_th = val.number("V_th", V_th, owner=owner)
+        self.V_reset = val.number("V_reset", V_reset, owner=owner)
+        if self.V_reset >= self.V_th:
+            raise val.ParameterError(
+                f"{owner}: V_reset={self.V_reset} must be below V_th={self.V_th}")
+        self.t_ref = val.non_negative("t_ref", t_ref, owner=owner)
+        if isinstance(V_init, str):
+            val.choice("V_init", V_init, ("uniform",), owner=owner)
+            self.V_init = V_init
+        else:
+            self.V_init = val.per_neuron("V_init", V_init, self.n, owner=owner)
+
+    @property
+    def tau_m(self):
+        """Membrane time constant C / g_L, ms."""
+        return self.C / self.g_L
+
+    def initial_V(self, rng):
+        """Membrane potentials at t = 0 (mV), drawing from rng if V_init is "uniform"."""
+        if isinstance(self.V_init, str):
+            return rng.uniform(self.V_reset, self.V_th, self.n)
+        return np.array(self.V_init, dtype=np.float64)
+
+    def __len__(self):
+        return self.n
+
+
+class PyrPop(LIFPopulation):
+    """Pyramidal (excitatory) LIF cells; defaults from Compte et al. (2000).
+
+    C 0.5 nF, g_L 25 nS, E_L -70 mV, V_th -50 mV, V_reset -60 mV, t_ref 2 ms
+    (tau_m 20 ms). The seed code used V_th -52 mV; the published value is -50.
+    See ``LIFPopulation`` for the meaning and units of every parameter.
+    """
+
+    def __init__(self, n, *, name=None, C=0.5, g_L=0.025, E_L=-70.0, V_th=-50.0,
+                 V_reset=-60.0, t_ref=2.0, V_init="uniform"):
+        super().__init__(n, name=name, C=C, g_L=g_L, E_L=E_L, V_th=V_th, V_reset=V_reset,
+                         t_ref=t_ref, V_init=V_init)
+
+
+class InterPop(LIFPopulation):
+    """Fast-spiking inhibitory LIF cells; defaults from Compte et al. (2000).
+
+    C 0.2 nF, g_L 20 nS, E_L -65 mV, V_th -50 mV, V_reset -60 mV, t_ref 1 ms
+    (tau_m 10 ms). See ``LIFPopulation`` for every parameter.
+    """
+
+    def __init__(self, n, *, name=None, C=0.2, g_L=0.02, E_L=-65.0, V_th=-50.0,
+                 V_reset=-60.0, t_ref=1.0, V_init="uniform"):
+        super().__init__(n, name=name, C=C, g_L=g_L, E_L=E_L, V_th=V_th, V_reset=V_reset,
+                         t_ref=t_ref, V_init=V_init)
