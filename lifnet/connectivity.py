@@ -61,6 +61,8 @@ def _bernoulli_csr(n_pre, n_post, p, skip_diagonal, seed):
     indices = np.empty(expected, np.int32)
     indptr = np.zeros(n_pre + 1, np.int64)
     n = 0
+    if p <= 0.0:
+        return indptr, indices[:0].copy()
     log_q = np.log1p(-p) if p < 1.0 else -np.inf
     for i in range(n_pre):
         j = -1

@@ -50,3 +50,10 @@ def test_all_to_all_is_dense_and_explicit_arrays_are_kept():
     dense = net.connect(I, E, weight=dense_w, rule="array")
     assert isinstance(dense.synapses, Dense)
     np.testing.assert_allclose(dense.weights().toarray(), dense_w, rtol=1e-6)
+
+
+def test_probability_zero_and_one():
+    net = ln.Network(seed=4)
+    E = net.add(ln.PyrPop(50, name="E"))
+    assert net.connect(E, E, weight=0.001, rule="probability", p=0.0).n_synapses == 0
+    assert net.connect(E, E, weight=0.001, rule="probability", p=1.0).n_synapses == 50 * 49

@@ -3,9 +3,9 @@
 4000 conductance-based LIF neurons (3200 excitatory, 800 inhibitory), each
 ordered pair i != j connected with probability 0.02, exponential synaptic
 conductances, dt = delay = 0.1 ms.  Runs in Brian2's ``runtime`` mode
-(Cython code generation, always single-threaded) or ``cpp_standalone`` mode
-(OpenMP threads) and prints one line of JSON with build and simulation times
-and the firing rates.
+(Cython code generation, always single-threaded) or ``cpp_standalone``
+mode (C++ with OpenMP threads) and prints one line of JSON with build and
+simulation times and the firing rates.
 
 Timing:
 
@@ -16,19 +16,31 @@ Timing:
   so the timed run simulates ``--duration`` from the initial state.
   ``sim_s`` is the wall time of that ``Network.run`` call.
 * cpp_standalone: the compiled binary measures its own main loop
-  (``Network::run`` in network.cpp, timed with ``omp_get_wtime()`` since we
-  always enable OpenMP) and writes it to ``results/last_run_info.txt``;
-  Brian2 reads it back into ``device._last_run_time``.  That value is
-  ``sim_s``: it excludes code generation, compilation, process start-up,
-  synapse creation and initialisation (done in the binary before the loop)
-  and writing the results.  ``build_s`` is everything else: the whole
-  wall time from the start of network construction until the binary has
-  exited, minus ``sim_s``.  ``codegen_compile_s`` and ``binary_s`` give
-  the two main parts.
+  (``Network::run`` in network.cpp) and writes the result to
+  ``results/last_run_info.txt``; Brian2 reads it back into
+  ``device._last_run_time``.  That value is ``sim_s``: it excludes code
+  generation, compilation, process start-up, synapse creation and
+  initialisation (done in the binary before the loop) and writing the
+  results.  With OpenMP (``--threads N``, N >= 1) Brian2 times the loop
+  with ``omp_get_wtime()`` (wall time); with ``--threads 0`` the code is
+  generated without OpenMP (serial, no OpenMP overhead, reported as one
+  thread with ``"openmp": false``) and Brian2 times it with
+  ``std::clock()``, i.e. CPU time, which equals wall time for this
+  single-threaded loop unless the process is preempted.  As a cross-check,
+  ``run_wall_s`` is a monotonic wall-clock measurement (clock_gettime)
+  that we insert into main.cpp around the whole run, including Brian2's
+  per-run preparation of the spike queues.  ``build_s`` is everything
+  else: the wall time from the start of network construction until the
+  binary has exited, minus ``sim_s``; ``codegen_compile_s`` and
+  ``binary_s`` (the whole binary, start to exit) give its main parts.
+
+Initial state: see ``initial_state`` (``--init``).
 """
 
 import argparse
+import contextlib
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -65,7 +77,8 @@ def parse_args(argv=None):
     parser.add_argument("--mode", choices=("runtime", "cpp_standalone"),
                         default="runtime")
     parser.add_argument("--threads", type=int, default=1,
-                        help="OpenMP threads (cpp_standalone only)")
+                        help="OpenMP threads (cpp_standalone only; 0 = "
+                        "serial code without OpenMP)")
     parser.add_argument("--duration", type=float, default=1000.0,
                         help="simulated time in ms (default 1000)")
     parser.add_argument("--seed", type=int, default=1234)
@@ -74,8 +87,8 @@ def parse_args(argv=None):
                         help="initial conductances as drawn in Brian's "
                         "example, or with negative values clipped to 0")
     args = parser.parse_args(argv)
-    if args.threads < 1:
-        parser.error("--threads must be >= 1")
+    if args.threads < 0:
+        parser.error("--threads must be >= 0")
     if args.mode == "runtime" and args.threads != 1:
         print("coba_brian2: runtime mode is single-threaded; "
               "recording threads=1", file=sys.stderr)
@@ -93,11 +106,12 @@ def build_network(b2, seed, clip):
         "tau_e": 5 * ms, "tau_i": 10 * ms,
         "w_e": 6 * nS, "w_i": 67 * nS,
     }
-    eqs = """
-    dv/dt = (g_L*(E_L - v) + g_e*(E_e - v) + g_i*(E_i - v)) / C : volt (unless refractory)
-    dg_e/dt = -g_e / tau_e : siemens
-    dg_i/dt = -g_i / tau_i : siemens
-    """  # noqa: E501
+    eqs = (
+        "dv/dt = (g_L*(E_L - v) + g_e*(E_e - v) + g_i*(E_i - v)) / C"
+        " : volt (unless refractory)\n"
+        "dg_e/dt = -g_e / tau_e : siemens\n"
+        "dg_i/dt = -g_i / tau_i : siemens\n"
+    )
     neurons = b2.NeuronGroup(
         N, eqs, threshold="v > V_th", reset="v = V_reset",
         refractory=5 * ms, method="exponential_euler",
@@ -122,20 +136,26 @@ def build_network(b2, seed, clip):
     return b2.Network(neurons, exc, inh, spikes), (exc, inh), spikes
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    import brian2 as b2
+@contextlib.contextmanager
+def stdout_to_stderr():
+    """Redirect file descriptor 1 (also used by compilers) to 2."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
-    b2.BrianLogger.log_level_warn()
-    b2.prefs.logging.std_redirection = False
+
+def run(args, b2, build_dir):
+    """Build and run the network; return timings and spike counts."""
     duration = args.duration * b2.ms
-    result = {"simulator": "brian2", "mode": args.mode,
-              "threads": args.threads}
-    build_dir = None
-
+    timings = {}
     t_start = time.perf_counter()
     if args.mode == "cpp_standalone":
-        build_dir = tempfile.mkdtemp(prefix="coba_brian2_")
         b2.set_device("cpp_standalone", build_on_run=False,
                       directory=build_dir)
         b2.prefs.devices.cpp_standalone.openmp_threads = args.threads
@@ -143,35 +163,61 @@ def main(argv=None):
         b2.prefs.codegen.target = "cython"
     b2.defaultclock.dt = 0.1 * b2.ms
     b2.seed(args.seed)
+    net, synapses, spikes = build_network(
+        b2, args.seed, args.init == "clipped")
 
+    if args.mode == "cpp_standalone":
+        # Only records the run for code generation; the inserted C++ code
+        # takes a monotonic wall-clock time around it (time.h is included).
+        b2.device.insert_code(
+            "main", "struct timespec _coba_t0, _coba_t1;\n"
+            "clock_gettime(CLOCK_MONOTONIC, &_coba_t0);")
+        net.run(duration)
+        b2.device.insert_code(
+            "main", "clock_gettime(CLOCK_MONOTONIC, &_coba_t1);\n"
+            "std::ofstream _coba_out(results_dir + \"coba_run_wall.txt\");\n"
+            "_coba_out << (_coba_t1.tv_sec - _coba_t0.tv_sec)"
+            " + 1e-9 * (_coba_t1.tv_nsec - _coba_t0.tv_nsec) << std::endl;")
+        t_codegen = time.perf_counter()
+        b2.device.build(directory=build_dir, compile=True, run=False,
+                        with_output=False)
+        t_binary = time.perf_counter()
+        b2.device.run(directory=build_dir, with_output=False)
+        t_end = time.perf_counter()
+        if b2.device._last_run_completed_fraction != 1.0:
+            raise RuntimeError("standalone run did not complete")
+        timings["sim_s"] = b2.device._last_run_time
+        with open(os.path.join(b2.device.results_dir,
+                               "coba_run_wall.txt")) as f:
+            timings["run_wall_s"] = float(f.read())
+        timings["build_s"] = (t_end - t_start) - timings["sim_s"]
+        timings["codegen_compile_s"] = t_binary - t_codegen
+        timings["binary_s"] = t_end - t_binary
+    else:
+        net.store("initial")
+        net.run(b2.defaultclock.dt)  # warm-up: compiles the Cython code
+        net.restore("initial")
+        t_sim = time.perf_counter()
+        net.run(duration)
+        timings["sim_s"] = time.perf_counter() - t_sim
+        timings["build_s"] = t_sim - t_start
+
+    counts = np.asarray(spikes.count[:])
+    n_synapses = int(sum(len(s) for s in synapses))
+    return timings, counts, n_synapses
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    build_dir = None
+    if args.mode == "cpp_standalone":
+        build_dir = tempfile.mkdtemp(prefix="coba_brian2_")
     try:
-        net, synapses, spikes = build_network(
-            b2, args.seed, args.init == "clipped")
-        if args.mode == "cpp_standalone":
-            net.run(duration)  # only records the run for code generation
-            t_codegen = time.perf_counter()
-            b2.device.build(directory=build_dir, compile=True, run=False,
-                            with_output=False)
-            t_binary = time.perf_counter()
-            b2.device.run(directory=build_dir, with_output=False)
-            t_end = time.perf_counter()
-            if b2.device._last_run_completed_fraction != 1.0:
-                raise RuntimeError("standalone run did not complete")
-            sim_s = b2.device._last_run_time
-            build_s = (t_end - t_start) - sim_s
-            result["codegen_compile_s"] = t_binary - t_codegen
-            result["binary_s"] = t_end - t_binary
-        else:
-            net.store("initial")
-            net.run(b2.defaultclock.dt)  # warm-up: compiles Cython code
-            net.restore("initial")
-            t_sim = time.perf_counter()
-            build_s = t_sim - t_start
-            net.run(duration)
-            sim_s = time.perf_counter() - t_sim
+        with stdout_to_stderr():
+            import brian2 as b2
 
-        counts = np.asarray(spikes.count[:])
-        n_synapses = int(sum(len(s) for s in synapses))
+            b2.BrianLogger.log_level_warn()
+            timings, counts, n_synapses = run(args, b2, build_dir)
     finally:
         if build_dir is not None:
             shutil.rmtree(build_dir, ignore_errors=True)
@@ -179,22 +225,24 @@ def main(argv=None):
     seconds = args.duration / 1000.0
     n_exc = int(counts[:N_EXC].sum())
     n_inh = int(counts[N_EXC:].sum())
-    result.update({
-        "build_s": round(build_s, 4),
-        "sim_s": round(sim_s, 4),
+    result = {
+        "simulator": "brian2",
+        "mode": args.mode,
+        "threads": max(args.threads, 1),
+        "build_s": round(timings.pop("build_s"), 4),
+        "sim_s": round(timings.pop("sim_s"), 4),
         "rate_hz": (n_exc + n_inh) / (N * seconds),
         "rate_exc_hz": n_exc / (N_EXC * seconds),
         "rate_inh_hz": n_inh / (N_INH * seconds),
         "n_spikes": n_exc + n_inh,
         "n_synapses": n_synapses,
         "version": b2.__version__,
-        "duration_ms": args.duration,
-        "seed": args.seed,
-        "init": args.init,
-    })
-    for key in ("codegen_compile_s", "binary_s"):
-        if key in result:
-            result[key] = round(result[key], 4)
+    }
+    result.update({key: round(val, 4) for key, val in timings.items()})
+    if args.mode == "cpp_standalone":
+        result["openmp"] = args.threads > 0
+    result.update({"duration_ms": args.duration, "seed": args.seed,
+                   "init": args.init})
     print(json.dumps(result))
 
 
