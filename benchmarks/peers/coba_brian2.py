@@ -1,4 +1,7 @@
-"""Brian2 peer of the COBA benchmark (Brette et al. 2007, benchmark 2).
+"""Brian2 peer of the COBA network benchmark of Brette et al. (2007).
+
+The conductance-based LIF network (benchmark 1 of the paper's appendix),
+without external input.
 
 4000 conductance-based LIF neurons (3200 excitatory, 800 inhibitory), each
 ordered pair i != j connected with probability 0.02, exponential synaptic
@@ -34,7 +37,8 @@ Timing:
   binary has exited, minus ``sim_s``; ``codegen_compile_s`` and
   ``binary_s`` (the whole binary, start to exit) give its main parts.
 
-Initial state: see ``initial_state`` (``--init``).
+Initial state: see ``initial_state`` (``--init``).  A warning goes to
+stderr if the network fell silent (mean rate < 1 Hz).
 """
 
 import argparse
@@ -52,15 +56,21 @@ N_EXC = 3200
 N_INH = 800
 N = N_EXC + N_INH
 P_CONN = 0.02
+PROG = os.path.basename(__file__)
 
 
 def initial_state(seed, clip):
     """Initial V (mV), g_e and g_i (nS), drawn as in Brian's COBA example.
 
-    About 5% of the g_i draws are negative.  With ``clip`` they are set to
-    0 (physical states), but then the network ignites its self-sustained
-    activity only for some seeds (for roughly 1 in 3 it falls silent after
-    ~10 ms); unclipped, as in Brian's example, it ignites reliably.
+    V is uniform in [-60, -50] mV, g_e = (4 + 1.5 randn) * 10 nS and
+    g_i = (20 + 12 randn) * 10 nS; about 5% of the g_i draws are negative.
+    The network has no external input and is bistable: it either ignites
+    its self-sustained ~18 Hz activity or falls silent within ~20 ms.  With
+    ``clip`` (negative conductances set to 0, physical states) roughly 4
+    in 10 network realizations fall silent; unclipped, as in Brian's
+    example (the default, ``--init brian``), about 1 in 25 does.  The same
+    generator is used in coba_nest.py, so both scripts start from the same
+    states for a given seed (the connectivity differs).
     """
     rng = np.random.default_rng(seed)
     v = rng.uniform(-60.0, -50.0, N)
@@ -81,7 +91,9 @@ def parse_args(argv=None):
                         "serial code without OpenMP)")
     parser.add_argument("--duration", type=float, default=1000.0,
                         help="simulated time in ms (default 1000)")
-    parser.add_argument("--seed", type=int, default=1234)
+    parser.add_argument("--seed", type=int, default=1,
+                        help="seed of the initial state and of Brian2's RNG "
+                        "(connectivity)")
     parser.add_argument("--init", choices=("brian", "clipped"),
                         default="brian",
                         help="initial conductances as drawn in Brian's "
@@ -90,7 +102,7 @@ def parse_args(argv=None):
     if args.threads < 0:
         parser.error("--threads must be >= 0")
     if args.mode == "runtime" and args.threads != 1:
-        print("coba_brian2: runtime mode is single-threaded; "
+        print(f"{PROG}: runtime mode is single-threaded; "
               "recording threads=1", file=sys.stderr)
         args.threads = 1
     return args
@@ -243,6 +255,10 @@ def main(argv=None):
         result["openmp"] = args.threads > 0
     result.update({"duration_ms": args.duration, "seed": args.seed,
                    "init": args.init})
+    if result["rate_hz"] < 1.0:
+        print(f"{PROG}: WARNING: the network fell silent (mean rate "
+              f"{result['rate_hz']:.2f} Hz); try another --seed",
+              file=sys.stderr)
     print(json.dumps(result))
 
 

@@ -6,11 +6,12 @@
 #   PYTHON=/path/to/python3.11  choose the base interpreter (default: python3.11,
 #                               falling back to python3)
 #
-# Needs: python3 (3.9+) with the venv module and its C headers (Brian2's
-# runtime mode compiles Cython code), a C++ compiler (g++) and make (Brian2's
-# cpp_standalone mode), and access to PyPI.  NEST comes as a binary wheel
-# (nest-simulator on PyPI, which bundles GSL and OpenMP).  If it cannot be
-# installed, the script still succeeds for Brian2 and says so.
+# Needs: python3 (3.9+) with its C headers (Brian2's runtime mode compiles
+# Cython code), a C++ compiler (g++) and make (Brian2's cpp_standalone mode),
+# and access to PyPI.  NEST comes as a binary wheel (nest-simulator on PyPI,
+# which bundles GSL and OpenMP).  If it cannot be installed, the script still
+# succeeds for Brian2 and says so.  The last line of stdout is the path of the
+# environment's python.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -31,20 +32,46 @@ venv_ok() {
         "$env_dir/bin/python" -m pip --version >/dev/null 2>&1
 }
 
+# Install pip into a venv made with --without-pip (Debian's python3 has no
+# ensurepip unless python3-venv is installed): fetch pip's wheel from PyPI,
+# check its digest and let it install itself.
+bootstrap_pip() {
+    "$env_dir/bin/python" - <<'PYEOF'
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import urllib.parse
+import urllib.request
+
+with urllib.request.urlopen("https://pypi.org/pypi/pip/json") as resp:
+    base = resp.geturl()
+    meta = json.load(resp)
+wheel = next(f for f in meta["urls"] if f["filename"].endswith(".whl"))
+path = os.path.join(tempfile.mkdtemp(), wheel["filename"])
+# Mirrors may answer with relative file URLs.
+urllib.request.urlretrieve(urllib.parse.urljoin(base, wheel["url"]), path)
+with open(path, "rb") as f:
+    if hashlib.sha256(f.read()).hexdigest() != wheel["digests"]["sha256"]:
+        sys.exit("pip wheel digest mismatch")
+subprocess.check_call([sys.executable, os.path.join(path, "pip"), "install",
+                       "--quiet", "--no-index", path])
+PYEOF
+}
+
 if venv_ok; then
     log "reusing existing environment $env_dir"
 else
     log "creating virtual environment $env_dir with $PYTHON"
     rm -rf "$env_dir"
-    if ! "$PYTHON" -m venv "$env_dir"; then
+    if ! "$PYTHON" -m venv "$env_dir" >/dev/null 2>&1; then
+        log "'$PYTHON -m venv' failed (no ensurepip?); creating the" \
+            "environment without pip and bootstrapping pip from PyPI"
         rm -rf "$env_dir"
-        log "'$PYTHON -m venv' failed; trying virtualenv from PyPI"
-        "$PYTHON" -m pip install --user --quiet virtualenv || {
-            log "ERROR: cannot create a virtual environment; on Debian" \
-                "install python3-venv (e.g. apt-get install python3.11-venv)"
-            exit 1
-        }
-        "$PYTHON" -m virtualenv "$env_dir"
+        "$PYTHON" -m venv --without-pip "$env_dir"
+        bootstrap_pip
     fi
 fi
 
@@ -54,17 +81,14 @@ pip_install() { "$py" -m pip install --quiet --disable-pip-version-check "$@"; }
 pip_install --upgrade pip setuptools wheel
 
 # Python headers are needed for Brian2's Cython (runtime) code generation.
-if ! "$py" - <<'EOF'
-import os, sys, sysconfig
-sys.exit(0 if os.path.exists(
-    os.path.join(sysconfig.get_paths()["include"], "Python.h")) else 1)
-EOF
-then
-    log "WARNING: Python.h not found; Brian2 runtime (Cython) mode will" \
-        "fall back to numpy or fail (install python3.11-dev)"
+if ! "$py" -c 'import os, sys, sysconfig
+inc = sysconfig.get_paths()["include"]
+sys.exit(not os.path.exists(os.path.join(inc, "Python.h")))'; then
+    log "WARNING: Python.h not found; Brian2's runtime (Cython) mode will" \
+        "not work (install python3.11-dev)"
 fi
 command -v g++ >/dev/null 2>&1 ||
-    log "WARNING: g++ not found; Brian2 cpp_standalone mode will not work"
+    log "WARNING: g++ not found; Brian2's cpp_standalone mode will not work"
 
 log "installing numpy<2.4 and brian2"
 pip_install "numpy<2.4" cython brian2
@@ -73,16 +97,16 @@ pip_install "numpy<2.4" cython brian2
 log "installing nest-simulator"
 nest_status="ok"
 if pip_install "numpy<2.4" nest-simulator; then
-    # Importing nest prints a banner to stdout; keep only our line.
-    if nest_version="$("$py" -c "import nest, sys; \
-sys.stderr.write('nest ' + nest.__version__ + '\n')" 2>&1 >/dev/null \
-            | grep '^nest ')"; then
+    # 'import nest' prints a banner to stdout; report the version on stderr.
+    if nest_version="$(PYNEST_QUIET=1 "$py" -c "import nest, sys; \
+sys.stderr.write('nest ' + nest.__version__ + '\n')" 2>&1 >/dev/null |
+            grep '^nest ')"; then
         log "$nest_version"
     else
-        nest_status="installed but 'import nest' failed"
+        nest_status="installed, but 'import nest' failed"
     fi
 else
-    nest_status="pip install nest-simulator failed"
+    nest_status="'pip install nest-simulator' failed"
 fi
 
 if [[ "$nest_status" != "ok" ]]; then
