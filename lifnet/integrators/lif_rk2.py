@@ -107,6 +107,18 @@ def _conductance_at(li, ta, b, gL, glel, I, g, chans, c_first, c_stop):
 
 
 @njit(cache=True, inline="always")
+def _finite(V, i, t1, status, ok):
+    """Record the first neuron whose V is NaN or beyond V_LIMIT; return ok and-ed with V's state."""
+    if abs(V) < V_LIMIT:
+        return ok
+    if ok:
+        status.code[0] = STATUS_DIVERGED
+        status.neuron[0] = i
+        status.time[0] = t1
+    return False
+
+
+@njit(cache=True, inline="always")
 def _decay(x, tau):
     """exp(-x / tau) for a piece of x ms; a Taylor polynomial when x / tau is small.
 
@@ -194,12 +206,7 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
             kb = _dvdt(Vs, G1, H1, u1, E_nmda, mg, mg_slope, C)
             Vn = V + half_dt * (ka + kb) + eta_step
             if Vn < Vth:
-                if not (abs(Vn) < V_LIMIT):
-                    if ok:
-                        status.code[0] = STATUS_DIVERGED
-                        status.neuron[0] = i
-                        status.time[0] = t1
-                    ok = False
+                ok = _finite(Vn, i, t1, status, ok)
                 Varr[i] = Vn
                 continue
             # A spike: undo the gate decay and take the general path below.
@@ -297,12 +304,7 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
             e = arrivals.next[e]
         head[i] = -1
 
-        if not (abs(V) < V_LIMIT):
-            if ok:
-                status.code[0] = STATUS_DIVERGED
-                status.neuron[0] = i
-                status.time[0] = t1
-            ok = False
+        ok = _finite(V, i, t1, status, ok)
         Varr[i] = V
         ref_until[i] = ru
     ring.pop_stop[slot, p] = n_ring
