@@ -1,4 +1,4 @@
-"""COBA benchmark (Brette et al. 2007, benchmark 2): lifnet vs Brian2 vs NEST, one invocation.
+"""COBA benchmark (Brette et al. 2007, benchmark 1): lifnet vs Brian2 vs NEST, one invocation.
 
 Runs, one after another on this machine:
 

@@ -52,7 +52,7 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a built-in model; write a raster and a spike file")
     run.add_argument("--model", choices=sorted(MODELS), default="coba",
-                     help="built-in model (default: coba, Brette et al. 2007 benchmark 2)")
+                     help="built-in model (default: coba, Brette et al. 2007 benchmark 1)")
     run.add_argument("--duration", type=float, default=1000.0, help="ms (default 1000)")
     run.add_argument("--dt", type=float, default=0.1, help="time step, ms (default 0.1)")
     run.add_argument("--seed", type=int, default=1)

@@ -61,9 +61,9 @@ def initial_state(seed, clip):
     """Initial V (mV), g_e and g_i (nS), drawn as in Brian's COBA example.
 
     Same generator and order as coba_brian2.py, so both scripts start from
-    identical states for a given seed.  ``clip`` sets negative conductances
-    to 0; see coba_brian2.py for why that is not the default (the network
-    then falls silent for about 4 in 10 realizations).
+    identical states for a given seed.  ``clip`` (the default) sets
+    negative conductances to 0; the network then falls silent for about 4
+    in 10 realizations (about 1 in 25 unclipped), see coba_brian2.py.
     """
     rng = np.random.default_rng(seed)
     v = rng.uniform(-60.0, -50.0, N)
@@ -83,10 +83,10 @@ def parse_args(argv=None):
                         help="simulated time in ms (default 1000)")
     parser.add_argument("--seed", type=int, default=1,
                         help="seed of the initial state and of NEST's RNG")
-    parser.add_argument("--init", choices=("brian", "clipped"),
-                        default="brian",
-                        help="initial conductances as drawn in Brian's "
-                        "example, or with negative values clipped to 0")
+    parser.add_argument("--init", choices=("clipped", "brian"),
+                        default="clipped",
+                        help="negative initial conductances clipped to 0 "
+                        "(default) or kept as in Brian's example")
     args = parser.parse_args(argv)
     if args.threads < 1:
         parser.error("--threads must be >= 1")

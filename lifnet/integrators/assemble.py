@@ -89,7 +89,7 @@ class Assembly:
         chan_tau = _f64(chan_tau)
         self.channels = L.Channels(
             offset=_i64(chan_offset), pop=_i64(chan_pop), decay=np.exp(-dt / chan_tau),
-            tau=chan_tau, E=_f64(chan_E), g=np.zeros(gate_total))
+            tau=chan_tau, rate=1.0 / chan_tau, E=_f64(chan_E), g=np.zeros(gate_total))
 
         # Population parameter tables.
         params = np.zeros((len(pops), L.N_PARAMS))
@@ -138,6 +138,10 @@ class Assembly:
         self.output = L.SpikeOutput(ids=np.zeros(capacity, dtype=np.int32),
                                     times=np.zeros(capacity),
                                     count=np.zeros(1, dtype=np.int64))
+        largest = int(sizes.max())
+        self.scratch = L.StepScratch(G0=np.zeros(largest), H0=np.zeros(largest),
+                                     G1=np.zeros(largest), H1=np.zeros(largest),
+                                     V_next=np.zeros(largest), keep=np.zeros(largest))
         self.status = L.Status(code=np.zeros(1, np.int64), neuron=np.zeros(1, np.int64),
                                time=np.zeros(1))
 

@@ -50,6 +50,7 @@ class Channels(NamedTuple):
     pop: np.ndarray         # int64, population the channel belongs to
     decay: np.ndarray       # exp(-dt/tau)
     tau: np.ndarray         # ms
+    rate: np.ndarray        # 1/ms, 1 / tau
     E: np.ndarray           # mV, reversal potential
     g: np.ndarray           # µS, the gates (all channels, flat)
 
@@ -122,6 +123,16 @@ class Arrivals(NamedTuple):
     channel: np.ndarray     # int64
     weight: np.ndarray      # float64, µS
     count: np.ndarray       # (1,) int64
+
+
+class StepScratch(NamedTuple):
+    """Per-neuron work arrays of one population step (length: the largest population)."""
+    G0: np.ndarray          # µS, g_L + sum of gates at t
+    H0: np.ndarray          # nA, g_L E_L + sum g E + I at t
+    G1: np.ndarray          # µS, at t + dt (gates decayed, no arrivals)
+    H1: np.ndarray          # nA
+    V_next: np.ndarray      # mV, the quick step's V at t + dt
+    keep: np.ndarray        # 1.0: the quick step stands; 0.0: the neuron takes the careful path
 
 
 class SpikeOutput(NamedTuple):

@@ -56,11 +56,11 @@ V_LIMIT = 1.0e4  # mV; beyond this a membrane potential is a numerical failure
 
 
 @njit(cache=True, inline="always")
-def _dvdt(V, G, H, u, E_nmda, mg, mg_slope, C):
+def _dvdt(V, G, H, u, E_nmda, mg, mg_slope, inv_C):
     i_nmda = 0.0
     if u != 0.0:
         i_nmda = u * (V - E_nmda) / (1.0 + mg * math.exp(-mg_slope * V))
-    return (H - G * V - i_nmda) / C
+    return (H - G * V - i_nmda) * inv_C
 
 
 @njit(cache=True)
@@ -100,7 +100,7 @@ def _conductance_at(li, ta, b, gL, glel, I, g, chans, c_first, c_stop):
     G = gL
     H = glel + I
     for c in range(c_first, c_stop):
-        s = g[chans.offset[c] + li] * math.exp((b - ta) / chans.tau[c])
+        s = g[chans.offset[c] + li] * math.exp((b - ta) * chans.rate[c])
         G += s
         H += s * chans.E[c]
     return G, H
@@ -119,14 +119,14 @@ def _finite(V, i, t1, status, ok):
 
 
 @njit(cache=True, inline="always")
-def _decay(x, tau):
-    """exp(-x / tau) for a piece of x ms; a Taylor polynomial when x / tau is small.
+def _decay(x, rate):
+    """exp(-x rate) for a piece of x ms (rate = 1/tau); a Taylor polynomial when small.
 
     Pieces between arrivals are shorter than a step, so x / tau is usually
     below 0.05, where the degree-6 polynomial is exact to 2e-14 and several
     times cheaper than exp.
     """
-    z = x / tau
+    z = x * rate
     if z > 0.05:
         return math.exp(-z)
     return 1.0 - z * (1.0 - z * (0.5 - z * (1.0 / 6.0 - z * (1.0 / 24.0 - z * (
@@ -135,7 +135,7 @@ def _decay(x, tau):
 
 @njit(cache=True)
 def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, arrivals,
-                        ring, out, status):
+                        ring, out, status, scratch):
     """Advance population p from t to t + dt; return False if a neuron diverged."""
     par = pops.params[p]
     ints = pops.ints[p]
@@ -158,7 +158,7 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
     g = chans.g
     offset = chans.offset
     decay = chans.decay
-    tau_c = chans.tau
+    rate_c = chans.rate
     E_c = chans.E
     Varr = neurons.V
     ref_until = neurons.ref_until
@@ -166,12 +166,82 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
     head = arrivals.head
     glel = gL * EL
     inv_C = 1.0 / C
+    inv_dt = 1.0 / dt
     half_dt = 0.5 * dt
     noise_scale = sigma * math.sqrt(dt) * inv_C
     ok = True
 
-    for i in range(start, stop):
-        li = i - start
+    n_cells = stop - start
+    G0 = scratch.G0
+    H0 = scratch.H0
+    G1 = scratch.G1
+    H1 = scratch.H1
+    keep = scratch.keep
+
+    # Views of this population's slices: indexed by a range variable, which numba
+    # knows is non-negative, the loops below carry no wraparound checks and vectorise.
+    V_pop = Varr[start:stop]
+    ref_pop = ref_until[start:stop]
+    I_pop = I_now[start:stop]
+    head_pop = head[start:stop]
+
+    # Pass 1: conductance sums at t and t + dt, channel by channel.
+    for li in range(n_cells):
+        G0[li] = gL
+        G1[li] = gL
+        H0[li] = glel + I_pop[li]
+        H1[li] = H0[li]
+    for c in range(c_first, c_stop):
+        g_c = g[offset[c]:offset[c] + n_cells]
+        d = decay[c]
+        Ec = E_c[c]
+        for li in range(n_cells):
+            s0 = g_c[li]
+            s1 = s0 * d
+            G0[li] += s0
+            H0[li] += s0 * Ec
+            G1[li] += s1
+            H1[li] += s1 * Ec
+    # Pass 2: a quick Heun step for every neuron (two loops, so that the common
+    # one, without noise or NMDA, vectorises) ...
+    V_next = scratch.V_next
+    if sigma == 0.0 and not has_nmda:
+        for li in range(n_cells):
+            V = V_pop[li]
+            ka = (H0[li] - G0[li] * V) * inv_C
+            Vs = V + dt * ka
+            kb = (H1[li] - G1[li] * Vs) * inv_C
+            V_next[li] = V + half_dt * (ka + kb)
+    else:
+        u_now = neurons.nmda_u[parity, start:stop]
+        u_next = neurons.nmda_u[1 - parity, start:stop]
+        for li in range(n_cells):
+            V = V_pop[li]
+            eta = 0.0
+            if sigma != 0.0:
+                eta = noise_scale * normal_pair(li, step, noise_stream, 0, k0, k1)[0]
+            ka = _dvdt(V, G0[li], H0[li], u_now[li], E_nmda, mg, mg_slope, inv_C)
+            Vs = V + dt * ka + eta
+            kb = _dvdt(Vs, G1[li], H1[li], u_next[li], E_nmda, mg, mg_slope, inv_C)
+            V_next[li] = V + half_dt * (ka + kb) + eta
+    # ... which stands unless the neuron needs care: arrivals, a spike, the end of
+    # a refractory period, a switching current, or a value that is not finite.
+    for li in range(n_cells):
+        V = V_pop[li]
+        Vn = V_next[li]
+        ru = ref_pop[li]
+        quiet = (head_pop[li] < 0) & (not switching)
+        free = ru <= t
+        fine = free & (Vn < Vth) & (V < Vth) & (abs(Vn) < V_LIMIT)
+        quick = quiet & (fine | (ru >= t1))
+        V_pop[li] = Vn if quick & free else V
+        keep[li] = 1.0 if quick else 0.0
+
+    # Pass 3: the careful path, for flagged neurons only.
+    for li in range(n_cells):
+        if keep[li] != 0.0:
+            continue
+        i = start + li
         e = head[i]
         ru = ref_until[i]
         V = Varr[i]
@@ -184,34 +254,6 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
         if has_nmda:
             u0 = neurons.nmda_u[parity, i]
             u1 = neurons.nmda_u[1 - parity, i]
-
-        if e < 0 and not switching and ru <= t and V < Vth:
-            # The common case: no arrival, no refractory period, no switch: one Heun step.
-            I0 = I_now[i]
-            G0 = gL
-            H0 = glel + I0
-            G1 = gL
-            H1 = H0
-            for c in range(c_first, c_stop):
-                k = offset[c] + li
-                s0 = g[k]
-                s1 = s0 * decay[c]
-                g[k] = s1
-                G0 += s0
-                H0 += s0 * E_c[c]
-                G1 += s1
-                H1 += s1 * E_c[c]
-            ka = _dvdt(V, G0, H0, u0, E_nmda, mg, mg_slope, C)
-            Vs = V + dt * ka + eta_step
-            kb = _dvdt(Vs, G1, H1, u1, E_nmda, mg, mg_slope, C)
-            Vn = V + half_dt * (ka + kb) + eta_step
-            if Vn < Vth:
-                ok = _finite(Vn, i, t1, status, ok)
-                Varr[i] = Vn
-                continue
-            # A spike: undo the gate decay and take the general path below.
-            for c in range(c_first, c_stop):
-                g[offset[c] + li] /= decay[c]
 
         I0 = I_now[i]
         I1 = I0
@@ -234,14 +276,14 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
             for c in range(c_first, c_stop):
                 k = offset[c] + li
                 sa = g[k]
-                sb = sa * (decay[c] if whole else _decay(b - a, tau_c[c]))
+                sb = sa * (decay[c] if whole else _decay(b - a, rate_c[c]))
                 g[k] = sb
                 Ga += sa
                 Ha += sa * E_c[c]
                 Gb += sb
                 Hb += sb * E_c[c]
-            fa = (a - t) / dt
-            fb = (b - t) / dt
+            fa = (a - t) * inv_dt
+            fb = (b - t) * inv_dt
             Ia = I0 + (I1 - I0) * fa
             Ib = I0 + (I1 - I0) * fb
             Ha += Ia
@@ -259,29 +301,29 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
                     ta = ru
                     Va = Vreset
                     Ga, Ha = _conductance_at(li, ta, b, gL, glel, Ia, g, chans, c_first, c_stop)
-                    ua = u0 + (u1 - u0) * (ta - t) / dt
+                    ua = u0 + (u1 - u0) * (ta - t) * inv_dt
                 for _ in range(max_spikes):
                     h = b - ta
                     if Va >= Vth:
                         ts = ta  # at threshold already (set so by the user)
                     else:
-                        ka = _dvdt(Va, Ga, Ha, ua, E_nmda, mg, mg_slope, C)
+                        ka = _dvdt(Va, Ga, Ha, ua, E_nmda, mg, mg_slope, inv_C)
                         Vs = Va + h * ka + eta
-                        kb = _dvdt(Vs, Gb, Hb, ub, E_nmda, mg, mg_slope, C)
+                        kb = _dvdt(Vs, Gb, Hb, ub, E_nmda, mg, mg_slope, inv_C)
                         V = Va + 0.5 * h * (ka + kb) + eta + cor
                         eta = 0.0
                         cor = 0.0
                         if V < Vth:
                             break
                         if interp == INTERP_HERMITE:
-                            kend = _dvdt(V, Gb, Hb, ub, E_nmda, mg, mg_slope, C)
+                            kend = _dvdt(V, Gb, Hb, ub, E_nmda, mg, mg_slope, inv_C)
                             ts = ta + h * hermite_crossing(Va, V, ka, kend, h, Vth)
                         elif interp == INTERP_LINEAR:
                             ts = ta + h * (Vth - Va) / (V - Va)
                         else:
                             ts = t1
                     ring.ids[slot, n_ring] = i
-                    ring.theta[slot, n_ring] = (ts - t) / dt
+                    ring.theta[slot, n_ring] = (ts - t) * inv_dt
                     n_ring += 1
                     if record:
                         n = out.count[0]
@@ -295,7 +337,7 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
                     ta = ru
                     Va = Vreset
                     Ga, Ha = _conductance_at(li, ta, b, gL, glel, Ib, g, chans, c_first, c_stop)
-                    ua = u0 + (u1 - u0) * (ta - t) / dt
+                    ua = u0 + (u1 - u0) * (ta - t) * inv_dt
             if e < 0:
                 break
             # The arrival at b: its gate jumps.
@@ -307,5 +349,12 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
         ok = _finite(V, i, t1, status, ok)
         Varr[i] = V
         ref_until[i] = ru
+
+    # Pass 4: the gates of neurons that took the quick step decay.
+    for c in range(c_first, c_stop):
+        g_c = g[offset[c]:offset[c] + n_cells]
+        d1 = decay[c] - 1.0
+        for li in range(n_cells):
+            g_c[li] *= 1.0 + d1 * keep[li]
     ring.pop_stop[slot, p] = n_ring
     return ok

@@ -280,7 +280,7 @@ def _sample(step, neurons, chans, srcs, probes):
 
 @njit(cache=True)
 def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, drives, srcs,
-            conns, nproj, store, ring, arrivals, out, probes, status):
+            conns, nproj, store, ring, arrivals, out, probes, status, scratch):
     """Run up to n_steps steps from step0; return the number of steps done.
 
     Stops early, with ``status.code`` set, when the spike output buffer could
@@ -319,7 +319,7 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
         ok = True
         for p in range(n_pops):
             ok &= step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans,
-                                      arrivals, ring, out, status)
+                                      arrivals, ring, out, status, scratch)
         if not ok:
             return n + 1
     return n_steps

@@ -1,4 +1,4 @@
-"""The COBA network of Brette et al. (2007), benchmark 2 (after Vogels & Abbott 2005).
+"""The COBA network of Brette et al. (2007), benchmark 1 (after Vogels & Abbott 2005).
 
 4000 LIF cells, 80 % excitatory, every ordered pair connected with probability
 2 %, conductance-based exponential synapses. Started as Brian2's COBA
