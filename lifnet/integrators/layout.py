@@ -116,7 +116,7 @@ class SpikeRing(NamedTuple):
 
 
 class Arrivals(NamedTuple):
-    """This step's arrivals on linear gates, as a time-sorted linked list per neuron."""
+    """This step's arrivals on linear gates, as a linked list per neuron."""
     head: np.ndarray        # (N,) int64, first arrival of each neuron, -1 if none
     next: np.ndarray        # int64, next arrival of the same neuron, -1 at the end
     time: np.ndarray        # float64, ms

@@ -107,18 +107,6 @@ def _conductance_at(li, ta, b, gL, glel, I, g, chans, c_first, c_stop):
 
 
 @njit(cache=True, inline="always")
-def _finite(V, i, t1, status, ok):
-    """Record the first neuron whose V is NaN or beyond V_LIMIT; return ok and-ed with V's state."""
-    if abs(V) < V_LIMIT:
-        return ok
-    if ok:
-        status.code[0] = STATUS_DIVERGED
-        status.neuron[0] = i
-        status.time[0] = t1
-    return False
-
-
-@njit(cache=True, inline="always")
 def _decay(x, rate):
     """exp(-x rate) for a piece of x ms (rate = 1/tau); a Taylor polynomial when small.
 
@@ -164,6 +152,16 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
     ref_until = neurons.ref_until
     I_now = neurons.I_now
     head = arrivals.head
+    a_next = arrivals.next
+    a_time = arrivals.time
+    a_chan = arrivals.channel
+    a_weight = arrivals.weight
+    ring_ids = ring.ids
+    ring_theta = ring.theta
+    out_ids = out.ids
+    out_times = out.times
+    out_count = out.count
+    status_code, status_neuron, status_time = status
     glel = gL * EL
     inv_C = 1.0 / C
     inv_dt = 1.0 / dt
@@ -264,10 +262,25 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
             I_now[i] = I1
             neurons.dI[i] = 0.0
             neurons.I_corr[i] = 0.0
+        # The neuron's arrivals, sorted by time (a short list: insertion sort).
+        first = -1
+        while e >= 0:
+            following = a_next[e]
+            if first < 0 or a_time[first] > a_time[e]:
+                a_next[e] = first
+                first = e
+            else:
+                q = first
+                while a_next[q] >= 0 and a_time[a_next[q]] <= a_time[e]:
+                    q = a_next[q]
+                a_next[e] = a_next[q]
+                a_next[q] = e
+            e = following
+        e = first
         a = t
         while True:
             # One piece [a, b]: up to the next arrival, or to the end of the step.
-            b = arrivals.time[e] if e >= 0 else t1
+            b = a_time[e] if e >= 0 else t1
             whole = e < 0 and a == t
             Ga = gL
             Ha = glel
@@ -322,14 +335,14 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
                             ts = ta + h * (Vth - Va) / (V - Va)
                         else:
                             ts = t1
-                    ring.ids[slot, n_ring] = i
-                    ring.theta[slot, n_ring] = (ts - t) * inv_dt
+                    ring_ids[slot, n_ring] = i
+                    ring_theta[slot, n_ring] = (ts - t) * inv_dt
                     n_ring += 1
                     if record:
-                        n = out.count[0]
-                        out.ids[n] = i
-                        out.times[n] = ts
-                        out.count[0] = n + 1
+                        n = out_count[0]
+                        out_ids[n] = i
+                        out_times[n] = ts
+                        out_count[0] = n + 1
                     ru = ts + tref
                     V = Vreset
                     if ru >= b:
@@ -341,12 +354,17 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
             if e < 0:
                 break
             # The arrival at b: its gate jumps.
-            g[offset[arrivals.channel[e]] + li] += arrivals.weight[e]
+            g[offset[a_chan[e]] + li] += a_weight[e]
             a = b
-            e = arrivals.next[e]
+            e = a_next[e]
         head[i] = -1
 
-        ok = _finite(V, i, t1, status, ok)
+        if not (abs(V) < V_LIMIT):
+            if ok:
+                status_code[0] = STATUS_DIVERGED
+                status_neuron[0] = i
+                status_time[0] = t1
+            ok = False
         Varr[i] = V
         ref_until[i] = ru
 

@@ -3,8 +3,8 @@
 Order of work in one step from t to t1 = t + dt:
 
 A. Spikes and Poisson drive events that arrive on linear gates during the
-   step are listed per neuron, sorted by time (``Arrivals``); the LIF step
-   cuts the step at them. Nothing else changes here, so a step whose list
+   step are listed per neuron (``Arrivals``); the LIF step sorts each list by
+   time and cuts the step at the arrivals. Nothing else changes here, so a step whose list
    would overflow is abandoned, the list grown, and the step retried.
 B. NMDA presynaptic gates (x, s) advance by Heun, in two pieces split at the
    arrival when a spike reaches them inside the step (x jumps by 1 there). A
@@ -49,25 +49,24 @@ MAX_EVENTS_PER_STEP = 10000  # Poisson events per neuron and step; caps the inve
 
 
 @njit(cache=True, inline="always")
-def _push_arrival(i, channel, w, t_arrive, arrivals):
-    """Insert an arrival into neuron i's time-sorted list; False if the list is full."""
-    e = arrivals.count[0]
-    if e == arrivals.time.shape[0]:
+def _push_arrival(i, channel, w, t_arrive, head, nxt, time, chan, weight, count):
+    """Put an arrival at the front of neuron i's list; False if the list is full.
+
+    The LIF step sorts each neuron's few arrivals by time when it uses them.
+    This helper must stay loop-free and take arrays, not their NamedTuple:
+    numba keeps reference counting (atomic operations) around an inlined call
+    whose body loops, and reading a NamedTuple field takes a reference too;
+    either costs more than the whole insertion, once per synaptic event.
+    """
+    e = count[0]
+    if e == time.shape[0]:
         return False
-    arrivals.count[0] = e + 1
-    arrivals.time[e] = t_arrive
-    arrivals.channel[e] = channel
-    arrivals.weight[e] = w
-    prev = -1
-    cur = arrivals.head[i]
-    while cur >= 0 and arrivals.time[cur] <= t_arrive:
-        prev = cur
-        cur = arrivals.next[cur]
-    arrivals.next[e] = cur
-    if prev < 0:
-        arrivals.head[i] = e
-    else:
-        arrivals.next[prev] = e
+    count[0] = e + 1
+    time[e] = t_arrive
+    chan[e] = channel
+    weight[e] = w
+    nxt[e] = head[i]
+    head[i] = e
     return True
 
 
@@ -79,7 +78,11 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
     TARGET_NMDA_SOURCE``, noting the first arrival of each) and after it
     (``NMDA_LATE``, adding any further arrival).
     """
-    slots = ring.ids.shape[0]
+    # Arrays out of their NamedTuples once, not per event (see _push_arrival).
+    head, nxt, time, chan, weight, count = arrivals
+    indptr, indices, weights, dense = store.indptr, store.indices, store.weights, store.dense
+    ring_ids, ring_theta, pop_stop = ring.ids, ring.theta, ring.pop_stop
+    slots = ring_ids.shape[0]
     for c in range(conns.pre.shape[0]):
         if conns.kind[c] != (TARGET_NMDA_SOURCE if kind_wanted == NMDA_LATE else kind_wanted):
             continue
@@ -93,14 +96,14 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
             if m < 0:
                 continue
             slot = m % slots
-            first = ring.pop_stop[slot, pre - 1] if pre > 0 else 0
-            for e in range(first, ring.pop_stop[slot, pre]):
-                theta = ring.theta[slot, e]
+            first = pop_stop[slot, pre - 1] if pre > 0 else 0
+            for e in range(first, pop_stop[slot, pre]):
+                theta = ring_theta[slot, e]
                 a = theta + phi - late
                 if a < 0.0 or a >= 1.0:
                     continue
                 t_arrive = t + a * dt
-                row = ring.ids[slot, e] - pre_start
+                row = ring_ids[slot, e] - pre_start
                 if kind_wanted == TARGET_NMDA_SOURCE:
                     k = srcs.offset[target] + row
                     if srcs.pending[k] == -math.inf:
@@ -118,17 +121,17 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
                     continue
                 if conns.store[c] == STORE_CSR:
                     p0 = conns.ptr_offset[c] + row
-                    for q in range(store.indptr[p0], store.indptr[p0 + 1]):
-                        if not _push_arrival(post_start + store.indices[q], target,
-                                             store.weights[q], t_arrive, arrivals):
+                    for q in range(indptr[p0], indptr[p0 + 1]):
+                        if not _push_arrival(post_start + indices[q], target, weights[q],
+                                             t_arrive, head, nxt, time, chan, weight, count):
                             return False
                 else:
                     n_post = conns.n_post[c]
                     d0 = conns.ptr_offset[c] + row * n_post
                     for li in range(n_post):
-                        w = store.dense[d0 + li]
-                        if w != 0.0 and not _push_arrival(post_start + li, target, w,
-                                                          t_arrive, arrivals):
+                        w = dense[d0 + li]
+                        if w != 0.0 and not _push_arrival(post_start + li, target, w, t_arrive,
+                                                          head, nxt, time, chan, weight, count):
                             return False
     return True
 
@@ -224,6 +227,7 @@ def _switch_currents(t, dt, pops, neurons, stims):
 @njit(cache=True)
 def _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals):
     """List the step's Poisson drive events; False if the arrival list overflowed."""
+    head, nxt, time, chan, weight, count = arrivals
     for d in range(drives.channel.shape[0]):
         c = drives.channel[d]
         p = chans.pop[c]
@@ -247,7 +251,8 @@ def _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals):
                 cdf += prob
             for e in range(n_events):
                 r0, r1, _, _ = philox4x32(li, step, stream, e + 1, k0, k1)
-                if not _push_arrival(start + li, c, w, t + open_unit(r0, r1) * dt, arrivals):
+                if not _push_arrival(start + li, c, w, t + open_unit(r0, r1) * dt,
+                                     head, nxt, time, chan, weight, count):
                     return False
     return True
 
