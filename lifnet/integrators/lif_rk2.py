@@ -183,57 +183,89 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
     I_pop = I_now[start:stop]
     head_pop = head[start:stop]
 
-    # Pass 1: conductance sums at t and t + dt, channel by channel.
-    for li in range(n_cells):
-        G0[li] = gL
-        G1[li] = gL
-        H0[li] = glel + I_pop[li]
-        H1[li] = H0[li]
-    for c in range(c_first, c_stop):
-        g_c = g[offset[c]:offset[c] + n_cells]
-        d = decay[c]
-        Ec = E_c[c]
-        for li in range(n_cells):
-            s0 = g_c[li]
-            s1 = s0 * d
-            G0[li] += s0
-            H0[li] += s0 * Ec
-            G1[li] += s1
-            H1[li] += s1 * Ec
-    # Pass 2: a quick Heun step for every neuron (two loops, so that the common
-    # one, without noise or NMDA, vectorises) ...
-    V_next = scratch.V_next
-    if sigma == 0.0 and not has_nmda:
+    # Passes 1, 2 and 4 in one loop for the commonest population: two gates (an
+    # excitatory and an inhibitory), no noise, no NMDA. Same arithmetic, same
+    # order, as the general passes below, so the results are identical.
+    fused = c_stop - c_first == 2 and sigma == 0.0 and not has_nmda
+    if fused:
+        g_a = g[offset[c_first]:offset[c_first] + n_cells]
+        g_b = g[offset[c_first + 1]:offset[c_first + 1] + n_cells]
+        d_a = decay[c_first]
+        d_b = decay[c_first + 1]
+        E_a = E_c[c_first]
+        E_b = E_c[c_first + 1]
         for li in range(n_cells):
             V = V_pop[li]
-            ka = (H0[li] - G0[li] * V) * inv_C
+            sa = g_a[li]
+            sb = g_b[li]
+            sa1 = sa * d_a
+            sb1 = sb * d_b
+            base_h = glel + I_pop[li]
+            ka = ((base_h + sa * E_a + sb * E_b) - (gL + sa + sb) * V) * inv_C
             Vs = V + dt * ka
-            kb = (H1[li] - G1[li] * Vs) * inv_C
-            V_next[li] = V + half_dt * (ka + kb)
+            kb = ((base_h + sa1 * E_a + sb1 * E_b) - (gL + sa1 + sb1) * Vs) * inv_C
+            Vn = V + half_dt * (ka + kb)
+            ru = ref_pop[li]
+            quiet = (head_pop[li] < 0) & (not switching)
+            free = ru <= t
+            fine = free & (Vn < Vth) & (V < Vth) & (abs(Vn) < V_LIMIT)
+            quick = quiet & (fine | (ru >= t1))
+            V_pop[li] = Vn if quick & free else V
+            g_a[li] = sa1 if quick else sa
+            g_b[li] = sb1 if quick else sb
+            keep[li] = 1.0 if quick else 0.0
     else:
-        u_now = neurons.nmda_u[parity, start:stop]
-        u_next = neurons.nmda_u[1 - parity, start:stop]
+        # Pass 1: conductance sums at t and t + dt, channel by channel.
+        for li in range(n_cells):
+            G0[li] = gL
+            G1[li] = gL
+            H0[li] = glel + I_pop[li]
+            H1[li] = H0[li]
+        for c in range(c_first, c_stop):
+            g_c = g[offset[c]:offset[c] + n_cells]
+            d = decay[c]
+            Ec = E_c[c]
+            for li in range(n_cells):
+                s0 = g_c[li]
+                s1 = s0 * d
+                G0[li] += s0
+                H0[li] += s0 * Ec
+                G1[li] += s1
+                H1[li] += s1 * Ec
+        # Pass 2: a quick Heun step for every neuron (two loops, so that the common
+        # one, without noise or NMDA, vectorises) ...
+        V_next = scratch.V_next
+        if sigma == 0.0 and not has_nmda:
+            for li in range(n_cells):
+                V = V_pop[li]
+                ka = (H0[li] - G0[li] * V) * inv_C
+                Vs = V + dt * ka
+                kb = (H1[li] - G1[li] * Vs) * inv_C
+                V_next[li] = V + half_dt * (ka + kb)
+        else:
+            u_now = neurons.nmda_u[parity, start:stop]
+            u_next = neurons.nmda_u[1 - parity, start:stop]
+            for li in range(n_cells):
+                V = V_pop[li]
+                eta = 0.0
+                if sigma != 0.0:
+                    eta = noise_scale * normal_pair(li, step, noise_stream, 0, k0, k1)[0]
+                ka = _dvdt(V, G0[li], H0[li], u_now[li], E_nmda, mg, mg_slope, inv_C)
+                Vs = V + dt * ka + eta
+                kb = _dvdt(Vs, G1[li], H1[li], u_next[li], E_nmda, mg, mg_slope, inv_C)
+                V_next[li] = V + half_dt * (ka + kb) + eta
+        # ... which stands unless the neuron needs care: arrivals, a spike, the end of
+        # a refractory period, a switching current, or a value that is not finite.
         for li in range(n_cells):
             V = V_pop[li]
-            eta = 0.0
-            if sigma != 0.0:
-                eta = noise_scale * normal_pair(li, step, noise_stream, 0, k0, k1)[0]
-            ka = _dvdt(V, G0[li], H0[li], u_now[li], E_nmda, mg, mg_slope, inv_C)
-            Vs = V + dt * ka + eta
-            kb = _dvdt(Vs, G1[li], H1[li], u_next[li], E_nmda, mg, mg_slope, inv_C)
-            V_next[li] = V + half_dt * (ka + kb) + eta
-    # ... which stands unless the neuron needs care: arrivals, a spike, the end of
-    # a refractory period, a switching current, or a value that is not finite.
-    for li in range(n_cells):
-        V = V_pop[li]
-        Vn = V_next[li]
-        ru = ref_pop[li]
-        quiet = (head_pop[li] < 0) & (not switching)
-        free = ru <= t
-        fine = free & (Vn < Vth) & (V < Vth) & (abs(Vn) < V_LIMIT)
-        quick = quiet & (fine | (ru >= t1))
-        V_pop[li] = Vn if quick & free else V
-        keep[li] = 1.0 if quick else 0.0
+            Vn = V_next[li]
+            ru = ref_pop[li]
+            quiet = (head_pop[li] < 0) & (not switching)
+            free = ru <= t
+            fine = free & (Vn < Vth) & (V < Vth) & (abs(Vn) < V_LIMIT)
+            quick = quiet & (fine | (ru >= t1))
+            V_pop[li] = Vn if quick & free else V
+            keep[li] = 1.0 if quick else 0.0
 
     # Pass 3: the careful path, for flagged neurons only.
     for li in range(n_cells):
@@ -369,7 +401,7 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
         ref_until[i] = ru
 
     # Pass 4: the gates of neurons that took the quick step decay.
-    for c in range(c_first, c_stop):
+    for c in range(c_first, c_stop if not fused else c_first):
         g_c = g[offset[c]:offset[c] + n_cells]
         d1 = decay[c] - 1.0
         for li in range(n_cells):
