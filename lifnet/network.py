@@ -18,6 +18,7 @@ from .currents import (
 from .integrators import layout as L
 from .integrators.assemble import Assembly, delay_in_steps
 from .integrators.lif_rk2 import INTERP_HERMITE, INTERP_LINEAR, INTERP_NONE
+from .integrators.philox import split_seed
 from .integrators.run_loop import advance
 from .monitors import RunResult, StateMonitor
 from .populations import LIFPopulation
@@ -298,7 +299,7 @@ class Network:
             from tqdm import tqdm
             bar = tqdm(total=round(duration, 6), unit="ms", desc="lifnet run")
             chunk = max(1, n_steps // 100)
-        k0, k1 = _seed_words(self.seed)
+        k0, k1 = split_seed(self.seed)
         interp = INTERPOLATIONS[self.interpolation]
         done = 0
         try:
@@ -353,10 +354,6 @@ class Network:
             f"population {pop.name!r}, neuron {i - asm.starts[q]}: membrane potential "
             f"{asm.neurons.V[i]!r} mV at t={asm.status.time[0]:.6g} ms is not finite or beyond "
             "±1e4 mV; check weights, currents and dt")
-
-
-def _seed_words(seed):
-    return np.uint64(seed & 0xFFFFFFFF), np.uint64((seed >> 32) & 0xFFFFFFFF)
 
 
 __all__ = ["Network", "Projection"]

@@ -31,8 +31,6 @@ from .layout import (
     I_START,
     I_STOP,
     PROBE_GATE,
-    PROBE_NMDA_S,
-    PROBE_NMDA_U,
     PROBE_V,
     STATUS_ARRIVALS_FULL,
     STATUS_DONE,
@@ -258,7 +256,9 @@ def _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals):
 
 
 @njit(cache=True)
-def _sample(step, neurons, chans, srcs, probes):
+def _sample(step, neurons, chans, probes):
+    V, g, nmda_u = neurons.V, chans.g, neurons.nmda_u[step & 1]
+    kinds, index, out = probes.kind, probes.index, probes.out
     for m in range(probes.monitor_interval.shape[0]):
         if step % probes.monitor_interval[m] != 0:
             continue
@@ -267,19 +267,14 @@ def _sample(step, neurons, chans, srcs, probes):
         row = probes.out_rows[m]
         base = probes.out_offset[m] + row * width
         for q in range(width):
-            kind = probes.kind[first + q]
-            idx = probes.index[first + q]
+            kind = kinds[first + q]
+            idx = index[first + q]
             if kind == PROBE_V:
-                val = neurons.V[idx]
+                out[base + q] = V[idx]
             elif kind == PROBE_GATE:
-                val = chans.g[idx]
-            elif kind == PROBE_NMDA_U:
-                val = neurons.nmda_u[step & 1, idx]
-            elif kind == PROBE_NMDA_S:
-                val = srcs.s[idx]
+                out[base + q] = g[idx]
             else:
-                val = math.nan
-            probes.out[base + q] = val
+                out[base + q] = nmda_u[idx]
         probes.out_rows[m] = row + 1
 
 
@@ -312,7 +307,7 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
             arrivals.head[:] = -1
             status.code[0] = STATUS_ARRIVALS_FULL
             return n
-        _sample(step, neurons, chans, srcs, probes)
+        _sample(step, neurons, chans, probes)
         if has_nmda:
             _deliver(TARGET_NMDA_SOURCE, step, t, dt, pops, chans, srcs, conns, store, ring,
                      arrivals)
