@@ -141,7 +141,8 @@ class Assembly:
         largest = int(sizes.max())
         self.scratch = L.StepScratch(G0=np.zeros(largest), H0=np.zeros(largest),
                                      G1=np.zeros(largest), H1=np.zeros(largest),
-                                     V_next=np.zeros(largest), keep=np.zeros(largest))
+                                     V_next=np.zeros(largest), keep=np.zeros(largest),
+                                     flagged=np.zeros(largest, np.int64))
         self.status = L.Status(code=np.zeros(1, np.int64), neuron=np.zeros(1, np.int64),
                                time=np.zeros(1))
 

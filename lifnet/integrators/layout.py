@@ -133,6 +133,7 @@ class StepScratch(NamedTuple):
     H1: np.ndarray          # nA
     V_next: np.ndarray      # mV, the quick step's V at t + dt
     keep: np.ndarray        # 1.0: the quick step stands; 0.0: the neuron takes the careful path
+    flagged: np.ndarray     # int64, local indices of the neurons with keep 0.0
 
 
 class SpikeOutput(NamedTuple):

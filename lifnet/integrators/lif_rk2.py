@@ -267,10 +267,15 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
             V_pop[li] = Vn if quick & free else V
             keep[li] = 1.0 if quick else 0.0
 
-    # Pass 3: the careful path, for flagged neurons only.
+    # The flagged neurons' indices, gathered without a branch per neuron.
+    flagged = scratch.flagged
+    n_flagged = 0
     for li in range(n_cells):
-        if keep[li] != 0.0:
-            continue
+        flagged[n_flagged] = li
+        n_flagged += keep[li] == 0.0
+    # Pass 3: the careful path, for flagged neurons only.
+    for k_flagged in range(n_flagged):
+        li = flagged[k_flagged]
         i = start + li
         e = head[i]
         ru = ref_until[i]
