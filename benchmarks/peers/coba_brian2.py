@@ -42,7 +42,6 @@ stderr if the network fell silent (mean rate < 1 Hz).
 """
 
 import argparse
-import contextlib
 import json
 import os
 import shutil
@@ -51,37 +50,9 @@ import tempfile
 import time
 
 import numpy as np
+from coba_common import N_EXC, N_INH, P_CONN, N, initial_state, stdout_to_stderr
 
-N_EXC = 3200
-N_INH = 800
-N = N_EXC + N_INH
-P_CONN = 0.02
 PROG = os.path.basename(__file__)
-
-
-def initial_state(seed, clip):
-    """Initial V (mV), g_e and g_i (nS), drawn as in Brian's COBA example.
-
-    V is uniform in [-60, -50] mV, g_e = (4 + 1.5 randn) * 10 nS and
-    g_i = (20 + 12 randn) * 10 nS; about 5% of the g_i draws are negative.
-    With ``clip`` (the default, ``--init clipped``) negative conductances
-    are set to 0, so the states are physical; ``--init brian`` keeps them
-    as Brian's example does.  The network has no external input and is
-    bistable: it either ignites its self-sustained ~18 Hz activity or falls
-    silent within ~20 ms.  Clipped, roughly 4 in 10 network realizations
-    fall silent (seed 1, the default, ignites in every configuration
-    here); unclipped, about 1 in 25.  coba_nest.py uses the same generator,
-    so both scripts start from the same states for a given seed (their
-    connectivity differs).
-    """
-    rng = np.random.default_rng(seed)
-    v = rng.uniform(-60.0, -50.0, N)
-    g_e = (4.0 + 1.5 * rng.standard_normal(N)) * 10.0
-    g_i = (20.0 + 12.0 * rng.standard_normal(N)) * 10.0
-    if clip:
-        g_e = np.clip(g_e, 0.0, None)
-        g_i = np.clip(g_i, 0.0, None)
-    return v, g_e, g_i
 
 
 def parse_args(argv=None):
@@ -148,20 +119,6 @@ def build_network(b2, seed, clip):
         j=f"k for k in sample(N_post, p={P_CONN}) if k != i + {N_EXC}")
     spikes = b2.SpikeMonitor(neurons, record=False, name="spikes")
     return b2.Network(neurons, exc, inh, spikes), (exc, inh), spikes
-
-
-@contextlib.contextmanager
-def stdout_to_stderr():
-    """Redirect file descriptor 1 (also used by compilers) to 2."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    os.dup2(2, 1)
-    try:
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
 
 
 def run(args, b2, build_dir):

@@ -25,18 +25,14 @@ carries only the JSON line.
 """
 
 import argparse
-import contextlib
 import json
 import os
 import sys
 import time
 
 import numpy as np
+from coba_common import N_EXC, N_INH, P_CONN, N, initial_state, stdout_to_stderr
 
-N_EXC = 3200
-N_INH = 800
-N = N_EXC + N_INH
-P_CONN = 0.02
 PROG = os.path.basename(__file__)
 DT = 0.1  # ms, resolution and synaptic delay
 
@@ -57,24 +53,6 @@ W_EXC = 6.0    # nS
 W_INH = -67.0  # nS; iaf_cond_exp routes negative weights to g_in
 
 
-def initial_state(seed, clip):
-    """Initial V (mV), g_e and g_i (nS), drawn as in Brian's COBA example.
-
-    Same generator and order as coba_brian2.py, so both scripts start from
-    identical states for a given seed.  ``clip`` (the default) sets
-    negative conductances to 0; the network then falls silent for about 4
-    in 10 realizations (about 1 in 25 unclipped), see coba_brian2.py.
-    """
-    rng = np.random.default_rng(seed)
-    v = rng.uniform(-60.0, -50.0, N)
-    g_e = (4.0 + 1.5 * rng.standard_normal(N)) * 10.0
-    g_i = (20.0 + 12.0 * rng.standard_normal(N)) * 10.0
-    if clip:
-        g_e = np.clip(g_e, 0.0, None)
-        g_i = np.clip(g_i, 0.0, None)
-    return v, g_e, g_i
-
-
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1,
@@ -93,20 +71,6 @@ def parse_args(argv=None):
     if args.seed < 1:
         parser.error("--seed must be >= 1 (NEST's rng_seed)")
     return args
-
-
-@contextlib.contextmanager
-def stdout_to_stderr():
-    """Redirect file descriptor 1 (also used by NEST's C++ code) to 2."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    os.dup2(2, 1)
-    try:
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
 
 
 def run(args):

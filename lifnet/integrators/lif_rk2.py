@@ -193,13 +193,15 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
     # excitatory and an inhibitory), no noise, no NMDA. Same arithmetic, same
     # order, as the general passes below, so the results are identical.
     fused = c_stop - c_first == 2 and sigma == 0.0 and not has_nmda
+    # The two gates of a fused population (a population may have no gate at all).
+    c_a = c_first if fused else 0
+    c_b = c_first + 1 if fused else 0
+    g_a = g[offset[c_a]:offset[c_a] + n_cells] if fused else g[:0]
+    g_b = g[offset[c_b]:offset[c_b] + n_cells] if fused else g[:0]
+    d_a, d_b = (decay[c_a], decay[c_b]) if fused else (1.0, 1.0)
+    r_a, r_b = (rate_c[c_a], rate_c[c_b]) if fused else (0.0, 0.0)
+    E_a, E_b = (E_c[c_a], E_c[c_b]) if fused else (0.0, 0.0)
     if fused:
-        g_a = g[offset[c_first]:offset[c_first] + n_cells]
-        g_b = g[offset[c_first + 1]:offset[c_first + 1] + n_cells]
-        d_a = decay[c_first]
-        d_b = decay[c_first + 1]
-        E_a = E_c[c_first]
-        E_b = E_c[c_first + 1]
         for li in range(n_cells):
             V = V_pop[li]
             sa = g_a[li]
@@ -282,13 +284,7 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
     # Pass 3a: flagged neurons of a two-gate population that have one arrival, are
     # free and stay below threshold: the careful path's two Heun pieces, branch-free,
     # so that the neurons' memory accesses overlap. Those it settles leave the list.
-    if fused and not switching and dt * max(rate_c[c_first], rate_c[c_first + 1]) <= 0.05:
-        g_a = g[offset[c_first]:offset[c_first] + n_cells]
-        g_b = g[offset[c_first + 1]:offset[c_first + 1] + n_cells]
-        r_a = rate_c[c_first]
-        r_b = rate_c[c_first + 1]
-        E_a = E_c[c_first]
-        E_b = E_c[c_first + 1]
+    if fused and not switching and dt * max(r_a, r_b) <= 0.05:
         n_left = 0
         for k_flagged in range(n_flagged):
             li = flagged[k_flagged]
