@@ -107,6 +107,19 @@ def _conductance_at(li, ta, b, gL, glel, I, g, chans, c_first, c_stop):
 
 
 @njit(cache=True, inline="always")
+def _quick(V, Vn, ru, head, switching, t, t1, Vth):
+    """Whether the quick step (V -> Vn) stands, and whether the neuron is free.
+
+    It stands for a neuron with no arrival and no switching current that is
+    either held refractory over the whole step or free, below threshold and
+    finite at both ends; every other neuron takes the careful path.
+    """
+    free = ru <= t
+    fine = free & (Vn < Vth) & (V < Vth) & (abs(Vn) < V_LIMIT)
+    return (head < 0) & (not switching) & (fine | (ru >= t1)), free
+
+
+@njit(cache=True, inline="always")
 def _exp_neg_small(z):
     """exp(-z) for 0 <= z <= 0.05 by its degree-6 Taylor polynomial (error < 2e-14)."""
     return 1.0 - z * (1.0 - z * (0.5 - z * (1.0 / 6.0 - z * (1.0 / 24.0 - z * (
@@ -213,11 +226,7 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
             Vs = V + dt * ka
             kb = ((base_h + sa1 * E_a + sb1 * E_b) - (gL + sa1 + sb1) * Vs) * inv_C
             Vn = V + half_dt * (ka + kb)
-            ru = ref_pop[li]
-            quiet = (head_pop[li] < 0) & (not switching)
-            free = ru <= t
-            fine = free & (Vn < Vth) & (V < Vth) & (abs(Vn) < V_LIMIT)
-            quick = quiet & (fine | (ru >= t1))
+            quick, free = _quick(V, Vn, ref_pop[li], head_pop[li], switching, t, t1, Vth)
             V_pop[li] = Vn if quick & free else V
             g_a[li] = sa1 if quick else sa
             g_b[li] = sb1 if quick else sb
@@ -267,11 +276,7 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
         for li in range(n_cells):
             V = V_pop[li]
             Vn = V_next[li]
-            ru = ref_pop[li]
-            quiet = (head_pop[li] < 0) & (not switching)
-            free = ru <= t
-            fine = free & (Vn < Vth) & (V < Vth) & (abs(Vn) < V_LIMIT)
-            quick = quiet & (fine | (ru >= t1))
+            quick, free = _quick(V, Vn, ref_pop[li], head_pop[li], switching, t, t1, Vth)
             V_pop[li] = Vn if quick & free else V
             keep[li] = 1.0 if quick else 0.0
 
