@@ -62,3 +62,17 @@ def test_gate_decays_exactly():
     mon = net.monitor(pop, "g_AMPA", interval=0.5)
     net.run(50.0)
     np.testing.assert_allclose(mon["g_AMPA"][0], 0.01 * np.exp(-mon.t / 5.0), rtol=1e-12)
+
+
+def test_flat_cue_drives_every_neuron_alike_while_on():
+    net = ln.Network(dt=0.1, seed=1)
+    pop = net.add(ln.PyrPop(5, V_init=-70.0))
+    net.stimulate(pop, ln.FlatCue(amplitude=0.8, start=50.0, stop=150.0))
+    spikes = net.run(200.0).spikes(pop)
+    firsts = np.array([spikes.of(i)[0] for i in range(5)])
+    v_inf = pop.E_L + 0.8 / pop.g_L
+    expected = 50.0 + pop.tau_m * math.log((v_inf - pop.E_L) / (v_inf - pop.V_th))
+    np.testing.assert_allclose(firsts, expected, atol=2e-4)
+    assert spikes.times.min() >= 50.0 and spikes.times.max() < 150.0
+    with pytest.raises(ln.ParameterError, match="FlatCue: amplitude must be a scalar"):
+        ln.FlatCue(amplitude=[0.1, 0.2])
