@@ -294,6 +294,7 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
         worst_case += (pops.ints[p, I_STOP] - pops.ints[p, I_START]) * pops.ints[p, I_MAX_SPIKES]
     status.code[0] = STATUS_DONE
     has_nmda = srcs.pop.shape[0] > 0
+    has_drives = drives.channel.shape[0] > 0
     for n in range(n_steps):
         if out.count[0] + worst_case > out.ids.shape[0]:
             status.code[0] = STATUS_SPIKES_FULL
@@ -303,7 +304,8 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
         arrivals.count[0] = 0
         if not (_deliver(TARGET_GATE, step, t, dt, pops, chans, srcs, conns, store, ring,
                          arrivals)
-                and _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals)):
+                and (not has_drives
+                     or _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals))):
             arrivals.head[:] = -1
             status.code[0] = STATUS_ARRIVALS_FULL
             return n
