@@ -22,6 +22,24 @@ Per neuron and step, from t to t1 = t + dt:
    piece's end for the first-order contrast). The neuron is reset, held for
    ``t_ref``, and integrated from ``V_reset`` over what is left of the piece
    if the refractory period ends inside it.
+
+How it is computed (``step_lif_population``), so that most neurons cost a
+vectorised loop and only a few take branchy code:
+
+- a quick step for every neuron: one whole-step Heun piece (passes 1 and 2,
+  fused into one loop for two-gate populations without noise or NMDA), kept
+  unless the neuron received an arrival, may reach threshold, ends a
+  refractory period, sees a current switch or is not finite;
+- the indices of the neurons flagged so, gathered without a branch;
+- pass 3a: flagged neurons of a fused population with exactly one arrival,
+  free and staying below threshold: the two pieces, branch-free;
+- pass 3: every other flagged neuron, by the general rule above;
+- pass 4: the gates of the quick neurons decay.
+
+Numba pitfalls this code avoids, each measured: indexing with anything but a
+range variable (wraparound checks stop vectorisation); reading NamedTuple
+fields inside loops, and inlined helpers that take arrays and loop (both add
+atomic reference counting per call).
 """
 
 import math
