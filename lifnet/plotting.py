@@ -1,6 +1,5 @@
 """Figures (matplotlib)."""
 
-import numpy as np
 
 
 def raster(result, populations=None, *, ax=None, t_start=0.0, t_stop=None, colors=None):
@@ -28,10 +27,3 @@ def raster(result, populations=None, *, ax=None, t_start=0.0, t_stop=None, color
     ax.legend(loc="upper right", markerscale=8, fontsize="small")
     return ax
 
-
-def population_rate(result, population, *, bin_ms=5.0):
-    """Population rate (Hz) in bins of bin_ms: (bin centres ms, rates Hz)."""
-    tr = result.spikes(population)
-    edges = np.arange(0.0, result.t + bin_ms, bin_ms)
-    counts, _ = np.histogram(tr.times, edges)
-    return 0.5 * (edges[1:] + edges[:-1]), 1000.0 * counts / (tr.n * bin_ms)
