@@ -3,7 +3,7 @@
 Units: ms, mV, nF, µS, nA; rates in Hz.
 """
 
-from . import models
+from . import analysis, models, plotting
 from .currents import (
                        AMPA,
                        GABA,
@@ -13,13 +13,16 @@ from .currents import (
                        FlatCue,
                        GaussianNoise,
                        PoissonDrive,
+                       RingCue,
+                       RingPoissonCue,
 )
 from .network import Network, Projection
-from .populations import InterPop, LIFPopulation, PyrPop
+from .populations import InterPop, InterRingPop, LIFPopulation, PyrPop, PyrRingPop
 from .validation import ParameterError, SimulationError
 
 __version__ = "0.1.0"
 
-__all__ = ["Network", "Projection", "LIFPopulation", "PyrPop", "InterPop", "AMPA", "GABA",
-           "NMDA", "ExponentialSynapse", "PoissonDrive", "GaussianNoise", "CurrentClamp",
-           "FlatCue", "models", "ParameterError", "SimulationError", "__version__"]
+__all__ = ["Network", "Projection", "LIFPopulation", "PyrPop", "InterPop", "PyrRingPop",
+           "InterRingPop", "AMPA", "GABA", "NMDA", "ExponentialSynapse", "PoissonDrive",
+           "RingPoissonCue", "GaussianNoise", "CurrentClamp", "FlatCue", "RingCue", "models",
+           "ParameterError", "SimulationError", "analysis", "plotting", "__version__"]

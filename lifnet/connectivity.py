@@ -1,6 +1,11 @@
 """Connection rules, turned into the storage that fits them.
 
-* ``all_to_all`` -> dense matrix (n_pre x n_post, float32).
+* ``all_to_all`` -> ``Uniform`` (one weight, O(1) memory) for a scalar
+  weight, else a dense matrix (n_pre x n_post, float32).
+* ``ring`` -> ``Circulant`` for two rings of the same size: the weight
+  depends only on the difference of preferred directions, so one row (the
+  kernel) describes the projection and NMDA's W s is a circular convolution
+  done by FFT in O(N log N). Rings of different sizes get a dense matrix.
 * ``probability`` and ``fixed_indegree`` -> CSR by presynaptic neuron
   (int64 row pointers, int32 postsynaptic indices, float32 weights: 8 bytes
   a synapse), drawn by compiled code from the network's seed.
@@ -17,8 +22,71 @@ from numba import njit
 
 from . import validation as val
 
-RULES = ("all_to_all", "probability", "fixed_indegree", "array")
+RULES = ("all_to_all", "probability", "fixed_indegree", "ring", "array")
+RING_PROFILES = ("gaussian", "von_mises")
 DENSE_ABOVE = 0.25
+
+
+class Uniform:
+    """The same weight on every pair (but i -> i when ``skip_diagonal``)."""
+
+    def __init__(self, weight, n_pre, n_post, skip_diagonal):
+        self.weight = float(weight)
+        self.n_pre = int(n_pre)
+        self.n_post = int(n_post)
+        self.skip_diagonal = bool(skip_diagonal)
+
+    @property
+    def n_synapses(self):
+        if self.weight == 0.0:
+            return 0
+        return self.n_pre * self.n_post - (min(self.n_pre, self.n_post)
+                                           if self.skip_diagonal else 0)
+
+    def to_scipy(self):
+        m = np.full((self.n_pre, self.n_post), self.weight, dtype=np.float32)
+        if self.skip_diagonal:
+            np.fill_diagonal(m, 0.0)
+        return sp.csr_matrix(m)
+
+
+class Circulant:
+    """Weights W[j, i] = kernel[(i - j) mod n] between two populations of n neurons."""
+
+    def __init__(self, kernel):
+        self.kernel = np.ascontiguousarray(kernel, dtype=np.float64)
+
+    @property
+    def n_synapses(self):
+        return self.kernel.shape[0] * int(np.count_nonzero(self.kernel))
+
+    def to_scipy(self):
+        n = self.kernel.shape[0]
+        offsets = (np.arange(n)[None, :] - np.arange(n)[:, None]) % n
+        return sp.csr_matrix(self.kernel[offsets].astype(np.float32))
+
+
+def ring_kernel(offsets, *, J_plus, sigma, profile):
+    """The footprint J(d) of Compte et al. (2000) at angle differences d (rad).
+
+    ``gaussian``: J(d) = J- + (J+ - J-) exp(-d^2 / (2 sigma^2)), d wrapped to
+    (-pi, pi]; ``von_mises``: the bump term is exp((cos d - 1) / sigma^2).
+    J- is chosen so that the mean of J over ``offsets`` is exactly 1.
+    """
+    d = np.angle(np.exp(1j * offsets))
+    s = np.deg2rad(sigma)
+    if profile == "gaussian":
+        bump = np.exp(-d ** 2 / (2 * s * s))
+    else:
+        bump = np.exp((np.cos(d) - 1) / (s * s))
+    mean = bump.mean()
+    j_minus = (1.0 - J_plus * mean) / (1.0 - mean)
+    if j_minus < 0.0:
+        raise val.ParameterError(
+            f"connect: rule='ring' with J_plus={J_plus} and sigma={sigma} deg needs a negative "
+            f"baseline J- = {j_minus:.4g} to keep the mean weight 1; allowed: J_plus <= "
+            f"{1.0 / mean:.4g} for this sigma")
+    return j_minus + (J_plus - j_minus) * bump
 
 
 class Dense:
@@ -119,24 +187,28 @@ def _fixed_indegree_csr(n_pre, n_post, k, skip_diagonal, seed):
     return indptr, indices
 
 
-def build(rule, n_pre, n_post, *, weight, seed, same_population, autapses=False, p=None,
-          indegree=None):
-    """Draw a projection's synapses and store them as Dense or CSR."""
+def build(rule, pre, post, *, weight, seed, autapses=False, p=None, indegree=None,
+          J_plus=None, sigma=None, profile="gaussian"):
+    """Draw a projection's synapses and store them as Uniform, Circulant, Dense or CSR."""
     owner = "connect"
     val.choice("rule", rule, RULES, owner=owner)
-    skip_diag = same_population and not autapses
+    n_pre, n_post = pre.n, post.n
+    skip_diag = pre is post and not autapses
+    if rule != "ring" and (J_plus is not None or sigma is not None):
+        raise val.ParameterError(
+            f"connect: J_plus and sigma belong to rule='ring', not rule={rule!r}")
     if rule == "array":
         return _from_array(weight, n_pre, n_post, skip_diag)
     if rule == "all_to_all":
         if np.ndim(weight) == 0:
-            w = val.number("weight", weight, owner=owner)
-            matrix = np.full((n_pre, n_post), w, dtype=np.float32)
-        else:
-            matrix = val.finite_array("weight", weight, owner=owner,
-                                      shape=(n_pre, n_post)).astype(np.float32)
+            return Uniform(val.number("weight", weight, owner=owner), n_pre, n_post, skip_diag)
+        matrix = val.finite_array("weight", weight, owner=owner,
+                                  shape=(n_pre, n_post)).astype(np.float32)
         if skip_diag:
             np.fill_diagonal(matrix, 0.0)
         return Dense(matrix)
+    if rule == "ring":
+        return _ring(weight, pre, post, skip_diag, J_plus, sigma, profile)
     w = val.number("weight", weight, owner=owner) if np.ndim(weight) == 0 else None
     if w is None:
         raise val.ParameterError(
@@ -184,3 +256,34 @@ def _from_array(weight, n_pre, n_post, skip_diag):
         return Dense(matrix)
     m = sp.csr_matrix(matrix)
     return CSR(m.indptr, m.indices, m.data, n_post)
+
+
+def _ring(weight, pre, post, skip_diag, J_plus, sigma, profile):
+    from .populations import is_ring
+
+    owner = "connect"
+    for which, pop in (("pre", pre), ("post", post)):
+        if not is_ring(pop):
+            raise val.ParameterError(
+                f"connect: rule='ring' needs ring populations; {which}={pop.name!r} is a "
+                f"{type(pop).__name__} (use PyrRingPop or InterRingPop)")
+    if J_plus is None or sigma is None:
+        raise val.ParameterError(
+            "connect: rule='ring' needs J_plus (peak of the footprint, >= 1) and sigma "
+            "(its width, degrees)")
+    w = val.number("weight", weight, owner=owner) if np.ndim(weight) == 0 else None
+    if w is None:
+        raise val.ParameterError(
+            f"connect: rule='ring' takes a scalar weight (µS), got shape {np.shape(weight)}")
+    J_plus = val.number("J_plus", J_plus, owner=owner, low=1.0)
+    sigma = val.number("sigma", sigma, owner=owner, low=0.0, low_open=True, high=360.0)
+    val.choice("profile", profile, RING_PROFILES, owner=owner)
+    if pre.n == post.n:
+        kernel = w * ring_kernel(2.0 * np.pi * np.arange(pre.n) / pre.n, J_plus=J_plus,
+                                 sigma=sigma, profile=profile)
+        if skip_diag:
+            kernel[0] = 0.0
+        return Circulant(kernel)
+    matrix = w * ring_kernel(post.theta[None, :] - pre.theta[:, None], J_plus=J_plus,
+                             sigma=sigma, profile=profile)
+    return Dense(matrix)

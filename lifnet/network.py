@@ -31,7 +31,8 @@ class Projection:
     """Synapses from one population onto a gate of another.
 
     Attributes: ``pre``, ``post`` (populations), ``receptor``, ``delay`` (ms),
-    ``synapses`` (``connectivity.Dense`` or ``connectivity.CSR``; weights in µS).
+    ``synapses`` (``connectivity.Uniform``, ``Circulant``, ``Dense`` or ``CSR``; weights
+    in µS).
     """
 
     def __init__(self, pre, post, receptor, synapses, delay):
@@ -128,7 +129,8 @@ class Network:
         return pop
 
     def connect(self, pre, post, *, weight, receptor="AMPA", rule="all_to_all", p=None,
-                indegree=None, autapses=False, delay=None):
+                indegree=None, J_plus=None, sigma=None, profile="gaussian", autapses=False,
+                delay=None):
         """Connect two populations and return the Projection.
 
         Parameters
@@ -142,11 +144,24 @@ class Network:
         receptor : {"AMPA", "GABA", "NMDA"} or a receptor object
             ``ln.AMPA(...)``, ``ln.GABA(...)``, ``ln.NMDA(...)`` or any
             ``ln.ExponentialSynapse(tau=..., E=..., name=...)``.
-        rule : {"all_to_all", "probability", "fixed_indegree", "array"}
+        rule : {"all_to_all", "probability", "fixed_indegree", "ring", "array"}
+            ``all_to_all`` with a scalar weight is stored as one number;
+            ``ring`` connects two ring populations with the footprint of
+            Compte et al. (2000): ``weight * J(theta_i - theta_j)``,
+            ``J(d) = J- + (J+ - J-) exp(-d^2 / 2 sigma^2)`` with J- such that
+            the mean of J over the ring is 1. Between rings of equal size it is
+            stored as a circulant kernel and NMDA's W s costs O(N log N).
         p : float
             Connection probability of each pair (``probability``).
         indegree : int
             Presynaptic partners of each postsynaptic neuron (``fixed_indegree``).
+        J_plus : float
+            Peak of the ring footprint, >= 1, dimensionless (``ring``; Compte 2000: 1.62).
+        sigma : float
+            Width of the ring footprint, degrees (``ring``; see ``models.compte2000``).
+        profile : {"gaussian", "von_mises"}
+            Shape of the ring footprint's bump (``ring``): the Gaussian above, or
+            ``exp((cos d - 1) / sigma^2)``.
         autapses : bool
             Allow a neuron to connect to itself when pre is post.
         delay : float
@@ -173,9 +188,9 @@ class Network:
                 f"connect: delay={delay} ms is shorter than dt={self.dt} ms; delays must be >= dt")
         seed = int(np.random.SeedSequence([self.seed, 1, len(self.projections)])
                    .generate_state(1)[0])
-        synapses = connectivity.build(rule, pre.n, post.n, weight=weight, seed=seed,
-                                      same_population=pre is post, autapses=autapses, p=p,
-                                      indegree=indegree)
+        synapses = connectivity.build(rule, pre, post, weight=weight, seed=seed,
+                                      autapses=autapses, p=p, indegree=indegree, J_plus=J_plus,
+                                      sigma=sigma, profile=profile)
         proj = Projection(pre, post, receptor, synapses, delay)
         self.projections.append(proj)
         return proj
@@ -187,7 +202,7 @@ class Network:
             raise val.ParameterError(
                 f"stimulate: {stimulus!r} is not a PoissonDrive, GaussianNoise or CurrentClamp")
         if isinstance(stimulus, CurrentClamp):
-            stimulus.amplitudes(pop.n)
+            stimulus.amplitudes(pop)
             if self._asm is not None:
                 self._asm.add_clamp(self._asm.pop_index[pop.name], stimulus, self.t)
         else:

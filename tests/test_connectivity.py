@@ -4,7 +4,7 @@ import numpy as np
 import scipy.sparse as sp
 
 import lifnet as ln
-from lifnet.connectivity import CSR, Dense
+from lifnet.connectivity import CSR, Dense, Uniform
 
 
 def test_probability_rule_density_and_no_autapses():
@@ -35,12 +35,17 @@ def test_fixed_indegree_is_exact_and_uniform_over_sources():
     assert 5 < outdeg.std() < 9
 
 
-def test_all_to_all_is_dense_and_explicit_arrays_are_kept():
+def test_all_to_all_is_one_number_and_explicit_arrays_are_kept():
     net = ln.Network(seed=4)
     E = net.add(ln.PyrPop(20, name="E"))
     I = net.add(ln.InterPop(10, name="I"))
     full = net.connect(E, E, weight=0.5)
-    assert isinstance(full.synapses, Dense) and full.n_synapses == 20 * 19
+    assert isinstance(full.synapses, Uniform) and full.n_synapses == 20 * 19
+    expected = np.full((20, 20), 0.5)
+    np.fill_diagonal(expected, 0.0)
+    np.testing.assert_array_equal(full.weights().toarray(), expected)
+    per_pair = net.connect(E, I, weight=np.full((20, 10), 0.25))
+    assert isinstance(per_pair.synapses, Dense) and per_pair.n_synapses == 200
     rng = np.random.default_rng(0)
     m = sp.random(20, 10, density=0.1, random_state=1) * 0.01
     sparse = net.connect(E, I, weight=m, rule="array")

@@ -81,8 +81,17 @@ def test_delay_shorter_than_dt_is_rejected():
 
 def test_rule_arguments_are_checked():
     net, E, I = two_pops()
-    with pytest.raises(ln.ParameterError, match="rule='ring' is not one of"):
-        net.connect(E, I, weight=0.01, rule="ring")
+    with pytest.raises(ln.ParameterError, match="rule='rings' is not one of"):
+        net.connect(E, I, weight=0.01, rule="rings")
+    with pytest.raises(ln.ParameterError, match="needs ring populations; pre='E' is a PyrPop"):
+        net.connect(E, I, weight=0.01, rule="ring", J_plus=1.5, sigma=20.0)
+    ring = net.add(ln.PyrRingPop(64, name="ring"))
+    with pytest.raises(ln.ParameterError, match="needs J_plus"):
+        net.connect(ring, ring, weight=0.01, rule="ring")
+    with pytest.raises(ln.ParameterError, match="J_plus and sigma belong to rule='ring'"):
+        net.connect(E, I, weight=0.01, J_plus=1.5)
+    with pytest.raises(ln.ParameterError, match=r"J_plus <= 7\.18\d for this sigma"):
+        net.connect(ring, ring, weight=0.01, rule="ring", J_plus=8.0, sigma=20.0)
     with pytest.raises(ln.ParameterError, match="p=1.5 must be <= 1"):
         net.connect(E, I, weight=0.01, rule="probability", p=1.5)
     with pytest.raises(ln.ParameterError, match="indegree=10 exceeds the 9 available"):

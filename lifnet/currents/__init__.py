@@ -1,10 +1,10 @@
 """Currents acting on populations: synapses, drives, noise, injected currents."""
 
-from .clamp import CurrentClamp, FlatCue
+from .clamp import CurrentClamp, FlatCue, RingCue
 from .nmda import NMDA
 from .noise import GaussianNoise
-from .poisson_drive import PoissonDrive
+from .poisson_drive import PoissonDrive, RingPoissonCue
 from .synapses import AMPA, GABA, ExponentialSynapse
 
-__all__ = ["AMPA", "GABA", "NMDA", "ExponentialSynapse", "PoissonDrive", "GaussianNoise",
-           "CurrentClamp", "FlatCue"]
+__all__ = ["AMPA", "GABA", "NMDA", "ExponentialSynapse", "PoissonDrive", "RingPoissonCue",
+           "GaussianNoise", "CurrentClamp", "FlatCue", "RingCue"]

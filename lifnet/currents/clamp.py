@@ -37,9 +37,10 @@ class CurrentClamp(val.Parameterised):
             raise val.ParameterError(
                 f"{owner}: stop={self.stop} must be after start={self.start}")
 
-    def amplitudes(self, n):
-        """Per-neuron amplitudes (nA) for a population of n neurons."""
-        return val.per_neuron("amplitude", self.amplitude, n, owner=type(self).__name__)
+    def amplitudes(self, population):
+        """Per-neuron amplitudes (nA) for a population."""
+        return val.per_neuron("amplitude", self.amplitude, population.n,
+                              owner=type(self).__name__)
 
 
 class FlatCue(CurrentClamp):
@@ -58,3 +59,48 @@ class FlatCue(CurrentClamp):
             raise val.ParameterError(
                 f"FlatCue: amplitude must be a scalar (nA), got shape {np.shape(amplitude)}")
         super().__init__(amplitude=amplitude, start=start, stop=stop)
+
+
+class RingCue(CurrentClamp):
+    """A cue current peaked at one direction of a ring population (the seed's ``affRing``).
+
+    Neuron i, preferring direction theta_i, receives::
+
+        I_i = amplitude * exp(kappa * (cos(theta_i - theta) - 1))
+
+    Parameters
+    ----------
+    amplitude : float
+        Peak current, at the cued direction, nA.
+    kappa : float
+        Concentration (>= 0, dimensionless): the half-maximum half-width is
+        ``arccos(1 - ln 2 / kappa)``; 0 gives a flat cue.
+    theta : float
+        Cued direction, rad.
+    start, stop : float
+        On during [start, stop), ms.
+    """
+
+    def __init__(self, *, amplitude, kappa, theta, start=0.0, stop=math.inf):
+        owner = type(self).__name__
+        if np.ndim(amplitude) != 0:
+            raise val.ParameterError(
+                f"{owner}: amplitude must be a scalar (nA), got shape {np.shape(amplitude)}")
+        super().__init__(amplitude=amplitude, start=start, stop=stop)
+        self.kappa = val.non_negative("kappa", kappa, owner=owner)
+        self.theta = val.number("theta", theta, owner=owner)
+
+    def amplitudes(self, population):
+        return self.amplitude * ring_profile(population, self.kappa, self.theta,
+                                             owner=type(self).__name__)
+
+
+def ring_profile(population, kappa, theta, *, owner):
+    """exp(kappa (cos(theta_i - theta) - 1)) for each neuron of a ring population."""
+    from ..populations import is_ring
+
+    if not is_ring(population):
+        raise val.ParameterError(
+            f"{owner}: population {population.name!r} is a {type(population).__name__}, not a "
+            "ring population (PyrRingPop or InterRingPop)")
+    return np.exp(kappa * (np.cos(population.theta - theta) - 1.0))

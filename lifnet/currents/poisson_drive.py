@@ -1,6 +1,11 @@
 """External Poisson drive into a conductance gate (the background input of Compte 2000)."""
 
+import math
+
+import numpy as np
+
 from .. import validation as val
+from .clamp import ring_profile
 from .synapses import ExponentialSynapse
 
 
@@ -8,12 +13,14 @@ class PoissonDrive(val.Parameterised):
     """An independent Poisson spike train into every neuron of a population.
 
     Each event arrives at its exact time inside the step and opens an
-    exponential conductance of its own gate ``g_<name>``.
+    exponential conductance of its own gate ``g_<name>``. The train is on
+    during [start, stop); these times need not fall on the time grid.
 
     Parameters
     ----------
-    rate : float
-        Rate of the train into each neuron, Hz (Compte 2000: 1800).
+    rate : float or array of shape (n,)
+        Rate of the train into each neuron, Hz (Compte 2000: 1800); one value
+        for all neurons or one per neuron.
     weight : float
         Conductance increment per event, µS (Compte 2000: 0.0031 onto
         pyramidal cells, 0.00238 onto interneurons).
@@ -23,13 +30,65 @@ class PoissonDrive(val.Parameterised):
         Reversal potential, mV (0).
     name : str
         Name of the gate (default ``"ext"``).
+    start, stop : float
+        The train is on during [start, stop), ms.
     """
 
-    def __init__(self, *, rate, weight, tau=2.0, E=0.0, name="ext"):
+    def __init__(self, *, rate, weight, tau=2.0, E=0.0, name="ext", start=0.0,
+                 stop=math.inf):
         owner = type(self).__name__
-        self.rate = val.non_negative("rate", rate, owner=owner)
+        rates = val.finite_array("rate", rate, owner=owner)
+        if rates.ndim > 1 or (rates.size and rates.min() < 0):
+            raise val.ParameterError(
+                f"{owner}: rate must be a scalar or a 1-D array of rates >= 0 Hz; got "
+                f"{rate!r}")
+        self.rate = float(rates) if rates.ndim == 0 else rates
         self.weight = val.non_negative("weight", weight, owner=owner)
         self.tau = val.positive("tau", tau, owner=owner)
         self.E = val.number("E", E, owner=owner)
         self.name = name
+        self.start = val.number("start", start, owner=owner)
+        self.stop = val.number("stop", stop, owner=owner, allow_inf=True)
+        if self.stop <= self.start:
+            raise val.ParameterError(
+                f"{owner}: stop={self.stop} must be after start={self.start}")
         self.receptor = ExponentialSynapse(tau=self.tau, E=self.E, name=name)
+
+    def rates(self, population):
+        """Per-neuron rates (Hz) for a population."""
+        return val.per_neuron("rate", self.rate, population.n, owner=type(self).__name__)
+
+
+class RingPoissonCue(PoissonDrive):
+    """A Poisson cue whose rate peaks at one direction of a ring (the seed's ``affRingPoisson``).
+
+    Neuron i, preferring direction theta_i, receives Poisson events at::
+
+        rate_i = rate * exp(kappa * (cos(theta_i - theta) - 1))   Hz
+
+    Parameters
+    ----------
+    rate : float
+        Peak rate, at the cued direction, Hz.
+    kappa : float
+        Concentration (>= 0, dimensionless), as in ``RingCue``.
+    theta : float
+        Cued direction, rad.
+    weight, tau, E, name, start, stop
+        As in ``PoissonDrive`` (µS, ms, mV, gate name, ms, ms). The default
+        gate is ``"cue"``, AMPA-like.
+    """
+
+    def __init__(self, *, rate, kappa, theta, weight, tau=2.0, E=0.0, name="cue", start=0.0,
+                 stop=math.inf):
+        owner = type(self).__name__
+        if np.ndim(rate) != 0:
+            raise val.ParameterError(f"{owner}: rate must be a scalar (Hz), got {rate!r}")
+        super().__init__(rate=rate, weight=weight, tau=tau, E=E, name=name, start=start,
+                         stop=stop)
+        self.kappa = val.non_negative("kappa", kappa, owner=owner)
+        self.theta = val.number("theta", theta, owner=owner)
+
+    def rates(self, population):
+        return self.rate * ring_profile(population, self.kappa, self.theta,
+                                        owner=type(self).__name__)

@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from .. import validation as val
-from ..connectivity import Dense
+from ..connectivity import Circulant, Dense, Uniform
 from ..currents import NMDA, CurrentClamp, GaussianNoise, PoissonDrive
 from . import layout as L
 
@@ -166,42 +166,64 @@ class Assembly:
                 "receptors another name")
 
     def _assemble_drives(self, drives_of, dt):
-        chan, lam, weight, stream = [], [], [], []
+        chan, offset, lam, start, stop, weight, stream = [], [], [], [], [], [], []
+        n_lam = 0
         for q, drives in enumerate(drives_of):
             for k, d in enumerate(drives):
-                expected = d.rate * dt / 1000.0
-                if expected > MAX_DRIVE_EVENTS_PER_STEP:
+                expected = d.rates(self.pops[q]) * dt / 1000.0
+                if expected.max() > MAX_DRIVE_EVENTS_PER_STEP:
                     raise val.ParameterError(
-                        f"PoissonDrive: rate={d.rate} Hz gives {expected:.3g} events per step of "
-                        f"dt={dt} ms; at most {MAX_DRIVE_EVENTS_PER_STEP:g} are allowed (model "
-                        "such input as a conductance or a current)")
+                        f"{type(d).__name__}: rate={expected.max() / dt * 1000.0:g} Hz gives "
+                        f"{expected.max():.3g} events per step of dt={dt} ms; at most "
+                        f"{MAX_DRIVE_EVENTS_PER_STEP:g} are allowed (model such input as a "
+                        "conductance or a current)")
                 chan.append(self.channel_of[(self.pops[q].name, d.receptor.name)])
+                offset.append(n_lam)
+                n_lam += expected.size
                 lam.append(expected)
+                start.append(d.start)
+                stop.append(d.stop)
                 weight.append(d.weight)
                 stream.append((q << 8) | (k + 1))
-        self.drives = L.Drives(channel=_i64(chan), lam=_f64(lam), weight=_f64(weight),
-                               stream=_i64(stream))
+        lam = _f64(np.concatenate(lam)) if lam else np.zeros(0)
+        self.drives = L.Drives(channel=_i64(chan), lam_offset=_i64(offset), lam=lam,
+                               p_none=np.exp(-lam), start=_f64(start), stop=_f64(stop),
+                               weight=_f64(weight), stream=_i64(stream))
 
     def _assemble_projections(self, net, dt):
         indptr, indices, weights, dense = [np.zeros(0, np.int64)], [], [], []
+        kernel, kernel_hat = [], []
         n_ptr = 0
         n_syn = 0
         n_dense = 0
+        n_kernel = 0
+        n_hat = 0
 
         def place(syn):
-            nonlocal n_ptr, n_syn, n_dense
+            nonlocal n_ptr, n_syn, n_dense, n_kernel, n_hat
             if isinstance(syn, Dense):
                 off = n_dense
                 dense.append(syn.matrix.ravel())
                 n_dense += syn.matrix.size
-                return L.STORE_DENSE, off
+                return L.STORE_DENSE, off, 0
+            if isinstance(syn, (Uniform, Circulant)):
+                off, hat = n_kernel, n_hat
+                if isinstance(syn, Uniform):
+                    kernel.append(np.array([syn.weight, float(syn.skip_diagonal)]))
+                else:
+                    kernel.append(syn.kernel)
+                    kernel_hat.append(np.fft.rfft(syn.kernel))
+                    n_hat += kernel_hat[-1].size
+                n_kernel += kernel[-1].size
+                return (L.STORE_UNIFORM if isinstance(syn, Uniform) else L.STORE_CIRCULANT,
+                        off, hat)
             off = n_ptr
             indptr.append(syn.indptr + n_syn)
             indices.append(syn.indices)
             weights.append(syn.weights)
             n_ptr += syn.indptr.shape[0]
             n_syn += syn.indices.shape[0]
-            return L.STORE_CSR, off
+            return L.STORE_CSR, off, 0
 
         conns = {f: [] for f in L.Connections._fields}
         nproj = {f: [] for f in L.NMDAProjections._fields}
@@ -212,7 +234,7 @@ class Assembly:
             pre = self.pop_index[proj.pre.name]
             post = self.pop_index[proj.post.name]
             k, phi = delay_in_steps(proj.delay, dt)
-            store, off = place(proj.synapses)
+            store, off, hat = place(proj.synapses)
             if isinstance(proj.receptor, NMDA):
                 key = (pre, k, phi) + proj.receptor.presynaptic_key()
                 if key not in sources:
@@ -229,7 +251,7 @@ class Assembly:
                     for f, v in row.items():
                         conns[f].append(v)
                 row = dict(source=sources[key], post=post, store=store, ptr_offset=off,
-                           n_post=proj.post.n)
+                           hat_offset=hat, n_post=proj.post.n)
                 for f, v in row.items():
                     nproj[f].append(v)
             else:
@@ -255,15 +277,18 @@ class Assembly:
             weights=np.concatenate(weights).astype(np.float32) if weights else
             np.zeros(0, np.float32),
             dense=np.concatenate(dense).astype(np.float32) if dense else
-            np.zeros(0, np.float32))
+            np.zeros(0, np.float32),
+            kernel=_f64(np.concatenate(kernel)) if kernel else np.zeros(0),
+            kernel_hat=np.ascontiguousarray(np.concatenate(kernel_hat)) if kernel_hat else
+            np.zeros(0, np.complex128))
 
     def add_clamp(self, q, clamp, t_now):
         """Add a current to population q; if it is on at t_now it starts at once."""
         if clamp.start <= t_now < clamp.stop:
             self.neurons.I_now[self.starts[q]:self.starts[q + 1]] += clamp.amplitudes(
-                self.pops[q].n)
+                self.pops[q])
         self.clamps.append((q, clamp))
-        amps = [c.amplitudes(self.pops[k].n) for k, c in self.clamps]
+        amps = [c.amplitudes(self.pops[k]) for k, c in self.clamps]
         self.stimuli = L.Stimuli(
             pop=_i64([k for k, _ in self.clamps]),
             amp_offset=_i64(np.concatenate(([0], np.cumsum([a.size for a in amps])))[:-1]),

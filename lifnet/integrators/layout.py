@@ -21,7 +21,7 @@ N_INTS = 8
 
 # Target kinds and storage kinds of a delivery connection.
 TARGET_GATE, TARGET_NMDA_SOURCE = 0, 1
-STORE_CSR, STORE_DENSE, STORE_IDENTITY = 0, 1, 2
+STORE_CSR, STORE_DENSE, STORE_IDENTITY, STORE_UNIFORM, STORE_CIRCULANT = 0, 1, 2, 3, 4
 
 # What a probe reads.
 PROBE_V, PROBE_GATE, PROBE_NMDA_U = 0, 1, 2
@@ -65,7 +65,11 @@ class Stimuli(NamedTuple):
 
 class Drives(NamedTuple):
     channel: np.ndarray     # int64, gate channel the events enter
-    lam: np.ndarray         # expected events per neuron and step
+    lam_offset: np.ndarray  # int64, into lam and p_none
+    lam: np.ndarray         # expected events in a whole step, per neuron, flat
+    p_none: np.ndarray      # exp(-lam): probability of no event in a whole step, flat
+    start: np.ndarray       # ms, the drive is on during [start, stop)
+    stop: np.ndarray        # ms
     weight: np.ndarray      # µS per event
     stream: np.ndarray      # int64, random stream id
 
@@ -90,15 +94,16 @@ class Connections(NamedTuple):
     store: np.ndarray       # int64, STORE_*
     delay_steps: np.ndarray  # int64, whole steps of the delay
     delay_frac: np.ndarray   # float64, the rest, in steps, in [0, 1)
-    ptr_offset: np.ndarray  # int64, into indptr (CSR) or dense (row-major pre x post)
+    ptr_offset: np.ndarray  # int64, into indptr (CSR), dense (row-major pre x post) or kernel
     n_post: np.ndarray      # int64
 
 
 class NMDAProjections(NamedTuple):
     source: np.ndarray      # int64
     post: np.ndarray        # int64, population
-    store: np.ndarray       # int64, STORE_CSR or STORE_DENSE
+    store: np.ndarray       # int64, STORE_*
     ptr_offset: np.ndarray  # int64
+    hat_offset: np.ndarray  # int64, into kernel_hat (STORE_CIRCULANT)
     n_post: np.ndarray      # int64
 
 
@@ -107,6 +112,9 @@ class Storage(NamedTuple):
     indices: np.ndarray     # int32, postsynaptic neuron, local to its population
     weights: np.ndarray     # float32, µS
     dense: np.ndarray       # float32, µS, row-major blocks
+    kernel: np.ndarray      # float64: circulant kernels (µS, W[j, i] = kernel[(i - j) mod n]);
+    #                         uniform blocks (weight µS, then 1.0 if i -> i is skipped)
+    kernel_hat: np.ndarray  # complex128, rfft of each circulant kernel (NMDA's W s by FFT)
 
 
 class SpikeRing(NamedTuple):

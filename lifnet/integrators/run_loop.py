@@ -23,6 +23,8 @@ delay of D = k + phi steps arrives at fraction theta + phi of step m + k
 
 import math
 
+import numpy as np
+import rocket_fft  # noqa: F401  (registers np.fft for numba)
 from numba import njit
 
 from .layout import (
@@ -36,6 +38,8 @@ from .layout import (
     STATUS_DONE,
     STATUS_SPIKES_FULL,
     STORE_CSR,
+    STORE_DENSE,
+    STORE_UNIFORM,
     TARGET_GATE,
     TARGET_NMDA_SOURCE,
 )
@@ -79,6 +83,7 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
     # Arrays out of their NamedTuples once, not per event (see _push_arrival).
     head, nxt, time, chan, weight, count = arrivals
     indptr, indices, weights, dense = store.indptr, store.indices, store.weights, store.dense
+    kernel = store.kernel
     ring_ids, ring_theta, pop_stop = ring.ids, ring.theta, ring.pop_stop
     slots = ring_ids.shape[0]
     for c in range(conns.pre.shape[0]):
@@ -123,11 +128,30 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
                         if not _push_arrival(post_start + indices[q], target, weights[q],
                                              t_arrive, head, nxt, time, chan, weight, count):
                             return False
-                else:
+                elif conns.store[c] == STORE_DENSE:
                     n_post = conns.n_post[c]
                     d0 = conns.ptr_offset[c] + row * n_post
                     for li in range(n_post):
                         w = dense[d0 + li]
+                        if w != 0.0 and not _push_arrival(post_start + li, target, w, t_arrive,
+                                                          head, nxt, time, chan, weight, count):
+                            return False
+                elif conns.store[c] == STORE_UNIFORM:
+                    k0 = conns.ptr_offset[c]
+                    w = kernel[k0]
+                    skip = row if kernel[k0 + 1] != 0.0 else -1
+                    for li in range(conns.n_post[c]):
+                        if li != skip and not _push_arrival(post_start + li, target, w,
+                                                            t_arrive, head, nxt, time, chan,
+                                                            weight, count):
+                            return False
+                else:
+                    # Circulant: post li gets kernel[(li - row) mod n].
+                    n_post = conns.n_post[c]
+                    k0 = conns.ptr_offset[c]
+                    for li in range(n_post):
+                        off = li - row if li >= row else li - row + n_post
+                        w = kernel[k0 + off]
                         if w != 0.0 and not _push_arrival(post_start + li, target, w, t_arrive,
                                                           head, nxt, time, chan, weight, count):
                             return False
@@ -146,6 +170,8 @@ def _nmda_heun(x0, s0, h, decay_x, tau, alpha):
 
 @njit(cache=True)
 def _advance_nmda_sources(t, dt, pops, srcs):
+    # Arrays out of their NamedTuple once, not per neuron (see _push_arrival).
+    xs, ss, pending = srcs.x, srcs.s, srcs.pending
     for k in range(srcs.pop.shape[0]):
         dx = srcs.decay_x[k]
         tau_x = srcs.tau_x[k]
@@ -153,48 +179,72 @@ def _advance_nmda_sources(t, dt, pops, srcs):
         alpha = srcs.alpha[k]
         off = srcs.offset[k]
         n = pops.ints[srcs.pop[k], I_STOP] - pops.ints[srcs.pop[k], I_START]
-        for j in range(off, off + n):
-            ta = srcs.pending[j]
+        x = xs[off:off + n]
+        s = ss[off:off + n]
+        due = pending[off:off + n]
+        for j in range(n):
+            ta = due[j]
             if ta == -math.inf:
-                srcs.x[j], srcs.s[j] = _nmda_heun(srcs.x[j], srcs.s[j], dt, dx, tau, alpha)
+                x[j], s[j] = _nmda_heun(x[j], s[j], dt, dx, tau, alpha)
             else:
                 h = ta - t
-                x, s = _nmda_heun(srcs.x[j], srcs.s[j], h, math.exp(-h / tau_x), tau, alpha)
+                x1, s1 = _nmda_heun(x[j], s[j], h, math.exp(-h / tau_x), tau, alpha)
                 h = t + dt - ta
-                srcs.x[j], srcs.s[j] = _nmda_heun(x + 1.0, s, h, math.exp(-h / tau_x), tau,
-                                                   alpha)
+                x[j], s[j] = _nmda_heun(x1 + 1.0, s1, h, math.exp(-h / tau_x), tau, alpha)
 
 
 @njit(cache=True)
 def _nmda_conductance(step, pops, neurons, srcs, nproj, store):
     u = neurons.nmda_u[1 - (step & 1)]
+    ss = srcs.s
+    indptr, indices, weights, dense = store.indptr, store.indices, store.weights, store.dense
+    kernel, kernel_hat = store.kernel, store.kernel_hat
     for p in range(pops.ints.shape[0]):
         if pops.ints[p, I_HAS_NMDA] != 0:
-            for i in range(pops.ints[p, I_START], pops.ints[p, I_STOP]):
-                u[i] = 0.0
+            u[pops.ints[p, I_START]:pops.ints[p, I_STOP]] = 0.0
     for c in range(nproj.source.shape[0]):
         src = nproj.source[c]
-        off = srcs.offset[src]
         pre = srcs.pop[src]
         n_pre = pops.ints[pre, I_STOP] - pops.ints[pre, I_START]
+        s = ss[srcs.offset[src]:srcs.offset[src] + n_pre]
+        n_post = nproj.n_post[c]
         post_start = pops.ints[nproj.post[c], I_START]
-        if nproj.store[c] == STORE_CSR:
+        out = u[post_start:post_start + n_post]
+        store_kind = nproj.store[c]
+        p0 = nproj.ptr_offset[c]
+        if store_kind == STORE_CSR:
             for j in range(n_pre):
-                sj = srcs.s[off + j]
+                sj = s[j]
                 if sj == 0.0:
                     continue
-                p0 = nproj.ptr_offset[c] + j
-                for q in range(store.indptr[p0], store.indptr[p0 + 1]):
-                    u[post_start + store.indices[q]] += store.weights[q] * sj
-        else:
-            n_post = nproj.n_post[c]
+                for q in range(indptr[p0 + j], indptr[p0 + j + 1]):
+                    out[indices[q]] += weights[q] * sj
+        elif store_kind == STORE_DENSE:
             for j in range(n_pre):
-                sj = srcs.s[off + j]
+                sj = s[j]
                 if sj == 0.0:
                     continue
-                d0 = nproj.ptr_offset[c] + j * n_post
+                row = dense[p0 + j * n_post:p0 + (j + 1) * n_post]
                 for li in range(n_post):
-                    u[post_start + li] += store.dense[d0 + li] * sj
+                    out[li] += row[li] * sj
+        elif store_kind == STORE_UNIFORM:
+            w = kernel[p0]
+            total = 0.0
+            for j in range(n_pre):
+                total += s[j]
+            if kernel[p0 + 1] != 0.0:
+                for li in range(n_post):
+                    out[li] += w * (total - s[li])
+            else:
+                for li in range(n_post):
+                    out[li] += w * total
+        else:
+            # Circulant: u_i = sum_j kernel[(i - j) mod n] s_j, a circular convolution.
+            h0 = nproj.hat_offset[c]
+            s_hat = np.fft.rfft(s)
+            conv = np.fft.irfft(s_hat * kernel_hat[h0:h0 + s_hat.shape[0]], n_pre)
+            for li in range(n_post):
+                out[li] += conv[li]
 
 
 @njit(cache=True)
@@ -224,17 +274,31 @@ def _switch_currents(t, dt, pops, neurons, stims):
 
 @njit(cache=True)
 def _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals):
-    """List the step's Poisson drive events; False if the arrival list overflowed."""
+    """List the step's Poisson drive events; False if the arrival list overflowed.
+
+    A drive that switches on or off inside the step has its events drawn on
+    the part of the step where it is on.
+    """
     head, nxt, time, chan, weight, count = arrivals
     for d in range(drives.channel.shape[0]):
+        t1 = t + dt
+        a = max(t, drives.start[d])
+        b = min(t1, drives.stop[d])
+        if b <= a:
+            continue
+        whole = a == t and b == t1
         c = drives.channel[d]
         p = chans.pop[c]
         start = pops.ints[p, I_START]
-        lam = drives.lam[d]
-        p_none = math.exp(-lam)
         w = drives.weight[d]
         stream = drives.stream[d]
+        off = drives.lam_offset[d]
         for li in range(pops.ints[p, I_STOP] - start):
+            lam = drives.lam[off + li]
+            p_none = drives.p_none[off + li]
+            if not whole:
+                lam *= (b - a) / dt
+                p_none = math.exp(-lam)
             # Block 0 draws the count (by inversion), block e + 1 the time of event e.
             r0, r1, _, _ = philox4x32(li, step, stream, 0, k0, k1)
             u = open_unit(r0, r1)
@@ -249,7 +313,7 @@ def _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals):
                 cdf += prob
             for e in range(n_events):
                 r0, r1, _, _ = philox4x32(li, step, stream, e + 1, k0, k1)
-                if not _push_arrival(start + li, c, w, t + open_unit(r0, r1) * dt,
+                if not _push_arrival(start + li, c, w, a + open_unit(r0, r1) * (b - a),
                                      head, nxt, time, chan, weight, count):
                     return False
     return True

@@ -1,5 +1,6 @@
 """Neuron populations: state vectors of one cell type."""
 
 from .lif import InterPop, LIFPopulation, PyrPop
+from .ring import InterRingPop, PyrRingPop, is_ring
 
-__all__ = ["LIFPopulation", "PyrPop", "InterPop"]
+__all__ = ["LIFPopulation", "PyrPop", "InterPop", "PyrRingPop", "InterRingPop", "is_ring"]
