@@ -324,7 +324,8 @@ class Network:
                 ran = advance(self.step, todo, self.dt, interp, k0, k1, asm.populations,
                               asm.neurons, asm.channels, asm.stimuli, asm.drives, asm.sources,
                               asm.connections, asm.nmda_projections, asm.storage, asm.ring,
-                              asm.arrivals, asm.output, probes, asm.status, asm.scratch)
+                              asm.arrivals, asm.shared, asm.output, probes, asm.status,
+                              asm.scratch)
                 self._collect(probes, self.step, ran)
                 self.step += ran
                 done += ran

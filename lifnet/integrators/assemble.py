@@ -134,6 +134,17 @@ class Assembly:
                                 theta=np.zeros((slots, worst)),
                                 pop_stop=np.zeros((slots, len(pops)), dtype=np.int64))
         self.grow_arrivals(max(1 << 12, 2 * n_total))
+        # At most two steps' spikes (delays are not whole steps) per Uniform gate projection.
+        shared = sum(2 * int(sizes[c_pre] * ints[c_pre, L.I_MAX_SPIKES])
+                     for c_pre, kind, store in zip(self.connections.pre, self.connections.kind,
+                                                   self.connections.store, strict=True)
+                     if kind == L.TARGET_GATE and store == L.STORE_UNIFORM)
+        n_chan = self.channels.offset.shape[0]
+        self.shared = L.SharedArrivals(
+            pop=np.zeros(shared, np.int64), time=np.zeros(shared),
+            channel=np.zeros(shared, np.int64), weight=np.zeros(shared),
+            count=np.zeros(1, np.int64), jump=np.zeros(n_chan), corr_p=np.zeros(n_chan),
+            corr_q=np.zeros(n_chan), corr_r=np.zeros(n_chan))
         capacity = max(1 << 16, 4 * worst)
         self.output = L.SpikeOutput(ids=np.zeros(capacity, dtype=np.int32),
                                     times=np.zeros(capacity),

@@ -133,6 +133,29 @@ class Arrivals(NamedTuple):
     count: np.ndarray       # (1,) int64
 
 
+class SharedArrivals(NamedTuple):
+    """This step's arrivals through all-to-all (Uniform) projections onto linear gates.
+
+    Such an arrival reaches every neuron of the postsynaptic population at
+    the same time with the same weight, so it is listed once, not per neuron.
+    A neuron taking the quick step receives it as the exact jump of its gate
+    at the end of the step plus a correction of V for the jump's time inside
+    the step (``jump`` and ``corr_*``, per channel; see ``lif_rk2``); a neuron
+    taking the careful path gets it in its own list and the step is cut there.
+    For an arrival of weight w at t_a, L = t + dt - t_a, e = exp(-L / tau) and
+    phi(s) = exp(-(s - t_a) / tau) on [t_a, t + dt]:
+    """
+    pop: np.ndarray         # int64, postsynaptic population
+    time: np.ndarray        # float64, ms
+    channel: np.ndarray     # int64
+    weight: np.ndarray      # float64, µS
+    count: np.ndarray       # (1,) int64
+    jump: np.ndarray        # (n_channels,) µS: sum of w e
+    corr_p: np.ndarray      # µS: sum of w (int phi ds - dt e / 2) / dt
+    corr_q: np.ndarray      # µS ms: sum of w int phi(s) (t + dt - s) ds / dt
+    corr_r: np.ndarray      # µS ms: sum of w (int phi(s) (s - t) ds - dt^2 e / 2) / dt
+
+
 class StepScratch(NamedTuple):
     """Per-neuron work arrays of one population step (length: the largest population)."""
     G0: np.ndarray          # µS, g_L + sum of gates at t

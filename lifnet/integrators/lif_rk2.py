@@ -23,6 +23,16 @@ Per neuron and step, from t to t1 = t + dt:
    ``t_ref``, and integrated from ``V_reset`` over what is left of the piece
    if the refractory period ends inside it.
 
+Arrivals through all-to-all projections with one weight (``Uniform``
+storage) reach every neuron of a population at once. Listing them per
+neuron would cost O(N) per spike, O(N^2) per unit time, and would send every
+neuron down the careful path. They are listed once (``SharedArrivals``): the
+quick step adds each one's exact jump to the gate at t1 and corrects V for
+the jump's time inside the step (``_shared_correction``, O(w dt^2) error per
+arrival, so spike times stay second order: ``tests/test_convergence.py``
+uses such projections); a neuron that takes the careful path gets them in
+its own list and is cut at them like any other arrival.
+
 How it is computed (``step_lif_population``), so that most neurons cost a
 vectorised loop and only a few take branchy code:
 
@@ -125,6 +135,21 @@ def _conductance_at(li, ta, b, gL, glel, I, g, chans, c_first, c_stop):
 
 
 @njit(cache=True, inline="always")
+def _shared_correction(V, k1, G0, PG, PH, QG, QH, RS, dt_over_C, inv_C):
+    """What the quick Heun step misses of the step's shared arrivals (mV).
+
+    Heun sees a gate that jumps by w at t_a only in its end-point slope, as
+    if the jump had acted for dt / 2. To first order in w, the jump changes
+    V(t + dt) by (1/C) int phi(s) [E - V(s)] exp(-G (t1 - s) / C) ds; with
+    V(s) = V + k1 (s - t) and the exponential to first order, the difference
+    from Heun is (dt / C) [P (E - V) - (G / C) Q (E - V) - k1 R], with P, Q, R
+    the channel sums of ``SharedArrivals``. What is left is O(w dt^3) per
+    arrival plus O(w^2 dt^2), so spike times stay second order.
+    """
+    return dt_over_C * ((PH - PG * V) - G0 * inv_C * (QH - QG * V) - k1 * RS)
+
+
+@njit(cache=True, inline="always")
 def _quick(V, Vn, ru, head, switching, t, t1, Vth):
     """Whether the quick step (V -> Vn) stands, and whether the neuron is free.
 
@@ -160,7 +185,7 @@ def _decay(x, rate):
 
 @njit(cache=True)
 def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, arrivals,
-                        ring, out, status, scratch):
+                        shared, ring, out, status, scratch):
     """Advance population p from t to t + dt; return False if a neuron diverged."""
     par = pops.params[p]
     ints = pops.ints[p]
@@ -199,6 +224,16 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
     out_times = out.times
     out_count = out.count
     status_code, status_neuron, status_time = status
+    jump = shared.jump
+    # Shared (all-to-all) arrivals: sums over this population's channels for the
+    # quick step's correction (see _shared_correction).
+    PG, PH, QG, QH, RS = 0.0, 0.0, 0.0, 0.0, 0.0
+    for c in range(c_first, c_stop):
+        PG += shared.corr_p[c]
+        PH += shared.corr_p[c] * E_c[c]
+        QG += shared.corr_q[c]
+        QH += shared.corr_q[c] * E_c[c]
+        RS += shared.corr_r[c]
     glel = gL * EL
     inv_C = 1.0 / C
     inv_dt = 1.0 / dt
@@ -230,6 +265,8 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
     g_a = g[offset[c_a]:offset[c_a] + n_cells] if fused else g[:0]
     g_b = g[offset[c_b]:offset[c_b] + n_cells] if fused else g[:0]
     d_a, d_b = (decay[c_a], decay[c_b]) if fused else (1.0, 1.0)
+    j_a, j_b = (jump[c_a], jump[c_b]) if fused else (0.0, 0.0)
+    cor_v = dt * inv_C
     r_a, r_b = (rate_c[c_a], rate_c[c_b]) if fused else (0.0, 0.0)
     E_a, E_b = (E_c[c_a], E_c[c_b]) if fused else (0.0, 0.0)
     if fused:
@@ -237,13 +274,14 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
             V = V_pop[li]
             sa = g_a[li]
             sb = g_b[li]
-            sa1 = sa * d_a
-            sb1 = sb * d_b
+            sa1 = sa * d_a + j_a
+            sb1 = sb * d_b + j_b
             base_h = glel + I_pop[li]
             ka = ((base_h + sa * E_a + sb * E_b) - (gL + sa + sb) * V) * inv_C
             Vs = V + dt * ka
             kb = ((base_h + sa1 * E_a + sb1 * E_b) - (gL + sa1 + sb1) * Vs) * inv_C
-            Vn = V + half_dt * (ka + kb)
+            Vn = V + half_dt * (ka + kb) + _shared_correction(
+                V, ka, gL + sa + sb, PG, PH, QG, QH, RS, cor_v, inv_C)
             quick, free = _quick(V, Vn, ref_pop[li], head_pop[li], switching, t, t1, Vth)
             V_pop[li] = Vn if quick & free else V
             g_a[li] = sa1 if quick else sa
@@ -260,9 +298,10 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
             g_c = g[offset[c]:offset[c] + n_cells]
             d = decay[c]
             Ec = E_c[c]
+            jc = jump[c]
             for li in range(n_cells):
                 s0 = g_c[li]
-                s1 = s0 * d
+                s1 = s0 * d + jc
                 G0[li] += s0
                 H0[li] += s0 * Ec
                 G1[li] += s1
@@ -276,7 +315,8 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
                 ka = (H0[li] - G0[li] * V) * inv_C
                 Vs = V + dt * ka
                 kb = (H1[li] - G1[li] * Vs) * inv_C
-                V_next[li] = V + half_dt * (ka + kb)
+                V_next[li] = V + half_dt * (ka + kb) + _shared_correction(
+                    V, ka, G0[li], PG, PH, QG, QH, RS, cor_v, inv_C)
         else:
             u_now = neurons.nmda_u[parity, start:stop]
             u_next = neurons.nmda_u[1 - parity, start:stop]
@@ -288,7 +328,8 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
                 ka = _dvdt(V, G0[li], H0[li], u_now[li], E_nmda, mg, mg_slope, inv_C)
                 Vs = V + dt * ka + eta
                 kb = _dvdt(Vs, G1[li], H1[li], u_next[li], E_nmda, mg, mg_slope, inv_C)
-                V_next[li] = V + half_dt * (ka + kb) + eta
+                V_next[li] = V + half_dt * (ka + kb) + eta + _shared_correction(
+                    V, ka, G0[li], PG, PH, QG, QH, RS, cor_v, inv_C)
         # ... which stands unless the neuron needs care: arrivals, a spike, the end of
         # a refractory period, a switching current, or a value that is not finite.
         for li in range(n_cells):
@@ -304,6 +345,24 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
     for li in range(n_cells):
         flagged[n_flagged] = li
         n_flagged += keep[li] == 0.0
+    # The flagged neurons take the careful path, which cuts the step at every
+    # arrival: the shared ones join their lists (room was checked by run_loop).
+    n_shared = shared.count[0]
+    for k in range(n_shared):
+        if shared.pop[k] != p:
+            continue
+        ta_k = shared.time[k]
+        ch_k = shared.channel[k]
+        w_k = shared.weight[k]
+        for k_flagged in range(n_flagged):
+            i = start + flagged[k_flagged]
+            e = arrivals.count[0]
+            arrivals.count[0] = e + 1
+            a_time[e] = ta_k
+            a_chan[e] = ch_k
+            a_weight[e] = w_k
+            a_next[e] = head[i]
+            head[i] = e
     # Pass 3a: flagged neurons of a two-gate population that have one arrival, are
     # free and stay below threshold: the careful path's two Heun pieces, branch-free,
     # so that the neurons' memory accesses overlap. Those it settles leave the list.
@@ -476,11 +535,13 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
         Varr[i] = V
         ref_until[i] = ru
 
-    # Pass 4: the gates of neurons that took the quick step decay.
+    # Pass 4: the gates of neurons that took the quick step decay (and take the
+    # step's shared jumps).
     for c in range(c_first, c_stop if not fused else c_first):
         g_c = g[offset[c]:offset[c] + n_cells]
         d1 = decay[c] - 1.0
+        jc = jump[c]
         for li in range(n_cells):
-            g_c[li] *= 1.0 + d1 * keep[li]
+            g_c[li] = g_c[li] * (1.0 + d1 * keep[li]) + jc * keep[li]
     ring.pop_stop[slot, p] = n_ring
     return ok

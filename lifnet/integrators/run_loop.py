@@ -73,7 +73,7 @@ def _push_arrival(i, channel, w, t_arrive, head, nxt, time, chan, weight, count)
 
 
 @njit(cache=True)
-def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, arrivals):
+def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, arrivals, shared):
     """Deliver the spikes arriving during the step; False if the arrival list overflowed.
 
     NMDA sources are visited twice: before their advance (``kind_wanted ==
@@ -137,14 +137,19 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
                                                           head, nxt, time, chan, weight, count):
                             return False
                 elif conns.store[c] == STORE_UNIFORM:
-                    k0 = conns.ptr_offset[c]
-                    w = kernel[k0]
-                    skip = row if kernel[k0 + 1] != 0.0 else -1
-                    for li in range(conns.n_post[c]):
-                        if li != skip and not _push_arrival(post_start + li, target, w,
-                                                            t_arrive, head, nxt, time, chan,
-                                                            weight, count):
-                            return False
+                    # Listed once for the whole population (see SharedArrivals); a
+                    # neuron that must not receive it (no autapse) gets -w in its own list.
+                    w = kernel[conns.ptr_offset[c]]
+                    n = shared.count[0]
+                    shared.pop[n] = conns.post[c]
+                    shared.time[n] = t_arrive
+                    shared.channel[n] = target
+                    shared.weight[n] = w
+                    shared.count[0] = n + 1
+                    if kernel[conns.ptr_offset[c] + 1] != 0.0 and not _push_arrival(
+                            post_start + row, target, -w, t_arrive, head, nxt, time, chan,
+                            weight, count):
+                        return False
                 else:
                     # Circulant: post li gets kernel[(li - row) mod n].
                     n_post = conns.n_post[c]
@@ -343,8 +348,43 @@ def _sample(step, neurons, chans, probes):
 
 
 @njit(cache=True)
+def _shared_sums(t, dt, pops, chans, shared):
+    """Per channel, the step's shared jumps at t + dt and their in-step corrections.
+
+    Returns the number of pushes the careful path may need (one per shared
+    arrival and neuron of its population).
+    """
+    shared.jump[:] = 0.0
+    shared.corr_p[:] = 0.0
+    shared.corr_q[:] = 0.0
+    shared.corr_r[:] = 0.0
+    pushes = 0
+    for k in range(shared.count[0]):
+        c = shared.channel[k]
+        tau = chans.tau[c]
+        ta = shared.time[k]
+        L = t + dt - ta
+        x = L / tau
+        e = math.exp(-x)
+        w = shared.weight[k]
+        i0 = tau * (1.0 - e)                        # int phi
+        # tau^2 (1 - e (1 + x)), by its series where the difference would cancel.
+        if x < 1e-2:
+            i2 = tau * tau * x * x * (0.5 - x * (1.0 / 3.0 - x * (0.125 - x / 30.0)))
+        else:
+            i2 = tau * tau * (1.0 - e * (1.0 + x))
+        shared.jump[c] += w * e
+        shared.corr_p[c] += w * (i0 - 0.5 * dt * e) / dt
+        shared.corr_q[c] += w * (L * i0 - i2) / dt          # int phi (t1 - s)
+        shared.corr_r[c] += w * (i2 + (ta - t) * i0 - 0.5 * dt * dt * e) / dt
+        p = shared.pop[k]
+        pushes += pops.ints[p, I_STOP] - pops.ints[p, I_START]
+    return pushes
+
+
+@njit(cache=True)
 def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, drives, srcs,
-            conns, nproj, store, ring, arrivals, out, probes, status, scratch):
+            conns, nproj, store, ring, arrivals, shared, out, probes, status, scratch):
     """Run up to n_steps steps from step0; return the number of steps done.
 
     Stops early, with ``status.code`` set, when the spike output buffer could
@@ -366,26 +406,30 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
         step = step0 + n
         t = step * dt
         arrivals.count[0] = 0
+        shared.count[0] = 0
         if not (_deliver(TARGET_GATE, step, t, dt, pops, chans, srcs, conns, store, ring,
-                         arrivals)
+                         arrivals, shared)
                 and (not has_drives
-                     or _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals))):
+                     or _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals))
+                and arrivals.count[0] + _shared_sums(t, dt, pops, chans, shared)
+                <= arrivals.time.shape[0]):
             arrivals.head[:] = -1
             status.code[0] = STATUS_ARRIVALS_FULL
             return n
         _sample(step, neurons, chans, probes)
         if has_nmda:
             _deliver(TARGET_NMDA_SOURCE, step, t, dt, pops, chans, srcs, conns, store, ring,
-                     arrivals)
+                     arrivals, shared)
             _advance_nmda_sources(t, dt, pops, srcs)
-            _deliver(NMDA_LATE, step, t, dt, pops, chans, srcs, conns, store, ring, arrivals)
+            _deliver(NMDA_LATE, step, t, dt, pops, chans, srcs, conns, store, ring, arrivals,
+                     shared)
             _nmda_conductance(step, pops, neurons, srcs, nproj, store)
         if stims.pop.shape[0] > 0:
             _switch_currents(t, dt, pops, neurons, stims)
         ok = True
         for p in range(n_pops):
             ok &= step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans,
-                                      arrivals, ring, out, status, scratch)
+                                      arrivals, shared, ring, out, status, scratch)
         if not ok:
             return n + 1
     return n_steps
