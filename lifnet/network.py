@@ -257,6 +257,24 @@ class Network:
                 f"set_state: {variable} is the sum of presynaptic NMDA gates and cannot be set")
         self._state_array(kind)[first:first + pop.n] = values
 
+    # -- checkpoints ------------------------------------------------------------------------
+
+    def save_checkpoint(self, path):
+        """Write the complete state (and what was recorded) to an HDF5 file, atomically.
+
+        ``load_checkpoint`` on a network built the same way, then ``run``,
+        continues as if the run had never stopped, bit for bit.
+        """
+        from .io import checkpoint
+
+        checkpoint.save(self, path)
+
+    def load_checkpoint(self, path):
+        """Restore a state written by ``save_checkpoint`` into this network (built as before)."""
+        from .io import checkpoint
+
+        checkpoint.load(self, path)
+
     # -- running ----------------------------------------------------------------------------
 
     def _build(self):

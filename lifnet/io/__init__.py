@@ -1,5 +1,7 @@
-"""Files: SONATA spike output."""
+"""Files: SONATA spike output and checkpoints."""
 
+from .checkpoint import load as load_checkpoint
+from .checkpoint import save as save_checkpoint
 from .sonata import read_spikes, write_spikes
 
-__all__ = ["read_spikes", "write_spikes"]
+__all__ = ["read_spikes", "write_spikes", "save_checkpoint", "load_checkpoint"]

@@ -4,34 +4,23 @@ The layout follows the SONATA data format (Dai et al. 2020), so BMTK's
 analyzer and other SONATA readers open lifnet's spike files.
 """
 
-import os
-import tempfile
-
 import numpy as np
+
+from .atomic import atomic_path
 
 
 def write_spikes(path, trains):
     """Write {population name: SpikeTrains} to path atomically (temp file, then rename)."""
     import h5py
 
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(suffix=".h5.tmp", dir=folder)
-    os.close(fd)
-    try:
-        with h5py.File(tmp, "w") as f:
-            root = f.create_group("spikes")
-            for name, tr in trains.items():
-                g = root.create_group(name)
-                g.attrs["sorting"] = "by_time"
-                ts = g.create_dataset("timestamps", data=np.asarray(tr.times, np.float64))
-                ts.attrs["units"] = "ms"
-                g.create_dataset("node_ids", data=np.asarray(tr.ids, np.uint64))
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_path(path, suffix=".h5.tmp") as tmp, h5py.File(tmp, "w") as f:
+        root = f.create_group("spikes")
+        for name, tr in trains.items():
+            g = root.create_group(name)
+            g.attrs["sorting"] = "by_time"
+            ts = g.create_dataset("timestamps", data=np.asarray(tr.times, np.float64))
+            ts.attrs["units"] = "ms"
+            g.create_dataset("node_ids", data=np.asarray(tr.ids, np.uint64))
 
 
 def read_spikes(path):

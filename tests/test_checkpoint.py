@@ -1,0 +1,68 @@
+"""A run saved to a checkpoint and resumed equals the run that was never interrupted."""
+
+import h5py
+import numpy as np
+import pytest
+
+import lifnet as ln
+
+
+def network(seed=2):
+    net = ln.Network(dt=0.1, seed=seed)
+    E = net.add(ln.PyrRingPop(64, name="E"))
+    I = net.add(ln.InterPop(16, name="I", E_L=-70.0))
+    net.stimulate(E, ln.PoissonDrive(rate=1800.0, weight=0.006))
+    net.stimulate(I, ln.PoissonDrive(rate=1800.0, weight=0.004))
+    net.stimulate(E, ln.GaussianNoise(sigma=0.01))
+    net.stimulate(E, ln.RingCue(amplitude=0.3, kappa=4.0, theta=2.0, start=30.0, stop=80.0))
+    net.connect(E, E, receptor="NMDA", rule="ring", weight=0.01, J_plus=2.0, sigma=30.0,
+                delay=1.35)
+    net.connect(E, I, receptor="AMPA", weight=0.003, rule="probability", p=0.3, delay=0.7)
+    net.connect(I, E, receptor="GABA", weight=0.004, delay=2.25)
+    net.connect(I, I, receptor="GABA", weight=0.003, delay=0.5)
+    net.monitor(E, ["V", "g_NMDA"], neurons=[0, 5], interval=0.5)
+    return net
+
+
+def test_resumed_run_equals_the_uninterrupted_run(tmp_path):
+    whole = network()
+    whole.run(120.0)
+    whole.stimulate("E", ln.CurrentClamp(amplitude=0.05, start=130.0, stop=170.0))
+    whole.run(80.0)
+
+    first = network()
+    first.run(120.0)
+    first.stimulate("E", ln.CurrentClamp(amplitude=0.05, start=130.0, stop=170.0))
+    first.run(33.3)   # mid-way: spikes in flight, a clamp on, NMDA gates up
+    path = tmp_path / "state.h5"
+    first.save_checkpoint(path)
+
+    resumed = network()
+    resumed.load_checkpoint(path)
+    assert resumed.t == pytest.approx(153.3)
+    resumed.run(200.0 - 153.3)
+    for name in ("E", "I"):
+        a, b = whole.result.spikes(name), resumed.result.spikes(name)
+        assert len(a) > 50
+        np.testing.assert_array_equal(a.ids, b.ids)
+        np.testing.assert_array_equal(a.times, b.times)
+    np.testing.assert_array_equal(whole.monitors[0]["V"], resumed.monitors[0]["V"])
+    np.testing.assert_array_equal(whole.monitors[0]["g_NMDA"], resumed.monitors[0]["g_NMDA"])
+    np.testing.assert_array_equal(whole.get_state("E", "V"), resumed.get_state("E", "V"))
+
+
+def test_a_different_network_is_refused(tmp_path):
+    net = network()
+    net.run(10.0)
+    path = tmp_path / "state.h5"
+    net.save_checkpoint(path)
+    with pytest.raises(ln.ParameterError, match="differs .* in: clock"):
+        network(seed=3).load_checkpoint(path)
+    other = ln.Network(dt=0.1, seed=2)
+    other.add(ln.PyrPop(3, name="E"))
+    with pytest.raises(ln.ParameterError, match="differs"):
+        other.load_checkpoint(path)
+    with h5py.File(tmp_path / "plain.h5", "w") as f:
+        f.attrs["x"] = 1
+    with pytest.raises(ln.ParameterError, match="not a lifnet checkpoint"):
+        network().load_checkpoint(tmp_path / "plain.h5")
