@@ -12,6 +12,17 @@
 * ``array`` -> an explicit weight matrix, dense NumPy or scipy.sparse; kept
   dense when more than a quarter of its entries are synapses, else CSR.
   Zero entries are no synapse.
+* ``convergence`` (k presynaptic partners per postsynaptic neuron, as
+  ``fixed_indegree``) and ``divergence`` (k postsynaptic partners per
+  presynaptic neuron) -> CSR.
+
+Rules other than ``ring`` and ``array`` also take, NetPyNE- and BMTK-style:
+``p``, ``weight`` and ``nsyn`` (synapses per connected pair, summed into the
+weight) as expression strings or callables over the candidate pairs
+(``"0.3 * exp(-dist_3D / 150)"``, see ``PAIR_VARIABLES`` and
+``lifnet.expressions``), and ``pre_select`` / ``post_select`` conditions on
+positions (``{"y": (100, 1000)}``, ``{"ynorm": (0, 0.5)}``). These are
+evaluated vectorised, a block of candidate pairs at a time, and stored as CSR.
 
 Weights are conductance increments in µS.
 """
@@ -22,7 +33,12 @@ from numba import njit
 
 from . import validation as val
 
-RULES = ("all_to_all", "probability", "fixed_indegree", "ring", "array")
+RULES = ("all_to_all", "probability", "fixed_indegree", "convergence", "divergence", "ring",
+         "array")
+COORDINATES = ("x", "y", "z", "xnorm", "ynorm", "znorm")
+PAIR_VARIABLES = (("dist_3D", "dist_2D", "dist_x", "dist_y", "dist_z")
+                  + tuple(f"{side}_{c}" for side in ("pre", "post") for c in COORDINATES))
+PAIR_BLOCK = 1 << 21   # candidate pairs evaluated at once
 RING_PROFILES = ("gaussian", "von_mises")
 DENSE_ABOVE = 0.25
 
@@ -187,8 +203,13 @@ def _fixed_indegree_csr(n_pre, n_post, k, skip_diagonal, seed):
     return indptr, indices
 
 
+def _is_expression(value):
+    return isinstance(value, str) or callable(value)
+
+
 def build(rule, pre, post, *, weight, seed, autapses=False, p=None, indegree=None,
-          J_plus=None, sigma=None, profile="gaussian"):
+          J_plus=None, sigma=None, profile="gaussian", nsyn=None, pre_select=None,
+          post_select=None):
     """Draw a projection's synapses and store them as Uniform, Circulant, Dense or CSR."""
     owner = "connect"
     val.choice("rule", rule, RULES, owner=owner)
@@ -197,6 +218,18 @@ def build(rule, pre, post, *, weight, seed, autapses=False, p=None, indegree=Non
     if rule != "ring" and (J_plus is not None or sigma is not None):
         raise val.ParameterError(
             f"connect: J_plus and sigma belong to rule='ring', not rule={rule!r}")
+    general = (rule == "divergence" or _is_expression(weight) or _is_expression(p)
+               or nsyn is not None or pre_select is not None or post_select is not None)
+    if general:
+        if rule in ("ring", "array"):
+            raise val.ParameterError(
+                f"connect: rule={rule!r} takes neither expressions nor nsyn, pre_select, "
+                "post_select")
+        return _pairwise(rule, pre, post, weight=weight, p=p, k=indegree, nsyn=nsyn,
+                         skip_diag=skip_diag, seed=seed, pre_select=pre_select,
+                         post_select=post_select)
+    if rule == "convergence":
+        rule = "fixed_indegree"
     if rule == "array":
         return _from_array(weight, n_pre, n_post, skip_diag)
     if rule == "all_to_all":
@@ -221,7 +254,8 @@ def build(rule, pre, post, *, weight, seed, autapses=False, p=None, indegree=Non
         indptr, indices = _bernoulli_csr(n_pre, n_post, p, skip_diag, seed)
     else:
         if indegree is None:
-            raise val.ParameterError("connect: rule='fixed_indegree' needs indegree (an integer)")
+            raise val.ParameterError(
+                "connect: rules 'fixed_indegree' and 'convergence' need indegree (an integer)")
         k = val.count("indegree", indegree, owner=owner, low=0)
         available = n_pre - 1 if skip_diag else n_pre
         if k > available:
@@ -287,3 +321,137 @@ def _ring(weight, pre, post, skip_diag, J_plus, sigma, profile):
     matrix = w * ring_kernel(post.theta[None, :] - pre.theta[:, None], J_plus=J_plus,
                              sigma=sigma, profile=profile)
     return Dense(matrix)
+
+
+class PairVariables(dict):
+    """The variables of candidate pairs (I, J), computed when an expression asks for them."""
+
+    def __init__(self, pre, post, I, J):
+        super().__init__()
+        self._pre, self._post, self._I, self._J = pre, post, I, J
+
+    def _coords(self, pop, idx, name):
+        if getattr(pop, "positions", None) is None:
+            raise val.ParameterError(
+                f"connect: {name} needs positions of population {pop.name!r}; give them with "
+                "Network.add(..., positions=...)")
+        k = COORDINATES.index(name.split("_", 1)[1])
+        table = pop.positions if k < 3 else pop.norm_positions
+        return table[idx, k % 3]
+
+    def __missing__(self, name):
+        if name.startswith("pre_"):
+            value = self._coords(self._pre, self._I, name)
+        elif name.startswith("post_"):
+            value = self._coords(self._post, self._J, name)
+        elif name in ("dist_x", "dist_y", "dist_z"):
+            c = name[-1]
+            value = np.abs(self[f"post_{c}"] - self[f"pre_{c}"])
+        elif name == "dist_2D":   # in the x-z plane, across depth y (NetPyNE's convention)
+            value = np.hypot(self["dist_x"], self["dist_z"])
+        elif name == "dist_3D":
+            value = np.sqrt(self["dist_x"] ** 2 + self["dist_y"] ** 2 + self["dist_z"] ** 2)
+        else:
+            raise KeyError(name)
+        self[name] = value
+        return value
+
+
+def _select(pop, condition, name):
+    """Local indices of the neurons of pop whose coordinates meet condition."""
+    keep = np.ones(pop.n, dtype=bool)
+    if condition is None:
+        return np.arange(pop.n)
+    if not isinstance(condition, dict):
+        raise val.ParameterError(
+            f"connect: {name}={condition!r} must be a dict such as {{'y': (100, 1000)}}")
+    everyone = PairVariables(pop, pop, np.arange(pop.n), np.arange(pop.n))
+    for key, bounds in condition.items():
+        if key not in COORDINATES:
+            raise val.ParameterError(
+                f"connect: {name} key {key!r} is not one of {list(COORDINATES)}")
+        lo, hi = (val.number(f"{name}[{key!r}]", b, owner="connect") for b in bounds)
+        values = everyone[f"pre_{key}"]
+        keep &= (values >= lo) & (values <= hi)
+    return np.flatnonzero(keep)
+
+
+def _pairwise(rule, pre, post, *, weight, p, k, nsyn, skip_diag, seed, pre_select,
+              post_select):
+    from .expressions import compile_value
+
+    owner = "connect"
+    rng = np.random.default_rng(seed)
+    pre_idx = _select(pre, pre_select, "pre_select")
+    post_idx = _select(post, post_select, "post_select")
+    w_fn = compile_value(weight, name="weight", allowed=PAIR_VARIABLES, owner=owner)
+    n_fn = None if nsyn is None else compile_value(nsyn, name="nsyn", allowed=PAIR_VARIABLES,
+                                                   owner=owner)
+    if rule == "probability":
+        if p is None:
+            raise val.ParameterError("connect: rule='probability' needs p")
+        p_fn = compile_value(p, name="p", allowed=PAIR_VARIABLES, owner=owner)
+    elif p is not None:
+        raise val.ParameterError(f"connect: p belongs to rule='probability', not {rule!r}")
+    if rule in ("fixed_indegree", "convergence", "divergence"):
+        if k is None:
+            raise val.ParameterError(f"connect: rule={rule!r} needs indegree (an integer: "
+                                     "partners per neuron)")
+        k = val.count("indegree", k, owner=owner, low=0)
+    pieces = []
+
+    def finish(I, J):
+        if I.size == 0:
+            return
+        env = PairVariables(pre, post, I, J)
+        w = w_fn(env, rng, I.size)
+        if n_fn is not None:
+            counts = np.rint(n_fn(env, rng, I.size))
+            if counts.min(initial=0) < 0:
+                raise val.ParameterError("connect: nsyn gave a negative number of synapses")
+            w = w * counts
+        if not np.all(np.isfinite(w)):
+            raise val.ParameterError("connect: the weight expression gave a non-finite value")
+        keep = w != 0.0
+        pieces.append((I[keep], J[keep], w[keep]))
+
+    if rule in ("all_to_all", "probability"):
+        rows = max(1, PAIR_BLOCK // max(1, post_idx.size))
+        for b0 in range(0, pre_idx.size, rows):
+            block = pre_idx[b0:b0 + rows]
+            I = np.repeat(block, post_idx.size)
+            J = np.tile(post_idx, block.size)
+            if skip_diag:
+                I, J = I[I != J], J[I != J]
+            if rule == "probability":
+                prob = p_fn(PairVariables(pre, post, I, J), rng, I.size)
+                chosen = rng.random(I.size) < prob
+                I, J = I[chosen], J[chosen]
+            finish(I, J)
+    else:
+        # k distinct partners per neuron, drawn among the selected candidates.
+        per_post = rule != "divergence"
+        owners, partners = (post_idx, pre_idx) if per_post else (pre_idx, post_idx)
+        available = partners.size - (1 if skip_diag else 0)
+        if k > available:
+            raise val.ParameterError(
+                f"connect: indegree={k} exceeds the {available} available partners")
+        rows = max(1, PAIR_BLOCK // max(1, partners.size))
+        for b0 in range(0, owners.size, rows):
+            block = owners[b0:b0 + rows]
+            keys = rng.random((block.size, partners.size))
+            if skip_diag:
+                keys[partners[None, :] == block[:, None]] = 2.0   # never among the k smallest
+            pick = np.argsort(keys, axis=1)[:, :k]
+            mine = np.repeat(block, k)
+            theirs = partners[pick].ravel()
+            I, J = (theirs, mine) if per_post else (mine, theirs)
+            finish(I, J)
+    if pieces:
+        I, J, W = (np.concatenate(a) for a in zip(*pieces, strict=True))
+    else:
+        I, J, W = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    m = sp.csr_matrix((W, (I, J)), shape=(pre.n, post.n))
+    m.sum_duplicates()
+    m.sort_indices()
+    return CSR(m.indptr, m.indices, m.data, post.n)

@@ -22,6 +22,7 @@ from .integrators.philox import split_seed
 from .integrators.run_loop import advance
 from .monitors import RunResult, StateMonitor
 from .populations import LIFPopulation
+from .positions import place
 
 INTERPOLATIONS = {"hermite": INTERP_HERMITE, "linear": INTERP_LINEAR, "none": INTERP_NONE}
 RECEPTORS = {"AMPA": AMPA, "GABA": GABA, "NMDA": NMDA}
@@ -102,8 +103,13 @@ class Network:
                 f"Network: cannot {what} after the network has run; its structure is fixed. "
                 "Build a new Network (or use set_state / stimulate with a CurrentClamp).")
 
-    def add(self, population):
-        """Add a population and return it; it gets the name ``pop<k>`` if it has none."""
+    def add(self, population, *, positions=None):
+        """Add a population and return it; it gets the name ``pop<k>`` if it has none.
+
+        positions: a layout from ``lifnet.positions`` (drawn from the
+        network's seed) or an (n, 3) array, µm. Sets ``population.positions``
+        and ``population.norm_positions``, which distance rules read.
+        """
         self._check_open("add a population")
         if not isinstance(population, LIFPopulation):
             raise val.ParameterError(
@@ -116,6 +122,11 @@ class Network:
                 f"Network.add: a population named {population.name!r} is already in the network")
         if any(p is population for p in self.populations.values()):
             raise val.ParameterError(f"Network.add: {population.name!r} was already added")
+        if positions is not None:
+            rng = np.random.default_rng(np.random.SeedSequence([self.seed, 4,
+                                                                len(self.populations)]))
+            population.positions, population.norm_positions = place(
+                positions, population.n, rng, owner="Network.add")
         self.populations[population.name] = population
         return population
 
@@ -129,32 +140,39 @@ class Network:
         return pop
 
     def connect(self, pre, post, *, weight, receptor="AMPA", rule="all_to_all", p=None,
-                indegree=None, J_plus=None, sigma=None, profile="gaussian", autapses=False,
-                delay=None):
+                indegree=None, J_plus=None, sigma=None, profile="gaussian", nsyn=None,
+                pre_select=None, post_select=None, autapses=False, delay=None):
         """Connect two populations and return the Projection.
 
         Parameters
         ----------
         pre, post : population or str
             Presynaptic and postsynaptic population.
-        weight : float or array
+        weight : float, array, str or callable
             Conductance increment per spike, µS: a scalar, an (n_pre, n_post)
-            array for ``all_to_all``, or the explicit matrix (dense or
-            scipy.sparse) for ``rule="array"``.
+            array for ``all_to_all``, the explicit matrix (dense or
+            scipy.sparse) for ``rule="array"``, or an expression string /
+            callable over the candidate pairs (``connectivity.PAIR_VARIABLES``,
+            e.g. ``"0.002 * exp(-dist_3D / 100) * uniform(0.8, 1.2)"``; a
+            callable receives a mapping of those names to arrays).
         receptor : {"AMPA", "GABA", "NMDA"} or a receptor object
             ``ln.AMPA(...)``, ``ln.GABA(...)``, ``ln.NMDA(...)`` or any
             ``ln.ExponentialSynapse(tau=..., E=..., name=...)``.
-        rule : {"all_to_all", "probability", "fixed_indegree", "ring", "array"}
+        rule : {"all_to_all", "probability", "fixed_indegree", "convergence", "divergence",
+                "ring", "array"}
             ``all_to_all`` with a scalar weight is stored as one number;
             ``ring`` connects two ring populations with the footprint of
             Compte et al. (2000): ``weight * J(theta_i - theta_j)``,
             ``J(d) = J- + (J+ - J-) exp(-d^2 / 2 sigma^2)`` with J- such that
             the mean of J over the ring is 1. Between rings of equal size it is
             stored as a circulant kernel and NMDA's W s costs O(N log N).
-        p : float
-            Connection probability of each pair (``probability``).
+        p : float, str or callable
+            Connection probability of each pair (``probability``); an
+            expression makes it depend on the pair (``"0.1 * exp(-dist_2D / 50)"``).
         indegree : int
-            Presynaptic partners of each postsynaptic neuron (``fixed_indegree``).
+            Partners per neuron: presynaptic per postsynaptic neuron for
+            ``fixed_indegree`` and ``convergence``, postsynaptic per presynaptic
+            neuron for ``divergence``.
         J_plus : float
             Peak of the ring footprint, >= 1, dimensionless (``ring``; Compte 2000: 1.62).
         sigma : float
@@ -162,6 +180,11 @@ class Network:
         profile : {"gaussian", "von_mises"}
             Shape of the ring footprint's bump (``ring``): the Gaussian above, or
             ``exp((cos d - 1) / sigma^2)``.
+        nsyn : int, str or callable
+            Synapses per connected pair (BMTK's ``nsyn``), multiplying its weight.
+        pre_select, post_select : dict
+            Connect only neurons whose coordinates lie in ranges, e.g.
+            ``{"y": (100, 1000)}`` or ``{"ynorm": (0.0, 0.5)}`` (needs positions).
         autapses : bool
             Allow a neuron to connect to itself when pre is post.
         delay : float
@@ -181,6 +204,10 @@ class Network:
                 f"connect: receptor={receptor!r} must be a name or a receptor object")
         if not isinstance(autapses, bool):
             raise val.ParameterError(f"connect: autapses={autapses!r} must be True or False")
+        if isinstance(delay, str) or callable(delay):
+            raise val.ParameterError(
+                "connect: delay must be one number (ms) per projection; per-synapse delays "
+                "(expressions such as 'dist_3D / velocity') are not supported yet")
         delay = self.dt if delay is None else val.positive("delay", delay, owner="connect")
         k, _ = delay_in_steps(delay, self.dt)
         if k < 1:
@@ -190,7 +217,8 @@ class Network:
                    .generate_state(1)[0])
         synapses = connectivity.build(rule, pre, post, weight=weight, seed=seed,
                                       autapses=autapses, p=p, indegree=indegree, J_plus=J_plus,
-                                      sigma=sigma, profile=profile)
+                                      sigma=sigma, profile=profile, nsyn=nsyn,
+                                      pre_select=pre_select, post_select=post_select)
         proj = Projection(pre, post, receptor, synapses, delay)
         self.projections.append(proj)
         return proj

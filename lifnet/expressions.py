@@ -1,0 +1,121 @@
+"""Safe, vectorised expressions over connection candidates: ``"0.1 * exp(-dist_3D / 200)"``.
+
+An expression is parsed with Python's ``ast`` and only these are allowed:
+numbers, the variables given by the caller (arrays, one value per candidate
+pair), ``+ - * / ** %``, unary minus, comparisons (giving 0/1), and calls of
+the functions in ``FUNCTIONS`` (``exp``, ``uniform(a, b)``, ``normal(m, s)``,
+...). Anything else (attributes, subscripts, names not listed, lambdas, ...)
+is refused with an error that names it; nothing is passed to ``eval``.
+"""
+
+import ast
+import operator
+
+import numpy as np
+
+from . import validation as val
+
+_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+           ast.Div: operator.truediv, ast.Pow: operator.pow, ast.Mod: operator.mod}
+_COMPARE = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt,
+            ast.GtE: operator.ge, ast.Eq: operator.eq, ast.NotEq: operator.ne}
+_MATH = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs, "sin": np.sin,
+         "cos": np.cos, "tanh": np.tanh, "minimum": np.minimum, "maximum": np.maximum,
+         "where": np.where, "floor": np.floor, "round": np.round}
+_RANDOM = ("uniform", "normal", "lognormal", "exponential", "poisson")
+FUNCTIONS = tuple(_MATH) + _RANDOM
+
+
+class Expression:
+    """A parsed expression; ``evaluate(variables, rng, size)`` gives an array of ``size``."""
+
+    def __init__(self, text, *, allowed, owner):
+        self.text = text
+        self.owner = owner
+        self.allowed = tuple(allowed)
+        try:
+            self.tree = ast.parse(text, mode="eval").body
+        except SyntaxError as err:
+            raise val.ParameterError(f"{owner}: cannot parse {text!r}: {err.msg}") from None
+        self._check(self.tree)
+
+    def _refuse(self, node, what):
+        raise val.ParameterError(
+            f"{self.owner}: {what} is not allowed in {self.text!r}; allowed: numbers, "
+            f"{', '.join(self.allowed)}, + - * / ** %, comparisons, and the functions "
+            f"{', '.join(FUNCTIONS)}")
+
+    def _check(self, node):
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+                self._refuse(node, f"the constant {node.value!r}")
+        elif isinstance(node, ast.Name):
+            if node.id not in self.allowed:
+                self._refuse(node, f"the name {node.id!r}")
+        elif isinstance(node, ast.BinOp):
+            if type(node.op) not in _BINARY:
+                self._refuse(node, f"the operator {type(node.op).__name__}")
+            self._check(node.left)
+            self._check(node.right)
+        elif isinstance(node, ast.UnaryOp):
+            if not isinstance(node.op, (ast.USub, ast.UAdd)):
+                self._refuse(node, f"the operator {type(node.op).__name__}")
+            self._check(node.operand)
+        elif isinstance(node, ast.Compare):
+            if len(node.ops) != 1 or type(node.ops[0]) not in _COMPARE:
+                self._refuse(node, "a chained or unknown comparison")
+            self._check(node.left)
+            self._check(node.comparators[0])
+        elif isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+                self._refuse(node, f"calling {ast.unparse(node.func)!r}")
+            if node.keywords:
+                self._refuse(node, "a keyword argument")
+            for arg in node.args:
+                self._check(arg)
+        else:
+            self._refuse(node, f"{type(node).__name__} ({ast.unparse(node)!r})")
+
+    def evaluate(self, variables, rng, size):
+        out = self._eval(self.tree, variables, rng, size)
+        return np.broadcast_to(np.asarray(out, dtype=np.float64), (size,)).copy()
+
+    def _eval(self, node, env, rng, size):
+        if isinstance(node, ast.Constant):
+            return float(node.value)
+        if isinstance(node, ast.Name):
+            return env[node.id]
+        if isinstance(node, ast.BinOp):
+            return _BINARY[type(node.op)](self._eval(node.left, env, rng, size),
+                                          self._eval(node.right, env, rng, size))
+        if isinstance(node, ast.UnaryOp):
+            v = self._eval(node.operand, env, rng, size)
+            return -v if isinstance(node.op, ast.USub) else v
+        if isinstance(node, ast.Compare):
+            return _COMPARE[type(node.ops[0])](
+                self._eval(node.left, env, rng, size),
+                self._eval(node.comparators[0], env, rng, size)).astype(np.float64)
+        args = [self._eval(a, env, rng, size) for a in node.args]
+        name = node.func.id
+        if name in _MATH:
+            return _MATH[name](*args)
+        return getattr(rng, name)(*args, size=size)
+
+
+def compile_value(value, *, name, allowed, owner):
+    """A number, a callable, or an expression string -> a function (variables, rng, size)."""
+    if isinstance(value, str):
+        expr = Expression(value, allowed=allowed, owner=f"{owner} ({name})")
+        return expr.evaluate
+    if callable(value):
+        def call(variables, rng, size):
+            out = np.asarray(value(variables), dtype=np.float64)
+            try:
+                return np.broadcast_to(out, (size,)).copy()
+            except ValueError:
+                raise val.ParameterError(
+                    f"{owner}: the callable given for {name} returned shape {out.shape}; "
+                    f"expected one value per candidate pair ({size})") from None
+        return call
+    number = val.number(name, value, owner=owner)
+    return lambda variables, rng, size: np.full(size, number)
