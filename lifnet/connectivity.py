@@ -120,13 +120,17 @@ class Dense:
 
 
 class CSR:
-    """Weights stored by presynaptic row: indptr (n_pre + 1), indices and weights (nnz)."""
+    """Weights stored by presynaptic row: indptr (n_pre + 1), indices and weights (nnz).
 
-    def __init__(self, indptr, indices, weights, n_post):
+    ``delays`` (ms, one per synapse, optional) overrides the projection's delay.
+    """
+
+    def __init__(self, indptr, indices, weights, n_post, delays=None):
         self.indptr = np.ascontiguousarray(indptr, dtype=np.int64)
         self.indices = np.ascontiguousarray(indices, dtype=np.int32)
         self.weights = np.ascontiguousarray(weights, dtype=np.float32)
         self.n_post = int(n_post)
+        self.delays = None if delays is None else np.ascontiguousarray(delays, np.float64)
 
     @property
     def n_synapses(self):
@@ -209,7 +213,7 @@ def _is_expression(value):
 
 def build(rule, pre, post, *, weight, seed, autapses=False, p=None, indegree=None,
           J_plus=None, sigma=None, profile="gaussian", nsyn=None, pre_select=None,
-          post_select=None):
+          post_select=None, delay=None):
     """Draw a projection's synapses and store them as Uniform, Circulant, Dense or CSR."""
     owner = "connect"
     val.choice("rule", rule, RULES, owner=owner)
@@ -219,7 +223,8 @@ def build(rule, pre, post, *, weight, seed, autapses=False, p=None, indegree=Non
         raise val.ParameterError(
             f"connect: J_plus and sigma belong to rule='ring', not rule={rule!r}")
     general = (rule == "divergence" or _is_expression(weight) or _is_expression(p)
-               or nsyn is not None or pre_select is not None or post_select is not None)
+               or _is_expression(delay) or nsyn is not None or pre_select is not None
+               or post_select is not None)
     if general:
         if rule in ("ring", "array"):
             raise val.ParameterError(
@@ -227,7 +232,8 @@ def build(rule, pre, post, *, weight, seed, autapses=False, p=None, indegree=Non
                 "post_select")
         return _pairwise(rule, pre, post, weight=weight, p=p, k=indegree, nsyn=nsyn,
                          skip_diag=skip_diag, seed=seed, pre_select=pre_select,
-                         post_select=post_select)
+                         post_select=post_select,
+                         delay=delay if _is_expression(delay) else None)
     if rule == "convergence":
         rule = "fixed_indegree"
     if rule == "array":
@@ -377,7 +383,7 @@ def _select(pop, condition, name):
 
 
 def _pairwise(rule, pre, post, *, weight, p, k, nsyn, skip_diag, seed, pre_select,
-              post_select):
+              post_select, delay):
     from .expressions import compile_value
 
     owner = "connect"
@@ -387,6 +393,8 @@ def _pairwise(rule, pre, post, *, weight, p, k, nsyn, skip_diag, seed, pre_selec
     w_fn = compile_value(weight, name="weight", allowed=PAIR_VARIABLES, owner=owner)
     n_fn = None if nsyn is None else compile_value(nsyn, name="nsyn", allowed=PAIR_VARIABLES,
                                                    owner=owner)
+    d_fn = None if delay is None else compile_value(delay, name="delay",
+                                                    allowed=PAIR_VARIABLES, owner=owner)
     if rule == "probability":
         if p is None:
             raise val.ParameterError("connect: rule='probability' needs p")
@@ -412,8 +420,11 @@ def _pairwise(rule, pre, post, *, weight, p, k, nsyn, skip_diag, seed, pre_selec
             w = w * counts
         if not np.all(np.isfinite(w)):
             raise val.ParameterError("connect: the weight expression gave a non-finite value")
+        d = np.zeros(I.size) if d_fn is None else d_fn(env, rng, I.size)
+        if not np.all(np.isfinite(d)):
+            raise val.ParameterError("connect: the delay expression gave a non-finite value")
         keep = w != 0.0
-        pieces.append((I[keep], J[keep], w[keep]))
+        pieces.append((I[keep], J[keep], w[keep], d[keep]))
 
     if rule in ("all_to_all", "probability"):
         rows = max(1, PAIR_BLOCK // max(1, post_idx.size))
@@ -448,10 +459,10 @@ def _pairwise(rule, pre, post, *, weight, p, k, nsyn, skip_diag, seed, pre_selec
             I, J = (theirs, mine) if per_post else (mine, theirs)
             finish(I, J)
     if pieces:
-        I, J, W = (np.concatenate(a) for a in zip(*pieces, strict=True))
+        I, J, W, D = (np.concatenate(a) for a in zip(*pieces, strict=True))
     else:
-        I, J, W = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-    m = sp.csr_matrix((W, (I, J)), shape=(pre.n, post.n))
-    m.sum_duplicates()
-    m.sort_indices()
-    return CSR(m.indptr, m.indices, m.data, post.n)
+        I, J, W, D = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
+    # Each pair is drawn once, so sorting by (pre, post) gives the CSR order.
+    order = np.lexsort((J, I))
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(I, minlength=pre.n))))
+    return CSR(indptr, J[order], W[order], post.n, D[order] if d_fn is not None else None)

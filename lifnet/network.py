@@ -31,7 +31,8 @@ RECEPTORS = {"AMPA": AMPA, "GABA": GABA, "NMDA": NMDA}
 class Projection:
     """Synapses from one population onto a gate of another.
 
-    Attributes: ``pre``, ``post`` (populations), ``receptor``, ``delay`` (ms),
+    Attributes: ``pre``, ``post`` (populations), ``receptor``, ``delay`` (ms; an array,
+    one per synapse in CSR order, for per-synapse delays),
     ``synapses`` (``connectivity.Uniform``, ``Circulant``, ``Dense`` or ``CSR``; weights
     in µS).
     """
@@ -53,7 +54,13 @@ class Projection:
 
     def __repr__(self):
         return (f"Projection({self.pre.name} -> {self.post.name}, {self.receptor.name}, "
-                f"{self.n_synapses} synapses, delay {self.delay} ms)")
+                f"{self.n_synapses} synapses, delay {self._delay_text()})")
+
+    def _delay_text(self):
+        if np.ndim(self.delay) == 0:
+            return f"{self.delay} ms"
+        d = np.asarray(self.delay)
+        return f"{d.min():.3g}-{d.max():.3g} ms" if d.size else "none"
 
 
 class Network:
@@ -187,8 +194,10 @@ class Network:
             ``{"y": (100, 1000)}`` or ``{"ynorm": (0.0, 0.5)}`` (needs positions).
         autapses : bool
             Allow a neuron to connect to itself when pre is post.
-        delay : float
-            Transmission delay, ms, >= dt; default dt. Need not be a multiple of dt.
+        delay : float, str or callable
+            Transmission delay, ms, >= dt; default dt. Need not be a multiple of
+            dt. An expression gives each synapse its own (``"0.5 + dist_3D / 300"``,
+            conduction at 300 µm/ms), except on NMDA projections.
         """
         self._check_open("connect populations")
         pre = self.population(pre)
@@ -204,21 +213,31 @@ class Network:
                 f"connect: receptor={receptor!r} must be a name or a receptor object")
         if not isinstance(autapses, bool):
             raise val.ParameterError(f"connect: autapses={autapses!r} must be True or False")
-        if isinstance(delay, str) or callable(delay):
+        per_synapse = isinstance(delay, str) or callable(delay)
+        if per_synapse and isinstance(receptor, NMDA):
             raise val.ParameterError(
-                "connect: delay must be one number (ms) per projection; per-synapse delays "
-                "(expressions such as 'dist_3D / velocity') are not supported yet")
-        delay = self.dt if delay is None else val.positive("delay", delay, owner="connect")
-        k, _ = delay_in_steps(delay, self.dt)
-        if k < 1:
-            raise val.ParameterError(
-                f"connect: delay={delay} ms is shorter than dt={self.dt} ms; delays must be >= dt")
+                "connect: an NMDA projection takes one delay (its presynaptic gates are "
+                "shared by all its synapses); give a number")
+        if not per_synapse:
+            delay = self.dt if delay is None else val.positive("delay", delay, owner="connect")
+            k, _ = delay_in_steps(delay, self.dt)
+            if k < 1:
+                raise val.ParameterError(
+                    f"connect: delay={delay} ms is shorter than dt={self.dt} ms; delays must "
+                    "be >= dt")
         seed = int(np.random.SeedSequence([self.seed, 1, len(self.projections)])
                    .generate_state(1)[0])
         synapses = connectivity.build(rule, pre, post, weight=weight, seed=seed,
                                       autapses=autapses, p=p, indegree=indegree, J_plus=J_plus,
                                       sigma=sigma, profile=profile, nsyn=nsyn,
-                                      pre_select=pre_select, post_select=post_select)
+                                      pre_select=pre_select, post_select=post_select,
+                                      delay=delay)
+        if per_synapse:
+            delay = synapses.delays
+            if delay.size and delay.min() < self.dt * (1 - 1e-9):
+                raise val.ParameterError(
+                    f"connect: the delay expression gives {delay.min():.4g} ms, shorter than "
+                    f"dt={self.dt} ms; delays must be >= dt")
         proj = Projection(pre, post, receptor, synapses, delay)
         self.projections.append(proj)
         return proj

@@ -28,3 +28,31 @@ def test_gate_is_exact_sum_of_delayed_pulses(delay):
         on = lag > 0
         expected[:, on] += w[j][:, None].astype(np.float32) * np.exp(-lag[on] / 5.0)
     np.testing.assert_allclose(mon["g_e"], expected, rtol=1e-9, atol=1e-15)
+
+
+def test_per_synapse_delays_from_distance_are_exact():
+    """delay = 0.5 ms + distance / (300 µm/ms): each synapse's pulses start on time."""
+    net = ln.Network(dt=0.1, seed=1)
+    pre = net.add(ln.PyrPop(2, name="pre", V_init=-70.0),
+                  positions=np.array([[0.0, 0.0, 0.0], [50.0, 0.0, 0.0]]))
+    xs = np.array([10.0, 77.0, 140.0, 333.0, 512.0])
+    post = net.add(ln.PyrPop(5, name="post", V_th=1e3, V_init=-70.0),
+                   positions=np.column_stack((xs, np.zeros(5), np.zeros(5))))
+    net.stimulate(pre, ln.CurrentClamp(amplitude=[0.7, 0.85]))
+    rec = ln.ExponentialSynapse(tau=5.0, E=0.0, name="e")
+    proj = net.connect(pre, post, receptor=rec, weight="0.001 + 0.0 * dist_x",
+                       rule="all_to_all", delay="0.5 + dist_3D / 300")
+    mon = net.monitor(post, "g_e", interval=0.1)
+    result = net.run(150.0)
+    spikes = result.spikes(pre)
+    assert len(spikes) > 10
+    distance = np.abs(xs[None, :] - np.array([0.0, 50.0])[:, None])
+    delay = 0.5 + distance / 300.0
+    np.testing.assert_allclose(np.sort(proj.delay), np.sort(delay.ravel()))
+    t = mon.t
+    expected = np.zeros((5, t.size))
+    for ts, j in zip(spikes.times, spikes.ids, strict=True):
+        lag = t[None, :] - (ts + delay[j][:, None])
+        on = lag > 0
+        expected += np.where(on, np.float32(0.001) * np.exp(-np.where(on, lag, 0) / 5.0), 0.0)
+    np.testing.assert_allclose(mon["g_e"], expected, rtol=1e-9, atol=1e-15)

@@ -100,5 +100,7 @@ def test_expressions_are_safe_and_errors_are_clear():
     plain = net.add(ln.PyrPop(10, name="plain"))
     with pytest.raises(ln.ParameterError, match="needs positions of population 'plain'"):
         net.connect(plain, B, weight=0.001, rule="probability", p="exp(-dist_3D / 50)")
-    with pytest.raises(ln.ParameterError, match="per-synapse delays"):
-        net.connect(A, B, weight=0.001, delay="dist_3D / 500")
+    with pytest.raises(ln.ParameterError, match="shorter than dt=0.1 ms"):
+        net.connect(A, B, weight=0.001, rule="probability", p=0.1, delay="dist_3D / 1e6")
+    with pytest.raises(ln.ParameterError, match="NMDA projection takes one delay"):
+        net.connect(A, B, weight=0.001, receptor="NMDA", delay="0.5 + dist_3D / 300")

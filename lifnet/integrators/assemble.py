@@ -203,6 +203,7 @@ class Assembly:
 
     def _assemble_projections(self, net, dt):
         indptr, indices, weights, dense = [np.zeros(0, np.int64)], [], [], []
+        syn_frac = []
         kernel, kernel_hat = [], []
         n_ptr = 0
         n_syn = 0
@@ -210,7 +211,7 @@ class Assembly:
         n_kernel = 0
         n_hat = 0
 
-        def place(syn):
+        def place(syn, frac=None):
             nonlocal n_ptr, n_syn, n_dense, n_kernel, n_hat
             if isinstance(syn, Dense):
                 off = n_dense
@@ -232,6 +233,7 @@ class Assembly:
             indptr.append(syn.indptr + n_syn)
             indices.append(syn.indices)
             weights.append(syn.weights)
+            syn_frac.append(np.zeros(syn.indices.shape[0]) if frac is None else frac)
             n_ptr += syn.indptr.shape[0]
             n_syn += syn.indices.shape[0]
             return L.STORE_CSR, off, 0
@@ -244,9 +246,9 @@ class Assembly:
         for proj in net.projections:
             pre = self.pop_index[proj.pre.name]
             post = self.pop_index[proj.post.name]
-            k, phi = delay_in_steps(proj.delay, dt)
-            store, off, hat = place(proj.synapses)
             if isinstance(proj.receptor, NMDA):
+                k, phi = delay_in_steps(proj.delay, dt)
+                store, off, hat = place(proj.synapses)
                 key = (pre, k, phi) + proj.receptor.presynaptic_key()
                 if key not in sources:
                     sources[key] = len(sources)
@@ -258,7 +260,7 @@ class Assembly:
                     x_total += proj.pre.n
                     row = dict(pre=pre, post=pre, kind=L.TARGET_NMDA_SOURCE,
                                target=sources[key], store=L.STORE_IDENTITY, delay_steps=k,
-                               delay_frac=phi, ptr_offset=0, n_post=0)
+                               delay_frac=phi, ptr_offset=0, n_post=0, per_synapse=0)
                     for f, v in row.items():
                         conns[f].append(v)
                 row = dict(source=sources[key], post=post, store=store, ptr_offset=off,
@@ -266,12 +268,14 @@ class Assembly:
                 for f, v in row.items():
                     nproj[f].append(v)
             else:
-                row = dict(pre=pre, post=post, kind=L.TARGET_GATE,
-                           target=self.channel_of[(proj.post.name, proj.receptor.name)],
-                           store=store, delay_steps=k, delay_frac=phi, ptr_offset=off,
-                           n_post=proj.post.n)
-                for f, v in row.items():
-                    conns[f].append(v)
+                target = self.channel_of[(proj.post.name, proj.receptor.name)]
+                for syn, k, phi, frac in self._by_delay(proj, dt):
+                    store, off, _ = place(syn, frac)
+                    row = dict(pre=pre, post=post, kind=L.TARGET_GATE, target=target,
+                               store=store, delay_steps=k, delay_frac=phi, ptr_offset=off,
+                               n_post=proj.post.n, per_synapse=int(frac is not None))
+                    for f, v in row.items():
+                        conns[f].append(v)
         self.connections = L.Connections(**{
             f: (_f64(v) if f == "delay_frac" else _i64(v)) for f, v in conns.items()})
         self.nmda_projections = L.NMDAProjections(**{f: _i64(v) for f, v in nproj.items()})
@@ -287,11 +291,39 @@ class Assembly:
             np.zeros(0, np.int32),
             weights=np.concatenate(weights).astype(np.float32) if weights else
             np.zeros(0, np.float32),
+            syn_frac=_f64(np.concatenate(syn_frac)) if syn_frac else np.zeros(0),
             dense=np.concatenate(dense).astype(np.float32) if dense else
             np.zeros(0, np.float32),
             kernel=_f64(np.concatenate(kernel)) if kernel else np.zeros(0),
             kernel_hat=np.ascontiguousarray(np.concatenate(kernel_hat)) if kernel_hat else
             np.zeros(0, np.complex128))
+
+    @staticmethod
+    def _by_delay(proj, dt):
+        """(synapses, whole steps, fraction, per-synapse fractions or None) per delivery group.
+
+        A projection with one delay is one group. With a delay per synapse, its
+        synapses are grouped by the whole steps of their delay, each group keeping
+        its synapses' fractions of a step.
+        """
+        syn = proj.synapses
+        if np.ndim(proj.delay) == 0:
+            k, phi = delay_in_steps(proj.delay, dt)
+            return [(syn, k, phi, None)]
+        d = np.asarray(proj.delay) / dt
+        near = np.abs(d - np.round(d)) < 1e-9 * np.maximum(1.0, d)
+        d = np.where(near, np.round(d), d)
+        whole = np.floor(d).astype(np.int64)
+        frac = d - whole
+        rows = np.repeat(np.arange(syn.indptr.shape[0] - 1), np.diff(syn.indptr))
+        groups = []
+        for k in np.unique(whole):
+            sel = whole == k
+            indptr = np.concatenate(([0], np.cumsum(np.bincount(rows[sel],
+                                                                minlength=proj.pre.n))))
+            part = type(syn)(indptr, syn.indices[sel], syn.weights[sel], syn.n_post)
+            groups.append((part, int(k), 0.0, frac[sel]))
+        return groups
 
     def add_clamp(self, q, clamp, t_now):
         """Add a current to population q; if it is on at t_now it starts at once."""

@@ -96,6 +96,7 @@ class Connections(NamedTuple):
     delay_frac: np.ndarray   # float64, the rest, in steps, in [0, 1)
     ptr_offset: np.ndarray  # int64, into indptr (CSR), dense (row-major pre x post) or kernel
     n_post: np.ndarray      # int64
+    per_synapse: np.ndarray  # int64, 1: CSR whose synapses carry their own delay fraction
 
 
 class NMDAProjections(NamedTuple):
@@ -111,6 +112,9 @@ class Storage(NamedTuple):
     indptr: np.ndarray      # int64, absolute positions into indices/weights
     indices: np.ndarray     # int32, postsynaptic neuron, local to its population
     weights: np.ndarray     # float32, µS
+    syn_frac: np.ndarray    # float64, per CSR synapse: delay fraction of a step in [0, 1)
+    #                         (used by connections with per_synapse; their whole steps are
+    #                         the connection's delay_steps)
     dense: np.ndarray       # float32, µS, row-major blocks
     kernel: np.ndarray      # float64: circulant kernels (µS, W[j, i] = kernel[(i - j) mod n]);
     #                         uniform blocks (weight µS, then 1.0 if i -> i is skipped)

@@ -84,6 +84,7 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
     head, nxt, time, chan, weight, count = arrivals
     indptr, indices, weights, dense = store.indptr, store.indices, store.weights, store.dense
     kernel = store.kernel
+    syn_frac = store.syn_frac
     ring_ids, ring_theta, pop_stop = ring.ids, ring.theta, ring.pop_stop
     slots = ring_ids.shape[0]
     for c in range(conns.pre.shape[0]):
@@ -100,10 +101,11 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
                 continue
             slot = m % slots
             first = pop_stop[slot, pre - 1] if pre > 0 else 0
+            per_synapse = conns.per_synapse[c] != 0
             for e in range(first, pop_stop[slot, pre]):
                 theta = ring_theta[slot, e]
                 a = theta + phi - late
-                if a < 0.0 or a >= 1.0:
+                if not per_synapse and (a < 0.0 or a >= 1.0):
                     continue
                 t_arrive = t + a * dt
                 row = ring_ids[slot, e] - pre_start
@@ -122,7 +124,16 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
                     srcs.x[k] += f_end
                     srcs.s[k] += srcs.alpha[target] * (1.0 - srcs.s[k]) * tau_x * (1.0 - f_end)
                     continue
-                if conns.store[c] == STORE_CSR:
+                if conns.store[c] == STORE_CSR and per_synapse:
+                    # Each synapse has its own fraction of a step (delay_frac is 0).
+                    p0 = conns.ptr_offset[c] + row
+                    for q in range(indptr[p0], indptr[p0 + 1]):
+                        aq = a + syn_frac[q]
+                        if 0.0 <= aq < 1.0 and not _push_arrival(
+                                post_start + indices[q], target, weights[q], t + aq * dt,
+                                head, nxt, time, chan, weight, count):
+                            return False
+                elif conns.store[c] == STORE_CSR:
                     p0 = conns.ptr_offset[c] + row
                     for q in range(indptr[p0], indptr[p0 + 1]):
                         if not _push_arrival(post_start + indices[q], target, weights[q],
