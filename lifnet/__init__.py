@@ -17,12 +17,13 @@ from .currents import (
                        RingPoissonCue,
 )
 from .network import Network, Projection
-from .populations import InterPop, InterRingPop, LIFPopulation, PyrPop, PyrRingPop
+from .populations import InterPop, InterRingPop, LIFPopulation, PoissonPop, PyrPop, PyrRingPop
 from .validation import ParameterError, SimulationError
 
 __version__ = "0.1.0"
 
 __all__ = ["Network", "Projection", "LIFPopulation", "PyrPop", "InterPop", "PyrRingPop",
+           "PoissonPop",
            "InterRingPop", "AMPA", "GABA", "NMDA", "ExponentialSynapse", "PoissonDrive",
            "RingPoissonCue", "GaussianNoise", "CurrentClamp", "FlatCue", "RingCue", "models",
            "ParameterError", "SimulationError", "analysis", "plotting", "__version__"]

@@ -21,7 +21,7 @@ from .integrators.lif_rk2 import INTERP_HERMITE, INTERP_LINEAR, INTERP_NONE
 from .integrators.philox import split_seed
 from .integrators.run_loop import advance
 from .monitors import RunResult, StateMonitor
-from .populations import LIFPopulation
+from .populations import LIFPopulation, PoissonPop
 from .positions import place
 
 INTERPOLATIONS = {"hermite": INTERP_HERMITE, "linear": INTERP_LINEAR, "none": INTERP_NONE}
@@ -118,9 +118,9 @@ class Network:
         and ``population.norm_positions``, which distance rules read.
         """
         self._check_open("add a population")
-        if not isinstance(population, LIFPopulation):
+        if not isinstance(population, (LIFPopulation, PoissonPop)):
             raise val.ParameterError(
-                "Network.add: expected a population (e.g. PyrPop), got "
+                "Network.add: expected a population (e.g. PyrPop, PoissonPop), got "
                 f"{type(population).__name__}")
         if population.name is None:
             population.name = f"pop{len(self.populations)}"
@@ -136,6 +136,15 @@ class Network:
                 positions, population.n, rng, owner="Network.add")
         self.populations[population.name] = population
         return population
+
+    def _neurons(self, ref, what):
+        """A population that has neurons (not a virtual PoissonPop)."""
+        pop = self.population(ref)
+        if isinstance(pop, PoissonPop):
+            raise val.ParameterError(
+                f"{what}={pop.name!r} is a PoissonPop: virtual cells have no membrane, so they "
+                "take no synapses, stimuli, monitors or state")
+        return pop
 
     def population(self, ref):
         """A population of this network, by name or object."""
@@ -201,7 +210,7 @@ class Network:
         """
         self._check_open("connect populations")
         pre = self.population(pre)
-        post = self.population(post)
+        post = self._neurons(post, "connect: post")
         if isinstance(receptor, str):
             if receptor not in RECEPTORS:
                 raise val.ParameterError(
@@ -244,7 +253,7 @@ class Network:
 
     def stimulate(self, population, stimulus):
         """Apply a PoissonDrive, GaussianNoise or CurrentClamp/FlatCue to a population."""
-        pop = self.population(population)
+        pop = self._neurons(population, "stimulate: population")
         if not isinstance(stimulus, (PoissonDrive, GaussianNoise, CurrentClamp)):
             raise val.ParameterError(
                 f"stimulate: {stimulus!r} is not a PoissonDrive, GaussianNoise or CurrentClamp")
@@ -260,7 +269,7 @@ class Network:
     def monitor(self, population, variables="V", *, neurons=None, interval=None):
         """Record state variables (``"V"``, ``"g_<gate>"``) of some neurons every interval ms."""
         self._check_open("add a monitor")
-        pop = self.population(population)
+        pop = self._neurons(population, "monitor: population")
         interval = self.dt if interval is None else val.positive("interval", interval,
                                                                  owner="monitor")
         steps = interval / self.dt
@@ -273,7 +282,7 @@ class Network:
 
     def set_state(self, population, variable, values):
         """Set ``"V"`` (mV) or a gate ``"g_<name>"`` (µS) of every neuron of a population."""
-        pop = self.population(population)
+        pop = self._neurons(population, "set_state: population")
         values = val.per_neuron(variable, values, pop.n, owner="set_state")
         if variable != "V" and values.min() < 0:
             raise val.ParameterError(
@@ -389,8 +398,8 @@ class Network:
                 ran = advance(self.step, todo, self.dt, interp, k0, k1, asm.populations,
                               asm.neurons, asm.channels, asm.stimuli, asm.drives, asm.sources,
                               asm.connections, asm.nmda_projections, asm.storage, asm.ring,
-                              asm.arrivals, asm.shared, asm.output, probes, asm.status,
-                              asm.scratch)
+                              asm.arrivals, asm.shared, asm.virtual, asm.output, probes,
+                              asm.status, asm.scratch)
                 self._collect(probes, self.step, ran)
                 self.step += ran
                 done += ran

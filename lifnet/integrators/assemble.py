@@ -7,6 +7,7 @@ import numpy as np
 from .. import validation as val
 from ..connectivity import Circulant, Dense, Uniform
 from ..currents import NMDA, CurrentClamp, GaussianNoise, PoissonDrive
+from ..populations import PoissonPop
 from . import layout as L
 
 MAX_SPIKES_PER_STEP = 64
@@ -94,7 +95,28 @@ class Assembly:
         # Population parameter tables.
         params = np.zeros((len(pops), L.N_PARAMS))
         ints = np.zeros((len(pops), L.N_INTS), dtype=np.int64)
+        virtual = {f: [] for f in L.VirtualSources._fields}
+        n_lam = 0
         for q, pop in enumerate(pops):
+            ints[q, L.I_START] = self.starts[q]
+            ints[q, L.I_STOP] = self.starts[q + 1]
+            ints[q, L.I_CHAN_FIRST:L.I_CHAN_STOP + 1] = pop_chan[q]
+            ints[q, L.I_RECORD] = 1
+            if isinstance(pop, PoissonPop):
+                ints[q, L.I_KIND] = L.KIND_POISSON
+                most = 0.0
+                for k, (a, b, rates) in enumerate(pop.windows()):
+                    lam = rates * dt / 1000.0
+                    most = max(most, float(lam.max()))
+                    for f, v in (("pop", q), ("start", a), ("stop", b), ("lam_offset", n_lam),
+                                 ("stream", (q << 8) | 255 | (k << 16))):
+                        virtual[f].append(v)
+                    virtual["lam"].append(lam)
+                    n_lam += lam.size
+                # Room for a window boundary inside a step; a cell firing more than this
+                # many spikes in one step (probability < 1e-12) loses the excess.
+                ints[q, L.I_MAX_SPIKES] = 2 * int(most + 8.0 * math.sqrt(most) + 8)
+                continue
             params[q, [L.P_C, L.P_GL, L.P_EL, L.P_VTH, L.P_VRESET, L.P_TREF]] = (
                 pop.C, pop.g_L, pop.E_L, pop.V_th, pop.V_reset, pop.t_ref)
             params[q, L.P_SIGMA] = math.sqrt(sigma2[q])
@@ -103,20 +125,22 @@ class Assembly:
                 params[q, L.P_MG] = nmda_post[q].Mg / NMDA.MG_HALF
                 params[q, L.P_MG_SLOPE] = NMDA.MG_SLOPE
                 ints[q, L.I_HAS_NMDA] = 1
-            ints[q, L.I_START] = self.starts[q]
-            ints[q, L.I_STOP] = self.starts[q + 1]
-            ints[q, L.I_CHAN_FIRST:L.I_CHAN_STOP + 1] = pop_chan[q]
             ints[q, L.I_NOISE_STREAM] = q << 8
             ints[q, L.I_MAX_SPIKES] = (MAX_SPIKES_PER_STEP if pop.t_ref == 0 else
                                        min(MAX_SPIKES_PER_STEP, int(dt // pop.t_ref) + 1))
-            ints[q, L.I_RECORD] = 1
+        lam = _f64(np.concatenate(virtual["lam"])) if virtual["lam"] else np.zeros(0)
+        self.virtual = L.VirtualSources(
+            pop=_i64(virtual["pop"]), start=_f64(virtual["start"]), stop=_f64(virtual["stop"]),
+            lam_offset=_i64(virtual["lam_offset"]), lam=lam, p_none=np.exp(-lam),
+            stream=_i64(virtual["stream"]))
         self.nmda_post = nmda_post
         self.populations = L.Populations(params=params, ints=ints,
                                          switching=np.zeros(len(pops), dtype=np.int64))
 
         rng_v = [np.random.default_rng(np.random.SeedSequence([net.seed, 0, q]))
                  for q in range(len(pops))]
-        V = np.concatenate([pop.initial_V(rng_v[q]) for q, pop in enumerate(pops)])
+        V = np.concatenate([np.zeros(pop.n) if isinstance(pop, PoissonPop) else
+                            pop.initial_V(rng_v[q]) for q, pop in enumerate(pops)])
         self.neurons = L.Neurons(
             V=_f64(V), ref_until=np.full(n_total, -np.inf), I_now=np.zeros(n_total),
             dI=np.zeros(n_total), I_corr=np.zeros(n_total), nmda_u=np.zeros((2, n_total)))

@@ -16,8 +16,11 @@ import numpy as np
 P_C, P_GL, P_EL, P_VTH, P_VRESET, P_TREF, P_SIGMA, P_NMDA_E, P_MG, P_MG_SLOPE = range(10)
 N_PARAMS = 10
 (I_START, I_STOP, I_CHAN_FIRST, I_CHAN_STOP, I_HAS_NMDA, I_NOISE_STREAM, I_MAX_SPIKES,
- I_RECORD) = range(8)
-N_INTS = 8
+ I_RECORD, I_KIND) = range(9)
+N_INTS = 9
+
+# Population kinds (Populations.ints[:, I_KIND]).
+KIND_LIF, KIND_POISSON = 0, 1
 
 # Target kinds and storage kinds of a delivery connection.
 TARGET_GATE, TARGET_NMDA_SOURCE = 0, 1
@@ -84,6 +87,17 @@ class NMDASources(NamedTuple):
     x: np.ndarray           # rise variable, flat
     s: np.ndarray           # gating variable in [0, 1), flat
     pending: np.ndarray     # time of the step's first arrival (ms), -inf if none, flat
+
+
+class VirtualSources(NamedTuple):
+    """Rate windows of the virtual Poisson populations."""
+    pop: np.ndarray         # int64, population of each window
+    start: np.ndarray       # ms
+    stop: np.ndarray        # ms
+    lam_offset: np.ndarray  # int64, into lam and p_none
+    lam: np.ndarray         # expected spikes in a whole step, per cell, flat
+    p_none: np.ndarray      # exp(-lam)
+    stream: np.ndarray      # int64, random stream of the window
 
 
 class Connections(NamedTuple):

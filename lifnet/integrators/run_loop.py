@@ -29,9 +29,12 @@ from numba import njit
 
 from .layout import (
     I_HAS_NMDA,
+    I_KIND,
     I_MAX_SPIKES,
+    I_RECORD,
     I_START,
     I_STOP,
+    KIND_LIF,
     PROBE_GATE,
     PROBE_V,
     STATUS_ARRIVALS_FULL,
@@ -336,6 +339,62 @@ def _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals):
 
 
 @njit(cache=True)
+def _emit_poisson(p, step, t, dt, k0, k1, pops, virtual, ring, out):
+    """Spikes of virtual Poisson population p in this step, at exact times, into the ring."""
+    slot = step % ring.ids.shape[0]
+    first = ring.pop_stop[slot, p - 1] if p > 0 else 0
+    start = pops.ints[p, I_START]
+    n_cells = pops.ints[p, I_STOP] - start
+    budget = first + n_cells * pops.ints[p, I_MAX_SPIKES]
+    cap = pops.ints[p, I_MAX_SPIKES] // 2
+    record = pops.ints[p, I_RECORD] != 0
+    ring_ids, ring_theta = ring.ids, ring.theta
+    n_ring = first
+    t1 = t + dt
+    for w in range(virtual.pop.shape[0]):
+        if virtual.pop[w] != p:
+            continue
+        a = max(t, virtual.start[w])
+        b = min(t1, virtual.stop[w])
+        if b <= a:
+            continue
+        whole = a == t and b == t1
+        off = virtual.lam_offset[w]
+        stream = virtual.stream[w]
+        for li in range(n_cells):
+            lam = virtual.lam[off + li]
+            p_none = virtual.p_none[off + li]
+            if not whole:
+                lam *= (b - a) / dt
+                p_none = math.exp(-lam)
+            r0, r1, _, _ = philox4x32(li, step, stream, 0, k0, k1)
+            u = open_unit(r0, r1)
+            if u <= p_none:
+                continue
+            n_events = 1
+            prob = p_none * lam
+            cdf = p_none + prob
+            while u > cdf and n_events < cap:
+                n_events += 1
+                prob *= lam / n_events
+                cdf += prob
+            for e in range(n_events):
+                if n_ring == budget:
+                    break
+                r0, r1, _, _ = philox4x32(li, step, stream, e + 1, k0, k1)
+                ts = a + open_unit(r0, r1) * (b - a)
+                ring_ids[slot, n_ring] = start + li
+                ring_theta[slot, n_ring] = (ts - t) / dt
+                n_ring += 1
+                if record:
+                    n = out.count[0]
+                    out.ids[n] = start + li
+                    out.times[n] = ts
+                    out.count[0] = n + 1
+    ring.pop_stop[slot, p] = n_ring
+
+
+@njit(cache=True)
 def _sample(step, neurons, chans, probes):
     V, g, nmda_u = neurons.V, chans.g, neurons.nmda_u[step & 1]
     kinds, index, out = probes.kind, probes.index, probes.out
@@ -395,7 +454,8 @@ def _shared_sums(t, dt, pops, chans, shared):
 
 @njit(cache=True)
 def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, drives, srcs,
-            conns, nproj, store, ring, arrivals, shared, out, probes, status, scratch):
+            conns, nproj, store, ring, arrivals, shared, virtual, out, probes, status,
+            scratch):
     """Run up to n_steps steps from step0; return the number of steps done.
 
     Stops early, with ``status.code`` set, when the spike output buffer could
@@ -439,8 +499,11 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
             _switch_currents(t, dt, pops, neurons, stims)
         ok = True
         for p in range(n_pops):
-            ok &= step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans,
-                                      arrivals, shared, ring, out, status, scratch)
+            if pops.ints[p, I_KIND] == KIND_LIF:
+                ok &= step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons,
+                                          chans, arrivals, shared, ring, out, status, scratch)
+            else:
+                _emit_poisson(p, step, t, dt, k0, k1, pops, virtual, ring, out)
         if not ok:
             return n + 1
     return n_steps

@@ -43,6 +43,7 @@ STRUCTURE = {
                     "ptr_offset", "n_post", "per_synapse"),
     "nmda_projections": ("source", "post", "store", "ptr_offset", "n_post"),
     "storage": ("indptr", "indices", "weights", "syn_frac", "dense", "kernel"),
+    "virtual": ("pop", "start", "stop", "lam_offset", "lam", "stream"),
 }
 
 

@@ -1,6 +1,8 @@
-"""Neuron populations: state vectors of one cell type."""
+"""Neuron populations: state vectors of one cell type, and virtual input cells."""
 
 from .lif import InterPop, LIFPopulation, PyrPop
+from .poisson import PoissonPop
 from .ring import InterRingPop, PyrRingPop, is_ring
 
-__all__ = ["LIFPopulation", "PyrPop", "InterPop", "PyrRingPop", "InterRingPop", "is_ring"]
+__all__ = ["LIFPopulation", "PyrPop", "InterPop", "PyrRingPop", "InterRingPop", "PoissonPop",
+           "is_ring"]
