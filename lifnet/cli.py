@@ -1,4 +1,13 @@
-"""The ``lifnet`` command."""
+"""The ``lifnet`` command.
+
+    lifnet run                      a built-in model (default: coba)
+    lifnet run --model compte2000   another built-in model
+    lifnet run MODEL.yaml           a model file (YAML or JSON; see lifnet.spec)
+    lifnet run MODEL.yaml --set run.duration=500 --set populations.E.n=40
+
+Each run writes, in ``--out/<name>/``: ``spikes.h5`` (SONATA), one SONATA
+report per recorded variable, the plots as PNG, and ``summary.json``.
+"""
 
 import argparse
 import json
@@ -7,63 +16,120 @@ import sys
 import time
 
 
-def _run(args):
+def _save_plots(net, result, plots, out):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from . import models
-    from .io import write_spikes
-    from .plotting import raster
+    from . import plotting
 
-    build = models.MODELS[args.model]
-    t0 = time.perf_counter()
-    net = build(dt=args.dt, seed=args.seed)
-    result = net.run(args.duration, progress=None if args.progress is None else args.progress)
-    elapsed = time.perf_counter() - t0
-    out = os.path.join(args.out, args.model)
-    os.makedirs(out, exist_ok=True)
-    trains = {name: result.spikes(name) for name in net.populations}
-    write_spikes(os.path.join(out, "spikes.h5"), trains)
-    fig, ax = plt.subplots(figsize=(9, 5))
-    raster(result, ax=ax)
-    ax.set_title(f"{args.model}: {args.duration:g} ms, dt {args.dt:g} ms, seed {args.seed}")
+    written = []
+    for name, options in plots:
+        if name == "traces":
+            for k, mon in enumerate(net.monitors):
+                for var in mon.variables:
+                    fig, ax = plt.subplots(figsize=(9, 3.5))
+                    plotting.traces(mon, var, ax=ax)
+                    written.append(_write(fig, out, f"traces_{k}_{mon.population.name}_{var}"))
+            continue
+        fig, ax = plt.subplots(figsize=(9, 5) if name in ("raster", "rates") else (6, 5))
+        if name == "raster":
+            plotting.raster(result, ax=ax, **options)
+        elif name == "rates":
+            plotting.rates(result, {p: (p, None) for p in net.populations}, ax=ax)
+        elif name == "positions":
+            plotting.positions(net, ax=ax)
+        elif name == "connectivity":
+            plotting.connectivity(net, ax=ax)
+        else:
+            plotting.rate_histogram(result, ax=ax)
+        written.append(_write(fig, out, name))
+    return written
+
+
+def _write(fig, out, name):
+    import matplotlib.pyplot as plt
+
+    path = os.path.join(out, f"{name}.png")
     fig.tight_layout()
-    fig.savefig(os.path.join(out, "raster.png"), dpi=120)
+    fig.savefig(path, dpi=110)
     plt.close(fig)
+    return path
+
+
+def _run(args):
+    from . import models, spec
+    from .io import write_report, write_spikes
+
+    t0 = time.perf_counter()
+    if args.file:
+        data = spec.load(args.file)
+        for assignment in args.set or []:
+            spec.override(data, assignment)
+        net, run, _, plots = spec.build(data)
+        name = os.path.splitext(os.path.basename(args.file))[0]
+        duration = run["duration"] if args.duration is None else args.duration
+    else:
+        if args.set:
+            raise spec.SpecError("--set applies to a model file: lifnet run FILE --set ...")
+        build = models.MODELS[args.model]
+        net = build(dt=args.dt, seed=args.seed)
+        name, plots = args.model, [("raster", {})]
+        duration = 1000.0 if args.duration is None else args.duration
+    result = net.run(duration, progress=args.progress)
+    elapsed = time.perf_counter() - t0
+    out = os.path.join(args.out, name)
+    os.makedirs(out, exist_ok=True)
+    trains = {p: result.spikes(p) for p in net.populations}
+    write_spikes(os.path.join(out, "spikes.h5"), trains)
+    files = [os.path.join(out, "spikes.h5")]
+    for k, mon in enumerate(net.monitors):
+        for var in mon.variables:
+            path = os.path.join(out, f"report_{k}_{mon.population.name}_{var}.h5")
+            write_report(path, mon, var)
+            files.append(path)
+    files += _save_plots(net, result, plots, out)
     summary = {
-        "model": args.model, "duration_ms": args.duration, "dt_ms": args.dt, "seed": args.seed,
+        "model": name, "duration_ms": duration, "dt_ms": net.dt, "seed": net.seed,
         "wall_s": round(elapsed, 3),
-        "rates_hz": {name: round(tr.rate(result.t), 3) for name, tr in trains.items()},
-        "spikes": {name: len(tr) for name, tr in trains.items()},
+        "rates_hz": {p: round(tr.rate(result.t), 3) for p, tr in trains.items()},
+        "spikes": {p: len(tr) for p, tr in trains.items()},
+        "files": [os.path.relpath(f, out) for f in files],
     }
     with open(os.path.join(out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)
     print(json.dumps(summary, indent=2))
-    print(f"wrote {out}/raster.png, {out}/spikes.h5 (SONATA), {out}/summary.json")
+    print(f"wrote {len(files) + 1} files in {out}/")
     return 0
 
 
 def main(argv=None):
     from .models import MODELS
 
-    parser = argparse.ArgumentParser(prog="lifnet", description=__doc__)
+    parser = argparse.ArgumentParser(prog="lifnet", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run a built-in model; write a raster and a spike file")
+    run = sub.add_parser("run", help="run a model file or a built-in model; write spikes, "
+                                     "reports, plots and a summary")
+    run.add_argument("file", nargs="?", help="model file (.yaml, .yml, .json)")
+    run.add_argument("--set", action="append", metavar="PATH=VALUE",
+                     help="override a value of the model file, e.g. run.duration=500")
     run.add_argument("--model", choices=sorted(MODELS), default="coba",
-                     help="built-in model (default: coba, Brette et al. 2007 benchmark 1)")
-    run.add_argument("--duration", type=float, default=1000.0, help="ms (default 1000)")
-    run.add_argument("--dt", type=float, default=0.1, help="time step, ms (default 0.1)")
-    run.add_argument("--seed", type=int, default=1)
+                     help="built-in model when no file is given (default: coba, Brette et "
+                          "al. 2007 benchmark 1)")
+    run.add_argument("--duration", type=float, default=None,
+                     help="ms (default: the file's run.duration, or 1000)")
+    run.add_argument("--dt", type=float, default=0.1, help="built-in model: time step, ms")
+    run.add_argument("--seed", type=int, default=1, help="built-in model: seed")
     run.add_argument("--out", default="lifnet-output", help="output folder")
-    run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
+    run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                     help="progress bar (default: on a terminal, for long runs)")
     args = parser.parse_args(argv)
     from .validation import ParameterError, SimulationError
 
     try:
         return _run(args)
-    except (ParameterError, SimulationError) as err:
+    except (ParameterError, SimulationError, OSError) as err:
         print(f"lifnet: error: {err}", file=sys.stderr)
         return 2
 

@@ -313,6 +313,51 @@ class Network:
                 f"set_state: {variable} is the sum of presynaptic NMDA gates and cannot be set")
         self._state_array(kind)[first:first + pop.n] = values
 
+    # -- changing a built network -----------------------------------------------------------
+
+    def _projection(self, projection):
+        if isinstance(projection, int):
+            projection = self.projections[projection]
+        if not any(projection is p for p in self.projections):
+            raise val.ParameterError(f"{projection!r} is not a projection of this network")
+        return projection
+
+    def scale_weights(self, projection, factor):
+        """Multiply every weight of a projection (object or index) by factor, also mid-run."""
+        proj = self._projection(projection)
+        factor = val.non_negative("factor", factor, owner="scale_weights")
+        syn = proj.synapses
+        if isinstance(syn, connectivity.Uniform):
+            syn.weight *= factor
+        elif isinstance(syn, connectivity.Circulant):
+            syn.kernel *= factor
+        elif isinstance(syn, connectivity.Dense):
+            syn.matrix *= np.float32(factor)
+        else:
+            syn.weights *= np.float32(factor)
+        if self._asm is not None:
+            self._asm.scale_weights(self.projections.index(proj), factor)
+
+    def set_parameter(self, population, name, value):
+        """Change a LIF parameter of a population (C, g_L, E_L, V_th, V_reset), also mid-run."""
+        pop = self._neurons(population, "set_parameter: population")
+        columns = {"C": L.P_C, "g_L": L.P_GL, "E_L": L.P_EL, "V_th": L.P_VTH,
+                   "V_reset": L.P_VRESET}
+        if name not in columns:
+            raise val.ParameterError(
+                f"set_parameter: {name!r} cannot be changed here; allowed: {list(columns)} "
+                "(t_ref sizes the spike buffers: build a new network)")
+        value = (val.positive if name in ("C", "g_L") else val.number)(
+            name, value, owner="set_parameter")
+        v_reset = value if name == "V_reset" else pop.V_reset
+        v_th = value if name == "V_th" else pop.V_th
+        if v_reset >= v_th:
+            raise val.ParameterError(
+                f"set_parameter: V_reset={v_reset} must stay below V_th={v_th}")
+        setattr(pop, name, value)
+        if self._asm is not None:
+            self._asm.populations.params[self._asm.pop_index[pop.name], columns[name]] = value
+
     # -- checkpoints ------------------------------------------------------------------------
 
     def save_checkpoint(self, path):

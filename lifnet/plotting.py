@@ -3,31 +3,53 @@
 import numpy as np
 
 
-def raster(result, populations=None, *, ax=None, t_start=0.0, t_stop=None, colors=None):
-    """Spike raster of the given populations (all by default), stacked; returns the Axes."""
+def raster(result, populations=None, *, ax=None, t_start=0.0, t_stop=None, colors=None,
+           order_by=None):
+    """Spike raster of the given populations (all by default); returns the Axes.
+
+    Populations are stacked by neuron index, or, with ``order_by`` ("x", "y",
+    "z", "xnorm", "ynorm", "znorm"), each spike is drawn at its neuron's
+    coordinate (NetPyNE's ``orderBy``; depth y grows downwards).
+    """
     import matplotlib.pyplot as plt
 
+    coordinates = ("x", "y", "z", "xnorm", "ynorm", "znorm")
     net = result._network
     names = list(net.populations) if populations is None else [
         net.population(p).name for p in populations]
+    if order_by is not None and order_by not in coordinates:
+        raise ValueError(f"raster: order_by={order_by!r} is not one of {coordinates}")
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 4))
     t_stop = result.t if t_stop is None else t_stop
     offset = 0
-    palette = colors or ["tab:red", "tab:blue", "tab:green", "tab:orange", "tab:purple"]
+    palette = colors or ["tab:red", "tab:blue", "tab:green", "tab:orange", "tab:purple",
+                         "tab:brown", "tab:pink", "tab:gray"]
     for k, name in enumerate(names):
         tr = result.spikes(name)
         keep = (tr.times >= t_start) & (tr.times < t_stop)
-        ax.scatter(tr.times[keep], tr.ids[keep] + offset, s=1.0, marker=".", linewidths=0,
+        if order_by is None:
+            y = tr.ids[keep] + offset
+        else:
+            pop = net.population(name)
+            if getattr(pop, "positions", None) is None:
+                continue
+            k_axis = coordinates.index(order_by)
+            table = pop.positions if k_axis < 3 else pop.norm_positions
+            y = table[tr.ids[keep], k_axis % 3]
+        ax.scatter(tr.times[keep], y, s=1.0, marker=".", linewidths=0,
                    color=palette[k % len(palette)], label=f"{name} ({tr.rate(result.t):.1f} Hz)")
         offset += tr.n
     ax.set_xlim(t_start, t_stop)
-    ax.set_ylim(0, max(offset, 1))
+    if order_by is None:
+        ax.set_ylim(0, max(offset, 1))
+        ax.set_ylabel("neuron")
+    else:
+        ax.invert_yaxis()
+        ax.set_ylabel(f"{order_by} ({'µm' if len(order_by) == 1 else 'normalised'})")
     ax.set_xlabel("time (ms)")
-    ax.set_ylabel("neuron")
     ax.legend(loc="upper right", markerscale=8, fontsize="small")
     return ax
-
 
 
 def bump(result, population="E", *, ax=None, t_start=0.0, t_stop=None, width=50.0,
@@ -83,4 +105,87 @@ def rates(result, groups, *, ax=None, t_start=0.0, t_stop=None, width=50.0):
     ax.set_xlabel("time (ms)")
     ax.set_ylabel("rate (Hz)")
     ax.legend(loc="upper left", fontsize="small")
+    return ax
+
+
+def traces(monitor, variable="V", *, ax=None):
+    """The recorded traces of one variable of a StateMonitor; returns the Axes."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3))
+    data = monitor[variable]
+    for row, neuron in zip(data, monitor.neurons, strict=True):
+        ax.plot(monitor.t, row, lw=0.8, label=f"{monitor.population.name}[{neuron}]")
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel(f"{variable} ({'mV' if variable == 'V' else 'µS'})")
+    ax.legend(loc="upper right", fontsize="x-small")
+    return ax
+
+
+def positions(network, *, ax=None, connections=30, seed=0):
+    """Cells in the x-y plane (y = depth, down), with up to ``connections`` of each projection."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 6))
+    placed = [p for p in network.populations.values()
+              if getattr(p, "positions", None) is not None]
+    for pop in placed:
+        ax.scatter(pop.positions[:, 0], pop.positions[:, 1], s=8, label=pop.name)
+    rng = np.random.default_rng(seed)
+    for proj in network.projections:
+        if getattr(proj.pre, "positions", None) is None or \
+                getattr(proj.post, "positions", None) is None:
+            continue
+        i, j = proj.weights().nonzero()
+        if i.size == 0:
+            continue
+        pick = rng.choice(i.size, size=min(connections, i.size), replace=False)
+        a, b = proj.pre.positions[i[pick]], proj.post.positions[j[pick]]
+        ax.plot(np.stack([a[:, 0], b[:, 0]]), np.stack([a[:, 1], b[:, 1]]), color="0.6",
+                lw=0.3, zorder=-1)
+    ax.invert_yaxis()
+    ax.set_xlabel("x (µm)")
+    ax.set_ylabel("y, depth (µm)")
+    if placed:
+        ax.legend(loc="upper right", fontsize="small")
+    return ax
+
+
+def connectivity(network, *, ax=None):
+    """Mean summed weight onto a postsynaptic cell (µS), by pre and post population."""
+    import matplotlib.pyplot as plt
+
+    names = list(network.populations)
+    M = np.zeros((len(names), len(names)))
+    for proj in network.projections:
+        a, b = names.index(proj.pre.name), names.index(proj.post.name)
+        M[a, b] += proj.weights().sum() / proj.post.n
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 4))
+    image = ax.imshow(M, cmap="viridis")
+    plt.colorbar(image, ax=ax, label="input weight per cell (µS)")
+    ax.set_xticks(range(len(names)), names)
+    ax.set_yticks(range(len(names)), names)
+    ax.set_xlabel("postsynaptic")
+    ax.set_ylabel("presynaptic")
+    return ax
+
+
+def rate_histogram(result, populations=None, *, ax=None, bins=30):
+    """Histogram of the cells' mean rates (Hz) over the whole run, per population."""
+    import matplotlib.pyplot as plt
+
+    net = result._network
+    names = list(net.populations) if populations is None else list(populations)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3))
+    for name in names:
+        tr = result.spikes(name)
+        rates = np.bincount(tr.ids, minlength=tr.n) * 1000.0 / max(result.t, 1e-12)
+        ax.hist(rates, bins=bins, histtype="step", label=name)
+    ax.set_xlabel("rate (Hz)")
+    ax.set_ylabel("cells")
+    ax.legend(fontsize="small")
     return ax

@@ -241,6 +241,7 @@ class Assembly:
                 off = n_dense
                 dense.append(syn.matrix.ravel())
                 n_dense += syn.matrix.size
+                self._dense_size[off] = syn.matrix.size
                 return L.STORE_DENSE, off, 0
             if isinstance(syn, (Uniform, Circulant)):
                 off, hat = n_kernel, n_hat
@@ -248,6 +249,7 @@ class Assembly:
                     kernel.append(np.array([syn.weight, float(syn.skip_diagonal)]))
                 else:
                     kernel.append(syn.kernel)
+                    self._kernel_size[off] = syn.kernel.size
                     kernel_hat.append(np.fft.rfft(syn.kernel))
                     n_hat += kernel_hat[-1].size
                 n_kernel += kernel[-1].size
@@ -262,17 +264,21 @@ class Assembly:
             n_syn += syn.indices.shape[0]
             return L.STORE_CSR, off, 0
 
+        self._dense_size, self._kernel_size = {}, {}
+        # Where each projection's weights went: [(store, offset, hat offset, n_pre)].
+        self.placements = [[] for _ in net.projections]
         conns = {f: [] for f in L.Connections._fields}
         nproj = {f: [] for f in L.NMDAProjections._fields}
         sources = {}
         src_rows = {f: [] for f in ("pop", "offset", "tau_x", "tau", "alpha")}
         x_total = 0
-        for proj in net.projections:
+        for k_proj, proj in enumerate(net.projections):
             pre = self.pop_index[proj.pre.name]
             post = self.pop_index[proj.post.name]
             if isinstance(proj.receptor, NMDA):
                 k, phi = delay_in_steps(proj.delay, dt)
                 store, off, hat = place(proj.synapses)
+                self.placements[k_proj].append((store, off, hat, proj.pre.n))
                 key = (pre, k, phi) + proj.receptor.presynaptic_key()
                 if key not in sources:
                     sources[key] = len(sources)
@@ -294,7 +300,8 @@ class Assembly:
             else:
                 target = self.channel_of[(proj.post.name, proj.receptor.name)]
                 for syn, k, phi, frac in self._by_delay(proj, dt):
-                    store, off, _ = place(syn, frac)
+                    store, off, hat = place(syn, frac)
+                    self.placements[k_proj].append((store, off, hat, proj.pre.n))
                     row = dict(pre=pre, post=post, kind=L.TARGET_GATE, target=target,
                                store=store, delay_steps=k, delay_frac=phi, ptr_offset=off,
                                n_post=proj.post.n, per_synapse=int(frac is not None))
@@ -321,6 +328,21 @@ class Assembly:
             kernel=_f64(np.concatenate(kernel)) if kernel else np.zeros(0),
             kernel_hat=np.ascontiguousarray(np.concatenate(kernel_hat)) if kernel_hat else
             np.zeros(0, np.complex128))
+
+    def scale_weights(self, k_proj, factor):
+        """Multiply the stored weights of projection k_proj by factor, in place."""
+        st = self.storage
+        for store, off, hat, n_pre in self.placements[k_proj]:
+            if store == L.STORE_CSR:
+                st.weights[st.indptr[off]:st.indptr[off + n_pre]] *= np.float32(factor)
+            elif store == L.STORE_DENSE:
+                st.dense[off:off + self._dense_size[off]] *= np.float32(factor)
+            elif store == L.STORE_UNIFORM:
+                st.kernel[off] *= factor
+            else:
+                size = self._kernel_size[off]
+                st.kernel[off:off + size] *= factor
+                st.kernel_hat[hat:hat + size // 2 + 1] *= factor
 
     @staticmethod
     def _by_delay(proj, dt):

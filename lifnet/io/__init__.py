@@ -2,6 +2,6 @@
 
 from .checkpoint import load as load_checkpoint
 from .checkpoint import save as save_checkpoint
-from .sonata import read_spikes, write_spikes
+from .sonata import read_spikes, write_report, write_spikes
 
-__all__ = ["read_spikes", "write_spikes", "save_checkpoint", "load_checkpoint"]
+__all__ = ["read_spikes", "write_spikes", "write_report", "save_checkpoint", "load_checkpoint"]

@@ -1,0 +1,230 @@
+"""Declarative model files: a network, its inputs, what to record and how long to run.
+
+A spec is a dict (or a YAML / JSON file holding one)::
+
+    network:     {dt: 0.1, seed: 1}                         # ms
+    populations:
+      E:      {type: PyrPop, n: 80, params: {t_ref: 2.0},
+               positions: {layout: Column, radius: 100, height: 400}}
+      thal:   {type: PoissonPop, n: 100, rate: 15.0, stop: 3000.0}
+    connections:
+      - {pre: thal, post: E, receptor: AMPA, rule: probability, p: 0.1,
+         weight: "0.002 * uniform(0.5, 1.5)", nsyn: "poisson(3)", delay: 1.0}
+      - {pre: [E2, E4], post: [E2, E4], ...}       # lists: every pre with every post
+    stimuli:
+      - {population: E, type: CurrentClamp, amplitude: 0.1, start: 100, stop: 200}
+    record:
+      traces: [{population: E, variables: [V], neurons: [0, 1], interval: 0.5}]
+    run:   {duration: 3000.0}
+    plots: [raster, traces, rates, positions, connectivity, rate_histogram]
+
+Every section and key is checked before anything is built: an unknown key,
+a wrong type or a value a constructor refuses is an error that names its
+path in the file (``connections[2].rule``), the value, and what is allowed.
+"""
+
+import copy
+import json
+import os
+
+from . import currents, populations, positions
+from . import validation as val
+from .network import Network
+
+SECTIONS = ("network", "populations", "connections", "stimuli", "record", "run", "plots")
+POPULATION_TYPES = {name: getattr(populations, name) for name in
+                    ("PyrPop", "InterPop", "PyrRingPop", "InterRingPop", "LIFPopulation",
+                     "PoissonPop")}
+LAYOUTS = {name: getattr(positions, name) for name in ("Box", "Column", "Grid", "Ring")}
+RECEPTORS = {name: getattr(currents, name) for name in
+             ("AMPA", "GABA", "NMDA", "ExponentialSynapse")}
+STIMULI = {name: getattr(currents, name) for name in
+           ("PoissonDrive", "RingPoissonCue", "GaussianNoise", "CurrentClamp", "FlatCue",
+            "RingCue")}
+CONNECTION_KEYS = ("pre", "post", "receptor", "rule", "weight", "p", "indegree", "J_plus",
+                   "sigma", "profile", "nsyn", "pre_select", "post_select", "autapses",
+                   "delay")
+PLOTS = ("raster", "traces", "rates", "positions", "connectivity", "rate_histogram")
+
+
+class SpecError(val.ParameterError):
+    """A model file that cannot be built; the message names the key path."""
+
+
+def _fail(path, message):
+    raise SpecError(f"{path}: {message}")
+
+
+def _mapping(value, path, allowed=None, required=()):
+    if not isinstance(value, dict):
+        _fail(path, f"expected a mapping, got {type(value).__name__} {value!r}")
+    if allowed is not None:
+        for key in value:
+            if key not in allowed:
+                _fail(f"{path}.{key}" if path else key,
+                      f"unknown key; allowed: {', '.join(allowed)}")
+    for key in required:
+        if key not in value:
+            _fail(path or "spec", f"missing required key {key!r}")
+    return value
+
+
+def _build(path, factory, *args, **kwargs):
+    """Call a constructor, putting the key path in front of any error it raises."""
+    try:
+        return factory(*args, **kwargs)
+    except val.ParameterError as err:
+        _fail(path, str(err))
+    except TypeError as err:
+        names = getattr(factory, "_param_names", None)
+        allowed = f"; allowed: {', '.join(names())}" if names else ""
+        _fail(path, f"{err}".replace(".__init__() ", " ") + allowed)
+
+
+def load(source):
+    """A spec dict from a dict, or a YAML (.yaml, .yml) or JSON (.json) file."""
+    if isinstance(source, dict):
+        return copy.deepcopy(source)
+    path = os.fspath(source)
+    with open(path) as f:
+        text = f.read()
+    if path.endswith((".yaml", ".yml")):
+        import yaml
+
+        data = yaml.safe_load(text)
+    elif path.endswith(".json"):
+        data = json.loads(text)
+    else:
+        raise SpecError(f"{path}: a model file ends in .yaml, .yml or .json")
+    return _mapping(data, "")
+
+
+def override(spec, assignment):
+    """Apply ``"run.duration=500"`` (the value parsed as YAML) to a spec, in place."""
+    import yaml
+
+    if "=" not in assignment:
+        raise SpecError(f"--set {assignment!r}: expected path=value, e.g. run.duration=500")
+    path, text = assignment.split("=", 1)
+    keys = path.split(".")
+    node = spec
+    for k, key in enumerate(keys[:-1]):
+        if isinstance(node, list):
+            node = node[_index(key, node, ".".join(keys[:k + 1]))]
+        else:
+            node = node.setdefault(key, {})
+    last = keys[-1]
+    value = yaml.safe_load(text)
+    if isinstance(node, list):
+        node[_index(last, node, path)] = value
+    else:
+        node[last] = value
+    return spec
+
+
+def _index(key, node, path):
+    if not key.isdigit() or int(key) >= len(node):
+        raise SpecError(f"--set {path}: {key!r} is not an index of a list of {len(node)}")
+    return int(key)
+
+
+def _names(value, net, path):
+    """One population name or a list of them, each checked."""
+    names = value if isinstance(value, list) else [value]
+    for name in names:
+        if name not in net.populations:
+            _fail(path, f"{name!r} is not a population; there are {', '.join(net.populations)}")
+    return names
+
+
+def build(spec):
+    """Validate a spec and build its Network; returns (network, run settings, record, plots)."""
+    spec = _mapping(spec, "", SECTIONS, required=("populations",))
+    net_cfg = _mapping(spec.get("network", {}), "network", ("dt", "seed", "interpolation"))
+    net = _build("network", Network, **net_cfg)
+
+    for name, cfg in _mapping(spec["populations"], "populations").items():
+        path = f"populations.{name}"
+        cfg = _mapping(cfg, path, ("type", "n", "params", "positions", "rate", "start", "stop"),
+                       required=("type", "n"))
+        kind = cfg["type"]
+        if kind not in POPULATION_TYPES:
+            _fail(f"{path}.type", f"{kind!r} is not one of {', '.join(POPULATION_TYPES)}")
+        if kind == "PoissonPop":
+            extra = {k: cfg[k] for k in ("rate", "start", "stop") if k in cfg}
+            if "params" in cfg:
+                _fail(f"{path}.params", "a PoissonPop takes rate, start, stop instead")
+            pop = _build(path, POPULATION_TYPES[kind], cfg["n"], name=name, **extra)
+        else:
+            for key in ("rate", "start", "stop"):
+                if key in cfg:
+                    _fail(f"{path}.{key}", f"only a PoissonPop takes {key}")
+            params = _mapping(cfg.get("params", {}), f"{path}.params")
+            pop = _build(f"{path}.params", POPULATION_TYPES[kind], cfg["n"], name=name,
+                         **params)
+        layout = None
+        if "positions" in cfg:
+            lay = dict(_mapping(cfg["positions"], f"{path}.positions", required=("layout",)))
+            which = lay.pop("layout")
+            if which not in LAYOUTS:
+                _fail(f"{path}.positions.layout", f"{which!r} is not one of "
+                      f"{', '.join(LAYOUTS)}")
+            layout = _build(f"{path}.positions", LAYOUTS[which], **lay)
+        _build(path, net.add, pop, positions=layout)
+
+    for k, cfg in enumerate(spec.get("connections", []) or []):
+        path = f"connections[{k}]"
+        cfg = dict(_mapping(cfg, path, CONNECTION_KEYS, required=("pre", "post", "weight")))
+        pres = _names(cfg.pop("pre"), net, f"{path}.pre")
+        posts = _names(cfg.pop("post"), net, f"{path}.post")
+        receptor = cfg.get("receptor", "AMPA")
+        if isinstance(receptor, dict):
+            rec = dict(_mapping(receptor, f"{path}.receptor", required=("type",)))
+            kind = rec.pop("type")
+            if kind not in RECEPTORS:
+                _fail(f"{path}.receptor.type", f"{kind!r} is not one of {', '.join(RECEPTORS)}")
+            cfg["receptor"] = _build(f"{path}.receptor", RECEPTORS[kind], **rec)
+        for pre in pres:
+            for post in posts:
+                _build(f"{path} ({pre} -> {post})", net.connect, pre, post, **cfg)
+
+    for k, cfg in enumerate(spec.get("stimuli", []) or []):
+        path = f"stimuli[{k}]"
+        cfg = dict(_mapping(cfg, path, required=("population", "type")))
+        targets = _names(cfg.pop("population"), net, f"{path}.population")
+        kind = cfg.pop("type")
+        if kind not in STIMULI:
+            _fail(f"{path}.type", f"{kind!r} is not one of {', '.join(STIMULI)}")
+        for pop in targets:
+            _build(f"{path} ({pop})", net.stimulate, pop, _build(path, STIMULI[kind], **cfg))
+
+    record = _mapping(spec.get("record", {}), "record", ("spikes", "traces"))
+    for k, cfg in enumerate(record.get("traces", []) or []):
+        path = f"record.traces[{k}]"
+        cfg = dict(_mapping(cfg, path, ("population", "variables", "neurons", "interval"),
+                            required=("population",)))
+        pop = cfg.pop("population")
+        if pop not in net.populations:
+            _fail(f"{path}.population", f"{pop!r} is not a population")
+        _build(path, net.monitor, pop, cfg.pop("variables", "V"), **cfg)
+
+    run = _mapping(spec.get("run", {}), "run", ("duration",), required=("duration",))
+    val.positive("run.duration", run["duration"], owner="spec")
+    plots = spec.get("plots", ["raster"]) or []
+    if not isinstance(plots, list):
+        _fail("plots", f"expected a list of {', '.join(PLOTS)}")
+    checked = []
+    for k, item in enumerate(plots):
+        name, options = (item, {}) if not isinstance(item, dict) else next(iter(item.items()))
+        if isinstance(item, dict) and len(item) != 1:
+            _fail(f"plots[{k}]", "a plot with options is one mapping: {raster: {order_by: y}}")
+        if name not in PLOTS:
+            _fail(f"plots[{k}]", f"{name!r} is not one of {', '.join(PLOTS)}")
+        allowed = ("order_by",) if name == "raster" else ()
+        _mapping(options or {}, f"plots[{k}].{name}", allowed)
+        if "order_by" in (options or {}) and options["order_by"] not in ("x", "y", "z", "xnorm",
+                                                                          "ynorm", "znorm"):
+            _fail(f"plots[{k}].raster.order_by", f"{options['order_by']!r} is not a coordinate "
+                  "(x, y, z, xnorm, ynorm, znorm)")
+        checked.append((name, options or {}))
+    return net, run, record, checked
