@@ -66,3 +66,23 @@ def test_a_different_network_is_refused(tmp_path):
         f.attrs["x"] = 1
     with pytest.raises(ln.ParameterError, match="not a lifnet checkpoint"):
         network().load_checkpoint(tmp_path / "plain.h5")
+
+
+def test_an_interrupted_write_leaves_the_previous_file_intact(tmp_path, monkeypatch):
+    from lifnet.io import checkpoint
+
+    net = network()
+    net.run(20.0)
+    path = tmp_path / "state.h5"
+    net.save_checkpoint(path)
+    before = path.read_bytes()
+    net.run(20.0)
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt("power cut while writing")
+
+    monkeypatch.setattr(checkpoint, "fingerprint", crash)   # fails after the file is opened
+    with pytest.raises(KeyboardInterrupt):
+        net.save_checkpoint(path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["state.h5"]   # no temporary left

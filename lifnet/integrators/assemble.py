@@ -322,7 +322,8 @@ class Assembly:
             np.zeros(0, np.int32),
             weights=np.concatenate(weights).astype(np.float32) if weights else
             np.zeros(0, np.float32),
-            syn_frac=_f64(np.concatenate(syn_frac)) if syn_frac else np.zeros(0),
+            syn_frac=(np.concatenate(syn_frac).astype(np.float32) if syn_frac else
+                      np.zeros(0, np.float32)),
             dense=np.concatenate(dense).astype(np.float32) if dense else
             np.zeros(0, np.float32),
             kernel=_f64(np.concatenate(kernel)) if kernel else np.zeros(0),

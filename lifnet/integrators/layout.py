@@ -126,7 +126,8 @@ class Storage(NamedTuple):
     indptr: np.ndarray      # int64, absolute positions into indices/weights
     indices: np.ndarray     # int32, postsynaptic neuron, local to its population
     weights: np.ndarray     # float32, µS
-    syn_frac: np.ndarray    # float64, per CSR synapse: delay fraction of a step in [0, 1)
+    syn_frac: np.ndarray    # float32, per CSR synapse: delay fraction of a step in [0, 1)
+    #                         (6e-8 of a step: below a nanosecond at dt <= 0.1 ms)
     #                         (used by connections with per_synapse; their whole steps are
     #                         the connection's delay_steps)
     dense: np.ndarray       # float32, µS, row-major blocks
