@@ -78,6 +78,13 @@ def finite_array(name, value, *, owner="", shape=None, low=None):
     return arr
 
 
+def population_name(name, *, owner=""):
+    """None or a non-empty string."""
+    if name is not None and (not isinstance(name, str) or not name):
+        raise ParameterError(f"{_where(owner)}name={name!r} must be a non-empty string")
+    return name
+
+
 def per_neuron(name, value, n, *, owner=""):
     """A scalar broadcast to n neurons, or an array of length n; finite either way."""
     arr = finite_array(name, value, owner=owner)

@@ -291,6 +291,37 @@ def _switch_currents(t, dt, pops, neurons, stims):
                 neurons.I_corr[start + li] += amp * (th_off - 0.5)
 
 
+@njit(cache=True, inline="always")
+def _poisson_count(li, step, stream, lam, p_none, whole, fraction, cap, k0, k1):
+    """Events of one cell in one step (or the fraction of it a window covers), by inversion.
+
+    Counter-based: block 0 of (li, step, stream) draws the count; block e + 1
+    draws the time of event e (``_event_fraction``).
+    """
+    if not whole:
+        lam *= fraction
+        p_none = math.exp(-lam)
+    r0, r1, _, _ = philox4x32(li, step, stream, 0, k0, k1)
+    u = open_unit(r0, r1)
+    if u <= p_none:
+        return 0
+    n_events = 1
+    prob = p_none * lam
+    cdf = p_none + prob
+    while u > cdf and n_events < cap:
+        n_events += 1
+        prob *= lam / n_events
+        cdf += prob
+    return n_events
+
+
+@njit(cache=True, inline="always")
+def _event_fraction(li, step, stream, e, k0, k1):
+    """Where event e of a cell falls in its window, in (0, 1)."""
+    r0, r1, _, _ = philox4x32(li, step, stream, e + 1, k0, k1)
+    return open_unit(r0, r1)
+
+
 @njit(cache=True)
 def _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals):
     """List the step's Poisson drive events; False if the arrival list overflowed.
@@ -312,27 +343,14 @@ def _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals):
         w = drives.weight[d]
         stream = drives.stream[d]
         off = drives.lam_offset[d]
+        fraction = (b - a) / dt
         for li in range(pops.ints[p, I_STOP] - start):
-            lam = drives.lam[off + li]
-            p_none = drives.p_none[off + li]
-            if not whole:
-                lam *= (b - a) / dt
-                p_none = math.exp(-lam)
-            # Block 0 draws the count (by inversion), block e + 1 the time of event e.
-            r0, r1, _, _ = philox4x32(li, step, stream, 0, k0, k1)
-            u = open_unit(r0, r1)
-            if u <= p_none:
-                continue
-            n_events = 1
-            prob = p_none * lam
-            cdf = p_none + prob
-            while u > cdf and n_events < MAX_EVENTS_PER_STEP:
-                n_events += 1
-                prob *= lam / n_events
-                cdf += prob
+            n_events = _poisson_count(li, step, stream, drives.lam[off + li],
+                                      drives.p_none[off + li], whole, fraction,
+                                      MAX_EVENTS_PER_STEP, k0, k1)
             for e in range(n_events):
-                r0, r1, _, _ = philox4x32(li, step, stream, e + 1, k0, k1)
-                if not _push_arrival(start + li, c, w, a + open_unit(r0, r1) * (b - a),
+                ts = a + _event_fraction(li, step, stream, e, k0, k1) * (b - a)
+                if not _push_arrival(start + li, c, w, ts,
                                      head, nxt, time, chan, weight, count):
                     return False
     return True
@@ -361,28 +379,14 @@ def _emit_poisson(p, step, t, dt, k0, k1, pops, virtual, ring, out):
         whole = a == t and b == t1
         off = virtual.lam_offset[w]
         stream = virtual.stream[w]
+        fraction = (b - a) / dt
         for li in range(n_cells):
-            lam = virtual.lam[off + li]
-            p_none = virtual.p_none[off + li]
-            if not whole:
-                lam *= (b - a) / dt
-                p_none = math.exp(-lam)
-            r0, r1, _, _ = philox4x32(li, step, stream, 0, k0, k1)
-            u = open_unit(r0, r1)
-            if u <= p_none:
-                continue
-            n_events = 1
-            prob = p_none * lam
-            cdf = p_none + prob
-            while u > cdf and n_events < cap:
-                n_events += 1
-                prob *= lam / n_events
-                cdf += prob
+            n_events = _poisson_count(li, step, stream, virtual.lam[off + li],
+                                      virtual.p_none[off + li], whole, fraction, cap, k0, k1)
             for e in range(n_events):
                 if n_ring == budget:
                     break
-                r0, r1, _, _ = philox4x32(li, step, stream, e + 1, k0, k1)
-                ts = a + open_unit(r0, r1) * (b - a)
+                ts = a + _event_fraction(li, step, stream, e, k0, k1) * (b - a)
                 ring_ids[slot, n_ring] = start + li
                 ring_theta[slot, n_ring] = (ts - t) / dt
                 n_ring += 1

@@ -45,9 +45,7 @@ class LIFPopulation(val.Parameterised):
     def __init__(self, n, *, name=None, C, g_L, E_L, V_th, V_reset, t_ref, V_init="uniform"):
         owner = type(self).__name__
         self.n = val.count("n", n, owner=owner)
-        if name is not None and (not isinstance(name, str) or not name):
-            raise val.ParameterError(f"{owner}: name={name!r} must be a non-empty string")
-        self.name = name
+        self.name = val.population_name(name, owner=owner)
         self.C = val.positive("C", C, owner=owner)
         self.g_L = val.positive("g_L", g_L, owner=owner)
         self.E_L = val.number("E_L", E_L, owner=owner)

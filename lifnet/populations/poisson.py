@@ -35,9 +35,7 @@ class PoissonPop(val.Parameterised):
     def __init__(self, n, *, rate, start=0.0, stop=math.inf, name=None):
         owner = type(self).__name__
         self.n = val.count("n", n, owner=owner)
-        if name is not None and (not isinstance(name, str) or not name):
-            raise val.ParameterError(f"{owner}: name={name!r} must be a non-empty string")
-        self.name = name
+        self.name = val.population_name(name, owner=owner)
         self.start = val.number("start", start, owner=owner)
         self.stop = val.number("stop", stop, owner=owner, allow_inf=True)
         if isinstance(rate, (list, tuple)) and rate and isinstance(rate[0], (list, tuple)):
