@@ -32,6 +32,7 @@ import scipy.sparse as sp
 from numba import njit
 
 from . import validation as val
+from .pair_kernels import compilable, compiled, draw_pairs
 
 RULES = ("all_to_all", "probability", "fixed_indegree", "convergence", "divergence", "ring",
          "array")
@@ -382,6 +383,43 @@ def _select(pop, condition, name):
     return np.flatnonzero(keep)
 
 
+def _coordinate_table(pop, needed, owner):
+    """(n, 6) x, y, z, xnorm, ynorm, znorm of a population (zeros if none are needed)."""
+    if getattr(pop, "positions", None) is not None:
+        return np.ascontiguousarray(np.hstack((pop.positions, pop.norm_positions)))
+    if needed:
+        raise val.ParameterError(
+            f"{owner}: {sorted(needed)[0]} needs positions of population {pop.name!r}; give "
+            "them with Network.add(..., positions=...)")
+    return np.zeros((pop.n, 6))
+
+
+def _compiled_pairs(pre, post, pre_idx, post_idx, *, p, weight, nsyn, delay, skip_diag, seed):
+    """Draw pairs with the expressions compiled (numba); returns (I, J, W, D)."""
+    from .expressions import Expression
+
+    owner = "connect"
+
+    def parse(value, name):
+        if isinstance(value, str):
+            return Expression(value, allowed=PAIR_VARIABLES, owner=f"{owner} ({name})")
+        return 0.0 if value is None else val.number(name, value, owner=owner)
+
+    values = {"p": parse(p, "p"), "weight": parse(weight, "weight"),
+              "nsyn": parse(nsyn, "nsyn"), "delay": parse(delay, "delay")}
+    used = set().union(*(v.names() for v in values.values() if isinstance(v, Expression)))
+    P = _coordinate_table(pre, {u for u in used if not u.startswith("post_")}, owner)
+    Q = _coordinate_table(post, {u for u in used if not u.startswith("pre_")}, owner)
+    I, J, W, D = draw_pairs(compiled(values["p"]), compiled(values["weight"]),
+                            compiled(values["delay"]), compiled(values["nsyn"]), p is not None,
+                            nsyn is not None, pre_idx.astype(np.int64),
+                            post_idx.astype(np.int64), P, Q, skip_diag,
+                            int(seed % (1 << 31)))
+    if not (np.all(np.isfinite(W)) and np.all(np.isfinite(D))):
+        raise val.ParameterError("connect: an expression gave a non-finite weight or delay")
+    return I, J, W, D
+
+
 def _pairwise(rule, pre, post, *, weight, p, k, nsyn, skip_diag, seed, pre_select,
               post_select, delay):
     from .expressions import compile_value
@@ -426,7 +464,11 @@ def _pairwise(rule, pre, post, *, weight, p, k, nsyn, skip_diag, seed, pre_selec
         keep = w != 0.0
         pieces.append((I[keep], J[keep], w[keep], d[keep]))
 
-    if rule in ("all_to_all", "probability"):
+    if rule in ("all_to_all", "probability") and all(
+            compilable(v) for v in (p, weight, nsyn, delay)):
+        pieces.append(_compiled_pairs(pre, post, pre_idx, post_idx, p=p, weight=weight,
+                                      nsyn=nsyn, delay=delay, skip_diag=skip_diag, seed=seed))
+    elif rule in ("all_to_all", "probability"):
         rows = max(1, PAIR_BLOCK // max(1, post_idx.size))
         for b0 in range(0, pre_idx.size, rows):
             block = pre_idx[b0:b0 + rows]

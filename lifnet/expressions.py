@@ -76,6 +76,11 @@ class Expression:
         else:
             self._refuse(node, f"{type(node).__name__} ({ast.unparse(node)!r})")
 
+    def names(self):
+        """The variable names the expression reads."""
+        return {n.id for n in ast.walk(self.tree) if isinstance(n, ast.Name)
+                and n.id in self.allowed}
+
     def evaluate(self, variables, rng, size):
         out = self._eval(self.tree, variables, rng, size)
         return np.broadcast_to(np.asarray(out, dtype=np.float64), (size,)).copy()

@@ -227,7 +227,7 @@ class Assembly:
 
     def _assemble_projections(self, net, dt):
         indptr, indices, weights, dense = [np.zeros(0, np.int64)], [], [], []
-        syn_frac = []
+        syn_delay = []
         kernel, kernel_hat = [], []
         n_ptr = 0
         n_syn = 0
@@ -235,7 +235,7 @@ class Assembly:
         n_kernel = 0
         n_hat = 0
 
-        def place(syn, frac=None):
+        def place(syn, steps=None):
             nonlocal n_ptr, n_syn, n_dense, n_kernel, n_hat
             if isinstance(syn, Dense):
                 off = n_dense
@@ -259,7 +259,7 @@ class Assembly:
             indptr.append(syn.indptr + n_syn)
             indices.append(syn.indices)
             weights.append(syn.weights)
-            syn_frac.append(np.zeros(syn.indices.shape[0]) if frac is None else frac)
+            syn_delay.append(np.zeros(syn.indices.shape[0]) if steps is None else steps)
             n_ptr += syn.indptr.shape[0]
             n_syn += syn.indices.shape[0]
             return L.STORE_CSR, off, 0
@@ -290,7 +290,8 @@ class Assembly:
                     x_total += proj.pre.n
                     row = dict(pre=pre, post=pre, kind=L.TARGET_NMDA_SOURCE,
                                target=sources[key], store=L.STORE_IDENTITY, delay_steps=k,
-                               delay_frac=phi, ptr_offset=0, n_post=0, per_synapse=0)
+                               delay_frac=phi, ptr_offset=0, n_post=0, per_synapse=0,
+                               delay_steps_min=k)
                     for f, v in row.items():
                         conns[f].append(v)
                 row = dict(source=sources[key], post=post, store=store, ptr_offset=off,
@@ -299,14 +300,15 @@ class Assembly:
                     nproj[f].append(v)
             else:
                 target = self.channel_of[(proj.post.name, proj.receptor.name)]
-                for syn, k, phi, frac in self._by_delay(proj, dt):
-                    store, off, hat = place(syn, frac)
-                    self.placements[k_proj].append((store, off, hat, proj.pre.n))
-                    row = dict(pre=pre, post=post, kind=L.TARGET_GATE, target=target,
-                               store=store, delay_steps=k, delay_frac=phi, ptr_offset=off,
-                               n_post=proj.post.n, per_synapse=int(frac is not None))
-                    for f, v in row.items():
-                        conns[f].append(v)
+                syn, k_min, k, phi, steps = self._delays(proj, dt)
+                store, off, hat = place(syn, steps)
+                self.placements[k_proj].append((store, off, hat, proj.pre.n))
+                row = dict(pre=pre, post=post, kind=L.TARGET_GATE, target=target,
+                           store=store, delay_steps=k, delay_frac=phi, ptr_offset=off,
+                           n_post=proj.post.n, per_synapse=int(steps is not None),
+                           delay_steps_min=k_min)
+                for f, v in row.items():
+                    conns[f].append(v)
         self.connections = L.Connections(**{
             f: (_f64(v) if f == "delay_frac" else _i64(v)) for f, v in conns.items()})
         self.nmda_projections = L.NMDAProjections(**{f: _i64(v) for f, v in nproj.items()})
@@ -322,8 +324,8 @@ class Assembly:
             np.zeros(0, np.int32),
             weights=np.concatenate(weights).astype(np.float32) if weights else
             np.zeros(0, np.float32),
-            syn_frac=(np.concatenate(syn_frac).astype(np.float32) if syn_frac else
-                      np.zeros(0, np.float32)),
+            syn_delay=(np.concatenate(syn_delay).astype(np.float32) if syn_delay else
+                       np.zeros(0, np.float32)),
             dense=np.concatenate(dense).astype(np.float32) if dense else
             np.zeros(0, np.float32),
             kernel=_f64(np.concatenate(kernel)) if kernel else np.zeros(0),
@@ -346,31 +348,26 @@ class Assembly:
                 st.kernel_hat[hat:hat + size // 2 + 1] *= factor
 
     @staticmethod
-    def _by_delay(proj, dt):
-        """(synapses, whole steps, fraction, per-synapse fractions or None) per delivery group.
+    def _delays(proj, dt):
+        """(synapses, min whole steps, max whole steps, fraction, per-synapse steps or None).
 
-        A projection with one delay is one group. With a delay per synapse, its
-        synapses are grouped by the whole steps of their delay, each group keeping
-        its synapses' fractions of a step.
+        With a delay per synapse, each row of the CSR is sorted by delay, so that
+        delivery finds the synapses a spike reaches in a step by bisection.
         """
         syn = proj.synapses
         if np.ndim(proj.delay) == 0:
             k, phi = delay_in_steps(proj.delay, dt)
-            return [(syn, k, phi, None)]
+            return syn, k, k, phi, None
         d = np.asarray(proj.delay) / dt
         near = np.abs(d - np.round(d)) < 1e-9 * np.maximum(1.0, d)
         d = np.where(near, np.round(d), d)
-        whole = np.floor(d).astype(np.int64)
-        frac = d - whole
         rows = np.repeat(np.arange(syn.indptr.shape[0] - 1), np.diff(syn.indptr))
-        groups = []
-        for k in np.unique(whole):
-            sel = whole == k
-            indptr = np.concatenate(([0], np.cumsum(np.bincount(rows[sel],
-                                                                minlength=proj.pre.n))))
-            part = type(syn)(indptr, syn.indices[sel], syn.weights[sel], syn.n_post)
-            groups.append((part, int(k), 0.0, frac[sel]))
-        return groups
+        order = np.lexsort((d, rows))
+        part = type(syn)(syn.indptr, syn.indices[order], syn.weights[order], syn.n_post)
+        steps = d[order].astype(np.float32)
+        if steps.size == 0:
+            return part, 1, 1, 0.0, steps
+        return part, int(np.floor(steps.min())), int(np.floor(steps.max())), 0.0, steps
 
     def add_clamp(self, q, clamp, t_now):
         """Add a current to population q; if it is on at t_now it starts at once."""

@@ -87,7 +87,7 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
     head, nxt, time, chan, weight, count = arrivals
     indptr, indices, weights, dense = store.indptr, store.indices, store.weights, store.dense
     kernel = store.kernel
-    syn_frac = store.syn_frac
+    syn_delay = store.syn_delay
     ring_ids, ring_theta, pop_stop = ring.ids, ring.theta, ring.pop_stop
     slots = ring_ids.shape[0]
     for c in range(conns.pre.shape[0]):
@@ -98,13 +98,16 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
         post_start = pops.ints[conns.post[c], I_START]
         target = conns.target[c]
         phi = conns.delay_frac[c]
-        for late in range(2):
-            m = step - conns.delay_steps[c] - late
+        per_synapse = conns.per_synapse[c] != 0
+        k_min = conns.delay_steps_min[c]
+        # Spikes emitted k_min ... k_max + 1 steps ago may arrive now (k_min = k_max
+        # unless the synapses have delays of their own).
+        for late in range(conns.delay_steps[c] - k_min + 2):
+            m = step - k_min - late
             if m < 0:
                 continue
             slot = m % slots
             first = pop_stop[slot, pre - 1] if pre > 0 else 0
-            per_synapse = conns.per_synapse[c] != 0
             for e in range(first, pop_stop[slot, pre]):
                 theta = ring_theta[slot, e]
                 a = theta + phi - late
@@ -128,13 +131,25 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
                     srcs.s[k] += srcs.alpha[target] * (1.0 - srcs.s[k]) * tau_x * (1.0 - f_end)
                     continue
                 if conns.store[c] == STORE_CSR and per_synapse:
-                    # Each synapse has its own fraction of a step (delay_frac is 0).
+                    # Synapses of delay d (steps) arrive at fraction theta + d - back of
+                    # this step: those with d in [back - theta, back - theta + 1), found by
+                    # bisection in the row, which is sorted by d.
+                    low = (k_min + late) - theta
                     p0 = conns.ptr_offset[c] + row
-                    for q in range(indptr[p0], indptr[p0 + 1]):
-                        aq = a + syn_frac[q]
-                        if 0.0 <= aq < 1.0 and not _push_arrival(
-                                post_start + indices[q], target, weights[q], t + aq * dt,
-                                head, nxt, time, chan, weight, count):
+                    q_lo, q_hi = indptr[p0], indptr[p0 + 1]
+                    while q_lo < q_hi:
+                        mid = (q_lo + q_hi) // 2
+                        if syn_delay[mid] < low:
+                            q_lo = mid + 1
+                        else:
+                            q_hi = mid
+                    for q in range(q_lo, indptr[p0 + 1]):
+                        aq = syn_delay[q] - low
+                        if aq >= 1.0:
+                            break
+                        if not _push_arrival(post_start + indices[q], target, weights[q],
+                                             t + aq * dt, head, nxt, time, chan, weight,
+                                             count):
                             return False
                 elif conns.store[c] == STORE_CSR:
                     p0 = conns.ptr_offset[c] + row

@@ -40,9 +40,9 @@ STRUCTURE = {
     "drives": ("channel", "lam_offset", "lam", "start", "stop", "weight", "stream"),
     "sources": ("pop", "offset", "tau_x", "tau", "alpha"),
     "connections": ("pre", "post", "kind", "target", "store", "delay_steps", "delay_frac",
-                    "ptr_offset", "n_post", "per_synapse"),
+                    "ptr_offset", "n_post", "per_synapse", "delay_steps_min"),
     "nmda_projections": ("source", "post", "store", "ptr_offset", "n_post"),
-    "storage": ("indptr", "indices", "weights", "syn_frac", "dense", "kernel"),
+    "storage": ("indptr", "indices", "weights", "syn_delay", "dense", "kernel"),
     "virtual": ("pop", "start", "stop", "lam_offset", "lam", "stream"),
 }
 
