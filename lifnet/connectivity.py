@@ -410,9 +410,12 @@ def _compiled_pairs(pre, post, pre_idx, post_idx, *, p, weight, nsyn, delay, ski
     used = set().union(*(v.names() for v in values.values() if isinstance(v, Expression)))
     P = _coordinate_table(pre, {u for u in used if not u.startswith("post_")}, owner)
     Q = _coordinate_table(post, {u for u in used if not u.startswith("pre_")}, owner)
+    p_const = -1.0 if isinstance(values["p"], Expression) else values["p"]
+    if p is not None and not isinstance(values["p"], Expression) and not 0 <= p_const <= 1:
+        raise val.ParameterError(f"{owner}: p={p_const} must be in [0, 1]")
     I, J, W, D = draw_pairs(compiled(values["p"]), compiled(values["weight"]),
                             compiled(values["delay"]), compiled(values["nsyn"]), p is not None,
-                            nsyn is not None, pre_idx.astype(np.int64),
+                            float(p_const), nsyn is not None, pre_idx.astype(np.int64),
                             post_idx.astype(np.int64), P, Q, skip_diag,
                             int(seed % (1 << 31)))
     if not (np.all(np.isfinite(W)) and np.all(np.isfinite(D))):
@@ -504,7 +507,9 @@ def _pairwise(rule, pre, post, *, weight, p, k, nsyn, skip_diag, seed, pre_selec
         I, J, W, D = (np.concatenate(a) for a in zip(*pieces, strict=True))
     else:
         I, J, W, D = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
-    # Each pair is drawn once, so sorting by (pre, post) gives the CSR order.
-    order = np.lexsort((J, I))
+    # Each pair is drawn once, so sorting by (pre, post) gives the CSR order (the
+    # compiled path draws them in that order already).
+    order = (np.arange(I.size) if len(pieces) == 1 and np.all(I[1:] >= I[:-1]) else
+             np.lexsort((J, I)))
     indptr = np.concatenate(([0], np.cumsum(np.bincount(I, minlength=pre.n))))
     return CSR(indptr, J[order], W[order], post.n, D[order] if d_fn is not None else None)

@@ -74,9 +74,14 @@ def compilable(value):
 
 
 @njit
-def draw_pairs(p_fn, w_fn, d_fn, n_fn, use_p, use_n, pre_idx, post_idx, P, Q, skip_diag,
-               seed):
-    """Every (pre, post) pair: keep it with probability p; then weight, delay, synapse count."""
+def draw_pairs(p_fn, w_fn, d_fn, n_fn, use_p, p_const, use_n, pre_idx, post_idx, P, Q,
+               skip_diag, seed):
+    """Every (pre, post) pair: keep it with probability p; then weight, delay, synapse count.
+
+    A constant p (``p_const`` in [0, 1]; -1 if p is an expression) skips to the next
+    kept pair by a geometric draw: O(synapses), not O(pairs). Pairs come out sorted
+    by pre, then post.
+    """
     np.random.seed(seed)
     cap = 1 << 16
     I = np.empty(cap, np.int64)
@@ -84,13 +89,26 @@ def draw_pairs(p_fn, w_fn, d_fn, n_fn, use_p, use_n, pre_idx, post_idx, P, Q, sk
     W = np.empty(cap, np.float64)
     D = np.empty(cap, np.float64)
     n = 0
+    geometric = use_p and 0.0 <= p_const < 1.0
+    log_q = np.log1p(-p_const) if geometric and p_const > 0.0 else -1.0
+    n_post = post_idx.shape[0]
     for a in pre_idx:
         Pa = P[a]
-        for b in post_idx:
+        k = -1
+        while True:
+            if geometric:
+                if p_const == 0.0:
+                    break
+                k += 1 + int(np.floor(np.log(1.0 - np.random.random()) / log_q))
+            else:
+                k += 1
+            if k >= n_post:
+                break
+            b = post_idx[k]
             if skip_diag and a == b:
                 continue
             Qb = Q[b]
-            if use_p and not np.random.random() < p_fn(Pa, Qb):
+            if use_p and not geometric and not np.random.random() < p_fn(Pa, Qb):
                 continue
             w = w_fn(Pa, Qb)
             if use_n:
@@ -114,3 +132,16 @@ def draw_pairs(p_fn, w_fn, d_fn, n_fn, use_p, use_n, pre_idx, post_idx, P, Q, sk
             D[n] = d_fn(Pa, Qb)
             n += 1
     return I[:n], J[:n], W[:n], D[:n]
+
+
+@njit
+def sort_rows(indptr, key, indices, weights):
+    """Sort each CSR row by key (in place, with its indices and weights)."""
+    for r in range(indptr.shape[0] - 1):
+        lo, hi = indptr[r], indptr[r + 1]
+        if hi - lo < 2:
+            continue
+        order = np.argsort(key[lo:hi], kind="mergesort")
+        key[lo:hi] = key[lo:hi][order]
+        indices[lo:hi] = indices[lo:hi][order]
+        weights[lo:hi] = weights[lo:hi][order]

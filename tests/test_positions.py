@@ -67,6 +67,9 @@ def test_weight_expression_and_callable_agree_with_the_formula():
     func = net.connect(A, B, weight=weight, rule="probability", p=0.2)
     assert len(calls) == 1   # vectorised: one call for all 80 000 candidate pairs
     Wt, Wf = text.weights(), func.weights()
+    pairs = A.n * B.n
+    for W in (Wt, Wf):   # compiled (geometric skips) and NumPy paths draw p = 0.2 alike
+        assert abs(W.nnz - 0.2 * pairs) < 4 * np.sqrt(pairs * 0.2 * 0.8)
     i, j = Wt.nonzero()
     d = _distances(A, B)[i, j]
     np.testing.assert_allclose(np.asarray(Wt[i, j]).ravel(),

@@ -7,6 +7,7 @@ import numpy as np
 from .. import validation as val
 from ..connectivity import Circulant, Dense, Uniform
 from ..currents import NMDA, CurrentClamp, GaussianNoise, PoissonDrive
+from ..pair_kernels import sort_rows
 from ..populations import PoissonPop
 from . import layout as L
 
@@ -360,11 +361,10 @@ class Assembly:
             return syn, k, k, phi, None
         d = np.asarray(proj.delay) / dt
         near = np.abs(d - np.round(d)) < 1e-9 * np.maximum(1.0, d)
-        d = np.where(near, np.round(d), d)
-        rows = np.repeat(np.arange(syn.indptr.shape[0] - 1), np.diff(syn.indptr))
-        order = np.lexsort((d, rows))
-        part = type(syn)(syn.indptr, syn.indices[order], syn.weights[order], syn.n_post)
-        steps = d[order].astype(np.float32)
+        steps = np.where(near, np.round(d), d)
+        part = type(syn)(syn.indptr, syn.indices.copy(), syn.weights.copy(), syn.n_post)
+        sort_rows(part.indptr, steps, part.indices, part.weights)
+        steps = steps.astype(np.float32)
         if steps.size == 0:
             return part, 1, 1, 0.0, steps
         return part, int(np.floor(steps.min())), int(np.floor(steps.max())), 0.0, steps
