@@ -358,6 +358,20 @@ class Network:
         if self._asm is not None:
             self._asm.populations.params[self._asm.pop_index[pop.name], columns[name]] = value
 
+    def restart(self):
+        """Go back to t = 0 keeping the structure and every change made to it.
+
+        Weights scaled with ``scale_weights``, parameters changed with
+        ``set_parameter`` and stimuli added stay; states return to their initial
+        values (drawn again from the seed), recordings are cleared. Running
+        again then gives the run of a network built with those changes.
+        """
+        self._asm = None
+        self.step = 0
+        self.result = RunResult(self)
+        for mon in self.monitors:
+            mon._t, mon._chunks = [], []
+
     # -- checkpoints ------------------------------------------------------------------------
 
     def save_checkpoint(self, path):

@@ -119,3 +119,19 @@ def test_a_built_network_can_be_changed_and_run_again():
     assert len(net.result.spikes("B")) - before - after < after / 2
     with pytest.raises(ln.ParameterError, match="V_reset=-60.0 must stay below V_th=-65.0"):
         net.set_parameter("B", "V_th", -65.0)
+    # Restart: from t = 0 with the changes, the same as a network built with them.
+    net.restart()
+    net.run(200.0)
+    fresh, _, _, _ = spec.build({
+        "populations": {"A": {"type": "PyrPop", "n": 20},
+                        "B": {"type": "PyrPop", "n": 20, "params": {"V_th": -40.0}}},
+        "stimuli": [{"population": "A", "type": "CurrentClamp", "amplitude": 0.6}],
+        "connections": [{"pre": "A", "post": "B", "weight": 0.002, "rule": "probability",
+                         "p": 0.5}],
+        "run": {"duration": 200.0}})
+    fresh.scale_weights(0, 10.0)
+    fresh.run(200.0)
+    for name in ("A", "B"):
+        np.testing.assert_array_equal(net.result.spikes(name).times,
+                                      fresh.result.spikes(name).times)
+    assert len(net.result.spikes("A")) > 20 and net.t == 200.0
