@@ -17,13 +17,21 @@ from .currents import (
                        RingPoissonCue,
 )
 from .network import Network, Projection
-from .populations import InterPop, InterRingPop, LIFPopulation, PoissonPop, PyrPop, PyrRingPop
+from .populations import (
+    InterPop,
+    InterRingPop,
+    LIFPopulation,
+    PoissonPop,
+    PyrPop,
+    PyrRingPop,
+    SpikeSourcePop,
+)
 from .validation import ParameterError, SimulationError
 
 __version__ = "0.1.0"
 
 __all__ = ["Network", "Projection", "LIFPopulation", "PyrPop", "InterPop", "PyrRingPop",
-           "PoissonPop",
+           "PoissonPop", "SpikeSourcePop",
            "InterRingPop", "AMPA", "GABA", "NMDA", "ExponentialSynapse", "PoissonDrive",
            "RingPoissonCue", "GaussianNoise", "CurrentClamp", "FlatCue", "RingCue", "models",
            "ParameterError", "SimulationError", "analysis", "plotting", "__version__"]

@@ -21,7 +21,7 @@ from .integrators.lif_rk2 import INTERP_HERMITE, INTERP_LINEAR, INTERP_NONE
 from .integrators.philox import split_seed
 from .integrators.run_loop import advance
 from .monitors import RunResult, StateMonitor
-from .populations import LIFPopulation, PoissonPop
+from .populations import LIFPopulation, PoissonPop, SpikeSourcePop
 from .positions import place
 
 INTERPOLATIONS = {"hermite": INTERP_HERMITE, "linear": INTERP_LINEAR, "none": INTERP_NONE}
@@ -118,7 +118,7 @@ class Network:
         and ``population.norm_positions``, which distance rules read.
         """
         self._check_open("add a population")
-        if not isinstance(population, (LIFPopulation, PoissonPop)):
+        if not isinstance(population, (LIFPopulation, PoissonPop, SpikeSourcePop)):
             raise val.ParameterError(
                 "Network.add: expected a population (e.g. PyrPop, PoissonPop), got "
                 f"{type(population).__name__}")
@@ -140,10 +140,10 @@ class Network:
     def _neurons(self, ref, what):
         """A population that has neurons (not a virtual PoissonPop)."""
         pop = self.population(ref)
-        if isinstance(pop, PoissonPop):
+        if isinstance(pop, (PoissonPop, SpikeSourcePop)):
             raise val.ParameterError(
-                f"{what}={pop.name!r} is a PoissonPop: virtual cells have no membrane, so they "
-                "take no synapses, stimuli, monitors or state")
+                f"{what}={pop.name!r} is a {type(pop).__name__}: virtual cells have no "
+                "membrane, so they take no synapses, stimuli, monitors or state")
         return pop
 
     def population(self, ref):
@@ -457,8 +457,8 @@ class Network:
                 ran = advance(self.step, todo, self.dt, interp, k0, k1, asm.populations,
                               asm.neurons, asm.channels, asm.stimuli, asm.drives, asm.sources,
                               asm.connections, asm.nmda_projections, asm.storage, asm.ring,
-                              asm.arrivals, asm.shared, asm.virtual, asm.output, probes,
-                              asm.status, asm.scratch)
+                              asm.arrivals, asm.shared, asm.virtual, asm.spike_lists,
+                              asm.output, probes, asm.status, asm.scratch)
                 self._collect(probes, self.step, ran)
                 self.step += ran
                 done += ran

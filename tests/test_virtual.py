@@ -59,3 +59,46 @@ def test_virtual_cells_take_no_synapses_stimuli_or_monitors():
         ln.PoissonPop(3, rate=[(1, 2)])
     with pytest.raises(ln.ParameterError, match="must be >= 0 Hz"):
         ln.PoissonPop(3, rate=-1.0)
+
+
+def test_spike_file_inputs_replay_exactly_and_resume_from_a_checkpoint(tmp_path):
+    """A SONATA spike file replayed into a network: the same spikes, delivered on time."""
+    from lifnet.io import write_spikes
+    from lifnet.monitors import SpikeTrains
+
+    rng = np.random.default_rng(0)
+    times = np.sort(rng.uniform(0.0, 200.0, 300))
+    ids = rng.integers(0, 5, 300)
+    path = tmp_path / "input.h5"
+    write_spikes(path, {"lgn": SpikeTrains(times, ids, 5)})
+
+    def build():
+        net = ln.Network(dt=0.1, seed=1)
+        src = net.add(ln.SpikeSourcePop.from_sonata(path, "lgn", n=5))
+        post = net.add(ln.PyrPop(2, name="post", V_th=1e3, V_init=-70.0))
+        rec = ln.ExponentialSynapse(tau=3.0, E=0.0, name="e")
+        net.connect(src, post, receptor=rec, weight=np.full((5, 2), 0.001), rule="array",
+                    delay=0.55)
+        return net, net.monitor(post, "g_e", interval=0.1)
+
+    net, mon = build()
+    net.run(250.0)
+    replayed = net.result.spikes("lgn")
+    order = np.lexsort((ids, times))
+    np.testing.assert_array_equal(replayed.times, times[order])
+    np.testing.assert_array_equal(replayed.ids, ids[order])
+    t = mon.t
+    lag = t[None, :] - (times[:, None] + 0.55)
+    expected = (np.float32(0.001) * np.where(lag > 0, np.exp(-np.where(lag > 0, lag, 0) / 3.0),
+                                             0.0)).sum(axis=0)
+    np.testing.assert_allclose(mon["g_e"][0], expected, rtol=1e-9, atol=1e-15)
+
+    first, _ = build()
+    first.run(97.3)
+    first.save_checkpoint(tmp_path / "state.h5")
+    resumed, _ = build()
+    resumed.load_checkpoint(tmp_path / "state.h5")
+    resumed.run(250.0 - 97.3)
+    np.testing.assert_array_equal(resumed.result.spikes("lgn").times, replayed.times)
+    with pytest.raises(ln.ParameterError, match="ids in \\[0, 5\\)"):
+        ln.SpikeSourcePop(5, times=[1.0], ids=[7])

@@ -8,7 +8,7 @@ from .. import validation as val
 from ..connectivity import Circulant, Dense, Uniform
 from ..currents import NMDA, CurrentClamp, GaussianNoise, PoissonDrive
 from ..pair_kernels import sort_rows
-from ..populations import PoissonPop
+from ..populations import PoissonPop, SpikeSourcePop
 from . import layout as L
 
 MAX_SPIKES_PER_STEP = 64
@@ -98,11 +98,29 @@ class Assembly:
         ints = np.zeros((len(pops), L.N_INTS), dtype=np.int64)
         virtual = {f: [] for f in L.VirtualSources._fields}
         n_lam = 0
+        lists = {f: [] for f in ("pop", "first", "stop", "times", "ids")}
+        n_listed = 0
         for q, pop in enumerate(pops):
             ints[q, L.I_START] = self.starts[q]
             ints[q, L.I_STOP] = self.starts[q + 1]
             ints[q, L.I_CHAN_FIRST:L.I_CHAN_STOP + 1] = pop_chan[q]
             ints[q, L.I_RECORD] = 1
+            if isinstance(pop, SpikeSourcePop):
+                ints[q, L.I_KIND] = L.KIND_SPIKES
+                lists["pop"].append(q)
+                lists["first"].append(n_listed)
+                n_listed += pop.times.size
+                lists["stop"].append(n_listed)
+                lists["times"].append(pop.times)
+                lists["ids"].append(pop.ids)
+                # The most spikes one cell has in one step.
+                if pop.times.size:
+                    bins = pop.ids * (int(pop.times.max() // dt) + 2) + (pop.times // dt)
+                    _, counts = np.unique(bins, return_counts=True)
+                    ints[q, L.I_MAX_SPIKES] = int(counts.max())
+                else:
+                    ints[q, L.I_MAX_SPIKES] = 1
+                continue
             if isinstance(pop, PoissonPop):
                 ints[q, L.I_KIND] = L.KIND_POISSON
                 most = 0.0
@@ -134,13 +152,18 @@ class Assembly:
             pop=_i64(virtual["pop"]), start=_f64(virtual["start"]), stop=_f64(virtual["stop"]),
             lam_offset=_i64(virtual["lam_offset"]), lam=lam, p_none=np.exp(-lam),
             stream=_i64(virtual["stream"]))
+        self.spike_lists = L.SpikeLists(
+            pop=_i64(lists["pop"]), first=_i64(lists["first"]), stop=_i64(lists["stop"]),
+            times=_f64(np.concatenate(lists["times"])) if lists["times"] else np.zeros(0),
+            ids=_i64(np.concatenate(lists["ids"])) if lists["ids"] else np.zeros(0, np.int64),
+            cursor=_i64(lists["first"]))
         self.nmda_post = nmda_post
         self.populations = L.Populations(params=params, ints=ints,
                                          switching=np.zeros(len(pops), dtype=np.int64))
 
         rng_v = [np.random.default_rng(np.random.SeedSequence([net.seed, 0, q]))
                  for q in range(len(pops))]
-        V = np.concatenate([np.zeros(pop.n) if isinstance(pop, PoissonPop) else
+        V = np.concatenate([np.zeros(pop.n) if isinstance(pop, (PoissonPop, SpikeSourcePop)) else
                             pop.initial_V(rng_v[q]) for q, pop in enumerate(pops)])
         self.neurons = L.Neurons(
             V=_f64(V), ref_until=np.full(n_total, -np.inf), I_now=np.zeros(n_total),

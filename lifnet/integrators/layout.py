@@ -20,7 +20,7 @@ N_PARAMS = 10
 N_INTS = 9
 
 # Population kinds (Populations.ints[:, I_KIND]).
-KIND_LIF, KIND_POISSON = 0, 1
+KIND_LIF, KIND_POISSON, KIND_SPIKES = 0, 1, 2
 
 # Target kinds and storage kinds of a delivery connection.
 TARGET_GATE, TARGET_NMDA_SOURCE = 0, 1
@@ -98,6 +98,16 @@ class VirtualSources(NamedTuple):
     lam: np.ndarray         # expected spikes in a whole step, per cell, flat
     p_none: np.ndarray      # exp(-lam)
     stream: np.ndarray      # int64, random stream of the window
+
+
+class SpikeLists(NamedTuple):
+    """Given spikes of the SpikeSourcePop populations, sorted by time."""
+    pop: np.ndarray         # int64, population of each list
+    first: np.ndarray       # int64, into times and ids
+    stop: np.ndarray        # int64
+    times: np.ndarray       # float64, ms
+    ids: np.ndarray         # int64, cell within the population
+    cursor: np.ndarray      # int64 per list: the next spike to emit (state)
 
 
 class Connections(NamedTuple):

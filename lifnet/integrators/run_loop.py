@@ -35,6 +35,7 @@ from .layout import (
     I_START,
     I_STOP,
     KIND_LIF,
+    KIND_POISSON,
     PROBE_GATE,
     PROBE_V,
     STATUS_ARRIVALS_FULL,
@@ -414,6 +415,36 @@ def _emit_poisson(p, step, t, dt, k0, k1, pops, virtual, ring, out):
 
 
 @njit(cache=True)
+def _emit_listed(p, step, t, dt, pops, lists, ring, out):
+    """Given spikes of population p that fall in this step, into the ring."""
+    slot = step % ring.ids.shape[0]
+    n_ring = ring.pop_stop[slot, p - 1] if p > 0 else 0
+    start = pops.ints[p, I_START]
+    record = pops.ints[p, I_RECORD] != 0
+    t1 = t + dt
+    for k in range(lists.pop.shape[0]):
+        if lists.pop[k] != p:
+            continue
+        c = lists.cursor[k]
+        while c < lists.stop[k] and lists.times[c] < t1:
+            # A time a rounding error below t (t1 of the last step is not always
+            # exactly this t) counts at the start of this step.
+            ts = lists.times[c]
+            i = start + lists.ids[c]
+            ring.ids[slot, n_ring] = i
+            ring.theta[slot, n_ring] = max(0.0, (ts - t) / dt)
+            n_ring += 1
+            if record:
+                n = out.count[0]
+                out.ids[n] = i
+                out.times[n] = ts
+                out.count[0] = n + 1
+            c += 1
+        lists.cursor[k] = c
+    ring.pop_stop[slot, p] = n_ring
+
+
+@njit(cache=True)
 def _sample(step, neurons, chans, probes):
     V, g, nmda_u = neurons.V, chans.g, neurons.nmda_u[step & 1]
     kinds, index, out = probes.kind, probes.index, probes.out
@@ -473,7 +504,7 @@ def _shared_sums(t, dt, pops, chans, shared):
 
 @njit(cache=True)
 def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, drives, srcs,
-            conns, nproj, store, ring, arrivals, shared, virtual, out, probes, status,
+            conns, nproj, store, ring, arrivals, shared, virtual, lists, out, probes, status,
             scratch):
     """Run up to n_steps steps from step0; return the number of steps done.
 
@@ -521,8 +552,10 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
             if pops.ints[p, I_KIND] == KIND_LIF:
                 ok &= step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons,
                                           chans, arrivals, shared, ring, out, status, scratch)
-            else:
+            elif pops.ints[p, I_KIND] == KIND_POISSON:
                 _emit_poisson(p, step, t, dt, k0, k1, pops, virtual, ring, out)
+            else:
+                _emit_listed(p, step, t, dt, pops, lists, ring, out)
         if not ok:
             return n + 1
     return n_steps

@@ -32,6 +32,7 @@ STATE = {
     "sources": ("x", "s", "pending"),
     "ring": ("ids", "theta", "pop_stop"),
     "stimuli": ("pop", "amp_offset", "start", "stop", "amp"),
+    "spike_lists": ("cursor",),
 }
 # Arrays that define the network: they must match between saving and loading.
 STRUCTURE = {
@@ -44,6 +45,7 @@ STRUCTURE = {
     "nmda_projections": ("source", "post", "store", "ptr_offset", "n_post"),
     "storage": ("indptr", "indices", "weights", "syn_delay", "dense", "kernel"),
     "virtual": ("pop", "start", "stop", "lam_offset", "lam", "stream"),
+    "spike_lists": ("pop", "first", "stop", "times", "ids"),
 }
 
 

@@ -1,8 +1,8 @@
 """Neuron populations: state vectors of one cell type, and virtual input cells."""
 
 from .lif import InterPop, LIFPopulation, PyrPop
-from .poisson import PoissonPop
+from .poisson import PoissonPop, SpikeSourcePop
 from .ring import InterRingPop, PyrRingPop, is_ring
 
 __all__ = ["LIFPopulation", "PyrPop", "InterPop", "PyrRingPop", "InterRingPop", "PoissonPop",
-           "is_ring"]
+           "SpikeSourcePop", "is_ring"]

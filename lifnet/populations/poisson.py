@@ -1,4 +1,4 @@
-"""Virtual input cells: independent Poisson spike trains (BMTK's virtual nodes, NetPyNE's NetStim).
+"""Virtual input cells: Poisson trains (BMTK's virtual nodes, NetPyNE's NetStim) or given spikes.
 
 A ``PoissonPop`` has no membrane: each of its cells fires a Poisson train
 whose rate may differ per cell and change over time, at exact times inside
@@ -8,6 +8,8 @@ stimuli or monitors.
 """
 
 import math
+
+import numpy as np
 
 from .. import validation as val
 
@@ -68,6 +70,59 @@ class PoissonPop(val.Parameterised):
     def windows(self):
         """[(start ms, stop ms, rates Hz per cell), ...]."""
         return list(self._windows)
+
+    def __len__(self):
+        return self.n
+
+
+class SpikeSourcePop(val.Parameterised):
+    """n virtual cells that replay given spike times (BMTK's spike-file inputs).
+
+    Parameters
+    ----------
+    n : int
+        Number of cells.
+    times : array
+        Spike times, ms (>= 0).
+    ids : array of int
+        The cell (0 ... n-1) of each spike.
+    name : str, optional
+        Name used by ``Network.connect``, results and files.
+    """
+
+    kind = "spikes"
+
+    def __init__(self, n, *, times, ids, name=None):
+        owner = type(self).__name__
+        self.n = val.count("n", n, owner=owner)
+        self.name = val.population_name(name, owner=owner)
+        times = val.finite_array("times", times, owner=owner).ravel()
+        ids = np.asarray(ids).ravel()
+        if ids.shape != times.shape or (ids.size and ids.dtype.kind not in "iu"):
+            raise val.ParameterError(
+                f"{owner}: ids must be integers, one per spike time ({times.size}); got "
+                f"{ids.dtype} of shape {ids.shape}")
+        if times.size and (times.min() < 0 or ids.min() < 0 or ids.max() >= self.n):
+            raise val.ParameterError(
+                f"{owner}: spike times must be >= 0 ms and ids in [0, {self.n}); got times "
+                f"from {times.min()} and ids {ids.min()}..{ids.max()}")
+        order = np.argsort(times, kind="stable")
+        self.times = times[order]
+        self.ids = ids[order].astype(np.int64)
+
+    @classmethod
+    def from_sonata(cls, path, population, *, n=None, name=None):
+        """Read the spikes of one population of a SONATA spike file (ms, node ids)."""
+        from ..io import read_spikes
+
+        spikes = read_spikes(path)
+        if population not in spikes:
+            raise val.ParameterError(
+                f"{cls.__name__}: {path!r} has no population {population!r}; it has "
+                f"{sorted(spikes)}")
+        times, ids = spikes[population]
+        n = int(ids.max()) + 1 if n is None and ids.size else (n or 1)
+        return cls(n, times=times, ids=ids, name=name or population)
 
     def __len__(self):
         return self.n
