@@ -22,14 +22,13 @@ Usage: python benchmarks/build_tut5.py [--cells 50000] [--skip-peers]
 """
 
 import argparse
-import datetime
 import json
 import os
-import platform
-import socket
 import subprocess
 import sys
 import tempfile
+
+from results_io import metadata, write
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEER_PYTHON = os.path.join(HERE, ".peer-env", "bin", "python")
@@ -86,7 +85,6 @@ def main():
     ap.add_argument("--cells", type=int, default=50000)
     ap.add_argument("--skip-peers", action="store_true")
     args = ap.parse_args()
-    stamp = datetime.datetime.now()
     example = os.path.join(HERE, "..", "examples", "netpyne_tut5.yaml")
     with tempfile.TemporaryDirectory() as tmp:
         positions = os.path.join(tmp, "positions.npz")
@@ -113,17 +111,8 @@ def main():
                      f"{r['build_s']:.1f} | {r['peak_rss_bytes'] / 1e9:.2f} | "
                      f"{r['peak_bytes_per_synapse']:.1f} | {stored} | {ratio} |")
     md = "\n".join(lines)
-    meta = {"date": stamp.isoformat(timespec="seconds"), "host": socket.gethostname(),
-            "machine": platform.machine(), "cpus": os.cpu_count(),
-            "command": "python benchmarks/build_tut5.py " + " ".join(sys.argv[1:])}
-    base = os.path.join(HERE, "results", f"build-tut5-{stamp:%Y-%m-%d}-{socket.gethostname()}")
-    with open(base + ".json", "w") as f:
-        json.dump({"meta": meta, "results": results}, f, indent=2)
-    with open(base + ".md", "w") as f:
-        f.write(f"# Build benchmark (NetPyNE tutorial 5 at {args.cells} cells), {meta['date']}, "
-                f"{meta['host']} ({meta['cpus']} CPUs)\n\n`{meta['command']}`\n\n{md}\n")
-    print(md)
-    print(f"\nwrote {base}.json and .md")
+    write("build-tut5", metadata("build_tut5.py", cells=args.cells), {"results": results},
+          f"Build benchmark (NetPyNE tutorial 5 at {args.cells} cells)", md)
 
 
 if __name__ == "__main__":

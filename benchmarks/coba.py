@@ -19,14 +19,13 @@ Usage: python benchmarks/coba.py [--duration 1000] [--repeats 3] [--skip-peers]
 """
 
 import argparse
-import datetime
 import json
 import os
-import platform
-import socket
 import subprocess
 import sys
 import tempfile
+
+from results_io import metadata, write
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEER_PYTHON = os.path.join(HERE, ".peer-env", "bin", "python")
@@ -126,32 +125,19 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--skip-peers", action="store_true")
     args = ap.parse_args()
-    stamp = datetime.datetime.now()
     results = []
     for threads in (1, 2):
         results.append(lifnet_runs(threads, args.duration, args.repeats))
     if not args.skip_peers:
         results.extend(peer_runs(args.duration))
-    meta = {"date": stamp.isoformat(timespec="seconds"), "host": socket.gethostname(),
-            "machine": platform.machine(), "cpus": os.cpu_count(),
-            "python": platform.python_version(), "duration_ms": args.duration,
-            "command": "python benchmarks/coba.py " + " ".join(sys.argv[1:])}
-    base = os.path.join(HERE, "results",
-                        f"coba-{stamp:%Y-%m-%d}-{socket.gethostname()}")
-    os.makedirs(os.path.dirname(base), exist_ok=True)
-    with open(base + ".json", "w") as f:
-        json.dump({"meta": meta, "results": results}, f, indent=2)
+    meta = metadata("coba.py", duration_ms=args.duration)
     md = table(results)
     lif = [r for r in results if r.get("simulator") == "lifnet"]
     md += "\n\nlifnet cold start (import + compile + build + run): " + ", ".join(
         f"{r['threads']} thread(s) {r['cold_start_s']:.2f} s" for r in lif)
     md += "\nlifnet warm start (cached kernels): " + ", ".join(
         f"{r['threads']} thread(s) {r['warm_start_s']:.2f} s" for r in lif)
-    with open(base + ".md", "w") as f:
-        f.write(f"# COBA benchmark, {meta['date']}, {meta['host']} ({meta['cpus']} CPUs)\n\n"
-                f"`{meta['command']}`\n\n{md}\n")
-    print(md)
-    print(f"\nwrote {base}.json and .md")
+    write("coba", meta, {"results": results}, "COBA benchmark", md)
 
 
 if __name__ == "__main__":

@@ -20,11 +20,8 @@ Usage: python benchmarks/compte.py [--duration 4000] [--scaling-ms 1000] [--skip
 """
 
 import argparse
-import datetime
 import json
 import os
-import platform
-import socket
 import subprocess
 import sys
 
@@ -33,6 +30,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "peers"))
 import compte_common as cc  # noqa: E402
+from results_io import metadata, write  # noqa: E402
 
 PEER_PYTHON = os.path.join(HERE, ".peer-env", "bin", "python")
 
@@ -120,7 +118,6 @@ def main():
     ap.add_argument("--skip-peers", action="store_true")
     args = ap.parse_args()
     cc.use(args.parameters)
-    stamp = datetime.datetime.now()
 
     results = [summarise(lifnet_run(cc.N_E, args.duration, args.parameters), cc.N_E,
                          args.duration)]
@@ -145,18 +142,7 @@ def main():
                              np.log([s["s_per_simulated_s"] for s in ok]), 1)[0]) \
         if len(ok) > 1 else None
 
-    meta = {"date": stamp.isoformat(timespec="seconds"), "host": socket.gethostname(),
-            "machine": platform.machine(), "cpus": os.cpu_count(),
-            "python": platform.python_version(), "duration_ms": args.duration,
-            "parameters": args.parameters,
-            "command": "python benchmarks/compte.py " + " ".join(sys.argv[1:])}
-    base = os.path.join(HERE, "results",
-                        f"compte-{args.parameters}-{stamp:%Y-%m-%d}-{socket.gethostname()}")
-    os.makedirs(os.path.dirname(base), exist_ok=True)
-    with open(base + ".json", "w") as f:
-        json.dump({"meta": meta, "results": results, "scaling": scaling,
-                   "scaling_slope": slope}, f, indent=2)
-
+    meta = metadata("compte.py", duration_ms=args.duration, parameters=args.parameters)
     lines = ["| simulator | mode | threads | build (s) | sim (s) | E / I spont (Hz) | "
              "E / I delay (Hz) | angle (deg) | length | lifnet sim / this sim |",
              "|---|---|---|---|---|---|---|---|---|---|"]
@@ -179,13 +165,9 @@ def main():
     if slope is not None:
         lines.append(f"\nlog-log slope of cost against N_E: {slope:.2f} "
                      "(1 = linear; an N x N product would give 2)")
-    md = "\n".join(lines)
-    with open(base + ".md", "w") as f:
-        f.write(f"# Compte (2000) benchmark, {args.parameters} parameters, {meta['date']}, "
-                f"{meta['host']} "
-                f"({meta['cpus']} CPUs)\n\n`{meta['command']}`\n\n{md}\n")
-    print(md)
-    print(f"\nwrote {base}.json and .md")
+    write(f"compte-{args.parameters}", meta,
+          {"results": results, "scaling": scaling, "scaling_slope": slope},
+          f"Compte (2000) benchmark, {args.parameters} parameters", "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -372,6 +372,18 @@ def _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals):
     return True
 
 
+@njit(cache=True, inline="always")
+def _emit_spike(i, ts, theta, slot, n, record, ring, out):
+    """Put a virtual cell's spike into the delay ring (entry n of the slot) and the output."""
+    ring.ids[slot, n] = i
+    ring.theta[slot, n] = theta
+    if record:
+        k = out.count[0]
+        out.ids[k] = i
+        out.times[k] = ts
+        out.count[0] = k + 1
+
+
 @njit(cache=True)
 def _emit_poisson(p, step, t, dt, k0, k1, pops, virtual, ring, out):
     """Spikes of virtual Poisson population p in this step, at exact times, into the ring."""
@@ -382,7 +394,6 @@ def _emit_poisson(p, step, t, dt, k0, k1, pops, virtual, ring, out):
     budget = first + n_cells * pops.ints[p, I_MAX_SPIKES]
     cap = pops.ints[p, I_MAX_SPIKES] // 2
     record = pops.ints[p, I_RECORD] != 0
-    ring_ids, ring_theta = ring.ids, ring.theta
     n_ring = first
     t1 = t + dt
     for w in range(virtual.pop.shape[0]):
@@ -403,14 +414,8 @@ def _emit_poisson(p, step, t, dt, k0, k1, pops, virtual, ring, out):
                 if n_ring == budget:
                     break
                 ts = a + _event_fraction(li, step, stream, e, k0, k1) * (b - a)
-                ring_ids[slot, n_ring] = start + li
-                ring_theta[slot, n_ring] = (ts - t) / dt
+                _emit_spike(start + li, ts, (ts - t) / dt, slot, n_ring, record, ring, out)
                 n_ring += 1
-                if record:
-                    n = out.count[0]
-                    out.ids[n] = start + li
-                    out.times[n] = ts
-                    out.count[0] = n + 1
     ring.pop_stop[slot, p] = n_ring
 
 
@@ -430,15 +435,9 @@ def _emit_listed(p, step, t, dt, pops, lists, ring, out):
             # A time a rounding error below t (t1 of the last step is not always
             # exactly this t) counts at the start of this step.
             ts = lists.times[c]
-            i = start + lists.ids[c]
-            ring.ids[slot, n_ring] = i
-            ring.theta[slot, n_ring] = max(0.0, (ts - t) / dt)
+            _emit_spike(start + lists.ids[c], ts, max(0.0, (ts - t) / dt), slot, n_ring,
+                        record, ring, out)
             n_ring += 1
-            if record:
-                n = out.count[0]
-                out.ids[n] = i
-                out.times[n] = ts
-                out.count[0] = n + 1
             c += 1
         lists.cursor[k] = c
     ring.pop_stop[slot, p] = n_ring
