@@ -308,6 +308,15 @@ def _switch_currents(t, dt, pops, neurons, stims):
 
 
 @njit(cache=True, inline="always")
+def _window(t, dt, start, stop):
+    """The part [a, b) of the step [t, t + dt) inside [start, stop); whole: all of it."""
+    t1 = t + dt
+    a = max(t, start)
+    b = min(t1, stop)
+    return a, b, a == t and b == t1
+
+
+@njit(cache=True, inline="always")
 def _poisson_count(li, step, stream, lam, p_none, whole, fraction, cap, k0, k1):
     """Events of one cell in one step (or the fraction of it a window covers), by inversion.
 
@@ -347,12 +356,9 @@ def _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals):
     """
     head, nxt, time, chan, weight, count = arrivals
     for d in range(drives.channel.shape[0]):
-        t1 = t + dt
-        a = max(t, drives.start[d])
-        b = min(t1, drives.stop[d])
+        a, b, whole = _window(t, dt, drives.start[d], drives.stop[d])
         if b <= a:
             continue
-        whole = a == t and b == t1
         c = drives.channel[d]
         p = chans.pop[c]
         start = pops.ints[p, I_START]
@@ -395,15 +401,12 @@ def _emit_poisson(p, step, t, dt, k0, k1, pops, virtual, ring, out):
     cap = pops.ints[p, I_MAX_SPIKES] // 2
     record = pops.ints[p, I_RECORD] != 0
     n_ring = first
-    t1 = t + dt
     for w in range(virtual.pop.shape[0]):
         if virtual.pop[w] != p:
             continue
-        a = max(t, virtual.start[w])
-        b = min(t1, virtual.stop[w])
+        a, b, whole = _window(t, dt, virtual.start[w], virtual.stop[w])
         if b <= a:
             continue
-        whole = a == t and b == t1
         off = virtual.lam_offset[w]
         stream = virtual.stream[w]
         fraction = (b - a) / dt
