@@ -18,14 +18,15 @@ from .currents import (
 )
 from .network import Network, Projection
 from .populations import (
-    InterPop,
-    InterRingPop,
-    LIFPopulation,
-    PoissonPop,
-    PyrPop,
-    PyrRingPop,
-    SpikeSourcePop,
+                       InterPop,
+                       InterRingPop,
+                       LIFPopulation,
+                       PoissonPop,
+                       PyrPop,
+                       PyrRingPop,
+                       SpikeSourcePop,
 )
+from .sweep import sweep
 from .validation import ParameterError, SimulationError
 
 __version__ = "0.1.0"
@@ -34,4 +35,5 @@ __all__ = ["Network", "Projection", "LIFPopulation", "PyrPop", "InterPop", "PyrR
            "PoissonPop", "SpikeSourcePop",
            "InterRingPop", "AMPA", "GABA", "NMDA", "ExponentialSynapse", "PoissonDrive",
            "RingPoissonCue", "GaussianNoise", "CurrentClamp", "FlatCue", "RingCue", "models",
-           "ParameterError", "SimulationError", "analysis", "plotting", "__version__"]
+           "ParameterError", "SimulationError", "analysis", "plotting", "sweep",
+           "__version__"]

@@ -4,6 +4,7 @@
     lifnet run --model compte2000   another built-in model
     lifnet run MODEL.yaml           a model file (YAML or JSON; see lifnet.spec)
     lifnet run MODEL.yaml --set run.duration=500 --set populations.E.n=40
+    lifnet sweep MODEL.yaml --grid populations.E.n=20,40 --grid stimuli.0.weight=0.01:0.03:3
 
 Each run writes, in ``--out/<name>/``: ``spikes.h5`` (SONATA), one SONATA
 report per recorded variable, the plots as PNG, and ``summary.json``.
@@ -104,6 +105,72 @@ def _run(args):
     return 0
 
 
+def _grid_values(text):
+    """'a,b,c' -> [a, b, c] (each parsed as YAML); 'start:stop:num' -> evenly spaced numbers."""
+    import numpy as np
+    import yaml
+
+    if text.count(":") == 2 and "," not in text:
+        start, stop, num = text.split(":")
+        return [float(v) for v in np.linspace(float(start), float(stop), int(num))]
+    return [yaml.safe_load(v) for v in text.split(",")]
+
+
+def _sweep(args):
+    from . import spec
+    from .sweep import sweep
+
+    grid = {}
+    for item in args.grid or []:
+        if "=" not in item:
+            raise spec.SpecError(f"--grid {item!r}: expected path=v1,v2,... or path=start:stop:num")
+        path, text = item.split("=", 1)
+        grid[path] = _grid_values(text)
+    data = spec.load(args.file)
+    duration = args.duration or data.get("run", {}).get("duration")
+    if duration is None:
+        raise spec.SpecError("lifnet sweep: give --duration or run.duration in the file")
+    seeds = [int(s) for s in args.seeds.split(",")]
+    table = sweep(args.file, grid=grid, seeds=seeds, duration=duration, out=args.out,
+                  workers=args.workers, scheduler=args.scheduler, progress=args.progress)
+    path = os.path.join(args.out, "sweep.csv")
+    table.to_csv(path, index=False)
+    metric = args.metric or next((c for c in table.columns if c.startswith("rate_")), None)
+    if metric and grid:
+        _sweep_plot(table, list(grid), metric, os.path.join(args.out, f"sweep_{metric}.png"))
+    failed = int((table["status"] != "ok").sum())
+    print(table.drop(columns=["error"]).to_string(index=False))
+    print(f"{len(table)} runs ({int(table['ran_now'].sum())} now, {failed} failed); wrote {path}")
+    return 0
+
+
+def _sweep_plot(table, names, metric, path):
+    """A line (one parameter) or heat map (two) of a metric's mean over seeds."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ok = table[table["status"] == "ok"]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    if len(names) == 1:
+        mean = ok.groupby(names[0])[metric].agg(["mean", "std"])
+        ax.errorbar(mean.index, mean["mean"], yerr=mean["std"], marker="o")
+        ax.set_xlabel(names[0])
+        ax.set_ylabel(metric)
+    else:
+        grid = ok.groupby(names[:2])[metric].mean().unstack()
+        image = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
+        ax.set_yticks(range(len(grid.index)), [f"{v:g}" for v in grid.index])
+        ax.set_xticks(range(len(grid.columns)), [f"{v:g}" for v in grid.columns])
+        ax.set_ylabel(names[0])
+        ax.set_xlabel(names[1])
+        plt.colorbar(image, ax=ax, label=metric)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def main(argv=None):
     from .models import MODELS
 
@@ -124,10 +191,25 @@ def main(argv=None):
     run.add_argument("--out", default="lifnet-output", help="output folder")
     run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="progress bar (default: on a terminal, for long runs)")
+    sw = sub.add_parser("sweep", help="run a model file over a parameter grid and seeds; "
+                                      "write sweep.csv, a figure and runs.sqlite")
+    sw.add_argument("file", help="model file (.yaml, .yml, .json)")
+    sw.add_argument("--grid", action="append", metavar="PATH=V1,V2|START:STOP:NUM",
+                    help="a swept parameter (repeat for a grid)")
+    sw.add_argument("--seeds", default="0", help="comma-separated seeds (default 0)")
+    sw.add_argument("--duration", type=float, default=None, help="ms (default run.duration)")
+    sw.add_argument("--workers", type=int, default=None, help="local processes (default: all)")
+    sw.add_argument("--scheduler", default=None, help="Dask scheduler address")
+    sw.add_argument("--metric", default=None, help="metric to plot (default: the first rate)")
+    sw.add_argument("--out", default="lifnet-sweep", help="output folder (re-runs skip what "
+                                                          "it holds)")
+    sw.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
     args = parser.parse_args(argv)
     from .validation import ParameterError, SimulationError
 
     try:
+        if args.command == "sweep":
+            return _sweep(args)
         return _run(args)
     except (ParameterError, SimulationError, OSError) as err:
         print(f"lifnet: error: {err}", file=sys.stderr)

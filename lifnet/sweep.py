@@ -1,0 +1,257 @@
+"""Parameter sweeps: many runs of one model over a grid, on local processes or a Dask cluster.
+
+    table = ln.sweep("examples/netpyne_tut2.yaml", grid={"connections.0.weight": [0.01, 0.02]},
+                     seeds=[0, 1], duration=500.0, out="sweep-out", workers=2)
+
+A model is a built-in model's name (``"compte2000"``: parameters are its
+keywords), a model function defined at module level, or a model file / spec
+dict (parameters are key paths such as ``populations.E.n``; the seed is
+``network.seed``). Each run becomes a row: its parameters, seed, status
+(``ok`` or ``failed`` with the error), metrics, wall time and lifnet version.
+
+Rows go to ``<out>/runs.sqlite`` the moment a run finishes, each in its own
+transaction: SQLite is in the standard library, a crashed writer leaves no
+half row, and a later sweep reads the finished keys to skip them (NetPyNE's
+``skip``), so an interrupted sweep loses at most the runs in flight.
+
+Executors: local processes (default; each worker runs numba on one thread,
+and the kernels compile once per worker from the on-disk cache), or
+``dask.distributed`` when ``scheduler`` is an address or a Client, so the
+same sweep runs on a cluster with no other change.
+"""
+
+import hashlib
+import itertools
+import json
+import os
+import sqlite3
+import time
+import traceback
+
+import numpy as np
+
+from . import validation as val
+
+BUILT_IN = "builtin:"
+
+
+def _points(grid, values, random, n_random, random_seed):
+    points = []
+    if grid:
+        names = list(grid)
+        for combo in itertools.product(*(list(grid[n]) for n in names)):
+            points.append(dict(zip(names, combo, strict=True)))
+    for point in values or []:
+        points.append(dict(point))
+    if random:
+        rng = np.random.default_rng(random_seed)
+        for _ in range(n_random):
+            points.append({name: float(rng.uniform(lo, hi)) for name, (lo, hi) in random.items()})
+    if not points:
+        points.append({})
+    return points
+
+
+def _model_id(model):
+    if isinstance(model, dict):
+        return "spec:" + hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest()
+    if callable(model):
+        return f"function:{model.__module__}.{model.__qualname__}"
+    return f"{BUILT_IN}{model}" if not str(model).endswith((".yaml", ".yml", ".json")) else \
+        f"file:{os.path.abspath(model)}"
+
+
+def _key(model_id, params, seed, duration):
+    text = json.dumps([model_id, params, seed, duration], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def default_metrics(network, result):
+    """Per population: mean rate (Hz), mean CV of interspike intervals, synchrony.
+
+    Synchrony is Golomb's chi: the SD of the population rate (5 ms bins) over
+    the mean SD of single cells' binned spike counts, both normalised alike;
+    0 for independent cells, 1 for identical ones.
+    """
+    out = {}
+    duration = result.t
+    edges = np.arange(0.0, duration + 5.0, 5.0)
+    for name, pop in network.populations.items():
+        tr = result.spikes(name)
+        out[f"rate_{name}"] = tr.rate(duration) if duration > 0 else 0.0
+        cvs = []
+        for i in np.unique(tr.ids):
+            isi = np.diff(tr.times[tr.ids == i])
+            if isi.size >= 2:
+                cvs.append(isi.std() / isi.mean())
+        out[f"cv_{name}"] = float(np.mean(cvs)) if cvs else float("nan")
+        counts = np.zeros((pop.n, edges.size - 1))
+        if len(tr):
+            np.add.at(counts, (tr.ids, np.clip(np.searchsorted(edges, tr.times, "right") - 1,
+                                               0, edges.size - 2)), 1.0)
+        single = counts.var(axis=1).mean()
+        out[f"synchrony_{name}"] = (float(np.sqrt(counts.mean(axis=0).var() / single))
+                                    if single > 0 else float("nan"))
+    return out
+
+
+def run_one(task):
+    """Build and run one point; return its row (never raises)."""
+    model, params, seed, duration, metrics = task
+    row = {"params": params, "seed": seed, "status": "ok", "metrics": {}, "error": None}
+    t0 = time.perf_counter()
+    try:
+        network = _build(model, params, seed)
+        result = network.run(duration, progress=False)
+        row["metrics"] = dict((metrics or default_metrics)(network, result))
+    except Exception:   # a failed run is a row, not the end of the sweep
+        row["status"] = "failed"
+        row["error"] = traceback.format_exc(limit=6)
+    row["wall_s"] = time.perf_counter() - t0
+    return row
+
+
+def _build(model, params, seed):
+    from . import models, spec
+
+    if isinstance(model, dict) or (isinstance(model, str) and model.endswith(
+            (".yaml", ".yml", ".json"))):
+        data = spec.load(model)
+        for path, value in params.items():
+            spec.override(data, f"{path}={json.dumps(value)}")
+        spec.override(data, f"network.seed={seed}")
+        return spec.build(data)[0]
+    build = model if callable(model) else models.MODELS[model]
+    return build(seed=seed, **params)
+
+
+def _init_worker():
+    import numba
+
+    numba.set_num_threads(1)
+
+
+class _Store:
+    """The sweep's SQLite file: one row per finished run."""
+
+    def __init__(self, path):
+        self.db = sqlite3.connect(path)
+        self.db.execute("CREATE TABLE IF NOT EXISTS runs (key TEXT PRIMARY KEY, model TEXT, "
+                        "params TEXT, seed INTEGER, duration REAL, status TEXT, metrics TEXT, "
+                        "error TEXT, wall_s REAL, version TEXT, finished REAL)")
+        self.db.commit()
+
+    def done(self):
+        return {k for (k,) in self.db.execute("SELECT key FROM runs")}
+
+    def add(self, key, model_id, duration, row):
+        from . import __version__
+
+        with self.db:   # one transaction: the row is there whole or not at all
+            self.db.execute(
+                "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (key, model_id, json.dumps(row["params"], sort_keys=True), int(row["seed"]),
+                 duration, row["status"], json.dumps(row["metrics"]), row["error"],
+                 row["wall_s"], __version__, time.time()))
+
+    def rows(self, keys):
+        placeholder = ",".join("?" * len(keys))
+        cur = self.db.execute(f"SELECT key, params, seed, status, metrics, error, wall_s "
+                              f"FROM runs WHERE key IN ({placeholder})", list(keys))
+        return {k: {"params": json.loads(p), "seed": s, "status": st, "metrics": json.loads(m),
+                    "error": e, "wall_s": w} for k, p, s, st, m, e, w in cur}
+
+
+def sweep(model, *, grid=None, values=None, random=None, n_random=0, random_seed=0,
+          seeds=(0,), duration, metrics=None, out, workers=None, scheduler=None,
+          progress=None):
+    """Run a model over parameter points and seeds; return a pandas DataFrame.
+
+    Parameters
+    ----------
+    model : str, dict or function
+        Built-in model name, model file path or spec dict, or a module-level
+        model function (keywords are the parameters, plus ``seed``).
+    grid : dict
+        Parameter -> values; every combination is a point.
+    values : list of dict
+        Explicit points.
+    random : dict
+        Parameter -> (low, high): ``n_random`` points drawn uniformly (seeded
+        by ``random_seed``).
+    seeds : sequence of int
+        Every point runs once per seed.
+    duration : float
+        Simulated time per run, ms.
+    metrics : function(network, result) -> dict, optional
+        Module-level function; default ``default_metrics``.
+    out : str
+        Folder of the sweep's store (``runs.sqlite``); re-running skips what it holds.
+    workers : int, optional
+        Local processes (default: all cores).
+    scheduler : str or distributed.Client, optional
+        Run on a Dask cluster instead.
+    progress : bool, optional
+        Progress bar with time left (default: on a terminal).
+    """
+    import pandas as pd
+
+    duration = val.positive("duration", duration, owner="sweep")
+    os.makedirs(out, exist_ok=True)
+    store = _Store(os.path.join(out, "runs.sqlite"))
+    model_id = _model_id(model)
+    tasks, keys = {}, []
+    for point in _points(grid, values, random, n_random, random_seed):
+        for seed in seeds:
+            key = _key(model_id, point, int(seed), duration)
+            keys.append(key)
+            tasks[key] = (model, point, int(seed), duration, metrics)
+    done = store.done()
+    todo = [k for k in dict.fromkeys(keys) if k not in done]
+    if progress is None:
+        import sys
+
+        progress = sys.stderr.isatty() and len(todo) > 1
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), unit="run", desc="lifnet sweep")
+    try:
+        for key, row in _execute(todo, tasks, workers, scheduler):
+            store.add(key, model_id, duration, row)
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    rows = store.rows(list(dict.fromkeys(keys)))
+    table = []
+    for key in dict.fromkeys(keys):
+        row = rows[key]
+        table.append({**row["params"], "seed": row["seed"], "status": row["status"],
+                      **row["metrics"], "wall_s": row["wall_s"], "error": row["error"],
+                      "ran_now": key in todo})
+    return pd.DataFrame(table)
+
+
+def _execute(todo, tasks, workers, scheduler):
+    """Yield (key, row) as runs finish, on local processes or Dask."""
+    if not todo:
+        return
+    if scheduler is not None:
+        from distributed import Client, as_completed
+
+        client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+        futures = {client.submit(run_one, tasks[k], pure=False, retries=3, key=f"run-{k}"): k
+                   for k in todo}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+        return
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    with ProcessPoolExecutor(max_workers=workers or os.cpu_count(),
+                             initializer=_init_worker) as pool:
+        futures = {pool.submit(run_one, tasks[k]): k for k in todo}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
