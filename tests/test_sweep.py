@@ -29,7 +29,7 @@ def test_local_sweep_rows_follow_the_parameter_and_dask_gives_the_same_table(tmp
     from distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      host="127.0.0.1", dashboard_address=None) as cluster, \
+                      host="127.0.0.1", dashboard_address=":0") as cluster, \
             Client(cluster) as client:
         remote = ln.sweep(MODEL, grid=GRID, seeds=[0, 1], duration=200.0,
                           out=tmp_path / "b", scheduler=client)
@@ -68,3 +68,41 @@ def test_lifnet_sweep_command_writes_table_and_figure(tmp_path):
     table = pd.read_csv(out / "sweep.csv")
     assert len(table) == 4 and set(table["status"]) == {"ok"}
     assert (out / "sweep_rate_E.png").stat().st_size > 0
+
+
+def test_a_killed_dask_worker_loses_no_run(tmp_path):
+    """One worker process is killed mid-sweep; its runs are redone elsewhere, each row once."""
+    import os
+    import signal
+    import sqlite3
+    import threading
+    import time
+
+    from distributed import Client, LocalCluster
+
+    store = tmp_path / "runs.sqlite"
+    killed_at = []
+
+    def kill_after_three_rows(pid):
+        while not killed_at:
+            time.sleep(0.05)
+            if store.exists():
+                with sqlite3.connect(store) as db:
+                    done = db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+                if done >= 3:
+                    os.kill(pid, signal.SIGKILL)
+                    killed_at.append(done)
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
+        client.wait_for_workers(2)
+        pid = next(iter(client.run(os.getpid).values()))
+        killer = threading.Thread(target=kill_after_three_rows, args=(pid,), daemon=True)
+        killer.start()
+        table = ln.sweep(MODEL, grid={"stimuli.0.weight": [0.004, 0.005, 0.006]},
+                         seeds=list(range(6)), duration=1000.0, out=tmp_path, scheduler=client)
+        killer.join(timeout=5)
+    assert killed_at and killed_at[0] < 18   # the worker died while runs were left
+    assert len(table) == 18 and set(table["status"]) == {"ok"}
+    with sqlite3.connect(store) as db:
+        assert db.execute("SELECT COUNT(*), COUNT(DISTINCT key) FROM runs").fetchone() == (18, 18)
