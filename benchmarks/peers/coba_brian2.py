@@ -47,9 +47,9 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 
 import numpy as np
+from brian2_timing import check_threads, set_device, timed_run
 from coba_common import N_EXC, N_INH, P_CONN, N, initial_state, stdout_to_stderr
 
 PROG = os.path.basename(__file__)
@@ -72,12 +72,7 @@ def parse_args(argv=None):
                         help="negative initial conductances clipped to 0 "
                         "(default) or kept as in Brian's example")
     args = parser.parse_args(argv)
-    if args.threads < 0:
-        parser.error("--threads must be >= 0")
-    if args.mode == "runtime" and args.threads != 1:
-        print(f"{PROG}: runtime mode is single-threaded; "
-              "recording threads=1", file=sys.stderr)
-        args.threads = 1
+    check_threads(parser, args, PROG)
     return args
 
 
@@ -124,54 +119,12 @@ def build_network(b2, seed, clip):
 def run(args, b2, build_dir):
     """Build and run the network; return timings and spike counts."""
     duration = args.duration * b2.ms
-    timings = {}
-    t_start = time.perf_counter()
-    if args.mode == "cpp_standalone":
-        b2.set_device("cpp_standalone", build_on_run=False,
-                      directory=build_dir)
-        b2.prefs.devices.cpp_standalone.openmp_threads = args.threads
-    else:
-        b2.prefs.codegen.target = "cython"
+    t_start = set_device(b2, args.mode, args.threads, build_dir)
     b2.defaultclock.dt = 0.1 * b2.ms
     b2.seed(args.seed)
     net, synapses, spikes = build_network(
         b2, args.seed, args.init == "clipped")
-
-    if args.mode == "cpp_standalone":
-        # Only records the run for code generation; the inserted C++ code
-        # takes a monotonic wall-clock time around it (time.h is included).
-        b2.device.insert_code(
-            "main", "struct timespec _coba_t0, _coba_t1;\n"
-            "clock_gettime(CLOCK_MONOTONIC, &_coba_t0);")
-        net.run(duration)
-        b2.device.insert_code(
-            "main", "clock_gettime(CLOCK_MONOTONIC, &_coba_t1);\n"
-            "std::ofstream _coba_out(results_dir + \"coba_run_wall.txt\");\n"
-            "_coba_out << (_coba_t1.tv_sec - _coba_t0.tv_sec)"
-            " + 1e-9 * (_coba_t1.tv_nsec - _coba_t0.tv_nsec) << std::endl;")
-        t_codegen = time.perf_counter()
-        b2.device.build(directory=build_dir, compile=True, run=False,
-                        with_output=False)
-        t_binary = time.perf_counter()
-        b2.device.run(directory=build_dir, with_output=False)
-        t_end = time.perf_counter()
-        if b2.device._last_run_completed_fraction != 1.0:
-            raise RuntimeError("standalone run did not complete")
-        timings["sim_s"] = b2.device._last_run_time
-        with open(os.path.join(b2.device.results_dir,
-                               "coba_run_wall.txt")) as f:
-            timings["run_wall_s"] = float(f.read())
-        timings["build_s"] = (t_end - t_start) - timings["sim_s"]
-        timings["codegen_compile_s"] = t_binary - t_codegen
-        timings["binary_s"] = t_end - t_binary
-    else:
-        net.store("initial")
-        net.run(b2.defaultclock.dt)  # warm-up: compiles the Cython code
-        net.restore("initial")
-        t_sim = time.perf_counter()
-        net.run(duration)
-        timings["sim_s"] = time.perf_counter() - t_sim
-        timings["build_s"] = t_sim - t_start
+    timings = timed_run(b2, net, duration, args.mode, build_dir, t_start)
 
     counts = np.asarray(spikes.count[:])
     n_synapses = int(sum(len(s) for s in synapses))

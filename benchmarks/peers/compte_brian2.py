@@ -66,12 +66,11 @@ import json
 import math
 import os
 import shutil
-import sys
 import tempfile
-import time
 
 import compte_common as cc
 import numpy as np
+from brian2_timing import check_threads, set_device, timed_run
 from coba_common import stdout_to_stderr
 from compte_common import (
     ALPHA_NMDA,
@@ -137,14 +136,9 @@ def parse_args(argv=None):
                         help="save E and I spike ids and times (ms)")
     args = parser.parse_args(argv)
     cc.use(args.parameters)
-    if args.threads < 0:
-        parser.error("--threads must be >= 0")
     if args.n_e < 4:
         parser.error("--n-e must be >= 4")
-    if args.mode == "runtime" and args.threads != 1:
-        print(f"{PROG}: runtime mode is single-threaded; "
-              "recording threads=1", file=sys.stderr)
-        args.threads = 1
+    check_threads(parser, args, PROG)
     return args
 
 
@@ -221,49 +215,11 @@ def build_network(b2, n_e, seed):
 def run(args, b2, build_dir):
     """Build and run the network; return timings, synapse counts and spikes."""
     duration = args.duration * b2.ms
-    timings = {}
-    t_start = time.perf_counter()
-    if args.mode == "cpp_standalone":
-        b2.set_device("cpp_standalone", build_on_run=False, directory=build_dir)
-        b2.prefs.devices.cpp_standalone.openmp_threads = args.threads
-    else:
-        b2.prefs.codegen.target = "cython"
+    t_start = set_device(b2, args.mode, args.threads, build_dir)
     b2.defaultclock.dt = DT * b2.ms
     b2.seed(args.seed)
     net, synapses, nmda_delay, monitors = build_network(b2, args.n_e, args.seed)
-
-    if args.mode == "cpp_standalone":
-        # Only recorded for code generation; time.h is included by main.cpp.
-        b2.device.insert_code(
-            "main", "struct timespec _compte_t0, _compte_t1;\n"
-            "clock_gettime(CLOCK_MONOTONIC, &_compte_t0);")
-        net.run(duration, namespace={})
-        b2.device.insert_code(
-            "main", "clock_gettime(CLOCK_MONOTONIC, &_compte_t1);\n"
-            "std::ofstream _compte_out(results_dir + \"compte_run_wall.txt\");\n"
-            "_compte_out << (_compte_t1.tv_sec - _compte_t0.tv_sec)"
-            " + 1e-9 * (_compte_t1.tv_nsec - _compte_t0.tv_nsec) << std::endl;")
-        t_codegen = time.perf_counter()
-        b2.device.build(directory=build_dir, compile=True, run=False, with_output=False)
-        t_binary = time.perf_counter()
-        b2.device.run(directory=build_dir, with_output=False)
-        t_end = time.perf_counter()
-        if b2.device._last_run_completed_fraction != 1.0:
-            raise RuntimeError("standalone run did not complete")
-        timings["sim_s"] = b2.device._last_run_time
-        with open(os.path.join(b2.device.results_dir, "compte_run_wall.txt")) as f:
-            timings["run_wall_s"] = float(f.read())
-        timings["build_s"] = (t_end - t_start) - timings["sim_s"]
-        timings["codegen_compile_s"] = t_binary - t_codegen
-        timings["binary_s"] = t_end - t_binary
-    else:
-        net.store("initial")
-        net.run(b2.defaultclock.dt, namespace={})  # warm-up: compiles the Cython code
-        net.restore("initial")
-        t_sim = time.perf_counter()
-        net.run(duration, namespace={})
-        timings["sim_s"] = time.perf_counter() - t_sim
-        timings["build_s"] = t_sim - t_start
+    timings = timed_run(b2, net, duration, args.mode, build_dir, t_start)
 
     n_synapses = [len(s) for s in synapses]
     spikes = [(np.asarray(m.i[:], dtype=np.int64), np.asarray(m.t[:] / b2.ms))
