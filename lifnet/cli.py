@@ -5,6 +5,7 @@
     lifnet run MODEL.yaml           a model file (YAML or JSON; see lifnet.spec)
     lifnet run MODEL.yaml --set run.duration=500 --set populations.E.n=40
     lifnet sweep MODEL.yaml --grid populations.E.n=20,40 --grid stimuli.0.weight=0.01:0.03:3
+    lifnet bench                    lifnet's side of every benchmark, quickly
 
 Each run writes, in ``--out/<name>/``: ``spikes.h5`` (SONATA), one SONATA
 report per recorded variable, the plots as PNG, and ``summary.json``.
@@ -204,12 +205,21 @@ def main(argv=None):
     sw.add_argument("--out", default="lifnet-sweep", help="output folder (re-runs skip what "
                                                           "it holds)")
     sw.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
+    bench = sub.add_parser("bench", help="lifnet's side of every benchmark, small and quick")
+    bench.add_argument("--scale", type=float, default=1.0,
+                       help="simulated time and sizes relative to the defaults (default 1)")
+    bench.add_argument("--only", nargs="*", help="names of the workloads to run")
     args = parser.parse_args(argv)
     from .validation import ParameterError, SimulationError
 
     try:
         if args.command == "sweep":
             return _sweep(args)
+        if args.command == "bench":
+            from .bench import run as run_bench
+
+            run_bench(args.scale, args.only)
+            return 0
         return _run(args)
     except (ParameterError, SimulationError, OSError) as err:
         print(f"lifnet: error: {err}", file=sys.stderr)

@@ -67,12 +67,21 @@ def _key(model_id, params, seed, duration):
 
 
 def default_metrics(network, result):
-    """Per population: mean rate (Hz), mean CV of interspike intervals, synchrony.
+    """Per population: rate, CV, synchrony, peak frequency; the bump angle of ring populations.
 
-    Synchrony is Golomb's chi: the SD of the population rate (5 ms bins) over
-    the mean SD of single cells' binned spike counts, both normalised alike;
-    0 for independent cells, 1 for identical ones.
+    - ``rate_<pop>``: mean rate, Hz;
+    - ``cv_<pop>``: mean coefficient of variation of the interspike intervals;
+    - ``synchrony_<pop>``: Golomb's chi, the SD of the population activity
+      (5 ms bins) over the mean SD of single cells' binned counts (0 for
+      independent cells, 1 for identical ones);
+    - ``peak_hz_<pop>``: frequency of the largest peak of the population
+      activity's power spectrum above 2 Hz (1 ms bins), Hz;
+    - ``angle_<pop>`` and ``bump_<pop>``: for ring populations, the decoded
+      direction (degrees) and bump length over the last quarter of the run.
     """
+    from .analysis import decode_bump
+    from .populations import is_ring
+
     out = {}
     duration = result.t
     edges = np.arange(0.0, duration + 5.0, 5.0)
@@ -92,6 +101,17 @@ def default_metrics(network, result):
         single = counts.var(axis=1).mean()
         out[f"synchrony_{name}"] = (float(np.sqrt(counts.mean(axis=0).var() / single))
                                     if single > 0 else float("nan"))
+        activity, _ = np.histogram(tr.times, np.arange(0.0, duration + 1.0, 1.0))
+        power = np.abs(np.fft.rfft(activity - activity.mean())) ** 2
+        freqs = np.fft.rfftfreq(activity.size, d=1e-3)
+        band = freqs > 2.0
+        out[f"peak_hz_{name}"] = (float(freqs[band][np.argmax(power[band])])
+                                  if band.any() and len(tr) else float("nan"))
+        if is_ring(pop) and duration >= 4.0:
+            d = decode_bump(tr, pop.theta, t_start=0.75 * duration, t_stop=duration,
+                            width=0.25 * duration)
+            out[f"angle_{name}"] = float(np.degrees(d["angle"][0]))
+            out[f"bump_{name}"] = float(d["length"][0])
     return out
 
 

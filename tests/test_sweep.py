@@ -106,3 +106,27 @@ def test_a_killed_dask_worker_loses_no_run(tmp_path):
     assert len(table) == 18 and set(table["status"]) == {"ok"}
     with sqlite3.connect(store) as db:
         assert db.execute("SELECT COUNT(*), COUNT(DISTINCT key) FROM runs").fetchone() == (18, 18)
+
+
+def test_built_in_metrics_find_the_rhythm_and_the_bump():
+    from lifnet.sweep import default_metrics
+
+    net = ln.Network(dt=0.1, seed=1)
+    net.add(ln.PoissonPop(200, rate=[(k * 25.0, k * 25.0 + 3.0, 2000.0) for k in range(40)],
+                          name="P"))                      # volleys every 25 ms: 40 Hz
+    ring = net.add(ln.PyrRingPop(64, name="R", V_init=-60.0))
+    net.stimulate(ring, ln.RingCue(amplitude=1.0, kappa=8.0, theta=np.pi / 2))
+    result = net.run(1000.0)
+    m = default_metrics(net, result)
+    assert m["peak_hz_P"] == pytest.approx(40.0, abs=1.0)
+    assert m["synchrony_P"] > 0.8
+    assert m["angle_R"] == pytest.approx(90.0, abs=3.0) and m["bump_R"] > 0.5
+
+
+def test_lifnet_bench_runs_every_workload(capsys):
+    from lifnet.cli import main
+
+    assert main(["bench", "--scale", "0.1"]) == 0
+    out = capsys.readouterr().out
+    for name in ("coba", "compte2000", "wang2002", "build", "sweep"):
+        assert out.count(name) >= 1
