@@ -28,7 +28,7 @@ def workloads(scale=1.0):
 
     def coba():
         build_s, sim_s, net = _timed(lambda: models.coba(seed=1), 1000.0 * scale)
-        rate = sum(len(net.result.spikes(p)) for p in net.populations) / 4.0 / scale
+        rate = sum(len(net.result.spikes(p)) for p in net.populations) / 4000.0 / scale
         return {"build_s": build_s, "sim_s": sim_s, "rate_hz": rate}
 
     def compte():
