@@ -127,10 +127,14 @@ def _sweep(args):
             raise spec.SpecError(f"--grid {item!r}: expected path=v1,v2,... or path=start:stop:num")
         path, text = item.split("=", 1)
         grid[path] = _grid_values(text)
-    data = spec.load(args.file)
-    duration = args.duration or data.get("run", {}).get("duration")
+    from .models import MODELS
+
+    if args.file in MODELS:
+        duration = args.duration
+    else:
+        duration = args.duration or spec.load(args.file).get("run", {}).get("duration")
     if duration is None:
-        raise spec.SpecError("lifnet sweep: give --duration or run.duration in the file")
+        raise spec.SpecError("lifnet sweep: give --duration (or run.duration in the file)")
     seeds = [int(s) for s in args.seeds.split(",")]
     table = sweep(args.file, grid=grid, seeds=seeds, duration=duration, out=args.out,
                   workers=args.workers, scheduler=args.scheduler, progress=args.progress)
@@ -194,7 +198,8 @@ def main(argv=None):
                      help="progress bar (default: on a terminal, for long runs)")
     sw = sub.add_parser("sweep", help="run a model file over a parameter grid and seeds; "
                                       "write sweep.csv, a figure and runs.sqlite")
-    sw.add_argument("file", help="model file (.yaml, .yml, .json)")
+    sw.add_argument("file", help="model file (.yaml, .yml, .json) or a built-in model's name "
+                                 "(its keywords are the parameters)")
     sw.add_argument("--grid", action="append", metavar="PATH=V1,V2|START:STOP:NUM",
                     help="a swept parameter (repeat for a grid)")
     sw.add_argument("--seeds", default="0", help="comma-separated seeds (default 0)")

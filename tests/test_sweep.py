@@ -130,3 +130,23 @@ def test_lifnet_bench_runs_every_workload(capsys):
     out = capsys.readouterr().out
     for name in ("coba", "compte2000", "wang2002", "build", "sweep"):
         assert out.count(name) >= 1
+
+
+def test_the_example_sweeps_run(tmp_path):
+    """examples/README.md's tutorial-8 grid and a built-in model's sweep, at small size."""
+    import pathlib
+
+    import pandas as pd
+
+    from lifnet.cli import main
+
+    tut2 = pathlib.Path(__file__).parent.parent / "examples" / "netpyne_tut2.yaml"
+    assert main(["sweep", str(tut2), "--grid", "connections.0.receptor.tau=3:7:2",
+                 "--grid", "connections.0.weight=0.01,0.03", "--duration", "300",
+                 "--metric", "rate_M", "--workers", "2", "--out", str(tmp_path / "a")]) == 0
+    table = pd.read_csv(tmp_path / "a" / "sweep.csv")
+    assert len(table) == 4 and (tmp_path / "a" / "sweep_rate_M.png").exists()
+    assert main(["sweep", "compte2000", "--grid", "J_plus=1.6,2.0", "--grid", "N_E=256",
+                 "--grid", "N_I=64", "--duration", "100", "--metric", "bump_E",
+                 "--workers", "2", "--out", str(tmp_path / "b")]) == 0
+    assert set(pd.read_csv(tmp_path / "b" / "sweep.csv")["status"]) == {"ok"}
