@@ -228,6 +228,9 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
     # Shared (all-to-all) arrivals: sums over this population's channels for the
     # quick step's correction (see _shared_correction).
     PG, PH, QG, QH, RS = 0.0, 0.0, 0.0, 0.0, 0.0
+    shared_here = False
+    for k in range(shared.count[0]):
+        shared_here |= shared.pop[k] == p
     for c in range(c_first, c_stop):
         PG += shared.corr_p[c]
         PH += shared.corr_p[c] * E_c[c]
@@ -280,8 +283,9 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
             ka = ((base_h + sa * E_a + sb * E_b) - (gL + sa + sb) * V) * inv_C
             Vs = V + dt * ka
             kb = ((base_h + sa1 * E_a + sb1 * E_b) - (gL + sa1 + sb1) * Vs) * inv_C
-            Vn = V + half_dt * (ka + kb) + _shared_correction(
-                V, ka, gL + sa + sb, PG, PH, QG, QH, RS, cor_v, inv_C)
+            Vn = V + half_dt * (ka + kb)
+            if shared_here:   # loop-invariant: the compiler keeps two versions of the loop
+                Vn += _shared_correction(V, ka, gL + sa + sb, PG, PH, QG, QH, RS, cor_v, inv_C)
             quick, free = _quick(V, Vn, ref_pop[li], head_pop[li], switching, t, t1, Vth)
             V_pop[li] = Vn if quick & free else V
             g_a[li] = sa1 if quick else sa
@@ -315,8 +319,10 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
                 ka = (H0[li] - G0[li] * V) * inv_C
                 Vs = V + dt * ka
                 kb = (H1[li] - G1[li] * Vs) * inv_C
-                V_next[li] = V + half_dt * (ka + kb) + _shared_correction(
-                    V, ka, G0[li], PG, PH, QG, QH, RS, cor_v, inv_C)
+                V_next[li] = V + half_dt * (ka + kb)
+                if shared_here:
+                    V_next[li] += _shared_correction(V, ka, G0[li], PG, PH, QG, QH, RS, cor_v,
+                                                     inv_C)
         else:
             u_now = neurons.nmda_u[parity, start:stop]
             u_next = neurons.nmda_u[1 - parity, start:stop]
@@ -328,8 +334,10 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
                 ka = _dvdt(V, G0[li], H0[li], u_now[li], E_nmda, mg, mg_slope, inv_C)
                 Vs = V + dt * ka + eta
                 kb = _dvdt(Vs, G1[li], H1[li], u_next[li], E_nmda, mg, mg_slope, inv_C)
-                V_next[li] = V + half_dt * (ka + kb) + eta + _shared_correction(
-                    V, ka, G0[li], PG, PH, QG, QH, RS, cor_v, inv_C)
+                V_next[li] = V + half_dt * (ka + kb) + eta
+                if shared_here:
+                    V_next[li] += _shared_correction(V, ka, G0[li], PG, PH, QG, QH, RS, cor_v,
+                                                     inv_C)
         # ... which stands unless the neuron needs care: arrivals, a spike, the end of
         # a refractory period, a switching current, or a value that is not finite.
         for li in range(n_cells):
