@@ -12,9 +12,14 @@ Timing, for every Brian2 peer script:
   ``codegen_compile_s`` and ``binary_s`` its main parts.
 """
 
+import contextlib
 import os
+import shutil
 import sys
+import tempfile
 import time
+
+from coba_common import stdout_to_stderr
 
 
 def check_threads(parser, args, prog):
@@ -24,6 +29,22 @@ def check_threads(parser, args, prog):
     if args.mode == "runtime" and args.threads != 1:
         print(f"{prog}: runtime mode is single-threaded; recording threads=1", file=sys.stderr)
         args.threads = 1
+
+
+@contextlib.contextmanager
+def brian2_session(mode, prefix):
+    """Import Brian2 quietly (its output to stderr) and give a temporary build folder
+    (cpp_standalone; None otherwise), removed afterwards. Yields (brian2, build_dir)."""
+    build_dir = tempfile.mkdtemp(prefix=prefix) if mode == "cpp_standalone" else None
+    try:
+        with stdout_to_stderr():
+            import brian2 as b2
+
+            b2.BrianLogger.log_level_warn()
+            yield b2, build_dir
+    finally:
+        if build_dir is not None:
+            shutil.rmtree(build_dir, ignore_errors=True)
 
 
 def set_device(b2, mode, threads, build_dir):

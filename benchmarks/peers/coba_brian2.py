@@ -44,13 +44,11 @@ stderr if the network fell silent (mean rate < 1 Hz).
 import argparse
 import json
 import os
-import shutil
 import sys
-import tempfile
 
 import numpy as np
-from brian2_timing import check_threads, set_device, timed_run
-from coba_common import N_EXC, N_INH, P_CONN, N, initial_state, stdout_to_stderr
+from brian2_timing import brian2_session, check_threads, set_device, timed_run
+from coba_common import N_EXC, N_INH, P_CONN, N, initial_state
 
 PROG = os.path.basename(__file__)
 
@@ -133,18 +131,8 @@ def run(args, b2, build_dir):
 
 def main(argv=None):
     args = parse_args(argv)
-    build_dir = None
-    if args.mode == "cpp_standalone":
-        build_dir = tempfile.mkdtemp(prefix="coba_brian2_")
-    try:
-        with stdout_to_stderr():
-            import brian2 as b2
-
-            b2.BrianLogger.log_level_warn()
-            timings, counts, n_synapses = run(args, b2, build_dir)
-    finally:
-        if build_dir is not None:
-            shutil.rmtree(build_dir, ignore_errors=True)
+    with brian2_session(args.mode, "coba_brian2_") as (b2, build_dir):
+        timings, counts, n_synapses = run(args, b2, build_dir)
 
     seconds = args.duration / 1000.0
     n_exc = int(counts[:N_EXC].sum())

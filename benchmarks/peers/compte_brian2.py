@@ -65,13 +65,10 @@ import argparse
 import json
 import math
 import os
-import shutil
-import tempfile
 
 import compte_common as cc
 import numpy as np
-from brian2_timing import check_threads, set_device, timed_run
-from coba_common import stdout_to_stderr
+from brian2_timing import brian2_session, check_threads, set_device, timed_run
 from compte_common import (
     ALPHA_NMDA,
     CUE_START,
@@ -241,18 +238,8 @@ def finite(x, digits=4):
 def main(argv=None):
     args = parse_args(argv)
     n_e, n_i = args.n_e, args.n_e // 4
-    build_dir = None
-    if args.mode == "cpp_standalone":
-        build_dir = tempfile.mkdtemp(prefix="compte_brian2_")
-    try:
-        with stdout_to_stderr():
-            import brian2 as b2
-
-            b2.BrianLogger.log_level_warn()
-            timings, n_synapses, n_delay, spikes = run(args, b2, build_dir)
-    finally:
-        if build_dir is not None:
-            shutil.rmtree(build_dir, ignore_errors=True)
+    with brian2_session(args.mode, "compte_brian2_") as (b2, build_dir):
+        timings, n_synapses, n_delay, spikes = run(args, b2, build_dir)
     (ids_e, t_e), (ids_i, t_i) = spikes
     if args.save_spikes:
         np.savez_compressed(args.save_spikes, e_ids=ids_e, e_times_ms=t_e,
