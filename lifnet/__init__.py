@@ -8,9 +8,12 @@ from .currents import (
                        AMPA,
                        GABA,
                        NMDA,
+                       AlphaCurrentSynapse,
                        CurrentClamp,
+                       DoubleExponentialSynapse,
                        ExponentialSynapse,
                        FlatCue,
+                       GapJunctions,
                        GaussianNoise,
                        PoissonDrive,
                        RingCue,
@@ -18,13 +21,18 @@ from .currents import (
 )
 from .network import Network, Projection
 from .populations import (
+                       ConductancePopulation,
+                       HHPop,
                        InterPop,
                        InterRingPop,
                        LIFPopulation,
                        PoissonPop,
                        PyrPop,
                        PyrRingPop,
+                       RTMPop,
                        SpikeSourcePop,
+                       TraubPop,
+                       WBPop,
 )
 from .sweep import sweep
 from .validation import ParameterError, SimulationError
@@ -32,7 +40,8 @@ from .validation import ParameterError, SimulationError
 __version__ = "0.1.0"
 
 __all__ = ["Network", "Projection", "LIFPopulation", "PyrPop", "InterPop", "PyrRingPop",
-           "PoissonPop", "SpikeSourcePop",
+           "PoissonPop", "SpikeSourcePop", "ConductancePopulation", "RTMPop", "WBPop", "HHPop",
+           "TraubPop", "DoubleExponentialSynapse", "AlphaCurrentSynapse", "GapJunctions",
            "InterRingPop", "AMPA", "GABA", "NMDA", "ExponentialSynapse", "PoissonDrive",
            "RingPoissonCue", "GaussianNoise", "CurrentClamp", "FlatCue", "RingCue", "models",
            "ParameterError", "SimulationError", "analysis", "plotting", "sweep",

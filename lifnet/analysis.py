@@ -1,4 +1,4 @@
-"""Reading results: population rates and population-vector decoding of ring activity."""
+"""Reading results: population rates, decoding of ring activity, synchrony and rhythms."""
 
 import numpy as np
 
@@ -151,3 +151,56 @@ def decision(result, pools=("A", "B"), *, t_start, t_stop=None, threshold=15.0, 
         return None, float("nan")
     winner = min(first, key=first.get)
     return winner, float(first[winner] - t_start)
+
+
+def voltage_synchrony(V):
+    """Golomb & Rinzel's (1993) chi from membrane potentials.
+
+    Parameters
+    ----------
+    V : array of shape (n_neurons, n_times)
+        Traces, mV (``monitor["V"]``), sampled over the window of interest.
+
+    Returns
+    -------
+    float
+        ``sqrt(var_t(mean_i V_i) / mean_i(var_t V_i))``: 1 for identical
+        traces, about 1 / sqrt(n) for independent ones (population variances
+        over time, ddof 0). NaN if no trace varies.
+    """
+    V = val.finite_array("V", V, owner="voltage_synchrony")
+    if V.ndim != 2 or V.shape[1] < 2:
+        raise val.ParameterError(
+            f"voltage_synchrony: V has shape {V.shape}; expected (n_neurons, n_times >= 2)")
+    single = V.var(axis=1).mean()
+    return float(np.sqrt(V.mean(axis=0).var() / single)) if single > 0 else float("nan")
+
+
+def count_cv(trains, *, t_start=0.0, t_stop, width=1.0):
+    """Coefficient of variation (SD / mean) of the population spike count in bins of width ms.
+
+    About 1 / sqrt(mean count) for asynchronous firing; large when the
+    population fires in volleys. NaN if there is no spike in the window.
+    """
+    edges = _bins(t_start, t_stop, width, "count_cv")
+    counts, _ = np.histogram(trains.times, edges)
+    mean = counts.mean()
+    return float(counts.std() / mean) if mean > 0 else float("nan")
+
+
+def peak_frequency(trains, *, t_start=0.0, t_stop, band=(20.0, 150.0), width=1.0):
+    """Frequency (Hz) of the largest peak of the population activity's power spectrum in band.
+
+    The activity is the spike count in bins of width ms over [t_start,
+    t_stop), mean removed. A rhythm whose volleys are very sharp has
+    harmonics of similar power; restrict ``band`` to exclude them if needed.
+    """
+    edges = _bins(t_start, t_stop, width, "peak_frequency")
+    counts, _ = np.histogram(trains.times, edges)
+    power = np.abs(np.fft.rfft(counts - counts.mean())) ** 2
+    freqs = np.fft.rfftfreq(counts.size, d=width / 1000.0)
+    sel = (freqs >= band[0]) & (freqs <= band[1])
+    if not sel.any():
+        raise val.ParameterError(
+            f"peak_frequency: no frequency of a {t_stop - t_start} ms window falls in {band} Hz")
+    return float(freqs[sel][np.argmax(power[sel])])

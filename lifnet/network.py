@@ -10,18 +10,21 @@ from .currents import (
     AMPA,
     GABA,
     NMDA,
+    AlphaCurrentSynapse,
     CurrentClamp,
+    DoubleExponentialSynapse,
     ExponentialSynapse,
     GaussianNoise,
     PoissonDrive,
 )
+from .currents.gap_junctions import GapJunctions, random_pairs
 from .integrators import layout as L
 from .integrators.assemble import Assembly, delay_in_steps
 from .integrators.lif_rk2 import INTERP_HERMITE, INTERP_LINEAR, INTERP_NONE
 from .integrators.philox import split_seed
 from .integrators.run_loop import advance
 from .monitors import RunResult, StateMonitor
-from .populations import LIFPopulation, PoissonPop, SpikeSourcePop
+from .populations import ConductancePopulation, LIFPopulation, PoissonPop, SpikeSourcePop
 from .positions import place
 
 INTERPOLATIONS = {"hermite": INTERP_HERMITE, "linear": INTERP_LINEAR, "none": INTERP_NONE}
@@ -89,6 +92,7 @@ class Network:
         self.projections = []
         self.stimuli = []
         self.monitors = []
+        self.gap_junctions_list = []
         self.step = 0
         self.result = RunResult(self)
         self._asm = None
@@ -118,7 +122,8 @@ class Network:
         and ``population.norm_positions``, which distance rules read.
         """
         self._check_open("add a population")
-        if not isinstance(population, (LIFPopulation, PoissonPop, SpikeSourcePop)):
+        if not isinstance(population, (LIFPopulation, ConductancePopulation, PoissonPop,
+                                       SpikeSourcePop)):
             raise val.ParameterError(
                 "Network.add: expected a population (e.g. PyrPop, PoissonPop), got "
                 f"{type(population).__name__}")
@@ -217,7 +222,8 @@ class Network:
                     f"connect: receptor={receptor!r} is not one of {list(RECEPTORS)} "
                     "nor a receptor object")
             receptor = RECEPTORS[receptor]()
-        elif not isinstance(receptor, (ExponentialSynapse, NMDA)):
+        elif not isinstance(receptor, (ExponentialSynapse, NMDA, DoubleExponentialSynapse,
+                                       AlphaCurrentSynapse)):
             raise val.ParameterError(
                 f"connect: receptor={receptor!r} must be a name or a receptor object")
         if not isinstance(autapses, bool):
@@ -250,6 +256,37 @@ class Network:
         proj = Projection(pre, post, receptor, synapses, delay)
         self.projections.append(proj)
         return proj
+
+    def gap_junctions(self, population, *, weight, pairs=None, n_pairs=None):
+        """Couple cells of a conductance-cell population electrically; return the GapJunctions.
+
+        Parameters
+        ----------
+        population : ConductancePopulation or str
+        weight : float or array
+            Conductance of each junction, µS (NEST's gap weight in nS / 1000).
+        pairs : array of shape (k, 2), optional
+            The coupled pairs (local indices); each couples both ways.
+        n_pairs : int, optional
+            Instead of pairs: draw this many pairs uniformly with replacement
+            from the network's seed, as seed 004 does (500 cells x 60 / 2).
+        """
+        self._check_open("add gap junctions")
+        pop = self._neurons(population, "gap_junctions: population")
+        if not isinstance(pop, ConductancePopulation):
+            raise val.ParameterError(
+                f"gap_junctions: population {pop.name!r} is a {type(pop).__name__}; gap "
+                "junctions couple conductance-cell populations (RTMPop, WBPop, HHPop, TraubPop)")
+        if (pairs is None) == (n_pairs is None):
+            raise val.ParameterError("gap_junctions: give either pairs or n_pairs")
+        if pairs is None:
+            n_pairs = val.count("n_pairs", n_pairs, owner="gap_junctions", low=0)
+            rng = np.random.default_rng(np.random.SeedSequence(
+                [self.seed, 5, len(self.gap_junctions_list)]))
+            pairs = random_pairs(pop.n, n_pairs, rng)
+        gap = GapJunctions(pop, pairs, weight)
+        self.gap_junctions_list.append(gap)
+        return gap
 
     def stimulate(self, population, stimulus):
         """Apply a PoissonDrive, GaussianNoise or CurrentClamp/FlatCue to a population."""
@@ -304,6 +341,8 @@ class Network:
             return self._asm.neurons.V
         if kind == L.PROBE_GATE:
             return self._asm.channels.g
+        if kind == L.PROBE_CELL_GATE:
+            return self._asm.cells.x.reshape(-1)
         return self._asm.neurons.nmda_u[self.step & 1]
 
     def _write_state(self, pop, variable, values):
@@ -341,6 +380,10 @@ class Network:
     def set_parameter(self, population, name, value):
         """Change a LIF parameter of a population (C, g_L, E_L, V_th, V_reset), also mid-run."""
         pop = self._neurons(population, "set_parameter: population")
+        if not isinstance(pop, LIFPopulation):
+            raise val.ParameterError(
+                f"set_parameter: population {pop.name!r} is a {type(pop).__name__}; only LIF "
+                "parameters can be changed on a built network")
         columns = {"C": L.P_C, "g_L": L.P_GL, "E_L": L.P_EL, "V_th": L.P_VTH,
                    "V_reset": L.P_VRESET}
         if name not in columns:
@@ -458,7 +501,7 @@ class Network:
                               asm.neurons, asm.channels, asm.stimuli, asm.drives, asm.sources,
                               asm.connections, asm.nmda_projections, asm.storage, asm.ring,
                               asm.arrivals, asm.shared, asm.virtual, asm.spike_lists,
-                              asm.output, probes, asm.status, asm.scratch)
+                              asm.output, probes, asm.status, asm.scratch, asm.cells)
                 self._collect(probes, self.step, ran)
                 self.step += ran
                 done += ran

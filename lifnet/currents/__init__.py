@@ -1,10 +1,18 @@
 """Currents acting on populations: synapses, drives, noise, injected currents."""
 
 from .clamp import CurrentClamp, FlatCue, RingCue
+from .gap_junctions import GapJunctions
 from .nmda import NMDA
 from .noise import GaussianNoise
 from .poisson_drive import PoissonDrive, RingPoissonCue
-from .synapses import AMPA, GABA, ExponentialSynapse
+from .synapses import (
+    AMPA,
+    GABA,
+    AlphaCurrentSynapse,
+    DoubleExponentialSynapse,
+    ExponentialSynapse,
+)
 
-__all__ = ["AMPA", "GABA", "NMDA", "ExponentialSynapse", "PoissonDrive", "RingPoissonCue",
+__all__ = ["AMPA", "GABA", "NMDA", "ExponentialSynapse", "DoubleExponentialSynapse",
+           "AlphaCurrentSynapse", "GapJunctions", "PoissonDrive", "RingPoissonCue",
            "GaussianNoise", "CurrentClamp", "FlatCue", "RingCue"]

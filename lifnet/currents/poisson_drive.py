@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import validation as val
 from .clamp import ring_profile
-from .synapses import ExponentialSynapse
+from .synapses import AlphaCurrentSynapse, DoubleExponentialSynapse, ExponentialSynapse
 
 
 class PoissonDrive(val.Parameterised):
@@ -32,10 +32,16 @@ class PoissonDrive(val.Parameterised):
         Name of the gate (default ``"ext"``).
     start, stop : float
         The train is on during [start, stop), ms.
+    receptor : synapse object, optional
+        The gate the events enter, instead of tau, E and name: e.g.
+        ``AlphaCurrentSynapse(tau=0.2, name="ex")`` for NEST's
+        ``poisson_generator`` onto ``hh_psc_alpha_gap`` (weight in nA, and
+        negative for an inhibitory current), or a
+        ``DoubleExponentialSynapse``.
     """
 
     def __init__(self, *, rate, weight, tau=2.0, E=0.0, name="ext", start=0.0,
-                 stop=math.inf):
+                 stop=math.inf, receptor=None):
         owner = type(self).__name__
         rates = val.finite_array("rate", rate, owner=owner)
         if rates.ndim > 1 or (rates.size and rates.min() < 0):
@@ -43,16 +49,25 @@ class PoissonDrive(val.Parameterised):
                 f"{owner}: rate must be a scalar or a 1-D array of rates >= 0 Hz; got "
                 f"{rate!r}")
         self.rate = float(rates) if rates.ndim == 0 else rates
-        self.weight = val.non_negative("weight", weight, owner=owner)
+        current = isinstance(receptor, AlphaCurrentSynapse)
+        self.weight = (val.number if current else val.non_negative)("weight", weight,
+                                                                    owner=owner)
         self.tau = val.positive("tau", tau, owner=owner)
         self.E = val.number("E", E, owner=owner)
-        self.name = name
+        self.name = name if receptor is None else receptor.name
         self.start = val.number("start", start, owner=owner)
         self.stop = val.number("stop", stop, owner=owner, allow_inf=True)
         if self.stop <= self.start:
             raise val.ParameterError(
                 f"{owner}: stop={self.stop} must be after start={self.start}")
-        self.receptor = ExponentialSynapse(tau=self.tau, E=self.E, name=name)
+        if receptor is None:
+            receptor = ExponentialSynapse(tau=self.tau, E=self.E, name=name)
+        elif not isinstance(receptor, (ExponentialSynapse, DoubleExponentialSynapse,
+                                       AlphaCurrentSynapse)):
+            raise val.ParameterError(
+                f"{owner}: receptor={receptor!r} must be an ExponentialSynapse, "
+                "DoubleExponentialSynapse or AlphaCurrentSynapse")
+        self.receptor = receptor
 
     def rates(self, population):
         """Per-neuron rates (Hz) for a population."""

@@ -1,10 +1,14 @@
-"""First-order conductance synapses: a gate that jumps by w per spike and decays.
+"""Linear synapses: exponential and double-exponential conductances, alpha currents.
 
-``I = g (V - E)``, ``dg/dt = -g / tau``, ``g -> g + w`` at each arrival, with
-w (µS) the weight of the connection. AMPA and GABA_A are this with the
-defaults of Compte et al. (2000); give ``tau`` and ``E`` to make any other
-(the COBA benchmark: excitatory tau 5 ms, inhibitory tau 10 ms, E -80 mV).
+First order: ``I = g (V - E)``, ``dg/dt = -g / tau``, ``g -> g + w`` at each
+arrival, with w (µS) the weight of the connection. AMPA and GABA_A are this
+with the defaults of Compte et al. (2000); give ``tau`` and ``E`` to make any
+other (the COBA benchmark: excitatory tau 5 ms, inhibitory tau 10 ms, E -80
+mV). The double-exponential conductance and the alpha current act on
+conductance-cell populations.
 """
+
+import math
 
 from .. import validation as val
 
@@ -35,6 +39,9 @@ class ExponentialSynapse(val.Parameterised):
     def key(self):
         return ("exp", self.tau, self.E)
 
+    def peak_factor(self):
+        return 1.0
+
 
 class AMPA(ExponentialSynapse):
     """AMPA receptor: tau 2 ms, E 0 mV (Compte et al. 2000)."""
@@ -48,3 +55,79 @@ class GABA(ExponentialSynapse):
 
     def __init__(self, *, tau=10.0, E=-70.0, name="GABA"):
         super().__init__(tau=tau, E=E, name=name)
+
+
+class DoubleExponentialSynapse(val.Parameterised):
+    """A conductance with a rise and a decay (NEURON's ``Exp2Syn``), normalised to its peak.
+
+    ``g(t) = w f (exp(-t / tau_decay) - exp(-t / tau_rise))`` after an
+    arrival, with f chosen so that the peak is w (µS), at
+    ``t* = tau_rise tau_decay ln(tau_decay / tau_rise) / (tau_decay - tau_rise)``.
+    On conductance-cell populations (RTMPop, WBPop, HHPop, TraubPop).
+
+    Parameters
+    ----------
+    tau_rise, tau_decay : float
+        Time constants, ms (tau_rise < tau_decay).
+    E : float
+        Reversal potential, mV.
+    name : str
+        Name of the gate on the postsynaptic population (state ``g_<name>``
+        is its decay trace).
+    """
+
+    def __init__(self, *, tau_rise, tau_decay, E, name):
+        owner = type(self).__name__
+        self.tau_rise = val.positive("tau_rise", tau_rise, owner=owner)
+        self.tau_decay = val.positive("tau_decay", tau_decay, owner=owner)
+        if self.tau_rise >= self.tau_decay:
+            raise val.ParameterError(
+                f"{owner}: tau_rise={self.tau_rise} ms must be below tau_decay="
+                f"{self.tau_decay} ms")
+        self.E = val.number("E", E, owner=owner)
+        if not isinstance(name, str) or not name.isidentifier():
+            raise val.ParameterError(f"{owner}: name={name!r} must be an identifier")
+        self.name = name
+
+    @property
+    def tau(self):
+        return self.tau_decay
+
+    def peak_factor(self):
+        """f: 1 / max_t (exp(-t / tau_decay) - exp(-t / tau_rise))."""
+        tr, td = self.tau_rise, self.tau_decay
+        t_peak = tr * td * math.log(td / tr) / (td - tr)
+        return 1.0 / (math.exp(-t_peak / td) - math.exp(-t_peak / tr))
+
+    def key(self):
+        return ("exp2", self.tau_rise, self.tau_decay, self.E)
+
+
+class AlphaCurrentSynapse(val.Parameterised):
+    """A current-based alpha PSC, as NEST's ``hh_psc_alpha``: I(t) = w (t / tau) e^(1 - t / tau).
+
+    The current peaks at w (nA; positive depolarises, negative
+    hyperpolarises) tau ms after the arrival. On conductance-cell
+    populations.
+
+    Parameters
+    ----------
+    tau : float
+        Time to peak, ms (NEST ``tau_syn_ex`` 0.2, ``tau_syn_in`` 2.0 for
+        ``hh_psc_alpha_gap``).
+    name : str
+        Name of the input on the postsynaptic population (state ``g_<name>``
+        is the current, nA).
+    """
+
+    E = 0.0
+
+    def __init__(self, *, tau, name):
+        owner = type(self).__name__
+        self.tau = val.positive("tau", tau, owner=owner)
+        if not isinstance(name, str) or not name.isidentifier():
+            raise val.ParameterError(f"{owner}: name={name!r} must be an identifier")
+        self.name = name
+
+    def key(self):
+        return ("alpha_current", self.tau)

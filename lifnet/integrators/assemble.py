@@ -7,12 +7,15 @@ import numpy as np
 from .. import validation as val
 from ..connectivity import Circulant, Dense, Uniform
 from ..currents import NMDA, CurrentClamp, GaussianNoise, PoissonDrive
+from ..currents.synapses import AlphaCurrentSynapse, DoubleExponentialSynapse
 from ..pair_kernels import sort_rows
 from ..populations import PoissonPop, SpikeSourcePop
+from ..populations.conductance import GATES, ConductancePopulation
 from . import layout as L
 
 MAX_SPIKES_PER_STEP = 64
 MAX_DRIVE_EVENTS_PER_STEP = 50.0
+GAP_STIFF = 0.5  # dt x (a cell's gap conductance) / C above this: refused (explicit step)
 
 
 def _i64(values):
@@ -74,7 +77,19 @@ class Assembly:
             elif isinstance(stim, CurrentClamp):
                 clamps.append((q, stim))
 
+        for q, specs in enumerate(chan_specs):
+            for rec in specs.values():
+                if not isinstance(pops[q], ConductancePopulation) and isinstance(
+                        rec, (DoubleExponentialSynapse, AlphaCurrentSynapse)):
+                    raise val.ParameterError(
+                        f"population {pops[q].name!r}: receptor {rec!r} acts on "
+                        "conductance-cell populations (RTMPop, WBPop, HHPop, TraubPop); "
+                        "LIF populations take ExponentialSynapse, AMPA, GABA and NMDA")
+            if isinstance(pops[q], ConductancePopulation) and nmda_post[q] is not None:
+                raise val.ParameterError(
+                    f"population {pops[q].name!r}: NMDA acts on LIF populations only")
         chan_offset, chan_pop, chan_tau, chan_E = [], [], [], []
+        chan_kind, chan_rise, chan_peak = [], [], []
         self.channel_of = {}
         pop_chan = np.zeros((len(pops), 2), dtype=np.int64)
         gate_total = 0
@@ -86,12 +101,26 @@ class Assembly:
                 chan_pop.append(q)
                 chan_tau.append(rec.tau)
                 chan_E.append(rec.E)
+                if isinstance(rec, DoubleExponentialSynapse):
+                    chan_kind.append(L.CH_EXP2)
+                    chan_rise.append(rec.tau_rise)
+                    chan_peak.append(rec.peak_factor())
+                elif isinstance(rec, AlphaCurrentSynapse):
+                    chan_kind.append(L.CH_ALPHA_CURRENT)
+                    chan_rise.append(0.0)
+                    chan_peak.append(math.e)
+                else:
+                    chan_kind.append(L.CH_EXP)
+                    chan_rise.append(0.0)
+                    chan_peak.append(1.0)
                 gate_total += pops[q].n
             pop_chan[q, 1] = len(chan_offset)
         chan_tau = _f64(chan_tau)
         self.channels = L.Channels(
             offset=_i64(chan_offset), pop=_i64(chan_pop), decay=np.exp(-dt / chan_tau),
-            tau=chan_tau, rate=1.0 / chan_tau, E=_f64(chan_E), g=np.zeros(gate_total))
+            tau=chan_tau, rate=1.0 / chan_tau, E=_f64(chan_E), g=np.zeros(gate_total),
+            kind=_i64(chan_kind), tau_rise=_f64(chan_rise), peak=_f64(chan_peak),
+            r=np.zeros(gate_total))
 
         # Population parameter tables.
         params = np.zeros((len(pops), L.N_PARAMS))
@@ -136,6 +165,12 @@ class Assembly:
                 # many spikes in one step (probability < 1e-12) loses the excess.
                 ints[q, L.I_MAX_SPIKES] = 2 * int(most + 8.0 * math.sqrt(most) + 8)
                 continue
+            if isinstance(pop, ConductancePopulation):
+                ints[q, L.I_KIND] = L.KIND_CONDUCTANCE
+                ints[q, L.I_MAX_SPIKES] = 1   # an upward crossing: at most one per step
+                ints[q, L.I_NOISE_STREAM] = q << 8
+                params[q, L.P_SIGMA] = math.sqrt(sigma2[q])
+                continue
             params[q, [L.P_C, L.P_GL, L.P_EL, L.P_VTH, L.P_VRESET, L.P_TREF]] = (
                 pop.C, pop.g_L, pop.E_L, pop.V_th, pop.V_reset, pop.t_ref)
             params[q, L.P_SIGMA] = math.sqrt(sigma2[q])
@@ -165,6 +200,7 @@ class Assembly:
                  for q in range(len(pops))]
         V = np.concatenate([np.zeros(pop.n) if isinstance(pop, (PoissonPop, SpikeSourcePop)) else
                             pop.initial_V(rng_v[q]) for q, pop in enumerate(pops)])
+        self._assemble_cells(net, V)
         self.neurons = L.Neurons(
             V=_f64(V), ref_until=np.full(n_total, -np.inf), I_now=np.zeros(n_total),
             dI=np.zeros(n_total), I_corr=np.zeros(n_total), nmda_u=np.zeros((2, n_total)))
@@ -204,6 +240,57 @@ class Assembly:
                                      flagged=np.zeros(largest, np.int64))
         self.status = L.Status(code=np.zeros(1, np.int64), neuron=np.zeros(1, np.int64),
                                time=np.zeros(1))
+
+    def _assemble_cells(self, net, V):
+        """Parameters, gates and gap junctions of the conductance-cell populations."""
+        n_total = int(self.starts[-1])
+        model = np.full(len(self.pops), -1, dtype=np.int64)
+        params = np.zeros((len(self.pops), L.N_HH_PARAMS))
+        x = np.zeros((L.N_GATES, n_total))
+        for q, pop in enumerate(self.pops):
+            if isinstance(pop, ConductancePopulation):
+                model[q] = pop.model
+                params[q] = pop.layout_params()
+                x[:, self.starts[q]:self.starts[q + 1]] = pop.initial_gates(
+                    V[self.starts[q]:self.starts[q + 1]])
+        rows, cols, vals = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
+        for gap in net.gap_junctions_list:
+            s0 = self.starts[self.pop_index[gap.population.name]]
+            i, j = gap.pairs[:, 0] + s0, gap.pairs[:, 1] + s0
+            rows += [i, j]
+            cols += [j, i]
+            vals += [gap.weights, gap.weights]
+        rows, cols, vals = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+        order = np.lexsort((cols, rows))
+        rows, cols, vals = rows[order], cols[order], vals[order]
+        indptr = np.zeros(n_total + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n_total), out=indptr[1:])
+        total = np.bincount(rows, weights=vals, minlength=n_total).astype(np.float64)
+        for q, pop in enumerate(self.pops):
+            if not isinstance(pop, ConductancePopulation) or pop.method == "exponential":
+                continue
+            worst = total[self.starts[q]:self.starts[q + 1]].max(initial=0.0)
+            if worst * net.dt / pop.C > GAP_STIFF:
+                raise val.ParameterError(
+                    f"gap_junctions: population {pop.name!r} has a cell with {worst:.4g} µS of "
+                    f"gap conductance: dt x g / C = {worst * net.dt / pop.C:.3g} > {GAP_STIFF} "
+                    "makes the explicit step unstable; use a smaller dt or "
+                    "method='exponential'")
+
+        def scratch(*shape):
+            return np.zeros(shape)
+
+        self.cells = L.ConductanceCells(
+            model=model, params=params, x=x, gap_indptr=indptr,
+            gap_indices=cols.astype(np.int32), gap_g=_f64(vals), gap_total=total,
+            G0=scratch(n_total), H0=scratch(n_total), Gs1=scratch(n_total),
+            Hs1=scratch(n_total), a0=scratch(L.N_GATES, n_total),
+            s0=scratch(L.N_GATES, n_total), V_star=scratch(n_total),
+            x_star=scratch(L.N_GATES, n_total), V_old=scratch(n_total), corr=scratch(n_total),
+            moments=scratch(n_total),
+            Gs0=scratch(n_total), Hs0=scratch(n_total), gap0=scratch(n_total),
+            n_sub=np.zeros(n_total, np.int64), t_cross=scratch(n_total),
+            gap_in=scratch(n_total))
 
     def grow_arrivals(self, capacity):
         """(Re)allocate the per-step arrival list with room for capacity arrivals."""
@@ -411,6 +498,9 @@ class Assembly:
         q = self.pop_index[pop.name]
         if variable == "V":
             return L.PROBE_V, int(self.starts[q])
+        if isinstance(pop, ConductancePopulation) and variable in GATES:
+            return L.PROBE_CELL_GATE, GATES.index(variable) * int(self.starts[-1]) + int(
+                self.starts[q])
         if variable.startswith("g_"):
             gate = variable[2:]
             c = self.channel_of.get((pop.name, gate))
@@ -419,6 +509,8 @@ class Assembly:
             if self.nmda_post[q] is not None and self.nmda_post[q].name == gate:
                 return L.PROBE_NMDA_U, int(self.starts[q])
         gates = [f"g_{name}" for (p, name) in self.channel_of if p == pop.name]
+        if isinstance(pop, ConductancePopulation):
+            gates = list(pop.uses) + gates
         if self.nmda_post[q] is not None:
             gates.append(f"g_{self.nmda_post[q].name}")
         raise val.ParameterError(

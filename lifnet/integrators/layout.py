@@ -20,14 +20,27 @@ N_PARAMS = 10
 N_INTS = 9
 
 # Population kinds (Populations.ints[:, I_KIND]).
-KIND_LIF, KIND_POISSON, KIND_SPIKES = 0, 1, 2
+KIND_LIF, KIND_POISSON, KIND_SPIKES, KIND_CONDUCTANCE = 0, 1, 2, 3
+
+# Channel kinds (Channels.kind): what a gate's two state arrays (g, r) hold.
+CH_EXP = 0           # conductance g, exponential decay (r unused)
+CH_EXP2 = 1          # conductance peak * (g - r): decay trace g, rise trace r
+CH_ALPHA_CURRENT = 2  # current g (nA, alpha-shaped); r drives it (dg/dt = -g/tau + r/tau)
+
+# Conductance-cell models (ConductanceCells.model) and their parameter columns.
+MODEL_RTM, MODEL_WB, MODEL_HH_NEST, MODEL_TRAUB = 0, 1, 2, 3
+(H_C, H_GL, H_EL, H_GNA, H_ENA, H_GK, H_EK, H_GK2, H_VSPIKE, H_PHI, H_VT,
+ H_METHOD) = range(12)
+N_HH_PARAMS = 12
+N_GATES = 4  # m, h, n, p
+METHOD_AUTO, METHOD_EXPONENTIAL, METHOD_HEUN = 0, 1, 2  # column H_METHOD
 
 # Target kinds and storage kinds of a delivery connection.
 TARGET_GATE, TARGET_NMDA_SOURCE = 0, 1
 STORE_CSR, STORE_DENSE, STORE_IDENTITY, STORE_UNIFORM, STORE_CIRCULANT = 0, 1, 2, 3, 4
 
 # What a probe reads.
-PROBE_V, PROBE_GATE, PROBE_NMDA_U = 0, 1, 2
+PROBE_V, PROBE_GATE, PROBE_NMDA_U, PROBE_CELL_GATE = 0, 1, 2, 3
 
 # Status codes returned by a compiled run.
 STATUS_DONE, STATUS_SPIKES_FULL, STATUS_DIVERGED, STATUS_ARRIVALS_FULL = 0, 1, 2, 3
@@ -56,6 +69,11 @@ class Channels(NamedTuple):
     rate: np.ndarray        # 1/ms, 1 / tau
     E: np.ndarray           # mV, reversal potential
     g: np.ndarray           # µS, the gates (all channels, flat)
+    kind: np.ndarray        # int64, CH_* (LIF populations take CH_EXP only)
+    tau_rise: np.ndarray    # ms (CH_EXP2), 0 elsewhere
+    peak: np.ndarray        # CH_EXP2: 1 / peak of exp(-t/tau) - exp(-t/tau_rise);
+    #                         CH_ALPHA_CURRENT: e; CH_EXP: 1
+    r: np.ndarray           # second state of CH_EXP2 / CH_ALPHA_CURRENT gates, flat like g
 
 
 class Stimuli(NamedTuple):
@@ -212,6 +230,34 @@ class Probes(NamedTuple):
     out_offset: np.ndarray        # int64, start of each monitor's block in out
     out_rows: np.ndarray          # int64, rows written so far in this call, per monitor
     out: np.ndarray               # float64, flat
+
+
+class ConductanceCells(NamedTuple):
+    """State, parameters, gap junctions and scratch of the conductance-cell populations."""
+    model: np.ndarray       # (n_pops,) int64, MODEL_* (-1: not a conductance population)
+    params: np.ndarray      # (n_pops, N_HH_PARAMS) float64, columns H_*
+    x: np.ndarray           # (N_GATES, N) gating variables m, h, n, p (unused rows stay 0)
+    gap_indptr: np.ndarray  # (N + 1,) int64: neuron i's gap junctions, by global index
+    gap_indices: np.ndarray  # int32, global index of the partner
+    gap_g: np.ndarray       # float64, µS
+    gap_total: np.ndarray   # (N,) µS, sum of neuron i's gap conductances
+    Gs0: np.ndarray         # (N,) scratch: µS, synaptic conductance at t
+    Hs0: np.ndarray         # (N,) scratch: nA, synaptic and injected drive at t
+    gap0: np.ndarray        # (N,) scratch: nA, sum_j g_ij V_j at t
+    n_sub: np.ndarray       # (N,) int64 scratch: substeps the cell took this step
+    t_cross: np.ndarray     # (N,) scratch: ms, spike time found in a substep (NaN: none)
+    G0: np.ndarray          # (N,) scratch: µS, total membrane conductance at t
+    H0: np.ndarray          # (N,) scratch: nA, the matching driving term (C dV/dt = H - G V)
+    Gs1: np.ndarray         # (N,) scratch: µS, synaptic conductance at t + dt
+    Hs1: np.ndarray         # (N,) scratch: nA, synaptic and injected drive at t + dt
+    a0: np.ndarray          # (N_GATES, N) scratch: opening rate of each gate at t, 1/ms
+    s0: np.ndarray          # (N_GATES, N) scratch: opening + closing rate at t, 1/ms
+    V_star: np.ndarray      # (N,) scratch: mV, the predictor
+    x_star: np.ndarray      # (N_GATES, N) scratch
+    V_old: np.ndarray       # (N,) scratch: mV, V at t
+    corr: np.ndarray        # (N,) scratch: mV, what the stages miss of the synaptic drive
+    moments: np.ndarray     # (N,) scratch: µS ms^2, first moments of the conductances missed
+    gap_in: np.ndarray      # (N,) scratch: nA, sum_j g_ij V_j at the predictor
 
 
 class Status(NamedTuple):

@@ -14,7 +14,9 @@ B. NMDA presynaptic gates (x, s) advance by Heun, in two pieces split at the
 C. The postsynaptic NMDA conductance at t1, u = W s, for every NMDA projection.
 D. Injected currents that switch on or off inside the step are noted with the
    exact step mean (``I_corr``).
-E. Every LIF population takes its RK2 step and emits its spikes (lif_rk2).
+E. Every LIF population takes its RK2 step and emits its spikes (lif_rk2);
+   every conductance-cell population its exponential-trapezoid step
+   (conductance_step).
 
 Arrival times are exact: a spike emitted at fraction theta of step m with a
 delay of D = k + phi steps arrives at fraction theta + phi of step m + k
@@ -27,6 +29,7 @@ import numpy as np
 import rocket_fft  # noqa: F401  (registers np.fft for numba)
 from numba import njit
 
+from .conductance_step import step_conductance_population
 from .layout import (
     I_HAS_NMDA,
     I_KIND,
@@ -34,8 +37,10 @@ from .layout import (
     I_RECORD,
     I_START,
     I_STOP,
+    KIND_CONDUCTANCE,
     KIND_LIF,
     KIND_POISSON,
+    PROBE_CELL_GATE,
     PROBE_GATE,
     PROBE_V,
     STATUS_ARRIVALS_FULL,
@@ -447,8 +452,9 @@ def _emit_listed(p, step, t, dt, pops, lists, ring, out):
 
 
 @njit(cache=True)
-def _sample(step, neurons, chans, probes):
-    V, g, nmda_u = neurons.V, chans.g, neurons.nmda_u[step & 1]
+def _sample(step, neurons, chans, cells, probes):
+    V, g, nmda_u, x = neurons.V, chans.g, neurons.nmda_u[step & 1], cells.x
+    n_all = V.shape[0]
     kinds, index, out = probes.kind, probes.index, probes.out
     for m in range(probes.monitor_interval.shape[0]):
         if step % probes.monitor_interval[m] != 0:
@@ -464,6 +470,8 @@ def _sample(step, neurons, chans, probes):
                 out[base + q] = V[idx]
             elif kind == PROBE_GATE:
                 out[base + q] = g[idx]
+            elif kind == PROBE_CELL_GATE:
+                out[base + q] = x[idx // n_all, idx % n_all]
             else:
                 out[base + q] = nmda_u[idx]
         probes.out_rows[m] = row + 1
@@ -507,7 +515,7 @@ def _shared_sums(t, dt, pops, chans, shared):
 @njit(cache=True)
 def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, drives, srcs,
             conns, nproj, store, ring, arrivals, shared, virtual, lists, out, probes, status,
-            scratch):
+            scratch, cells):
     """Run up to n_steps steps from step0; return the number of steps done.
 
     Stops early, with ``status.code`` set, when the spike output buffer could
@@ -539,7 +547,7 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
             arrivals.head[:] = -1
             status.code[0] = STATUS_ARRIVALS_FULL
             return n
-        _sample(step, neurons, chans, probes)
+        _sample(step, neurons, chans, cells, probes)
         if has_nmda:
             _deliver(TARGET_NMDA_SOURCE, step, t, dt, pops, chans, srcs, conns, store, ring,
                      arrivals, shared)
@@ -554,6 +562,10 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
             if pops.ints[p, I_KIND] == KIND_LIF:
                 ok &= step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons,
                                           chans, arrivals, shared, ring, out, status, scratch)
+            elif pops.ints[p, I_KIND] == KIND_CONDUCTANCE:
+                ok &= step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons,
+                                                  chans, arrivals, shared, cells, ring, out,
+                                                  status)
             elif pops.ints[p, I_KIND] == KIND_POISSON:
                 _emit_poisson(p, step, t, dt, k0, k1, pops, virtual, ring, out)
             else:

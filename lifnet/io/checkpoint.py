@@ -1,7 +1,8 @@
 """Checkpoints: the complete state of a running network in one HDF5 file.
 
 A checkpoint holds everything a run changes: membrane potentials,
-refractory clocks, injected currents, every synaptic gate, the NMDA
+refractory clocks, injected currents, every synaptic gate (both traces of a
+double-exponential or alpha synapse), the gates of conductance cells, the NMDA
 presynaptic gates, the spikes still in flight (the delay ring), the step
 count (which keys every random number: Philox counters need no other
 state), the current clamps added since the first run, and what has been
@@ -23,12 +24,13 @@ from ..currents import CurrentClamp
 from .atomic import atomic_path
 
 FORMAT = "lifnet-checkpoint"
-VERSION = 1
+VERSION = 2
 
 # Arrays a run changes, by layout group and field.
 STATE = {
     "neurons": ("V", "ref_until", "I_now", "dI", "I_corr", "nmda_u"),
-    "channels": ("g",),
+    "channels": ("g", "r"),
+    "cells": ("x",),
     "sources": ("x", "s", "pending"),
     "ring": ("ids", "theta", "pop_stop"),
     "stimuli": ("pop", "amp_offset", "start", "stop", "amp"),
@@ -37,7 +39,8 @@ STATE = {
 # Arrays that define the network: they must match between saving and loading.
 STRUCTURE = {
     "populations": ("params", "ints"),
-    "channels": ("offset", "pop", "tau", "E"),
+    "channels": ("offset", "pop", "tau", "E", "kind", "tau_rise", "peak"),
+    "cells": ("model", "params", "gap_indptr", "gap_indices", "gap_g"),
     "drives": ("channel", "lam_offset", "lam", "start", "stop", "weight", "stream"),
     "sources": ("pop", "offset", "tau_x", "tau", "alpha"),
     "connections": ("pre", "post", "kind", "target", "store", "delay_steps", "delay_frac",

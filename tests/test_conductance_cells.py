@@ -1,0 +1,275 @@
+"""Conductance cells (RTM, WB, NEST's HH, Traub), their synapses and gap junctions.
+
+References: the same ODEs solved by scipy's DOP853 at rtol = atol = 1e-12
+(spike = upward crossing of V_spike, located by solve_ivp's event finder),
+closed-form solutions of passive membranes, and conservation laws.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+
+import lifnet as ln
+from lifnet.integrators.conductance_step import steady_gates
+from lifnet.integrators.layout import MODEL_RTM
+
+
+def _xexp(x, k):
+    return k if x == 0.0 else x / -math.expm1(-x / k)
+
+
+def rtm_rhs(t, y, current):
+    """The RTM cell of seed 000, written out independently of lifnet's kernel."""
+    V, h, n = y
+    am = 0.32 * _xexp(V + 54.0, 4.0)
+    bm = 0.28 * _xexp(-(V + 27.0), 5.0)
+    ah = 0.128 * math.exp(-(V + 50.0) / 18.0)
+    bh = 4.0 / (1.0 + math.exp(-(V + 27.0) / 5.0))
+    an = 0.032 * _xexp(V + 52.0, 5.0)
+    bn = 0.5 * math.exp(-(V + 57.0) / 40.0)
+    m = am / (am + bm)
+    dV = (-100.0 * m ** 3 * h * (V - 50.0) - 80.0 * n ** 4 * (V + 100.0)
+          - 0.1 * (V + 67.0) + current)
+    return [dV, ah * (1 - h) - bh * h, an * (1 - n) - bn * n]
+
+
+def rtm_reference(current, duration, V0=-65.0):
+    gates = steady_gates(MODEL_RTM, np.array([V0]), 1.0, 0.0)
+
+    def crossing(t, y, current):
+        return y[0] + 20.0
+    crossing.direction = 1
+    sol = solve_ivp(rtm_rhs, (0.0, duration), [V0, gates[1, 0], gates[2, 0]], args=(current,),
+                    method="DOP853", rtol=1e-12, atol=1e-12, events=crossing)
+    return sol.t_events[0]
+
+
+def rtm_spikes(current, duration, dt, method="auto"):
+    net = ln.Network(dt=dt, seed=1)
+    cell = net.add(ln.RTMPop(1, V_init=-65.0, method=method))
+    net.stimulate(cell, ln.CurrentClamp(amplitude=current))
+    return net.run(duration).spikes(cell).times
+
+
+@pytest.mark.parametrize("current", [0.05, 0.12, 0.2, 0.5, 1.0, 2.0])
+def test_rtm_fI_curve_matches_solve_ivp(current):
+    """Onset and shape of the f-I curve: every spike within 0.05 ms over 200 ms at dt 0.01."""
+    ref = rtm_reference(current, 200.0)
+    got = rtm_spikes(current, 200.0, 0.01)
+    assert len(got) == len(ref)
+    if len(ref):
+        assert np.abs(got - ref).max() < 0.05
+
+
+def test_rtm_spike_times_converge_at_second_order():
+    ref = rtm_reference(1.0, 60.0)
+    errors = [np.abs(rtm_spikes(1.0, 60.0, dt, method="heun") - ref).max()
+              for dt in (0.005, 0.0025, 0.00125)]
+    # Past the spike's stiff upstroke (about 90 /ms) the ratio tends to 4.
+    assert errors[0] / errors[1] > 2.7
+    assert errors[1] / errors[2] > 3.3
+
+
+def test_exponential_step_is_stable_where_heun_is_not():
+    """dt = 0.1 ms: Heun blows up in the spike; the exponential and auto steps do not."""
+    with pytest.raises(ln.SimulationError):
+        rtm_spikes(1.0, 50.0, 0.1, method="heun")
+    ref = rtm_reference(1.0, 200.0)
+    for method in ("exponential", "auto"):
+        got = rtm_spikes(1.0, 200.0, 0.1, method=method)
+        assert len(got) == len(ref)
+
+
+def passive(n, **kw):
+    """Conductance cells with no active currents: a passive membrane, tau = C / g_L = 10 ms."""
+    return ln.RTMPop(n, g_Na=0.0, g_K=0.0, C=1.0, g_L=0.1, E_L=-65.0, **kw)
+
+
+@pytest.mark.parametrize("synapse", ["exp", "exp2", "alpha"])
+def test_synapse_in_step_arrival_is_second_order(synapse):
+    """One input spike inside a step onto a passive cell, against the exact solution.
+
+    The arrival falls at the same fraction (0.37) of its step at every dt, so
+    that the error's constant is the same and only dt changes. The error
+    falls at least as dt^2 (the exponential synapse's falls faster, to a
+    floor near 1e-7 mV set by the rest of the step).
+    """
+    w, T = 0.5, 30.0
+    if synapse == "exp":
+        rec = ln.ExponentialSynapse(tau=3.0, E=0.0, name="s")
+
+        def drive(s, V):
+            return -w * math.exp(-s / 3.0) * V
+    elif synapse == "exp2":
+        rec = ln.DoubleExponentialSynapse(tau_rise=0.5, tau_decay=3.0, E=0.0, name="s")
+        f = rec.peak_factor()
+
+        def drive(s, V):
+            return -w * f * (math.exp(-s / 3.0) - math.exp(-s / 0.5)) * V
+    else:
+        rec = ln.AlphaCurrentSynapse(tau=2.0, name="s")
+
+        def drive(s, V):
+            return w * (s / 2.0) * math.exp(1.0 - s / 2.0)
+
+    errors = []
+    steps = (0.05, 0.025, 0.0125)
+    for dt in steps:
+        t_spike = 5.0 + 0.37 * dt
+        t_a = t_spike + dt
+
+        def rhs(t, y, t_a=t_a):
+            return [-0.1 * (y[0] + 65.0) + (drive(t - t_a, y[0]) if t > t_a else 0.0)]
+        ref = solve_ivp(rhs, (0.0, T), [-65.0], method="DOP853", rtol=1e-12, atol=1e-12,
+                        t_eval=[T], max_step=0.01).y[0, -1]
+        net = ln.Network(dt=dt, seed=1)
+        src = net.add(ln.SpikeSourcePop(1, times=[t_spike], ids=[0], name="src"))
+        cell = net.add(passive(1, V_init=-65.0, name="cell"))
+        net.connect(src, cell, receptor=rec, weight=w, delay=dt)
+        net.run(T)
+        errors.append(abs(net.get_state(cell, "V")[0] - ref))
+    assert errors[0] < 2e-4
+    for dt, err in zip(steps[1:], errors[1:], strict=True):
+        assert err <= max(1.25 * errors[0] * (dt / steps[0]) ** 2, 1e-6)
+
+
+def test_double_exponential_peak_is_the_weight():
+    net = ln.Network(dt=0.01, seed=1)
+    src = net.add(ln.SpikeSourcePop(1, times=[1.0], ids=[0], name="src"))
+    cell = net.add(passive(1, V_init=-65.0, name="cell"))
+    rec = ln.DoubleExponentialSynapse(tau_rise=0.5, tau_decay=9.0, E=-75.0, name="gaba")
+    net.connect(src, cell, receptor=rec, weight=0.25, delay=0.01)
+    mon = net.monitor(cell, ["V"])
+    net.run(20.0)
+    tp = 0.5 * 9.0 * math.log(18.0) / 8.5
+    assert rec.peak_factor() * (math.exp(-tp / 9.0) - math.exp(-tp / 0.5)) == pytest.approx(1.0)
+    # The cell is hyperpolarised towards -75 mV, and only after the arrival.
+    V = mon["V"][0]
+    assert V[mon.t <= 1.01].max() == pytest.approx(-65.0)
+    assert -75.0 < V.min() < -65.5
+
+
+def gap_pair_network(weight, identical=True, method="auto"):
+    net = ln.Network(dt=0.01, seed=3)
+    cells = net.add(ln.RTMPop(2, V_init=[-65.0, -65.0 if identical else -70.0], method=method,
+                              name="cells"))
+    net.stimulate(cells, ln.CurrentClamp(amplitude=[1.0, 1.0 if identical else 0.3]))
+    if weight:
+        net.gap_junctions(cells, pairs=[[0, 1]], weight=weight)
+    return net, cells
+
+
+def test_gap_junction_between_identical_cells_changes_nothing():
+    spikes = []
+    for weight in (0.0, 0.05):
+        net, cells = gap_pair_network(weight)
+        s = net.run(100.0).spikes(cells)
+        spikes.append(s.times)
+    assert len(spikes[0]) > 3
+    np.testing.assert_allclose(spikes[1], spikes[0], atol=1e-9)
+
+
+def test_gap_junction_pulls_different_cells_together():
+    """Two cells driven differently (1.0 and 0.3 nA) lock together as the junction grows."""
+    spread, counts = [], []
+    for weight in (0.0, 0.5):
+        net, cells = gap_pair_network(weight, identical=False)
+        mon = net.monitor(cells, "V")
+        s = net.run(100.0).spikes(cells)
+        spread.append(np.abs(mon["V"][0] - mon["V"][1]).mean())
+        counts.append((len(s.of(0)), len(s.of(1))))
+    assert counts[0][0] > counts[0][1]       # uncoupled: the stronger-driven cell fires more
+    assert counts[1][0] == counts[1][1]      # coupled: one-to-one
+    assert spread[1] < 0.2 * spread[0]
+
+
+def test_gap_currents_cancel_over_the_population():
+    """Passive cells: gap currents sum to zero, so the mean V relaxes as one passive cell.
+
+    Heun on the linear system y' = A y with 1^T A = -(g_L / C) 1^T: the mean
+    follows the scalar recurrence (1 - z + z^2 / 2)^k exactly, z = dt g_L / C.
+    """
+    n, dt = 40, 0.05
+    rng = np.random.default_rng(5)
+    V0 = rng.uniform(-80.0, -50.0, n)
+    net = ln.Network(dt=dt, seed=1)
+    cells = net.add(passive(n, V_init=V0, method="heun", name="cells"))
+    gap = net.gap_junctions(cells, n_pairs=200, weight=0.02)
+    assert gap.matrix().sum(axis=1).A1.sum() == pytest.approx(2 * gap.weights.sum())
+    mon = net.monitor(cells, "V")
+    net.run(20.0)
+    V = mon["V"]
+    z = dt * 0.1 / 1.0
+    k = np.round(mon.t / dt)
+    expected = -65.0 + (V0.mean() + 65.0) * (1.0 - z + 0.5 * z * z) ** k
+    np.testing.assert_allclose(V.mean(axis=0), expected, rtol=0, atol=1e-9)
+    # ... while the gap junctions did pull the cells together.
+    assert V[:, -1].std() < 0.2 * V0.std()
+
+
+def test_gap_junctions_only_on_conductance_cells():
+    net = ln.Network(dt=0.1, seed=1)
+    lif = net.add(ln.PyrPop(4, name="lif"))
+    with pytest.raises(ln.ParameterError, match="conductance-cell"):
+        net.gap_junctions(lif, n_pairs=2, weight=0.001)
+    hh = net.add(ln.HHPop(4, name="hh"))
+    with pytest.raises(ln.ParameterError, match="pairs hold indices"):
+        net.gap_junctions(hh, pairs=[[0, 4]], weight=0.001)
+    with pytest.raises(ln.ParameterError, match="must be >= 0"):
+        net.gap_junctions(hh, pairs=[[0, 1]], weight=-1.0)
+
+
+def test_current_synapse_refused_on_lif():
+    net = ln.Network(dt=0.1, seed=1)
+    a = net.add(ln.PyrPop(2, name="a"))
+    net.connect(a, a, receptor=ln.AlphaCurrentSynapse(tau=2.0, name="x"), weight=0.1)
+    with pytest.raises(ln.ParameterError, match="conductance-cell populations"):
+        net.run(1.0)
+
+
+@pytest.mark.parametrize("cls", [ln.RTMPop, ln.WBPop, ln.HHPop, ln.TraubPop])
+def test_each_model_rests_and_fires(cls):
+    """No input: at rest (not the Traub cell, see below); a strong current: repetitive
+    firing; V bounded."""
+    amp = {ln.RTMPop: 2.0, ln.WBPop: 2.0, ln.HHPop: 0.5, ln.TraubPop: 1.0}[cls]
+    cases = ((amp, True),) if cls is ln.TraubPop else ((0.0, False), (amp, True))
+    for current, firing in cases:
+        net = ln.Network(dt=0.05, seed=1)
+        cell = net.add(cls(1, name="c"))
+        if current:
+            net.stimulate(cell, ln.CurrentClamp(amplitude=current))
+        mon = net.monitor(cell, "V")
+        n = len(net.run(200.0).spikes(cell))
+        assert (n > 5) if firing else (n == 0)
+        assert -110.0 < mon["V"].min() and mon["V"].max() < 80.0
+
+
+def test_traub_cell_oscillates_alone_as_its_equations_say():
+    """The COBAHH cell (Brette et al. 2007) with no input fires every 72 ms; solve_ivp agrees."""
+    VT = -63.0
+
+    def rhs(t, y):
+        v, m, h, n = y
+        am = 0.32 * _xexp(v - VT - 13.0, 4.0)
+        bm = 0.28 * _xexp(VT + 40.0 - v, 5.0)
+        ah = 0.128 * math.exp((17.0 - v + VT) / 18.0)
+        bh = 4.0 / (1.0 + math.exp((40.0 - v + VT) / 5.0))
+        an = 0.032 * _xexp(v - VT - 15.0, 5.0)
+        bn = 0.5 * math.exp((10.0 - v + VT) / 40.0)
+        i_ion = -20.0 * m ** 3 * h * (v - 50.0) - 6.0 * n ** 4 * (v + 90.0) - 0.01 * (v + 60.0)
+        return [i_ion / 0.2, am * (1 - m) - bm * m, ah * (1 - h) - bh * h,
+                an * (1 - n) - bn * n]
+
+    def crossing(t, y):
+        return y[0] + 20.0
+    crossing.direction = 1
+    gates = ln.TraubPop(1).initial_gates([-60.0])
+    ref = solve_ivp(rhs, (0.0, 200.0), [-60.0, *gates[:3, 0]], method="LSODA", rtol=1e-10,
+                    atol=1e-10, events=crossing).t_events[0]
+    net = ln.Network(dt=0.05, seed=1)
+    cell = net.add(ln.TraubPop(1, name="c"))
+    got = net.run(200.0).spikes(cell).times
+    assert len(ref) == 3 and len(got) == 3
+    assert np.abs(got - ref).max() < 0.02
