@@ -45,6 +45,23 @@ def workloads(scale=1.0):
         return {"build_s": build_s, "sim_s": sim_s,
                 "rate_A_hz": net.result.spikes("A").rate(net.t)}
 
+    def gap():
+        build_s, sim_s, net = _timed(
+            lambda: models.gap_junction_network(gap_weight=0.0007, seed=1), 501.0 * scale)
+        return {"build_s": build_s, "sim_s": sim_s,
+                "rate_hz": net.result.spikes("HH").rate(net.t)}
+
+    def ping():
+        build_s, sim_s, net = _timed(lambda: models.ping(n_e=1000, n_i=250, seed=1),
+                                     1000.0 * scale)
+        return {"build_s": build_s, "sim_s": sim_s,
+                "rate_E_hz": net.result.spikes("E").rate(net.t)}
+
+    def cobahh():
+        build_s, sim_s, net = _timed(lambda: models.cobahh(seed=1), 1000.0 * scale)
+        return {"build_s": build_s, "sim_s": sim_s,
+                "rate_E_hz": net.result.spikes("E").rate(net.t)}
+
     def build_rules():
         def make(n):
             net = Network(dt=0.05, seed=1)
@@ -80,6 +97,9 @@ def workloads(scale=1.0):
         ("coba", "Brette 2007 COBA, 4000 cells, benchmarks/coba.py", coba),
         ("compte2000", "ring network at 512 + 128 cells, benchmarks/compte.py", compte),
         ("wang2002", "decision network, 2000 cells", wang),
+        ("gap", "seed 004 HH network, 0.7 nS gap junctions, benchmarks/conductance.py", gap),
+        ("ping", "PING 1000 E + 250 I, benchmarks/conductance.py", ping),
+        ("cobahh", "Brette 2007 COBAHH, 4000 cells, benchmarks/conductance.py", cobahh),
         ("build", "NetPyNE tutorial 5 rules, 4000 cells, benchmarks/build_tut5.py", build_rules),
         ("sweep", "8 runs of 200 cells on 2 workers, benchmarks/sweep_throughput.py",
          sweep_runs),

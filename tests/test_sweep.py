@@ -128,7 +128,7 @@ def test_lifnet_bench_runs_every_workload(capsys):
 
     assert main(["bench", "--scale", "0.1"]) == 0
     out = capsys.readouterr().out
-    for name in ("coba", "compte2000", "wang2002", "build", "sweep"):
+    for name in ("coba", "compte2000", "wang2002", "gap", "ping", "cobahh", "build", "sweep"):
         assert out.count(name) >= 1
 
 

@@ -12,6 +12,7 @@ from ..pair_kernels import sort_rows
 from ..populations import PoissonPop, SpikeSourcePop
 from ..populations.conductance import GATES, ConductancePopulation
 from . import layout as L
+from .conductance_step import rate_table
 
 MAX_SPIKES_PER_STEP = 64
 MAX_DRIVE_EVENTS_PER_STEP = 50.0
@@ -247,10 +248,17 @@ class Assembly:
         model = np.full(len(self.pops), -1, dtype=np.int64)
         params = np.zeros((len(self.pops), L.N_HH_PARAMS))
         x = np.zeros((L.N_GATES, n_total))
+        tables, table_key = [], {}
+        table_of = np.zeros(len(self.pops), dtype=np.int64)
         for q, pop in enumerate(self.pops):
             if isinstance(pop, ConductancePopulation):
                 model[q] = pop.model
                 params[q] = pop.layout_params()
+                key = (pop.model, params[q, L.H_PHI], params[q, L.H_VT], net.dt)
+                if key not in table_key:
+                    table_key[key] = len(tables)
+                    tables.append(rate_table(*key))
+                table_of[q] = table_key[key]
                 x[:, self.starts[q]:self.starts[q + 1]] = pop.initial_gates(
                     V[self.starts[q]:self.starts[q + 1]])
         rows, cols, vals = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
@@ -281,7 +289,9 @@ class Assembly:
             return np.zeros(shape)
 
         self.cells = L.ConductanceCells(
-            model=model, params=params, x=x, gap_indptr=indptr,
+            model=model, params=params, x=x,
+            tables=np.stack(tables) if tables else np.zeros((1, 1, 8)), table_of=table_of,
+            gap_indptr=indptr,
             gap_indices=cols.astype(np.int32), gap_g=_f64(vals), gap_total=total,
             G0=scratch(n_total), H0=scratch(n_total), Gs1=scratch(n_total),
             Hs1=scratch(n_total), a0=scratch(L.N_GATES, n_total),

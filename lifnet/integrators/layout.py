@@ -34,6 +34,8 @@ MODEL_RTM, MODEL_WB, MODEL_HH_NEST, MODEL_TRAUB = 0, 1, 2, 3
 N_HH_PARAMS = 12
 N_GATES = 4  # m, h, n, p
 METHOD_AUTO, METHOD_EXPONENTIAL, METHOD_HEUN = 0, 1, 2  # column H_METHOD
+# Rate tables of conductance cells: every TABLE_DV mV from TABLE_V0 (to +100 mV).
+TABLE_V0, TABLE_DV, TABLE_POINTS = -150.0, 0.01, 25001
 
 # Target kinds and storage kinds of a delivery connection.
 TARGET_GATE, TARGET_NMDA_SOURCE = 0, 1
@@ -237,6 +239,9 @@ class ConductanceCells(NamedTuple):
     model: np.ndarray       # (n_pops,) int64, MODEL_* (-1: not a conductance population)
     params: np.ndarray      # (n_pops, N_HH_PARAMS) float64, columns H_*
     x: np.ndarray           # (N_GATES, N) gating variables m, h, n, p (unused rows stay 0)
+    tables: np.ndarray      # (n_tables, TABLE_POINTS, 12): rates a_m, b_m, ... b_p (1/ms),
+    #                         and exp(-(a + b) dt) of each gate
+    table_of: np.ndarray    # (n_pops,) int64, the population's table (0 if none)
     gap_indptr: np.ndarray  # (N + 1,) int64: neuron i's gap junctions, by global index
     gap_indices: np.ndarray  # int32, global index of the partner
     gap_g: np.ndarray       # float64, µS

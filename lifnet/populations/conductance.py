@@ -48,10 +48,11 @@ class ConductancePopulation(val.Parameterised):
         The gates start at their steady state for this potential (mV); None:
         for each cell's own V_init.
     method : {"auto", "heun", "exponential"}
-        The second-order step (``integrators.conductance_step``): explicit
-        Heun, the more accurate, or the exponential trapezoid, stable at any
-        dt for stiff cells; ``"auto"`` (default) takes Heun for each cell and
-        step where it is stable and the exponential step elsewhere.
+        The second-order step (``integrators.conductance_step``): ``"auto"``
+        (default) is Heun, with exponential steps for fast gates and
+        substeps in spikes, accurate and stable at any usual dt; ``"heun"``
+        is plain Heun (unstable in spikes above dt ~ 0.02 ms);
+        ``"exponential"`` the exponential trapezoid, stable, less accurate.
     """
 
     kind = "conductance"
