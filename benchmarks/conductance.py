@@ -40,7 +40,7 @@ from lifnet.analysis import count_cv, peak_frequency, voltage_synchrony
 case, seed = sys.argv[1], int(sys.argv[2])
 kw = json.loads(sys.argv[3])
 if case == "gap":
-    ln.models.gap_junction_network(n=20, seed=seed, **kw).run(2.0)       # compile
+    ln.models.gap_junction_network(n=60, seed=seed, **kw).run(2.0)       # compile
     t0 = time.perf_counter()
     net = ln.models.gap_junction_network(seed=seed, **kw)
     mon = net.monitor("HH", "V", interval=0.25)
@@ -75,7 +75,8 @@ print(json.dumps({"simulator": "lifnet", "mode": "numba", "threads": 1, "seed": 
 def run_json(cmd):
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=PEERS)
     if proc.returncode != 0:
-        return {"error": proc.stderr[-2000:], "command": " ".join(cmd[1:])}
+        what = "lifnet worker " + " ".join(cmd[3:]) if cmd[1] == "-c" else " ".join(cmd[1:])
+        return {"error": proc.stderr[-2000:], "command": what}
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
