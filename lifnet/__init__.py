@@ -25,6 +25,7 @@ from .populations import (
                        HHPop,
                        InterPop,
                        InterRingPop,
+                       IzhikevichPop,
                        LIFPopulation,
                        PoissonPop,
                        PyrPop,
@@ -41,7 +42,8 @@ __version__ = "0.1.0"
 
 __all__ = ["Network", "Projection", "LIFPopulation", "PyrPop", "InterPop", "PyrRingPop",
            "PoissonPop", "SpikeSourcePop", "ConductancePopulation", "RTMPop", "WBPop", "HHPop",
-           "TraubPop", "DoubleExponentialSynapse", "AlphaCurrentSynapse", "GapJunctions",
+           "TraubPop", "IzhikevichPop", "DoubleExponentialSynapse", "AlphaCurrentSynapse",
+           "GapJunctions",
            "InterRingPop", "AMPA", "GABA", "NMDA", "ExponentialSynapse", "PoissonDrive",
            "RingPoissonCue", "GaussianNoise", "CurrentClamp", "FlatCue", "RingCue", "models",
            "ParameterError", "SimulationError", "analysis", "plotting", "sweep",

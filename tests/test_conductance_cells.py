@@ -12,8 +12,6 @@ import pytest
 from scipy.integrate import solve_ivp
 
 import lifnet as ln
-from lifnet.integrators.conductance_step import steady_gates
-from lifnet.integrators.layout import MODEL_RTM
 
 
 def _xexp(x, k):
@@ -36,7 +34,7 @@ def rtm_rhs(t, y, current):
 
 
 def rtm_reference(current, duration, V0=-65.0):
-    gates = steady_gates(MODEL_RTM, np.array([V0]), 1.0, 0.0)
+    gates = ln.RTMPop(1).initial_gates([V0])
 
     def crossing(t, y, current):
         return y[0] + 20.0
@@ -277,3 +275,43 @@ def test_traub_cell_oscillates_alone_as_its_equations_say():
         errors.append(np.abs(got - ref).max())
     # Second order: 0.097, 0.011, 0.0045 ms measured (the phase of a 72 ms cycle).
     assert errors[0] < 0.15 and errors[1] < 0.02 and errors[2] < 0.006
+
+
+def izhikevich_reference(current, duration):
+    """The regular-spiking Izhikevich (2007) cell by DOP853, reset at each event."""
+    C, k, vr, vt, vpeak, a, b, c, d = 0.1, 0.0007, -60.0, -40.0, 35.0, 0.03, -0.002, -50.0, 0.1
+
+    def rhs(t, y):
+        v, u = y
+        return [(k * (v - vr) * (v - vt) - u + current) / C, a * (b * (v - vr) - u)]
+
+    def peak(t, y):
+        return y[0] - vpeak
+    peak.terminal = True
+    peak.direction = 1
+    t0, y, spikes = 0.0, [vr, 0.0], []
+    while True:
+        sol = solve_ivp(rhs, (t0, duration), y, method="DOP853", rtol=1e-12, atol=1e-12,
+                        events=peak)
+        if sol.status != 1:
+            return np.array(spikes)
+        t0 = sol.t_events[0][0]
+        spikes.append(t0)
+        y = [c, sol.y_events[0][0][1] + d]
+
+
+@pytest.mark.parametrize("current", [0.1, 0.3])
+def test_izhikevich_cell_matches_its_reference_at_second_order(current):
+    """Spike, reset and the rest of the step: errors fall as dt^2 (0.024 ms at dt 0.1 ms
+    for 100 pA over 500 ms, 0.0014 ms at dt 0.025, measured)."""
+    ref = izhikevich_reference(current, 500.0)
+    errors = []
+    for dt in (0.1, 0.05, 0.025):
+        net = ln.Network(dt=dt, seed=1)
+        cell = net.add(ln.IzhikevichPop(1, name="c"))
+        net.stimulate(cell, ln.CurrentClamp(amplitude=current))
+        got = net.run(500.0).spikes(cell).times
+        assert len(got) == len(ref) > 2
+        errors.append(np.abs(got - ref).max())
+    assert errors[0] < 0.1
+    assert errors[0] / errors[2] > 12.0

@@ -254,7 +254,8 @@ class Assembly:
             if isinstance(pop, ConductancePopulation):
                 model[q] = pop.model
                 params[q] = pop.layout_params()
-                key = (pop.model, params[q, L.H_PHI], params[q, L.H_VT], net.dt)
+                key = (pop.model, params[q, L.H_PHI], params[q, L.H_VT], params[q, L.H_B],
+                       net.dt)
                 if key not in table_key:
                     table_key[key] = len(tables)
                     tables.append(rate_table(*key))
@@ -296,7 +297,8 @@ class Assembly:
             G0=scratch(n_total), H0=scratch(n_total), Gs1=scratch(n_total),
             Hs1=scratch(n_total), a0=scratch(L.N_GATES, n_total),
             s0=scratch(L.N_GATES, n_total), V_star=scratch(n_total),
-            x_star=scratch(L.N_GATES, n_total), V_old=scratch(n_total), corr=scratch(n_total),
+            x_star=scratch(L.N_GATES, n_total), V_old=scratch(n_total), u_old=scratch(n_total),
+            corr=scratch(n_total),
             moments=scratch(n_total),
             Gs0=scratch(n_total), Hs0=scratch(n_total), gap0=scratch(n_total),
             n_sub=np.zeros(n_total, np.int64), t_cross=scratch(n_total),

@@ -48,8 +48,9 @@ O(w dt), and synapses as fast as dt (NEST's 0.2 ms alpha current at dt 0.05)
 stay accurate.
 
 A spike is an upward crossing of ``V_spike``, placed on the cubic Hermite
-interpolant of V from its values and slopes at both ends of the step. There
-is no reset.
+interpolant of V from its values and slopes at both ends of the step. HH-type
+cells have no reset; an Izhikevich cell is reset there (V = c, u += d) and
+integrated over the rest of the step.
 """
 
 import math
@@ -61,6 +62,7 @@ from .layout import (
     CH_ALPHA_CURRENT,
     CH_EXP,
     CH_EXP2,
+    H_B,
     H_C,
     H_EK,
     H_EL,
@@ -71,6 +73,8 @@ from .layout import (
     H_GNA,
     H_METHOD,
     H_PHI,
+    H_RESET,
+    H_U_JUMP,
     H_VSPIKE,
     H_VT,
     I_CHAN_FIRST,
@@ -83,6 +87,7 @@ from .layout import (
     METHOD_EXPONENTIAL,
     METHOD_HEUN,
     MODEL_HH_NEST,
+    MODEL_IZHIKEVICH,
     MODEL_RTM,
     MODEL_TRAUB,
     MODEL_WB,
@@ -126,7 +131,7 @@ def _phi1(z):
 
 
 @njit(cache=True, inline="always")
-def rates(model, V, phi, VT):
+def rates(model, V, phi, VT, pb):
     """Opening and closing rates (1/ms) of the gates m, h, n, p at V (mV).
 
     A gate a model does not use gets 0 and 0 (it stays where it is).
@@ -143,6 +148,11 @@ def rates(model, V, phi, VT):
                 phi / (1.0 + math.exp(-(V + 28.0) / 10.0)),
                 phi * 0.01 * _xexp(V + 34.0, 10.0), phi * 0.125 * math.exp(-(V + 44.0) / 80.0),
                 0.0, 0.0)
+    if model == MODEL_IZHIKEVICH:
+        # du/dt = a (b (V - v_r) - u): "opening rate" a b (V - v_r), total rate a
+        # (phi = a, VT = v_r, pb = b).
+        a_u = phi * pb * (V - VT)
+        return a_u, phi - a_u, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
     if model == MODEL_TRAUB:
         # Traub & Miles (1991) as in Brette et al. (2007), benchmark 3; u = V - V_T.
         u = V - VT
@@ -157,7 +167,7 @@ def rates(model, V, phi, VT):
 
 
 @njit(cache=True, inline="always")
-def tabulated_rates(table, model, V, phi, VT):
+def tabulated_rates(table, model, V, phi, VT, pb):
     """``rates`` by linear interpolation in the population's table (exact outside it).
 
     The table holds the eight rates every TABLE_DV mV from TABLE_V0 (as
@@ -167,7 +177,7 @@ def tabulated_rates(table, model, V, phi, VT):
     """
     u = (V - TABLE_V0) * (1.0 / TABLE_DV)
     if not (0.0 <= u < TABLE_POINTS - 1):
-        return rates(model, V, phi, VT)
+        return rates(model, V, phi, VT, pb)
     k = int(u)
     f = u - k
     a = table[k]
@@ -178,11 +188,11 @@ def tabulated_rates(table, model, V, phi, VT):
 
 
 @njit(cache=True, inline="always")
-def tabulated_decay(table, model, V, phi, VT, dt):
+def tabulated_decay(table, model, V, phi, VT, pb, dt):
     """exp(-(a + b) dt) of each gate at V, from columns 8-11 of the table (exact outside)."""
     u = (V - TABLE_V0) * (1.0 / TABLE_DV)
     if not (0.0 <= u < TABLE_POINTS - 1):
-        am, bm, ah, bh, an, bn, ap, bp = rates(model, V, phi, VT)
+        am, bm, ah, bh, an, bn, ap, bp = rates(model, V, phi, VT, pb)
         return (math.exp(-(am + bm) * dt), math.exp(-(ah + bh) * dt),
                 math.exp(-(an + bn) * dt), math.exp(-(ap + bp) * dt))
     k = int(u)
@@ -194,11 +204,11 @@ def tabulated_decay(table, model, V, phi, VT, dt):
 
 
 @njit(cache=True)
-def rate_table(model, phi, VT, dt):
+def rate_table(model, phi, VT, pb, dt):
     """Rates and exp(-(a + b) dt) of each gate at TABLE_V0 + k TABLE_DV; (TABLE_POINTS, 12)."""
     out = np.zeros((TABLE_POINTS, 12))
     for k in range(TABLE_POINTS):
-        rs = rates(model, TABLE_V0 + k * TABLE_DV, phi, VT)
+        rs = rates(model, TABLE_V0 + k * TABLE_DV, phi, VT, pb)
         for j in range(8):
             out[k, j] = rs[j]
         for g in range(N_GATES):
@@ -232,8 +242,16 @@ def _gate_step(x, a0, a1, s, E, h):
 
 
 @njit(cache=True, inline="always")
-def ionic(model, am, bm, m, h, n, p, gNa, ENa, gK, EK, gK2):
-    """(G, H) of the voltage-gated currents: sum g_ion and sum g_ion E_ion (µS, nA)."""
+def ionic(model, am, bm, m, h, n, p, gNa, ENa, gK, EK, gK2, V):
+    """(G, H) of the voltage-gated currents: sum g_ion and sum g_ion E_ion (µS, nA).
+
+    The Izhikevich cell's k (V - v_r)(V - v_t) - u is written so too, with
+    g_Na = k, E_Na = v_t, E_K = v_r and the gate m = u: G = -k (V - v_t) (negative
+    above v_t: the upstroke's instability), H = -k (V - v_t) v_r - u.
+    """
+    if model == MODEL_IZHIKEVICH:
+        G = -gNa * (V - ENa)
+        return G, G * EK - m
     if model == MODEL_RTM or model == MODEL_WB:
         m = am / (am + bm)      # instantaneous activation
     g_na = gNa * m * m * m * h
@@ -312,7 +330,7 @@ def _gate_correct(x, y, a0, s0, a1, s1, h):
 
 @njit(cache=True)
 def _substeps(table, model, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C, gNa, ENa, gK,
-              EK, gK2, phi, VT, V_spike, interp):
+              EK, gK2, phi, VT, pb, V_spike, interp):
     """m Heun substeps of one cell over [t, t + dt]; the drive (G, H of leak,
     synapses, injected and gap currents) goes linearly from (GA, HA) to (GB, HB).
 
@@ -328,8 +346,8 @@ def _substeps(table, model, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C, 
         H_a = HA + (HB - HA) * fa
         G_b = GA + (GB - GA) * fb
         H_b = HA + (HB - HA) * fb
-        am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, v, phi, VT)
-        Gi, Hi = ionic(model, am, bm, x0, x1, x2, x3, gNa, ENa, gK, EK, gK2)
+        am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, v, phi, VT, pb)
+        Gi, Hi = ionic(model, am, bm, x0, x1, x2, x3, gNa, ENa, gK, EK, gK2, v)
         kv = (H_a + Hi - (G_a + Gi) * v) * inv_C
         vp = v + h * kv
         # Gates as in the whole step: Heun where slow, the exponential step where
@@ -339,8 +357,9 @@ def _substeps(table, model, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C, 
         xs = (x0, x1, x2, x3)
         ys = (_gate_predict(x0, a_a[0], s_a[0], h), _gate_predict(x1, a_a[1], s_a[1], h),
               _gate_predict(x2, a_a[2], s_a[2], h), _gate_predict(x3, a_a[3], s_a[3], h))
-        am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, vp, phi, VT)
-        Gi, Hi = ionic(model, am, bm, ys[0], ys[1], ys[2], ys[3], gNa, ENa, gK, EK, gK2)
+        am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, vp, phi, VT, pb)
+        Gi, Hi = ionic(model, am, bm, ys[0], ys[1], ys[2], ys[3], gNa, ENa, gK, EK, gK2,
+                       vp)
         vn = v + 0.5 * h * (kv + (H_b + Hi - (G_b + Gi) * vp) * inv_C)
         a_b = (am, ah, an, ap)
         s_b = (am + bm, ah + bh, an + bn, ap + bp)
@@ -350,8 +369,8 @@ def _substeps(table, model, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C, 
         x3 = _gate_correct(xs[3], ys[3], a_a[3], s_a[3], a_b[3], s_b[3], h)
         if t_cross != t_cross and v < V_spike <= vn:
             if interp == INTERP_HERMITE:
-                am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, vn, phi, VT)
-                Gi, Hi = ionic(model, am, bm, x0, x1, x2, x3, gNa, ENa, gK, EK, gK2)
+                am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, vn, phi, VT, pb)
+                Gi, Hi = ionic(model, am, bm, x0, x1, x2, x3, gNa, ENa, gK, EK, gK2, vn)
                 k_end = (H_b + Hi - (G_b + Gi) * vn) * inv_C
                 t_cross = t + dt * fa + h * hermite_crossing(v, vn, kv, k_end, h, V_spike)
             elif interp == INTERP_LINEAR:
@@ -363,6 +382,27 @@ def _substeps(table, model, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C, 
 
 
 @njit(cache=True)
+def _reset(li, ts, t1, reset_V, u, V, x, Gs, Hs, gL, glel, inv_C, table, model, gNa, ENa,
+           gK, EK, gK2, phi, VT, pb):
+    """A resetting cell (Izhikevich) spiked at ts: from V = c and u (already + d), one Heun
+    piece over what is left of the step, with the synaptic drive at its end."""
+    h = t1 - ts
+    v = reset_V
+    G_d = gL + Gs
+    H_d = glel + Hs
+    am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, v, phi, VT, pb)
+    Gi, Hi = ionic(model, am, bm, u, 0.0, 0.0, 0.0, gNa, ENa, gK, EK, gK2, v)
+    kv = (H_d + Hi - (G_d + Gi) * v) * inv_C
+    ku = am - (am + bm) * u
+    vp = v + h * kv
+    up = u + h * ku
+    am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, vp, phi, VT, pb)
+    Gi, Hi = ionic(model, am, bm, up, 0.0, 0.0, 0.0, gNa, ENa, gK, EK, gK2, vp)
+    V[li] = v + 0.5 * h * (kv + (H_d + Hi - (G_d + Gi) * vp) * inv_C)
+    x[0, li] = u + 0.5 * h * (ku + am - (am + bm) * up)
+
+
+@njit(cache=True)
 def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, arrivals,
                                 shared, cells, ring, out, status):
     """Advance conductance-cell population p from t to t + dt; False if a cell diverged."""
@@ -371,8 +411,13 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
     table = cells.tables[cells.table_of[p]]
     C, gL, EL = par[H_C], par[H_GL], par[H_EL]
     gNa, ENa, gK, EK, gK2 = par[H_GNA], par[H_ENA], par[H_GK], par[H_EK], par[H_GK2]
-    V_spike, phi, VT = par[H_VSPIKE], par[H_PHI], par[H_VT]
+    V_spike, phi, VT, pb = par[H_VSPIKE], par[H_PHI], par[H_VT], par[H_B]
     method = par[H_METHOD]
+    # The gates the model integrates ("auto" leaves the others where they are):
+    # RTM and WB cells have an instantaneous m and no p; only NEST's cell has p.
+    g_lo = 1 if model == MODEL_RTM or model == MODEL_WB else 0
+    g_hi = 4 if model == MODEL_HH_NEST else (1 if model == MODEL_IZHIKEVICH else 3)
+    reset_V, u_jump = par[H_RESET], par[H_U_JUMP]
     ints = pops.ints[p]
     start, stop = ints[I_START], ints[I_STOP]
     n_cells = stop - start
@@ -406,6 +451,7 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
     V_old = cells.V_old[start:stop]
     corr = cells.corr[start:stop]
     moments = cells.moments[start:stop]
+    u_old = cells.u_old[start:stop]
     gap_in = cells.gap_in[start:stop]
     gap_total = cells.gap_total[start:stop]
     indptr, indices, gap_g = cells.gap_indptr, cells.gap_indices, cells.gap_g
@@ -424,6 +470,7 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
         corr[li] = 0.0
         moments[li] = 0.0
         V_old[li] = V[li]
+        u_old[li] = x[0, li]
     if switching:
         for li in range(n_cells):
             i = start + li
@@ -542,9 +589,9 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
     noise_scale = sigma * math.sqrt(dt) * inv_C
     for li in range(n_cells):
         v = V[li]
-        am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, v, phi, VT)
+        am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, v, phi, VT, pb)
         Gi, Hi = ionic(model, am, bm, x[0, li], x[1, li], x[2, li], x[3, li],
-                       gNa, ENa, gK, EK, gK2)
+                       gNa, ENa, gK, EK, gK2, v)
         G = gL + Gi + Gs0[li] + gap_total[li]
         H = glel + Hi + Hs0[li] + (gap0[li] if has_gap else 0.0)
         G0[li] = G
@@ -556,12 +603,15 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
         if method == METHOD_AUTO:
             # Gap conductance is left out, so that a junction between equal cells
             # changes nothing; the network checks that it is far from stiff.
-            euler = (G - gap_total[li]) * dt * inv_C <= Z_STABLE
+            euler = abs(G - gap_total[li]) * dt * inv_C <= Z_STABLE
             V_star[li] = v + dt * (H - G * v) * inv_C * (1.0 if euler else
                                                          _phi1(G * dt * inv_C))
-            E_m, E_h, E_n, E_p = tabulated_decay(table, model, v, phi, VT, dt)
-            E_0 = (E_m, E_h, E_n, E_p)
-            for k in range(N_GATES):
+            fast = False
+            for k in range(g_lo, g_hi):
+                fast |= s0[k, li] * dt >= Z_GATE
+            if fast:
+                E_0 = tabulated_decay(table, model, v, phi, VT, pb, dt)
+            for k in range(g_lo, g_hi):
                 xk = x[k, li]
                 if s0[k, li] * dt < Z_GATE:
                     x_star[k, li] = xk + dt * (a0[k, li] - s0[k, li] * xk)
@@ -586,9 +636,9 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
             gap_in[li] = acc
     for li in range(n_cells):
         v = V_star[li]
-        am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, v, phi, VT)
+        am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, v, phi, VT, pb)
         Gi, Hi = ionic(model, am, bm, x_star[0, li], x_star[1, li], x_star[2, li],
-                       x_star[3, li], gNa, ENa, gK, EK, gK2)
+                       x_star[3, li], gNa, ENa, gK, EK, gK2, v)
         G1 = gL + Gi + Gs1[li] + gap_total[li]
         H1 = glel + Hi + Hs1[li] + (gap_in[li] if has_gap else 0.0)
         v0 = V_old[li]
@@ -599,7 +649,8 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
         s_s = (am + bm, ah + bh, an + bn, ap + bp)
         substeps = 1
         if method == METHOD_AUTO:
-            z = (max(G0[li], G1) - gap_total[li]) * dt * inv_C
+            # |G|: an Izhikevich cell's upstroke has G < 0 and is as fast.
+            z = max(abs(G0[li] - gap_total[li]), abs(G1 - gap_total[li])) * dt * inv_C
             if z > Z_SUBSTEP:
                 substeps = max(min(ACCURATE_SUBSTEPS, int(math.ceil(z / Z_SUBSTEP))),
                                min(MAX_SUBSTEPS, int(math.ceil(z / Z_STABLE))))
@@ -623,15 +674,15 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
                 # second order, stable and lagging right however fast the gate
                 # (NEST's m: 6.5 /ms at rest; the Traub cell's: 11 /ms).
                 fast = False
-                for k in range(N_GATES):
+                for k in range(g_lo, g_hi):
                     fast |= max(s0[k, li], s_s[k]) * dt >= Z_GATE
                 if fast:
                     vm = 0.5 * (v0 + v)
                     cm, dm, ch, dh, cn, dn, cp, dp = tabulated_rates(table, model, vm, phi,
-                                                                     VT)
-                    E_mid = tabulated_decay(table, model, vm, phi, VT, dt)
+                                                                     VT, pb)
+                    E_mid = tabulated_decay(table, model, vm, phi, VT, pb, dt)
                     s_mid = (cm + dm, ch + dh, cn + dn, cp + dp)
-                for k in range(N_GATES):
+                for k in range(g_lo, g_hi):
                     xk = x[k, li]
                     if max(s0[k, li], s_s[k]) * dt < Z_GATE:
                         x[k, li] = xk + 0.5 * dt * ((a0[k, li] - s0[k, li] * xk)
@@ -655,7 +706,7 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
             v, x0, x1, x2, x3, t_cross[li] = _substeps(
                 table, model, substeps, t, dt, v0, x[0, li], x[1, li], x[2, li], x[3, li],
                 gL + Gs0[li], glel + Hs0[li] + gap_A, gL + Gs1[li], glel + Hs1[li] + gap_B,
-                inv_C, gNa, ENa, gK, EK, gK2, phi, VT, V_spike, interp)
+                inv_C, gNa, ENa, gK, EK, gK2, phi, VT, pb, V_spike, interp)
             V[li] = v + corr[li] + eta
             x[0, li], x[1, li], x[2, li], x[3, li] = x0, x1, x2, x3
 
@@ -682,9 +733,9 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
             acc = 0.0
             for q in range(indptr[start + li], indptr[start + li + 1]):
                 acc += gap_g[q] * V_all[indices[q]]
-            am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, v1, phi, VT)
+            am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, v1, phi, VT, pb)
             Gi, Hi = ionic(model, am, bm, x[0, li], x[1, li], x[2, li], x[3, li],
-                           gNa, ENa, gK, EK, gK2)
+                           gNa, ENa, gK, EK, gK2, v1)
             k_end = (glel + Hi + Hs1[li] + acc - (gL + Gi + Gs1[li] + gap_total[li]) * v1) \
                 * inv_C
             k_start = (H0[li] - G0[li] * v0) * inv_C
@@ -693,6 +744,12 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
             ts = t + dt * (V_spike - v0) / (v1 - v0)
         else:
             ts = t1
+        if reset_V == reset_V:
+            # u at the spike from its value and slope at t (the step's end value went
+            # through V's overshoot past v_peak).
+            u_spike = u_old[li] + (ts - t) * (a0[0, li] - s0[0, li] * u_old[li])
+            _reset(li, ts, t1, reset_V, u_spike + u_jump, V, x, Gs1[li], Hs1[li], gL, glel,
+                   inv_C, table, model, gNa, ENa, gK, EK, gK2, phi, VT, pb)
         i = start + li
         ring.ids[slot, n_ring] = i
         ring.theta[slot, n_ring] = (ts - t) / dt
@@ -707,11 +764,11 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
 
 
 @njit(cache=True)
-def steady_gates(model, V, phi, VT):
+def steady_gates(model, V, phi, VT, pb):
     """Gates m, h, n, p at their steady state a / (a + b) for each V (mV); shape (4, len(V))."""
     out = np.zeros((N_GATES, V.shape[0]))
     for i in range(V.shape[0]):
-        rs = rates(model, V[i], phi, VT)
+        rs = rates(model, V[i], phi, VT, pb)
         for k in range(N_GATES):
             a = rs[2 * k]
             s = a + rs[2 * k + 1]

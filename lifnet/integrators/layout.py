@@ -28,10 +28,12 @@ CH_EXP2 = 1          # conductance peak * (g - r): decay trace g, rise trace r
 CH_ALPHA_CURRENT = 2  # current g (nA, alpha-shaped); r drives it (dg/dt = -g/tau + r/tau)
 
 # Conductance-cell models (ConductanceCells.model) and their parameter columns.
-MODEL_RTM, MODEL_WB, MODEL_HH_NEST, MODEL_TRAUB = 0, 1, 2, 3
+MODEL_RTM, MODEL_WB, MODEL_HH_NEST, MODEL_TRAUB, MODEL_IZHIKEVICH = 0, 1, 2, 3, 4
 (H_C, H_GL, H_EL, H_GNA, H_ENA, H_GK, H_EK, H_GK2, H_VSPIKE, H_PHI, H_VT,
- H_METHOD) = range(12)
-N_HH_PARAMS = 12
+ H_METHOD, H_B, H_RESET, H_U_JUMP) = range(15)
+N_HH_PARAMS = 15
+# Izhikevich cells: H_GNA k, H_ENA v_t, H_EK v_r, H_PHI a, H_VT v_r, H_B b,
+# H_RESET c (V after a spike; NaN: no reset), H_U_JUMP d.
 N_GATES = 4  # m, h, n, p
 METHOD_AUTO, METHOD_EXPONENTIAL, METHOD_HEUN = 0, 1, 2  # column H_METHOD
 # Rate tables of conductance cells: every TABLE_DV mV from TABLE_V0 (to +100 mV).
@@ -260,6 +262,7 @@ class ConductanceCells(NamedTuple):
     V_star: np.ndarray      # (N,) scratch: mV, the predictor
     x_star: np.ndarray      # (N_GATES, N) scratch
     V_old: np.ndarray       # (N,) scratch: mV, V at t
+    u_old: np.ndarray       # (N,) scratch: gate m (an Izhikevich cell's u) at t
     corr: np.ndarray        # (N,) scratch: mV, what the stages miss of the synaptic drive
     moments: np.ndarray     # (N,) scratch: µS ms^2, first moments of the conductances missed
     gap_in: np.ndarray      # (N,) scratch: nA, sum_j g_ij V_j at the predictor

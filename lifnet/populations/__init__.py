@@ -1,10 +1,17 @@
 """Neuron populations: state vectors of one cell type, and virtual input cells."""
 
-from .conductance import ConductancePopulation, HHPop, RTMPop, TraubPop, WBPop
+from .conductance import (
+    ConductancePopulation,
+    HHPop,
+    IzhikevichPop,
+    RTMPop,
+    TraubPop,
+    WBPop,
+)
 from .lif import InterPop, LIFPopulation, PyrPop
 from .poisson import PoissonPop, SpikeSourcePop
 from .ring import InterRingPop, PyrRingPop, is_ring
 
-__all__ = ["ConductancePopulation", "RTMPop", "WBPop", "HHPop", "TraubPop",
+__all__ = ["ConductancePopulation", "RTMPop", "WBPop", "HHPop", "TraubPop", "IzhikevichPop",
            "LIFPopulation", "PyrPop", "InterPop", "PyrRingPop", "InterRingPop", "PoissonPop",
            "SpikeSourcePop", "is_ring"]
