@@ -315,3 +315,44 @@ def test_izhikevich_cell_matches_its_reference_at_second_order(current):
         errors.append(np.abs(got - ref).max())
     assert errors[0] < 0.1
     assert errors[0] / errors[2] > 12.0
+
+
+def test_double_exponential_on_lif_population_is_exact_to_second_order():
+    """On a LIF population the synapse is two exponential gates (decay minus rise)."""
+    w, T = 0.01, 40.0
+    rec = ln.DoubleExponentialSynapse(tau_rise=0.5, tau_decay=3.0, E=0.0, name="s")
+    f = rec.peak_factor()
+    errors = []
+    steps = (0.1, 0.05, 0.025)
+    for dt in steps:
+        t_spike = 5.0 + 0.37 * dt
+        t_a = t_spike + dt
+
+        def rhs(t, y, t_a=t_a):
+            s = t - t_a
+            g = w * f * (math.exp(-s / 3.0) - math.exp(-s / 0.5)) if s > 0 else 0.0
+            return [(-0.025 * (y[0] + 70.0) - g * y[0]) / 0.5]
+        ref = solve_ivp(rhs, (0.0, T), [-70.0], method="DOP853", rtol=1e-12, atol=1e-12,
+                        t_eval=[T], max_step=0.01).y[0, -1]
+        net = ln.Network(dt=dt, seed=1)
+        src = net.add(ln.SpikeSourcePop(1, times=[t_spike], ids=[0], name="src"))
+        cell = net.add(ln.PyrPop(1, V_init=-70.0, name="cell"))
+        net.connect(src, cell, receptor=rec, weight=w, delay=dt)
+        mon = net.monitor(cell, "V")
+        net.run(T)
+        assert mon["V"][0].max() > -70.0 + 0.5          # a visible EPSP, below threshold
+        errors.append(abs(net.get_state(cell, "V")[0] - ref))
+    assert errors[0] < 1e-3
+    for dt, err in zip(steps[1:], errors[1:], strict=True):
+        assert err <= 1.25 * errors[0] * (dt / steps[0]) ** 2
+
+
+def test_double_exponential_poisson_drive_on_lif_runs_and_depolarises():
+    net = ln.Network(dt=0.1, seed=1)
+    cells = net.add(ln.PyrPop(50, V_init=-70.0, name="cells"))
+    rec = ln.DoubleExponentialSynapse(tau_rise=1.0, tau_decay=5.0, E=0.0, name="drive")
+    net.stimulate(cells, ln.PoissonDrive(rate=2000.0, weight=0.002, receptor=rec))
+    mon = net.monitor(cells, ["V", "g_drive"])
+    net.run(200.0)
+    assert mon["V"][:, -100:].mean() > -65.0
+    assert mon["g_drive"].min() >= 0.0

@@ -4,8 +4,8 @@ First order: ``I = g (V - E)``, ``dg/dt = -g / tau``, ``g -> g + w`` at each
 arrival, with w (µS) the weight of the connection. AMPA and GABA_A are this
 with the defaults of Compte et al. (2000); give ``tau`` and ``E`` to make any
 other (the COBA benchmark: excitatory tau 5 ms, inhibitory tau 10 ms, E -80
-mV). The double-exponential conductance and the alpha current act on
-conductance-cell populations.
+mV). The double-exponential conductance acts on any population, the alpha
+current on conductance-cell populations.
 """
 
 import math
@@ -63,7 +63,9 @@ class DoubleExponentialSynapse(val.Parameterised):
     ``g(t) = w f (exp(-t / tau_decay) - exp(-t / tau_rise))`` after an
     arrival, with f chosen so that the peak is w (µS), at
     ``t* = tau_rise tau_decay ln(tau_decay / tau_rise) / (tau_decay - tau_rise)``.
-    On conductance-cell populations (RTMPop, WBPop, HHPop, TraubPop).
+    On any population: conductance cells keep both traces per gate; a LIF
+    population holds it as two exponential gates, ``g_<name>`` (decay) and
+    ``g_<name>__rise``, opened by +f w and -f w.
 
     Parameters
     ----------

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import validation as val
 from ..connectivity import Circulant, Dense, Uniform
-from ..currents import NMDA, CurrentClamp, GaussianNoise, PoissonDrive
+from ..currents import NMDA, CurrentClamp, ExponentialSynapse, GaussianNoise, PoissonDrive
 from ..currents.synapses import AlphaCurrentSynapse, DoubleExponentialSynapse
 from ..pair_kernels import sort_rows
 from ..populations import PoissonPop, SpikeSourcePop
@@ -16,6 +16,7 @@ from .conductance_step import rate_table
 
 MAX_SPIKES_PER_STEP = 64
 MAX_DRIVE_EVENTS_PER_STEP = 50.0
+RISE = "__rise"   # suffix of the rise gate of a double-exponential synapse on a LIF population
 GAP_STIFF = 0.5  # dt x (a cell's gap conductance) / C above this: refused (explicit step)
 
 
@@ -67,11 +68,11 @@ class Assembly:
                         f"E, Mg or name ({nmda_post[q]!r} vs {r!r}); one NMDA conductance "
                         "per population")
             else:
-                self._add_channel(chan_specs[q], proj.receptor, proj.post.name)
+                self._add_receptor(chan_specs[q], proj.receptor, pops[q])
         for pop, stim in net.stimuli:
             q = self.pop_index[pop.name]
             if isinstance(stim, PoissonDrive):
-                self._add_channel(chan_specs[q], stim.receptor, pop.name)
+                self._add_receptor(chan_specs[q], stim.receptor, pops[q])
                 drives_of[q].append(stim)
             elif isinstance(stim, GaussianNoise):
                 sigma2[q] += stim.sigma ** 2
@@ -81,11 +82,12 @@ class Assembly:
         for q, specs in enumerate(chan_specs):
             for rec in specs.values():
                 if not isinstance(pops[q], ConductancePopulation) and isinstance(
-                        rec, (DoubleExponentialSynapse, AlphaCurrentSynapse)):
+                        rec, AlphaCurrentSynapse):
                     raise val.ParameterError(
                         f"population {pops[q].name!r}: receptor {rec!r} acts on "
-                        "conductance-cell populations (RTMPop, WBPop, HHPop, TraubPop); "
-                        "LIF populations take ExponentialSynapse, AMPA, GABA and NMDA")
+                        "conductance-cell populations (RTMPop, WBPop, HHPop, TraubPop, "
+                        "IzhikevichPop); LIF populations take conductances: "
+                        "ExponentialSynapse, DoubleExponentialSynapse, AMPA, GABA and NMDA")
             if isinstance(pops[q], ConductancePopulation) and nmda_post[q] is not None:
                 raise val.ParameterError(
                     f"population {pops[q].name!r}: NMDA acts on LIF populations only")
@@ -312,6 +314,32 @@ class Assembly:
             time=np.zeros(capacity), channel=np.zeros(capacity, np.int64),
             weight=np.zeros(capacity), count=np.zeros(1, np.int64))
 
+    def _add_receptor(self, specs, receptor, pop):
+        """Register a receptor's gate(s) on a population.
+
+        On LIF populations a double-exponential conductance is the difference
+        of two exponential gates (decay minus rise) that every arrival opens
+        by +f w and -f w (``_targets``): the LIF step, exact for exponential
+        gates, then needs nothing new.
+        """
+        if isinstance(receptor, DoubleExponentialSynapse) and not isinstance(
+                pop, ConductancePopulation):
+            for name, tau in ((receptor.name, receptor.tau_decay),
+                              (receptor.name + RISE, receptor.tau_rise)):
+                self._add_channel(specs, ExponentialSynapse(tau=tau, E=receptor.E, name=name),
+                                  pop.name)
+            return
+        self._add_channel(specs, receptor, pop.name)
+
+    def _targets(self, receptor, pop):
+        """[(channel, weight factor)] an arrival through receptor on pop opens."""
+        if isinstance(receptor, DoubleExponentialSynapse) and not isinstance(
+                pop, ConductancePopulation):
+            f = receptor.peak_factor()
+            return [(self.channel_of[(pop.name, receptor.name)], f),
+                    (self.channel_of[(pop.name, receptor.name + RISE)], -f)]
+        return [(self.channel_of[(pop.name, receptor.name)], 1.0)]
+
     @staticmethod
     def _add_channel(specs, receptor, pop_name):
         known = specs.get(receptor.name)
@@ -335,14 +363,17 @@ class Assembly:
                         f"{expected.max():.3g} events per step of dt={dt} ms; at most "
                         f"{MAX_DRIVE_EVENTS_PER_STEP:g} are allowed (model such input as a "
                         "conductance or a current)")
-                chan.append(self.channel_of[(self.pops[q].name, d.receptor.name)])
-                offset.append(n_lam)
+                # A double-exponential drive on a LIF population: two gates, one
+                # stream, so both see the same events.
+                for channel, factor in self._targets(d.receptor, self.pops[q]):
+                    chan.append(channel)
+                    offset.append(n_lam)
+                    start.append(d.start)
+                    stop.append(d.stop)
+                    weight.append(d.weight * factor)
+                    stream.append((q << 8) | (k + 1))
                 n_lam += expected.size
                 lam.append(expected)
-                start.append(d.start)
-                stop.append(d.stop)
-                weight.append(d.weight)
-                stream.append((q << 8) | (k + 1))
         lam = _f64(np.concatenate(lam)) if lam else np.zeros(0)
         self.drives = L.Drives(channel=_i64(chan), lam_offset=_i64(offset), lam=lam,
                                p_none=np.exp(-lam), start=_f64(start), stop=_f64(stop),
@@ -414,7 +445,7 @@ class Assembly:
                     row = dict(pre=pre, post=pre, kind=L.TARGET_NMDA_SOURCE,
                                target=sources[key], store=L.STORE_IDENTITY, delay_steps=k,
                                delay_frac=phi, ptr_offset=0, n_post=0, per_synapse=0,
-                               delay_steps_min=k)
+                               delay_steps_min=k, scale=1.0)
                     for f, v in row.items():
                         conns[f].append(v)
                 row = dict(source=sources[key], post=post, store=store, ptr_offset=off,
@@ -422,18 +453,18 @@ class Assembly:
                 for f, v in row.items():
                     nproj[f].append(v)
             else:
-                target = self.channel_of[(proj.post.name, proj.receptor.name)]
                 syn, k_min, k, phi, steps = self._delays(proj, dt)
                 store, off, hat = place(syn, steps)
                 self.placements[k_proj].append((store, off, hat, proj.pre.n))
-                row = dict(pre=pre, post=post, kind=L.TARGET_GATE, target=target,
-                           store=store, delay_steps=k, delay_frac=phi, ptr_offset=off,
-                           n_post=proj.post.n, per_synapse=int(steps is not None),
-                           delay_steps_min=k_min)
-                for f, v in row.items():
-                    conns[f].append(v)
+                for target, factor in self._targets(proj.receptor, proj.post):
+                    row = dict(pre=pre, post=post, kind=L.TARGET_GATE, target=target,
+                               store=store, delay_steps=k, delay_frac=phi, ptr_offset=off,
+                               n_post=proj.post.n, per_synapse=int(steps is not None),
+                               delay_steps_min=k_min, scale=factor)
+                    for f, v in row.items():
+                        conns[f].append(v)
         self.connections = L.Connections(**{
-            f: (_f64(v) if f == "delay_frac" else _i64(v)) for f, v in conns.items()})
+            f: (_f64(v) if f in ("delay_frac", "scale") else _i64(v)) for f, v in conns.items()})
         self.nmda_projections = L.NMDAProjections(**{f: _i64(v) for f, v in nproj.items()})
         tau_x = _f64(src_rows["tau_x"])
         self.sources = L.NMDASources(

@@ -145,6 +145,8 @@ class Connections(NamedTuple):
     per_synapse: np.ndarray  # int64, 1: CSR whose synapses carry their own delay (syn_delay)
     delay_steps_min: np.ndarray  # int64, whole steps of the shortest delay (= delay_steps
     #                              unless per_synapse; then delay_steps is the longest)
+    scale: np.ndarray       # float64, multiplies the stored weights (-f for the rise gate of
+    #                         a double-exponential synapse on a LIF population; 1 elsewhere)
 
 
 class NMDAProjections(NamedTuple):

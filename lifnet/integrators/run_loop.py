@@ -105,6 +105,7 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
         target = conns.target[c]
         phi = conns.delay_frac[c]
         per_synapse = conns.per_synapse[c] != 0
+        sc = conns.scale[c]
         k_min = conns.delay_steps_min[c]
         # Spikes emitted k_min ... k_max + 1 steps ago may arrive now (k_min = k_max
         # unless the synapses have delays of their own).
@@ -153,28 +154,29 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
                         aq = syn_delay[q] - low
                         if aq >= 1.0:
                             break
-                        if not _push_arrival(post_start + indices[q], target, weights[q],
-                                             t + aq * dt, head, nxt, time, chan, weight,
-                                             count):
+                        if not _push_arrival(post_start + indices[q], target,
+                                             sc * weights[q], t + aq * dt, head, nxt, time,
+                                             chan, weight, count):
                             return False
                 elif conns.store[c] == STORE_CSR:
                     p0 = conns.ptr_offset[c] + row
                     for q in range(indptr[p0], indptr[p0 + 1]):
-                        if not _push_arrival(post_start + indices[q], target, weights[q],
-                                             t_arrive, head, nxt, time, chan, weight, count):
+                        if not _push_arrival(post_start + indices[q], target,
+                                             sc * weights[q], t_arrive, head, nxt, time, chan,
+                                             weight, count):
                             return False
                 elif conns.store[c] == STORE_DENSE:
                     n_post = conns.n_post[c]
                     d0 = conns.ptr_offset[c] + row * n_post
                     for li in range(n_post):
-                        w = dense[d0 + li]
+                        w = sc * dense[d0 + li]
                         if w != 0.0 and not _push_arrival(post_start + li, target, w, t_arrive,
                                                           head, nxt, time, chan, weight, count):
                             return False
                 elif conns.store[c] == STORE_UNIFORM:
                     # Listed once for the whole population (see SharedArrivals); a
                     # neuron that must not receive it (no autapse) gets -w in its own list.
-                    w = kernel[conns.ptr_offset[c]]
+                    w = sc * kernel[conns.ptr_offset[c]]
                     n = shared.count[0]
                     shared.pop[n] = conns.post[c]
                     shared.time[n] = t_arrive
@@ -191,7 +193,7 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
                     k0 = conns.ptr_offset[c]
                     for li in range(n_post):
                         off = li - row if li >= row else li - row + n_post
-                        w = kernel[k0 + off]
+                        w = sc * kernel[k0 + off]
                         if w != 0.0 and not _push_arrival(post_start + li, target, w, t_arrive,
                                                           head, nxt, time, chan, weight, count):
                             return False

@@ -44,7 +44,7 @@ STRUCTURE = {
     "drives": ("channel", "lam_offset", "lam", "start", "stop", "weight", "stream"),
     "sources": ("pop", "offset", "tau_x", "tau", "alpha"),
     "connections": ("pre", "post", "kind", "target", "store", "delay_steps", "delay_frac",
-                    "ptr_offset", "n_post", "per_synapse", "delay_steps_min"),
+                    "ptr_offset", "n_post", "per_synapse", "delay_steps_min", "scale"),
     "nmda_projections": ("source", "post", "store", "ptr_offset", "n_post"),
     "storage": ("indptr", "indices", "weights", "syn_delay", "dense", "kernel"),
     "virtual": ("pop", "start", "stop", "lam_offset", "lam", "stream"),
