@@ -11,8 +11,12 @@ A spec is a dict (or a YAML / JSON file holding one)::
       - {pre: thal, post: E, receptor: AMPA, rule: probability, p: 0.1,
          weight: "0.002 * uniform(0.5, 1.5)", nsyn: "poisson(3)", delay: 1.0}
       - {pre: [E2, E4], post: [E2, E4], ...}       # lists: every pre with every post
+    gap_junctions:                                 # conductance-cell populations
+      - {population: HH, weight: 0.0005, n_pairs: 15000}
     stimuli:
       - {population: E, type: CurrentClamp, amplitude: 0.1, start: 100, stop: 200}
+      - {population: HH, type: PoissonDrive, rate: 500.0, weight: 0.3,
+         receptor: {type: AlphaCurrentSynapse, tau: 0.2, name: ex}}
     record:
       traces: [{population: E, variables: [V], neurons: [0, 1], interval: 0.5}]
     run:   {duration: 3000.0}
@@ -31,13 +35,15 @@ from . import currents, populations, positions
 from . import validation as val
 from .network import Network
 
-SECTIONS = ("network", "populations", "connections", "stimuli", "record", "run", "plots")
+SECTIONS = ("network", "populations", "connections", "gap_junctions", "stimuli", "record",
+            "run", "plots")
 POPULATION_TYPES = {name: getattr(populations, name) for name in
                     ("PyrPop", "InterPop", "PyrRingPop", "InterRingPop", "LIFPopulation",
-                     "PoissonPop")}
+                     "PoissonPop", "RTMPop", "WBPop", "HHPop", "TraubPop", "IzhikevichPop")}
 LAYOUTS = {name: getattr(positions, name) for name in ("Box", "Column", "Grid", "Ring")}
 RECEPTORS = {name: getattr(currents, name) for name in
-             ("AMPA", "GABA", "NMDA", "ExponentialSynapse")}
+             ("AMPA", "GABA", "NMDA", "ExponentialSynapse", "DoubleExponentialSynapse",
+              "AlphaCurrentSynapse")}
 STIMULI = {name: getattr(currents, name) for name in
            ("PoissonDrive", "RingPoissonCue", "GaussianNoise", "CurrentClamp", "FlatCue",
             "RingCue")}
@@ -137,6 +143,14 @@ def _names(value, net, path):
     return names
 
 
+def _receptor(cfg, path):
+    rec = dict(_mapping(cfg, path, required=("type",)))
+    kind = rec.pop("type")
+    if kind not in RECEPTORS:
+        _fail(f"{path}.type", f"{kind!r} is not one of {', '.join(RECEPTORS)}")
+    return _build(path, RECEPTORS[kind], **rec)
+
+
 def build(spec):
     """Validate a spec and build its Network; returns (network, run settings, record, plots)."""
     spec = _mapping(spec, "", SECTIONS, required=("populations",))
@@ -179,14 +193,19 @@ def build(spec):
         posts = _names(cfg.pop("post"), net, f"{path}.post")
         receptor = cfg.get("receptor", "AMPA")
         if isinstance(receptor, dict):
-            rec = dict(_mapping(receptor, f"{path}.receptor", required=("type",)))
-            kind = rec.pop("type")
-            if kind not in RECEPTORS:
-                _fail(f"{path}.receptor.type", f"{kind!r} is not one of {', '.join(RECEPTORS)}")
-            cfg["receptor"] = _build(f"{path}.receptor", RECEPTORS[kind], **rec)
+            cfg["receptor"] = _receptor(receptor, f"{path}.receptor")
         for pre in pres:
             for post in posts:
                 _build(f"{path} ({pre} -> {post})", net.connect, pre, post, **cfg)
+
+    for k, cfg in enumerate(spec.get("gap_junctions", []) or []):
+        path = f"gap_junctions[{k}]"
+        cfg = dict(_mapping(cfg, path, ("population", "weight", "n_pairs", "pairs"),
+                            required=("population", "weight")))
+        pop = cfg.pop("population")
+        if pop not in net.populations:
+            _fail(f"{path}.population", f"{pop!r} is not a population")
+        _build(path, net.gap_junctions, pop, **cfg)
 
     for k, cfg in enumerate(spec.get("stimuli", []) or []):
         path = f"stimuli[{k}]"
@@ -195,6 +214,8 @@ def build(spec):
         kind = cfg.pop("type")
         if kind not in STIMULI:
             _fail(f"{path}.type", f"{kind!r} is not one of {', '.join(STIMULI)}")
+        if isinstance(cfg.get("receptor"), dict):
+            cfg["receptor"] = _receptor(cfg["receptor"], f"{path}.receptor")
         for pop in targets:
             _build(f"{path} ({pop})", net.stimulate, pop, _build(path, STIMULI[kind], **cfg))
 

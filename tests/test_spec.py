@@ -135,3 +135,36 @@ def test_a_built_network_can_be_changed_and_run_again():
         np.testing.assert_array_equal(net.result.spikes(name).times,
                                       fresh.result.spikes(name).times)
     assert len(net.result.spikes("A")) > 20 and net.t == 200.0
+
+
+def test_conductance_cells_synapses_and_gap_junctions_from_a_spec():
+    """Seed 004's ingredients in a model file build the same network as in Python."""
+    data = {
+        "network": {"dt": 0.05, "seed": 3},
+        "populations": {"HH": {"type": "HHPop", "n": 60, "params": {"V_init": -65.0}}},
+        "connections": [{"pre": "HH", "post": "HH", "rule": "fixed_indegree", "indegree": 10,
+                         "weight": -0.05, "delay": 1.0,
+                         "receptor": {"type": "AlphaCurrentSynapse", "tau": 2.0,
+                                      "name": "inh"}}],
+        "gap_junctions": [{"population": "HH", "weight": 0.0005, "n_pairs": 900}],
+        "stimuli": [{"population": "HH", "type": "PoissonDrive", "rate": 500.0, "weight": 0.3,
+                     "receptor": {"type": "AlphaCurrentSynapse", "tau": 0.2, "name": "exc"}}],
+        "run": {"duration": 100.0},
+    }
+    net, run, _, _ = spec.build(data)
+    from_spec = net.run(run["duration"]).spikes("HH")
+
+    py = ln.Network(dt=0.05, seed=3)
+    cells = py.add(ln.HHPop(60, name="HH", V_init=-65.0))
+    py.connect(cells, cells, rule="fixed_indegree", indegree=10, weight=-0.05, delay=1.0,
+               receptor=ln.AlphaCurrentSynapse(tau=2.0, name="inh"))
+    py.gap_junctions(cells, weight=0.0005, n_pairs=900)
+    py.stimulate(cells, ln.PoissonDrive(rate=500.0, weight=0.3,
+                                        receptor=ln.AlphaCurrentSynapse(tau=0.2, name="exc")))
+    from_python = py.run(100.0).spikes("HH")
+    assert len(from_spec) > 20
+    np.testing.assert_array_equal(from_spec.times, from_python.times)
+
+    data["gap_junctions"][0]["population"] = "nope"
+    with pytest.raises(spec.SpecError, match=r"gap_junctions\[0\]\.population: 'nope'"):
+        spec.build(data)
