@@ -59,16 +59,27 @@ def coba(*, n=4000, exc_fraction=0.8, p=0.02, w_e=0.006, w_i=0.067, tau_e=5.0, t
     cell = dict(C=C, g_L=g_L, E_L=E_L, V_th=V_th, V_reset=V_reset, t_ref=t_ref)
     E = net.add(LIFPopulation(n_e, name="E", **cell))
     I = net.add(LIFPopulation(n - n_e, name="I", **cell))
+    wire_and_start(net, E, I, p=p, w_e=w_e, w_i=w_i, tau_e=tau_e, tau_i=tau_i, E_e=E_e,
+                   E_i=E_i, delay=delay, rng=np.random.default_rng(np.random.SeedSequence(
+                       [seed, 2])))
+    return net
+
+
+def wire_and_start(net, E, I, *, p, w_e, w_i, tau_e, tau_i, E_e, E_i, delay, rng):
+    """The wiring and the initial conductances Brette et al.'s COBA and COBAHH share.
+
+    Every ordered pair connected with probability p through exponential
+    conductances named "e" and "i"; g_e = (4 + 1.5 N(0,1)) x 10 nS and g_i =
+    (20 + 12 N(0,1)) x 10 nS drawn from rng, negative draws clipped to 0.
+    """
     exc = ExponentialSynapse(tau=tau_e, E=E_e, name="e")
     inh = ExponentialSynapse(tau=tau_i, E=E_i, name="i")
     for pre, rec, w in ((E, exc, w_e), (I, inh, w_i)):
         for post in (E, I):
             net.connect(pre, post, receptor=rec, weight=w, rule="probability", p=p,
                         delay=delay)
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 2]))
     for pop in (E, I):
         net.set_state(pop, "g_e", np.clip((4.0 + 1.5 * rng.standard_normal(pop.n)) * 0.01,
                                            0.0, None))
         net.set_state(pop, "g_i", np.clip((20.0 + 12.0 * rng.standard_normal(pop.n)) * 0.01,
                                            0.0, None))
-    return net

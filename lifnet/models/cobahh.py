@@ -12,9 +12,9 @@ activity. Started as Brian2's COBAHH example starts it: V = E_L + (5 N(0,1)
 
 import numpy as np
 
-from ..currents import ExponentialSynapse
 from ..network import Network
 from ..populations import TraubPop
+from .coba import wire_and_start
 
 
 def cobahh(*, n=4000, exc_fraction=0.8, p=0.02, w_e=0.006, w_i=0.067, tau_e=5.0, tau_i=10.0,
@@ -55,19 +55,11 @@ def cobahh(*, n=4000, exc_fraction=0.8, p=0.02, w_e=0.006, w_i=0.067, tau_e=5.0,
     n_e = int(round(n * exc_fraction))
     E = net.add(TraubPop(n_e, name="E", method=method))
     I = net.add(TraubPop(n - n_e, name="I", method=method))
-    exc = ExponentialSynapse(tau=tau_e, E=E_e, name="e")
-    inh = ExponentialSynapse(tau=tau_i, E=E_i, name="i")
-    for pre, rec, w in ((E, exc, w_e), (I, inh, w_i)):
-        for post in (E, I):
-            net.connect(pre, post, receptor=rec, weight=w, rule="probability", p=p,
-                        delay=delay)
     rng = np.random.default_rng(np.random.SeedSequence([seed, 2]))
+    wire_and_start(net, E, I, p=p, w_e=w_e, w_i=w_i, tau_e=tau_e, tau_i=tau_i, E_e=E_e,
+                   E_i=E_i, delay=delay, rng=rng)
     for pop in (E, I):
         net.set_state(pop, "V", pop.E_L + 5.0 * rng.standard_normal(pop.n) - 5.0)
-        net.set_state(pop, "g_e", np.clip((4.0 + 1.5 * rng.standard_normal(pop.n)) * 0.01,
-                                           0.0, None))
-        net.set_state(pop, "g_i", np.clip((20.0 + 12.0 * rng.standard_normal(pop.n)) * 0.01,
-                                           0.0, None))
         for gate in ("m", "h", "n"):
             net.set_state(pop, gate, 0.0)
     return net
