@@ -1,4 +1,4 @@
-"""One step of a conductance-cell population: RTM, Wang-Buzsáki, NEST's HH, Traub-Miles.
+"""One step of a conductance-cell population: RTM, Wang-Buzsáki, NEST's HH, Traub, Izhikevich.
 
 The cell (units: ms, mV, nF, µS, nA)::
 

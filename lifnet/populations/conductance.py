@@ -1,13 +1,15 @@
-"""Conductance-based (Hodgkin-Huxley type) cells: RTM, Wang-Buzsáki, NEST's HH, Traub-Miles.
+"""Conductance cells: RTM, Wang-Buzsáki, NEST's HH, Traub-Miles (HH type), and Izhikevich.
 
 The membrane equation (units: ms, mV, nF, µS, nA)::
 
     C dV/dt = -g_Na m^3 h (V - E_Na) - g_K n^4 (V - E_K) - g_L (V - E_L)
               - I_syn - I_gap + I_inj
 
-with gates ``dx/dt = a_x(V) (1 - x) - b_x(V) x``. A spike is an upward
-crossing of ``V_spike`` at a time interpolated inside the step; there is no
-reset. The step is ``integrators.conductance_step``.
+with gates ``dx/dt = a_x(V) (1 - x) - b_x(V) x`` (IzhikevichPop: its own
+two-variable equations, see there). A spike is an upward
+crossing of ``V_spike`` at a time interpolated inside the step; HH-type
+cells have no reset (an Izhikevich cell has). The step is
+``integrators.conductance_step``.
 
 Per-area values from the literature (µF/cm², mS/cm², µA/cm²) map 1:1 onto
 nF, µS and nA for a membrane of 1e-3 cm²: RTMPop and WBPop take them so
