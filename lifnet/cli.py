@@ -137,14 +137,15 @@ def _sweep(args):
         raise spec.SpecError("lifnet sweep: give --duration (or run.duration in the file)")
     seeds = [int(s) for s in args.seeds.split(",")]
     table = sweep(args.file, grid=grid, seeds=seeds, duration=duration, out=args.out,
-                  workers=args.workers, scheduler=args.scheduler, progress=args.progress)
+                  workers=args.workers, scheduler=args.scheduler, progress=args.progress,
+                  save_spikes=args.save_spikes)
     path = os.path.join(args.out, "sweep.csv")
     table.to_csv(path, index=False)
     metric = args.metric or next((c for c in table.columns if c.startswith("rate_")), None)
     if metric and grid:
         _sweep_plot(table, list(grid), metric, os.path.join(args.out, f"sweep_{metric}.png"))
     failed = int((table["status"] != "ok").sum())
-    print(table.drop(columns=["error"]).to_string(index=False))
+    print(table.drop(columns=["error", "spikes_file"], errors="ignore").to_string(index=False))
     print(f"{len(table)} runs ({int(table['ran_now'].sum())} now, {failed} failed); wrote {path}")
     return 0
 
@@ -210,6 +211,8 @@ def main(argv=None):
     sw.add_argument("--out", default="lifnet-sweep", help="output folder (re-runs skip what "
                                                           "it holds)")
     sw.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
+    sw.add_argument("--save-spikes", action="store_true",
+                    help="also write each run's spikes to OUT/spikes/<run>.h5 (SONATA)")
     bench = sub.add_parser("bench", help="lifnet's side of every benchmark, small and quick")
     bench.add_argument("--scale", type=float, default=1.0,
                        help="simulated time and sizes relative to the defaults (default 1)")

@@ -10,9 +10,10 @@ dict (parameters are key paths such as ``populations.E.n``; the seed is
 (``ok`` or ``failed`` with the error), metrics, wall time and lifnet version.
 
 Rows go to ``<out>/runs.sqlite`` the moment a run finishes, each in its own
-transaction: SQLite is in the standard library, a crashed writer leaves no
-half row, and a later sweep reads the finished keys to skip them (NetPyNE's
-``skip``), so an interrupted sweep loses at most the runs in flight.
+transaction (and, with ``save_spikes``, the run's spikes to a SONATA file):
+SQLite is in the standard library, a crashed writer leaves no half row,
+and a later sweep reads the finished keys to skip them (NetPyNE's ``skip``),
+so an interrupted sweep loses at most the runs in flight.
 
 Executors: local processes (default; each worker runs numba on one thread,
 and the kernels compile once per worker from the on-disk cache), or
@@ -117,13 +118,18 @@ def default_metrics(network, result):
 
 def run_one(task):
     """Build and run one point; return its row (never raises)."""
-    model, params, seed, duration, metrics = task
+    model, params, seed, duration, metrics, spikes_path = task
     row = {"params": params, "seed": seed, "status": "ok", "metrics": {}, "error": None}
     t0 = time.perf_counter()
     try:
         network = _build(model, params, seed)
         result = network.run(duration, progress=False)
         row["metrics"] = dict((metrics or default_metrics)(network, result))
+        if spikes_path is not None:
+            from .io import write_spikes
+
+            write_spikes(spikes_path, {name: result.spikes(name)
+                                       for name in network.populations})
     except Exception:   # a failed run is a row, not the end of the sweep
         row["status"] = "failed"
         row["error"] = traceback.format_exc(limit=6)
@@ -184,7 +190,7 @@ class _Store:
 
 def sweep(model, *, grid=None, values=None, random=None, n_random=0, random_seed=0,
           seeds=(0,), duration, metrics=None, out, workers=None, scheduler=None,
-          progress=None):
+          progress=None, save_spikes=False):
     """Run a model over parameter points and seeds; return a pandas DataFrame.
 
     Parameters
@@ -213,6 +219,11 @@ def sweep(model, *, grid=None, values=None, random=None, n_random=0, random_seed
         Run on a Dask cluster instead.
     progress : bool, optional
         Progress bar with time left (default: on a terminal).
+    save_spikes : bool
+        Also write each run's spikes as a SONATA file,
+        ``<out>/spikes/<run key>.h5`` (atomically, by the worker; on a Dask
+        cluster ``out`` must be on a file system the workers share). The
+        table's ``spikes_file`` column names it.
     """
     import pandas as pd
 
@@ -220,13 +231,19 @@ def sweep(model, *, grid=None, values=None, random=None, n_random=0, random_seed
     os.makedirs(out, exist_ok=True)
     store = _Store(os.path.join(out, "runs.sqlite"))
     model_id = _model_id(model)
+    spikes_dir = os.path.abspath(os.path.join(out, "spikes")) if save_spikes else None
+    if spikes_dir is not None:
+        os.makedirs(spikes_dir, exist_ok=True)
     tasks, keys = {}, []
     for point in _points(grid, values, random, n_random, random_seed):
         for seed in seeds:
             key = _key(model_id, point, int(seed), duration)
             keys.append(key)
-            tasks[key] = (model, point, int(seed), duration, metrics)
+            tasks[key] = (model, point, int(seed), duration, metrics,
+                          None if spikes_dir is None else os.path.join(spikes_dir, key + ".h5"))
     done = store.done()
+    if spikes_dir is not None:   # a run stored before spikes were asked for runs again
+        done = {k for k in done if os.path.exists(os.path.join(spikes_dir, k + ".h5"))}
     todo = [k for k in dict.fromkeys(keys) if k not in done]
     if progress is None:
         import sys
@@ -249,9 +266,13 @@ def sweep(model, *, grid=None, values=None, random=None, n_random=0, random_seed
     table = []
     for key in dict.fromkeys(keys):
         row = rows[key]
-        table.append({**row["params"], "seed": row["seed"], "status": row["status"],
-                      **row["metrics"], "wall_s": row["wall_s"], "error": row["error"],
-                      "ran_now": key in todo})
+        entry = {**row["params"], "seed": row["seed"], "status": row["status"],
+                 **row["metrics"], "wall_s": row["wall_s"], "error": row["error"],
+                 "ran_now": key in todo}
+        if spikes_dir is not None:
+            path = os.path.join(spikes_dir, key + ".h5")
+            entry["spikes_file"] = path if os.path.exists(path) else None
+        table.append(entry)
     return pd.DataFrame(table)
 
 
