@@ -32,6 +32,8 @@ SUITE = [
      "seed 004 gap network vs NEST; PING and COBAHH vs Brian2", "5 min"),
     ("accuracy", ["accuracy_cost.py"],
      "spike-time error vs CPU time, 1000 RTM cells, lifnet vs Brian2", "2 min"),
+    ("accuracy-lif", ["accuracy_cost_lif.py"],
+     "spike-time error vs CPU time, 1000 LIF cells, lifnet vs Brian2 vs NEST", "1 min"),
 ]
 
 
