@@ -1,4 +1,4 @@
-"""Accuracy versus cost: spike-time error against CPU time, lifnet and Brian2, several dt.
+"""Accuracy versus cost: spike-time error against CPU time, lifnet, Brian2 and NEURON, several dt.
 
 The network: N = 1000 independent reduced Traub-Miles (RTM) cells, no
 synapses; cell i gets a constant current I_i = linspace(0.3, 2.0, N)[i]
@@ -27,6 +27,17 @@ What is measured, in one invocation, one run after another:
   ms its spike upstroke is unstable and produces extra spikes). Brian2
   records a spike at the start of the step in which v crossed, on the grid;
   its times are compared as they come.
+* NEURON (``neuron`` from PyPI, in the same environment;
+  ``peers/rtm_neuron.py``, one process per run): one single-compartment
+  soma per cell with the NMODL mechanisms of ``peers/rtm_neuron/`` (h and n
+  by cnexp; m = m_inf of the v at the step's start, see ``na_rtm.mod``) and
+  an IClamp, fixed step, ``implicit`` (backward Euler, secondorder = 0) and
+  ``cn`` (Crank-Nicolson, secondorder = 2) at dt = 0.1 ... 0.00625 ms, one
+  thread; the time is the CPU time (``time.process_time``) of
+  ``finitialize`` and ``continuerun``.  A NetCon with threshold -20 mV
+  records a spike at the end of the step in which v crossed, on the grid;
+  compared as it comes.  A setting that fails is kept with its error
+  message.
 
 Error of a run: for each reference cell, the largest |t_sim - t_ref| over
 its spikes; if the cell's spike count differs from the reference, NaN for
@@ -42,7 +53,7 @@ method, points labelled with dt).
 
 Reproduce: python benchmarks/accuracy_cost.py
 (smaller: --n 50 --duration 100 --lifnet-dts 0.05 0.025 --brian-ee-dts 0.05 0.025
---brian-rk2-dts 0.0125; --skip-peers for lifnet alone)
+--brian-rk2-dts 0.0125 --neuron-dts 0.025; --skip-peers for lifnet alone)
 """
 
 import argparse
@@ -59,6 +70,7 @@ from results_io import metadata, write
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEER_PYTHON = os.path.join(HERE, ".peer-env", "bin", "python")
 PEER_SCRIPT = os.path.join(HERE, "peers", "rtm_brian2.py")
+NEURON_SCRIPT = os.path.join(HERE, "peers", "rtm_neuron.py")
 
 I_RANGE = (0.3, 2.0)    # nA (uA/cm^2), first and last cell
 V_INIT = -65.0          # mV
@@ -67,6 +79,8 @@ RTOL = ATOL = 1e-12     # reference solver
 LIFNET_DTS = (0.1, 0.05, 0.025, 0.0125, 0.00625)
 BRIAN_EE_DTS = (0.05, 0.025, 0.0125, 0.00625, 0.003125)
 BRIAN_RK2_DTS = (0.0125, 0.00625, 0.003125)
+NEURON_METHODS = ("implicit", "cn")
+NEURON_DTS = (0.1, 0.05, 0.025, 0.0125, 0.00625)
 ERROR_TARGETS = (3.0, 1.0, 0.3, 0.1, 0.03, 0.01)   # ms
 TIME_TARGETS = (0.3, 1.0, 3.0, 10.0, 30.0)      # s
 
@@ -195,9 +209,18 @@ def lifnet_runs(args, ref_ids):
     return out
 
 
-def brian2_runs(args):
+def ensure_peer_env():
     if not os.path.exists(PEER_PYTHON):
         subprocess.run(["bash", os.path.join(HERE, "peers", "setup_env.sh")], check=True)
+
+
+def _command_text(cmd):
+    return " ".join(os.path.relpath(c, os.path.dirname(HERE)) if os.path.isabs(c) else c
+                    for c in cmd[1:])
+
+
+def brian2_runs(args):
+    ensure_peer_env()
     runs = []
     for method, dts in (("exponential_euler", args.brian_ee_dts), ("rk2", args.brian_rk2_dts)):
         for dt in dts:
@@ -208,14 +231,30 @@ def brian2_runs(args):
             r = run_json(cmd)
             if "error" in r:
                 r.update(simulator="brian2", mode="cpp_standalone", method=method, dt_ms=dt)
-            r["command"] = " ".join(os.path.relpath(c, os.path.dirname(HERE))
-                                    if os.path.isabs(c) else c for c in cmd[1:])
+            r["command"] = _command_text(cmd)
+            runs.append(r)
+    return runs
+
+
+def neuron_runs(args):
+    """NEURON fixed-step runs, one process each; a failed one is kept with its error."""
+    ensure_peer_env()
+    runs = []
+    for method in NEURON_METHODS:
+        for dt in args.neuron_dts:
+            cmd = [PEER_PYTHON, NEURON_SCRIPT, "--method", method, "--dt", repr(dt),
+                   "--duration", repr(args.duration), "--n", str(args.n), "--k", str(args.k)]
+            print(f"neuron {method} dt={dt}", file=sys.stderr, flush=True)
+            r = run_json(cmd)
+            if "error" in r:
+                r.update(simulator="neuron", mode="fixed_step", method=method, dt_ms=dt)
+            r["command"] = _command_text(cmd)
             runs.append(r)
     return runs
 
 
 def series_name(r):
-    return "lifnet auto" if r["simulator"] == "lifnet" else f"brian2 {r['method']}"
+    return "lifnet auto" if r["simulator"] == "lifnet" else f"{r['simulator']} {r['method']}"
 
 
 def series(results):
@@ -274,7 +313,8 @@ def markdown(results, n_ref, ref_count, args):
                  f"{n_ref} reference cells "
                  f"({ref_count} reference spikes). lifnet: one numba thread, "
                  "time.process_time of Network.run; Brian2: cpp_standalone without OpenMP, "
-                 "std::clock of the main loop.")
+                 "std::clock of the main loop; NEURON: fixed step, one thread, "
+                 "time.process_time of finitialize and continuerun.")
     mism = [f"{series_name(r)} dt {r['dt_ms']:g}: " + ", ".join(
         f"cell {m['cell']} {m['n_sim']} spikes vs {m['n_ref']} (last at "
         f"{_fmt(m['last_sim_ms'], '.3f')} vs {_fmt(m['last_ref_ms'], '.3f')} ms)"
@@ -313,7 +353,8 @@ def plot(results, path, title):
     for r in results:
         if "error" not in r and r.get("max_err_ms") is not None:
             groups.setdefault(series_name(r), []).append(r)
-    markers = {"lifnet auto": "o", "brian2 exponential_euler": "s", "brian2 rk2": "^"}
+    markers = {"lifnet auto": "o", "brian2 exponential_euler": "s", "brian2 rk2": "^",
+               "neuron implicit": "v", "neuron cn": "P"}
     for name, runs in groups.items():
         runs = sorted(runs, key=lambda r: r["dt_ms"], reverse=True)
         x = [r["sim_s"] for r in runs]
@@ -326,7 +367,8 @@ def plot(results, path, title):
             if r["mismatches"]:
                 label += f" ({r['mismatches']} mism.)"
             ax.annotate(label, (r["sim_s"], r["max_err_ms"]), textcoords="offset points",
-                        xytext=(5, 4), fontsize=8, color=line.get_color())
+                        xytext=(5, -11) if name == "neuron cn" else (5, 4), fontsize=8,
+                        color=line.get_color())   # neuron cn: below, off neuron implicit's
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("simulation CPU time (s), one thread")
@@ -348,6 +390,8 @@ def main():
     ap.add_argument("--lifnet-dts", type=float, nargs="*", default=list(LIFNET_DTS))
     ap.add_argument("--brian-ee-dts", type=float, nargs="*", default=list(BRIAN_EE_DTS))
     ap.add_argument("--brian-rk2-dts", type=float, nargs="*", default=list(BRIAN_RK2_DTS))
+    ap.add_argument("--neuron-dts", type=float, nargs="*", default=list(NEURON_DTS),
+                    help="NEURON dt values (ms), for each of its methods (implicit, cn)")
     ap.add_argument("--skip-peers", action="store_true")
     args = ap.parse_args()
     if args.n < 1 or args.k < 1 or args.duration <= 0:
@@ -359,6 +403,7 @@ def main():
     results = lifnet_runs(args, ref_ids)
     if not args.skip_peers:
         results += brian2_runs(args)
+        results += neuron_runs(args)
     for r in results:
         if "error" not in r:
             if r.get("ref_ids", ref_ids.tolist()) != ref_ids.tolist():
@@ -374,7 +419,7 @@ def main():
                              "spikes": [s.tolist() for s in ref_spikes]},
                "results": results}
     base = write("accuracy-cost", meta, payload,
-                 "Accuracy versus cost, RTM cells (lifnet vs Brian2)", md)
+                 "Accuracy versus cost, RTM cells (lifnet vs Brian2 vs NEURON)", md)
     plot(results, base + ".png",
          f"{args.n} RTM cells, {args.duration:g} ms: spike-time error vs CPU time "
          f"({meta['host']}, {meta['date'][:10]})")

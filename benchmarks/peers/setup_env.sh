@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Create (idempotently) the virtual environment used by the peer benchmarks
-# (Brian2 and NEST) at benchmarks/.peer-env and install the simulators.
+# (Brian2, NEST and NEURON) at benchmarks/.peer-env and install the simulators.
 #
 # Usage: bash benchmarks/peers/setup_env.sh
 #   PYTHON=/path/to/python3.11  choose the base interpreter (default: python3.11,
@@ -9,9 +9,10 @@
 # Needs: python3 (3.9+) with its C headers (Brian2's runtime mode compiles
 # Cython code), a C++ compiler (g++) and make (Brian2's cpp_standalone mode),
 # and access to PyPI.  NEST comes as a binary wheel (nest-simulator on PyPI,
-# which bundles GSL and OpenMP).  If it cannot be installed, the script still
-# succeeds for Brian2 and says so.  The last line of stdout is the path of the
-# environment's python.
+# which bundles GSL and OpenMP), and so does NEURON (neuron on PyPI; its
+# nrnivmodl compiles .mod files with the same C++ compiler).  If either cannot
+# be installed, the script still succeeds for Brian2 and says so.  The last
+# line of stdout is the path of the environment's python.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -112,6 +113,28 @@ fi
 if [[ "$nest_status" != "ok" ]]; then
     log "WARNING: NEST is not available ($nest_status);" \
         "only the Brian2 benchmarks can run"
+fi
+
+log "installing neuron"
+neuron_status="ok"
+if pip_install "numpy<2.4" neuron; then
+    # 'import neuron' may print a banner; report the version on stderr.
+    if neuron_version="$("$py" -c "import neuron, sys; \
+sys.stderr.write('neuron ' + neuron.__version__ + '\n')" 2>&1 >/dev/null |
+            grep '^neuron ')"; then
+        log "$neuron_version"
+        [[ -x "$env_dir/bin/nrnivmodl" ]] ||
+            neuron_status="installed, but $env_dir/bin/nrnivmodl is missing"
+    else
+        neuron_status="installed, but 'import neuron' failed"
+    fi
+else
+    neuron_status="'pip install neuron' failed"
+fi
+
+if [[ "$neuron_status" != "ok" ]]; then
+    log "WARNING: NEURON is not available ($neuron_status);" \
+        "the NEURON runs of accuracy_cost.py will be skipped"
 fi
 log "done"
 echo "$py"
