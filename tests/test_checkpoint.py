@@ -86,3 +86,38 @@ def test_an_interrupted_write_leaves_the_previous_file_intact(tmp_path, monkeypa
         net.save_checkpoint(path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["state.h5"]   # no temporary left
+
+
+def conductance_network():
+    """Conductance cells of every kind of state: gates, two-trace synapses, gap junctions."""
+    net = ln.Network(dt=0.05, seed=4)
+    E = net.add(ln.RTMPop(40, name="E", V_init=np.linspace(-70.0, -55.0, 40)))
+    I = net.add(ln.WBPop(10, name="I"))
+    Z = net.add(ln.IzhikevichPop(5, name="Z"))
+    net.stimulate(E, ln.CurrentClamp(amplitude=np.linspace(0.8, 1.6, 40)))
+    net.stimulate(Z, ln.CurrentClamp(amplitude=0.1))
+    net.stimulate(I, ln.PoissonDrive(rate=300.0, weight=0.5,
+                                     receptor=ln.AlphaCurrentSynapse(tau=1.0, name="ext")))
+    exc = ln.DoubleExponentialSynapse(tau_rise=0.5, tau_decay=3.0, E=0.0, name="e")
+    inh = ln.DoubleExponentialSynapse(tau_rise=0.5, tau_decay=9.0, E=-75.0, name="i")
+    net.connect(E, I, receptor=exc, weight=0.01, rule="probability", p=0.5, delay=0.3)
+    net.connect(I, E, receptor=inh, weight=0.05, rule="probability", p=0.5, delay=0.45)
+    net.gap_junctions(I, n_pairs=20, weight=0.05)
+    return net
+
+
+def test_conductance_cells_resume_bit_for_bit(tmp_path):
+    whole = conductance_network()
+    whole.run(150.0)
+    first = conductance_network()
+    first.run(61.35)
+    path = tmp_path / "hh.h5"
+    first.save_checkpoint(path)
+    resumed = conductance_network()
+    resumed.load_checkpoint(path)
+    resumed.run(150.0 - 61.35)
+    for name in ("E", "I", "Z"):
+        assert len(whole.result.spikes(name)) > 5
+        np.testing.assert_array_equal(resumed.result.spikes(name).times,
+                                      whole.result.spikes(name).times)
+    np.testing.assert_array_equal(resumed.get_state("I", "h"), whole.get_state("I", "h"))
