@@ -21,8 +21,11 @@ Rules other than ``ring`` and ``array`` also take, NetPyNE- and BMTK-style:
 weight) as expression strings or callables over the candidate pairs
 (``"0.3 * exp(-dist_3D / 150)"``, see ``PAIR_VARIABLES`` and
 ``lifnet.expressions``), and ``pre_select`` / ``post_select`` conditions on
-positions (``{"y": (100, 1000)}``, ``{"ynorm": (0, 0.5)}``). These are
-evaluated vectorised, a block of candidate pairs at a time, and stored as CSR.
+positions (``{"y": (100, 1000)}``, ``{"ynorm": (0, 0.5)}``). Expression
+strings and numbers are compiled and drawn in time proportional to the
+synapses, on all threads (``lifnet.pair_kernels``); callables are evaluated
+vectorised, a block of candidate pairs at a time. Either is stored as CSR,
+rows sorted by delay when each synapse has its own.
 
 Weights are conductance increments in µS.
 """
@@ -32,7 +35,7 @@ import scipy.sparse as sp
 from numba import njit
 
 from . import validation as val
-from .pair_kernels import compilable, compiled, draw_pairs
+from .pair_kernels import compilable, draw
 
 RULES = ("all_to_all", "probability", "fixed_indegree", "convergence", "divergence", "ring",
          "array")
@@ -123,15 +126,22 @@ class Dense:
 class CSR:
     """Weights stored by presynaptic row: indptr (n_pre + 1), indices and weights (nnz).
 
-    ``delays`` (ms, one per synapse, optional) overrides the projection's delay.
+    ``delays`` (ms, float32, one per synapse, optional) overrides the projection's
+    delay; ``sorted_by_delay`` says each row is already in increasing delay, as
+    delivery needs; ``min_delay`` (ms) is the shortest delay before rounding to float32.
     """
 
-    def __init__(self, indptr, indices, weights, n_post, delays=None):
+    def __init__(self, indptr, indices, weights, n_post, delays=None, sorted_by_delay=False,
+                 min_delay=None):
         self.indptr = np.ascontiguousarray(indptr, dtype=np.int64)
         self.indices = np.ascontiguousarray(indices, dtype=np.int32)
         self.weights = np.ascontiguousarray(weights, dtype=np.float32)
         self.n_post = int(n_post)
-        self.delays = None if delays is None else np.ascontiguousarray(delays, np.float64)
+        self.delays = None if delays is None else np.ascontiguousarray(delays, np.float32)
+        self.sorted_by_delay = bool(sorted_by_delay)
+        if min_delay is None and delays is not None:
+            min_delay = float(np.min(delays)) if len(delays) else np.inf
+        self.min_delay = min_delay
 
     @property
     def n_synapses(self):
@@ -395,7 +405,7 @@ def _coordinate_table(pop, needed, owner):
 
 
 def _compiled_pairs(pre, post, pre_idx, post_idx, *, p, weight, nsyn, delay, skip_diag, seed):
-    """Draw pairs with the expressions compiled (numba); returns (I, J, W, D)."""
+    """Draw pairs with the expressions compiled (numba); returns the CSR."""
     from .expressions import Expression
 
     owner = "connect"
@@ -403,24 +413,25 @@ def _compiled_pairs(pre, post, pre_idx, post_idx, *, p, weight, nsyn, delay, ski
     def parse(value, name):
         if isinstance(value, str):
             return Expression(value, allowed=PAIR_VARIABLES, owner=f"{owner} ({name})")
-        return 0.0 if value is None else val.number(name, value, owner=owner)
+        return None if value is None else val.number(name, value, owner=owner)
 
     values = {"p": parse(p, "p"), "weight": parse(weight, "weight"),
               "nsyn": parse(nsyn, "nsyn"), "delay": parse(delay, "delay")}
     used = set().union(*(v.names() for v in values.values() if isinstance(v, Expression)))
     P = _coordinate_table(pre, {u for u in used if not u.startswith("post_")}, owner)
     Q = _coordinate_table(post, {u for u in used if not u.startswith("pre_")}, owner)
-    p_const = -1.0 if isinstance(values["p"], Expression) else values["p"]
-    if p is not None and not isinstance(values["p"], Expression) and not 0 <= p_const <= 1:
-        raise val.ParameterError(f"{owner}: p={p_const} must be in [0, 1]")
-    I, J, W, D = draw_pairs(compiled(values["p"]), compiled(values["weight"]),
-                            compiled(values["delay"]), compiled(values["nsyn"]), p is not None,
-                            float(p_const), nsyn is not None, pre_idx.astype(np.int64),
-                            post_idx.astype(np.int64), P, Q, skip_diag,
-                            int(seed % (1 << 31)))
-    if not (np.all(np.isfinite(W)) and np.all(np.isfinite(D))):
-        raise val.ParameterError("connect: an expression gave a non-finite weight or delay")
-    return I, J, W, D
+    if values["p"] is not None and not isinstance(values["p"], Expression) and not (
+            0 <= values["p"] <= 1):
+        raise val.ParameterError(f"{owner}: p={values['p']} must be in [0, 1]")
+    indptr, indices, weights, delays, bad, min_delay = draw(
+        values["p"], values["weight"], values["delay"], values["nsyn"], P=P, Q=Q,
+        pre_idx=pre_idx, post_idx=post_idx, n_pre=pre.n, skip_diag=skip_diag,
+        seed=int(seed % (1 << 63)))
+    if bad:
+        raise val.ParameterError(f"{owner}: an expression gave a non-finite weight or delay "
+                                 f"for {bad} pairs")
+    return CSR(indptr, indices, weights, post.n, delays, sorted_by_delay=True,
+               min_delay=min_delay)
 
 
 def _pairwise(rule, pre, post, *, weight, p, k, nsyn, skip_diag, seed, pre_select,
@@ -469,9 +480,9 @@ def _pairwise(rule, pre, post, *, weight, p, k, nsyn, skip_diag, seed, pre_selec
 
     if rule in ("all_to_all", "probability") and all(
             compilable(v) for v in (p, weight, nsyn, delay)):
-        pieces.append(_compiled_pairs(pre, post, pre_idx, post_idx, p=p, weight=weight,
-                                      nsyn=nsyn, delay=delay, skip_diag=skip_diag, seed=seed))
-    elif rule in ("all_to_all", "probability"):
+        return _compiled_pairs(pre, post, pre_idx, post_idx, p=p, weight=weight, nsyn=nsyn,
+                               delay=delay, skip_diag=skip_diag, seed=seed)
+    if rule in ("all_to_all", "probability"):
         rows = max(1, PAIR_BLOCK // max(1, post_idx.size))
         for b0 in range(0, pre_idx.size, rows):
             block = pre_idx[b0:b0 + rows]
@@ -507,9 +518,9 @@ def _pairwise(rule, pre, post, *, weight, p, k, nsyn, skip_diag, seed, pre_selec
         I, J, W, D = (np.concatenate(a) for a in zip(*pieces, strict=True))
     else:
         I, J, W, D = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
-    # Each pair is drawn once, so sorting by (pre, post) gives the CSR order (the
-    # compiled path draws them in that order already).
-    order = (np.arange(I.size) if len(pieces) == 1 and np.all(I[1:] >= I[:-1]) else
-             np.lexsort((J, I)))
+    # Each pair is drawn once, so sorting by (pre, post) gives the CSR order.
+    order = np.lexsort((J, I))
     indptr = np.concatenate(([0], np.cumsum(np.bincount(I, minlength=pre.n))))
-    return CSR(indptr, J[order], W[order], post.n, D[order] if d_fn is not None else None)
+    if d_fn is None:
+        return CSR(indptr, J[order], W[order], post.n)
+    return CSR(indptr, J[order], W[order], post.n, D[order], min_delay=float(D.min(initial=np.inf)))

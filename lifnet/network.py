@@ -249,10 +249,10 @@ class Network:
                                       delay=delay)
         if per_synapse:
             delay = synapses.delays
-            if delay.size and delay.min() < self.dt * (1 - 1e-9):
+            if delay.size and synapses.min_delay < self.dt * (1 - 1e-9):
                 raise val.ParameterError(
-                    f"connect: the delay expression gives {delay.min():.4g} ms, shorter than "
-                    f"dt={self.dt} ms; delays must be >= dt")
+                    f"connect: the delay expression gives {synapses.min_delay:.4g} ms, shorter "
+                    f"than dt={self.dt} ms; delays must be >= dt")
         proj = Projection(pre, post, receptor, synapses, delay)
         self.projections.append(proj)
         return proj

@@ -3,12 +3,13 @@
 import math
 
 import numpy as np
+from numba import njit
 
 from .. import validation as val
 from ..connectivity import Circulant, Dense, Uniform
 from ..currents import NMDA, CurrentClamp, ExponentialSynapse, GaussianNoise, PoissonDrive
 from ..currents.synapses import AlphaCurrentSynapse, DoubleExponentialSynapse
-from ..pair_kernels import sort_rows
+from ..pair_kernels import sort_rows_by_delay
 from ..populations import PoissonPop, SpikeSourcePop
 from ..populations.conductance import GATES, ConductancePopulation
 from . import layout as L
@@ -35,6 +36,18 @@ def delay_in_steps(delay, dt):
         d = float(round(d))
     k = int(math.floor(d))
     return k, d - k
+
+
+@njit(cache=True)
+def _steps_of(delays, dt):
+    """Per-synapse delays (ms, float32) in steps (float32), snapped to whole steps within
+    float32 rounding so that a delay of exactly k dt is k steps."""
+    out = np.empty(delays.shape[0], np.float32)
+    for q in range(delays.shape[0]):
+        d = delays[q] / dt
+        r = np.floor(d + 0.5)
+        out[q] = r if abs(d - r) < 2.5e-7 * max(1.0, d) else d
+    return out
 
 
 class Assembly:
@@ -473,12 +486,12 @@ class Assembly:
             alpha=_f64(src_rows["alpha"]), x=np.zeros(x_total), s=np.zeros(x_total),
             pending=np.full(x_total, -np.inf))
         self.storage = L.Storage(
-            indptr=np.concatenate(indptr).astype(np.int64),
-            indices=np.concatenate(indices).astype(np.int32) if indices else
+            indptr=np.concatenate(indptr).astype(np.int64, copy=False),
+            indices=np.concatenate(indices).astype(np.int32, copy=False) if indices else
             np.zeros(0, np.int32),
-            weights=np.concatenate(weights).astype(np.float32) if weights else
+            weights=np.concatenate(weights).astype(np.float32, copy=False) if weights else
             np.zeros(0, np.float32),
-            syn_delay=(np.concatenate(syn_delay).astype(np.float32) if syn_delay else
+            syn_delay=(np.concatenate(syn_delay).astype(np.float32, copy=False) if syn_delay else
                        np.zeros(0, np.float32)),
             dense=np.concatenate(dense).astype(np.float32) if dense else
             np.zeros(0, np.float32),
@@ -512,15 +525,14 @@ class Assembly:
         if np.ndim(proj.delay) == 0:
             k, phi = delay_in_steps(proj.delay, dt)
             return syn, k, k, phi, None
-        d = np.asarray(proj.delay) / dt
-        near = np.abs(d - np.round(d)) < 1e-9 * np.maximum(1.0, d)
-        steps = np.where(near, np.round(d), d)
-        part = type(syn)(syn.indptr, syn.indices.copy(), syn.weights.copy(), syn.n_post)
-        sort_rows(part.indptr, steps, part.indices, part.weights)
-        steps = steps.astype(np.float32)
+        if not syn.sorted_by_delay:
+            syn = type(syn)(syn.indptr, syn.indices.copy(), syn.weights.copy(), syn.n_post,
+                            syn.delays.copy(), min_delay=syn.min_delay)
+            sort_rows_by_delay(syn.indptr, syn.indices, syn.weights, syn.delays)
+        steps = _steps_of(syn.delays, dt)
         if steps.size == 0:
-            return part, 1, 1, 0.0, steps
-        return part, int(np.floor(steps.min())), int(np.floor(steps.max())), 0.0, steps
+            return syn, 1, 1, 0.0, steps
+        return syn, int(np.floor(steps.min())), int(np.floor(steps.max())), 0.0, steps
 
     def add_clamp(self, q, clamp, t_now):
         """Add a current to population q; if it is on at t_now it starts at once."""
