@@ -128,24 +128,98 @@ class CSR:
 
     ``delays`` (ms, float32, one per synapse, optional) overrides the projection's
     delay; ``sorted_by_delay`` says each row is already in increasing delay, as
-    delivery needs; ``min_delay`` (ms) is the shortest delay before rounding to float32.
+    delivery needs; ``delay_range`` is (shortest, longest) of the delays.
+
+    A CSR made by ``CSR.pending`` knows its row pointers but not yet its synapses:
+    ``write(indices, weights, delays, dt)`` draws them into given arrays. The
+    network's assembly has them written straight into its storage, and the
+    projection then keeps views of that storage; reading ``indices``, ``weights``
+    or ``delays`` before that draws them into arrays of its own.
     """
 
-    def __init__(self, indptr, indices, weights, n_post, delays=None, sorted_by_delay=False,
-                 min_delay=None):
+    def __init__(self, indptr, indices, weights, n_post, delays=None, sorted_by_delay=False):
         self.indptr = np.ascontiguousarray(indptr, dtype=np.int64)
-        self.indices = np.ascontiguousarray(indices, dtype=np.int32)
-        self.weights = np.ascontiguousarray(weights, dtype=np.float32)
+        self._indices = np.ascontiguousarray(indices, dtype=np.int32)
+        self._weights = np.ascontiguousarray(weights, dtype=np.float32)
         self.n_post = int(n_post)
-        self.delays = None if delays is None else np.ascontiguousarray(delays, np.float32)
+        self._delays = None if delays is None else np.ascontiguousarray(delays, np.float32)
+        self.has_delays = delays is not None
         self.sorted_by_delay = bool(sorted_by_delay)
-        if min_delay is None and delays is not None:
-            min_delay = float(np.min(delays)) if len(delays) else np.inf
-        self.min_delay = min_delay
+        self.delay_range = None
+        if self.has_delays:
+            d = self._delays
+            self.delay_range = (float(d.min()), float(d.max())) if d.size else (np.inf, -np.inf)
+        self._write = None
+
+    @classmethod
+    def pending(cls, indptr, n_post, write, delay_range=None):
+        """A CSR whose synapses ``write(indices, weights, delays or None, dt or None)`` draws.
+
+        ``delay_range``: (shortest, longest) per-synapse delay, ms, or None if the
+        synapses have no delays of their own. Rows are written sorted by delay.
+        """
+        self = cls.__new__(cls)
+        self.indptr = np.ascontiguousarray(indptr, dtype=np.int64)
+        self.n_post = int(n_post)
+        self._indices = self._weights = self._delays = None
+        self.has_delays = delay_range is not None
+        self.delay_range = delay_range
+        self.sorted_by_delay = True
+        self._write = write
+        return self
+
+    def _draw(self):
+        n = self.n_synapses
+        indices, weights = np.empty(n, np.int32), np.empty(n, np.float32)
+        delays = np.empty(n, np.float32) if self.has_delays else None
+        self._write(indices, weights, delays, None)
+        if self._indices is None:
+            self._indices, self._weights = indices, weights
+        self._delays = delays
+
+    @property
+    def indices(self):
+        if self._indices is None:
+            self._draw()
+        return self._indices
+
+    @property
+    def weights(self):
+        if self._weights is None:
+            self._draw()
+        return self._weights
+
+    @weights.setter
+    def weights(self, value):
+        self._weights = np.ascontiguousarray(value, dtype=np.float32)
+
+    @property
+    def delays(self):
+        if self.has_delays and self._delays is None:
+            self._draw()
+        return self._delays
+
+    def write_into(self, indices, weights, delay_steps, dt):
+        """Put the synapses in indices and weights and their delays in steps of dt into
+        delay_steps (if they have delays), then keep indices and weights as views."""
+        from .pair_kernels import sort_rows_by_delay, steps_of
+
+        if self._indices is None:
+            self._write(indices, weights, delay_steps if self.has_delays else None,
+                        dt if self.has_delays else None)
+        else:
+            if self.has_delays and not self.sorted_by_delay:
+                sort_rows_by_delay(self.indptr, self._indices, self._weights, self._delays)
+                self.sorted_by_delay = True
+            indices[:] = self._indices
+            weights[:] = self._weights
+            if self.has_delays:
+                steps_of(self.delays, dt, delay_steps)
+        self._indices, self._weights = indices, weights
 
     @property
     def n_synapses(self):
-        return int(self.indices.shape[0])
+        return int(self.indptr[-1]) if self.indptr.size else 0
 
     def to_scipy(self):
         n_pre = self.indptr.shape[0] - 1
@@ -423,15 +497,14 @@ def _compiled_pairs(pre, post, pre_idx, post_idx, *, p, weight, nsyn, delay, ski
     if values["p"] is not None and not isinstance(values["p"], Expression) and not (
             0 <= values["p"] <= 1):
         raise val.ParameterError(f"{owner}: p={values['p']} must be in [0, 1]")
-    indptr, indices, weights, delays, bad, min_delay = draw(
+    indptr, write, bad, delay_range = draw(
         values["p"], values["weight"], values["delay"], values["nsyn"], P=P, Q=Q,
         pre_idx=pre_idx, post_idx=post_idx, n_pre=pre.n, skip_diag=skip_diag,
         seed=int(seed % (1 << 63)))
     if bad:
         raise val.ParameterError(f"{owner}: an expression gave a non-finite weight or delay "
                                  f"for {bad} pairs")
-    return CSR(indptr, indices, weights, post.n, delays, sorted_by_delay=True,
-               min_delay=min_delay)
+    return CSR.pending(indptr, post.n, write, delay_range)
 
 
 def _pairwise(rule, pre, post, *, weight, p, k, nsyn, skip_diag, seed, pre_select,
@@ -521,6 +594,4 @@ def _pairwise(rule, pre, post, *, weight, p, k, nsyn, skip_diag, seed, pre_selec
     # Each pair is drawn once, so sorting by (pre, post) gives the CSR order.
     order = np.lexsort((J, I))
     indptr = np.concatenate(([0], np.cumsum(np.bincount(I, minlength=pre.n))))
-    if d_fn is None:
-        return CSR(indptr, J[order], W[order], post.n)
-    return CSR(indptr, J[order], W[order], post.n, D[order], min_delay=float(D.min(initial=np.inf)))
+    return CSR(indptr, J[order], W[order], post.n, None if d_fn is None else D[order])

@@ -45,7 +45,15 @@ class Projection:
         self.post = post
         self.receptor = receptor
         self.synapses = synapses
-        self.delay = delay
+        self._delay = delay   # None: per synapse, in synapses.delays
+
+    @property
+    def per_synapse_delay(self):
+        return self._delay is None
+
+    @property
+    def delay(self):
+        return self.synapses.delays if self._delay is None else self._delay
 
     @property
     def n_synapses(self):
@@ -60,10 +68,10 @@ class Projection:
                 f"{self.n_synapses} synapses, delay {self._delay_text()})")
 
     def _delay_text(self):
-        if np.ndim(self.delay) == 0:
-            return f"{self.delay} ms"
-        d = np.asarray(self.delay)
-        return f"{d.min():.3g}-{d.max():.3g} ms" if d.size else "none"
+        if self._delay is not None:
+            return f"{self._delay} ms"
+        low, high = self.synapses.delay_range
+        return f"{low:.3g}-{high:.3g} ms" if self.n_synapses else "none"
 
 
 class Network:
@@ -248,10 +256,12 @@ class Network:
                                       pre_select=pre_select, post_select=post_select,
                                       delay=delay)
         if per_synapse:
-            delay = synapses.delays
-            if delay.size and synapses.min_delay < self.dt * (1 - 1e-9):
+            delay = None
+            shortest = synapses.delay_range[0]
+            # Delays are kept in float32: allow its rounding (relative 6e-8) below dt.
+            if synapses.n_synapses and shortest < self.dt * (1 - 1e-7):
                 raise val.ParameterError(
-                    f"connect: the delay expression gives {synapses.min_delay:.4g} ms, shorter "
+                    f"connect: the delay expression gives {shortest:.4g} ms, shorter "
                     f"than dt={self.dt} ms; delays must be >= dt")
         proj = Projection(pre, post, receptor, synapses, delay)
         self.projections.append(proj)
@@ -372,8 +382,8 @@ class Network:
             syn.kernel *= factor
         elif isinstance(syn, connectivity.Dense):
             syn.matrix *= np.float32(factor)
-        else:
-            syn.weights *= np.float32(factor)
+        elif self._asm is None or not np.shares_memory(syn.weights, self._asm.storage.weights):
+            syn.weights *= np.float32(factor)   # (else they are the storage, scaled below)
         if self._asm is not None:
             self._asm.scale_weights(self.projections.index(proj), factor)
 

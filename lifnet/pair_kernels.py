@@ -407,6 +407,25 @@ def compilable(value):
 
 # --- Drawing --------------------------------------------------------------------------------
 
+@njit(cache=True, inline="always")
+def delay_steps(delay, dt):
+    """A per-synapse delay (float32 ms) in steps of dt, as stored for delivery (float32).
+
+    Within float32 rounding of a whole number of steps it is that number, so a
+    delay of exactly k dt arrives k steps later, not a hair before.
+    """
+    d = delay / dt
+    r = math.floor(d + 0.5)
+    return np.float32(r if abs(d - r) < 2.5e-7 * max(1.0, d) else d)
+
+
+@njit(cache=True)
+def steps_of(delays, dt, out):
+    """delay_steps of every delay, into out."""
+    for q in range(delays.shape[0]):
+        out[q] = delay_steps(delays[q], dt)
+
+
 @njit(cache=True)
 def _sort_row(lo, hi, by_delay, J, W, D, tJ, tW, tD, count):
     """Sort J[lo:hi] (with W, D) by D if by_delay else by J: buckets, then insertion."""
@@ -462,18 +481,19 @@ def _make_kernel(p_fn, bound_fn, w_fn, d_fn, n_fn):
     # The functions are closure constants (inlined), not arguments: a call through
     # a function argument costs several times the expression itself.
     @njit(nogil=True)
-    def draw_rows(fill, p_bounded, p_const, w_const, use_n, use_delay, rows, offsets,
+    def draw_rows(fill, p_bounded, p_const, w_const, use_n, use_delay, dt, rows, offsets,
                   post_order, block_start, block_lo, block_hi, P, Q, skip_diag, k0, k1, J, W,
-                  D, counts):
+                  D, counts, delay_range):
         """Count (``fill`` False: into counts) or write (J, W, D from offsets) rows' synapses.
 
-        Both passes draw the same candidates, so the counts are those written.
-        Returns the number of written synapses whose weight or delay is not finite.
-        ``p_bounded``: p is an expression, bounded per block by ``bound_fn``; else
-        the probability is ``p_const`` and ``post_order`` is one block. ``w_const``:
-        the weight if it is a nonzero number and there is no nsyn, else NaN (a
-        weight that comes out 0 drops the pair). Written rows with delays are
-        sorted by delay.
+        Both passes draw the same synapses, so the counts are those written. The
+        count pass returns the number of synapses whose weight or delay is not
+        finite and widens ``delay_range`` (float32 ms) to their delays. ``p_bounded``:
+        p is an expression, bounded per block by ``bound_fn``; else the probability
+        is ``p_const`` and ``post_order`` is one block. ``w_const``: the weight if it
+        is a nonzero number and there is no nsyn, else NaN (a weight that comes out
+        0 drops the pair). Written rows with delays are sorted by delay (float32
+        ms), then written in steps of ``dt`` if ``dt`` > 0 (see ``delay_steps``).
         """
         # Three streams per row: candidates and p; weights and nsyn; delays. So the
         # count pass, which skips the delays, draws the same synapses as the fill pass.
@@ -553,19 +573,24 @@ def _make_kernel(p_fn, bound_fn, w_fn, d_fn, n_fn):
                             w *= math.floor(n_fn(P, a, Q, b, Sw) + 0.5)
                         if w == 0.0:
                             continue
+                    d = d_fn(P, a, Q, b, Sd) if use_delay else 0.0
                     if fill:
                         J[n] = b
                         W[n] = w
-                        ok = math.isfinite(w)
                         if use_delay:
-                            d = d_fn(P, a, Q, b, Sd)
                             D[n] = d
-                            ok = ok and math.isfinite(d)
-                        if not ok:
-                            bad += 1
+                    elif not (math.isfinite(w) and math.isfinite(d)):
+                        bad += 1
+                    elif use_delay:
+                        d32 = float(np.float32(d))
+                        delay_range[0] = min(delay_range[0], d32)
+                        delay_range[1] = max(delay_range[1], d32)
                     n += 1
             if fill and use_delay:
                 _sort_row(start, n, True, J, W, D, tJ, tW, tD, count)
+                if dt > 0.0:
+                    for q in range(start, n):
+                        D[q] = delay_steps(D[q], dt)
             elif not fill:
                 counts[r] = n
         return bad
@@ -599,14 +624,15 @@ def spatial_blocks(Q, post_idx, block=BLOCK):
 
 
 def draw(p, weight, delay, nsyn, *, P, Q, pre_idx, post_idx, n_pre, skip_diag, seed):
-    """Draw a projection's synapses: (indptr, indices, weights, delays or None, bad, min delay).
+    """Count a projection's synapses now; write them later: (indptr, write, bad, delay range).
 
     ``p``, ``weight``, ``delay``, ``nsyn``: an Expression, a number, or None (p: every
     pair; delay: none per synapse; nsyn: one). Rows come out in presynaptic order
-    with the postsynaptic indices of ``post_idx``. A first pass counts each row's
-    synapses, a second writes them into arrays of exactly that size. ``bad``:
-    synapses with a non-finite weight or delay (an error for the caller). The
-    minimum delay is of the float32 delays (ms).
+    with the postsynaptic indices of ``post_idx``. ``write(indices, weights, delays,
+    dt)`` draws the same synapses again into arrays of ``indptr[-1]`` entries: the
+    network's own storage, so that they are written once. ``bad``: synapses with a
+    non-finite weight or delay (an error for the caller); the delay range (float32
+    ms, min and max) is None without per-synapse delays.
     """
     from .expressions import Expression
 
@@ -631,35 +657,39 @@ def draw(p, weight, delay, nsyn, *, P, Q, pre_idx, post_idx, n_pre, skip_diag, s
     bounds = np.linspace(0, rows.size, n_chunks + 1).astype(np.int64)
     chunks = [slice(lo_, hi_) for lo_, hi_ in zip(bounds[:-1], bounds[1:], strict=True)]
     counts = np.zeros(rows.size, np.int64)
-    no_delay = np.zeros(0, np.float32)
-
     sure = (nsyn is None and not isinstance(weight, Expression) and weight != 0.0
             and np.isfinite(weight))
     w_const = float(weight) if sure else np.nan
+    ranges = np.tile([np.inf, -np.inf], (n_chunks, 1))
 
-    def count(part):
-        return draw_rows(False, p_bounded, p_const, w_const, nsyn is not None, use_delay,
-                         rows[part], counts[part], order, starts, lo, hi, P, Q, skip_diag, k0,
-                         k1, indices, weights, no_delay, counts[part])
+    def count(k):
+        return draw_rows(False, p_bounded, p_const, w_const, nsyn is not None, use_delay, 0.0,
+                         rows[chunks[k]], counts[chunks[k]], order, starts, lo, hi, P, Q,
+                         skip_diag, k0, k1, _NO_INT, _NO_FLOAT, _NO_FLOAT, counts[chunks[k]],
+                         ranges[k])
 
-    def fill(part):
-        return draw_rows(True, p_bounded, p_const, w_const, nsyn is not None, use_delay,
-                         rows[part], offsets[part], order, starts, lo, hi, P, Q, skip_diag,
-                         k0, k1, indices, weights, delays if use_delay else no_delay,
-                         counts[part])
-
-    indices, weights = np.zeros(0, np.int32), np.zeros(0, np.float32)
-    _on_threads(count, chunks)
+    bad = sum(_on_threads(count, range(n_chunks)))
     row_counts = np.zeros(n_pre, np.int64)
     row_counts[rows] = counts
     indptr = np.concatenate(([0], np.cumsum(row_counts)))
     offsets = indptr[rows]
-    indices = np.empty(indptr[-1], np.int32)
-    weights = np.empty(indptr[-1], np.float32)
-    delays = np.empty(indptr[-1], np.float32) if use_delay else None
-    bad = sum(_on_threads(fill, chunks))
-    min_delay = float(delays.min(initial=np.inf)) if use_delay and not bad else None
-    return indptr, indices, weights, delays, bad, min_delay
+
+    def write(indices, weights, delays, dt):
+        """Write the synapses into indices, weights and delays (ms; in steps if dt)."""
+        def fill(part):
+            draw_rows(True, p_bounded, p_const, w_const, nsyn is not None, use_delay,
+                      0.0 if dt is None else float(dt), rows[part], offsets[part], order,
+                      starts, lo, hi, P, Q, skip_diag, k0, k1, indices, weights,
+                      _NO_FLOAT if delays is None else delays, counts[part], ranges[0])
+
+        _on_threads(fill, chunks)
+
+    delay_range = (float(ranges[:, 0].min()), float(ranges[:, 1].max())) if use_delay else None
+    return indptr, write, bad, delay_range
+
+
+_NO_INT = np.zeros(0, np.int32)
+_NO_FLOAT = np.zeros(0, np.float32)
 
 
 def _on_threads(work, chunks):

@@ -3,13 +3,12 @@
 import math
 
 import numpy as np
-from numba import njit
 
 from .. import validation as val
 from ..connectivity import Circulant, Dense, Uniform
 from ..currents import NMDA, CurrentClamp, ExponentialSynapse, GaussianNoise, PoissonDrive
 from ..currents.synapses import AlphaCurrentSynapse, DoubleExponentialSynapse
-from ..pair_kernels import sort_rows_by_delay
+from ..pair_kernels import delay_steps
 from ..populations import PoissonPop, SpikeSourcePop
 from ..populations.conductance import GATES, ConductancePopulation
 from . import layout as L
@@ -36,18 +35,6 @@ def delay_in_steps(delay, dt):
         d = float(round(d))
     k = int(math.floor(d))
     return k, d - k
-
-
-@njit(cache=True)
-def _steps_of(delays, dt):
-    """Per-synapse delays (ms, float32) in steps (float32), snapped to whole steps within
-    float32 rounding so that a delay of exactly k dt is k steps."""
-    out = np.empty(delays.shape[0], np.float32)
-    for q in range(delays.shape[0]):
-        d = delays[q] / dt
-        r = np.floor(d + 0.5)
-        out[q] = r if abs(d - r) < 2.5e-7 * max(1.0, d) else d
-    return out
 
 
 class Assembly:
@@ -393,8 +380,8 @@ class Assembly:
                                weight=_f64(weight), stream=_i64(stream))
 
     def _assemble_projections(self, net, dt):
-        indptr, indices, weights, dense = [np.zeros(0, np.int64)], [], [], []
-        syn_delay = []
+        indptr, dense = [np.zeros(0, np.int64)], []
+        csr = []   # (CSR, first synapse in the storage, delays per synapse?)
         kernel, kernel_hat = [], []
         n_ptr = 0
         n_syn = 0
@@ -402,7 +389,7 @@ class Assembly:
         n_kernel = 0
         n_hat = 0
 
-        def place(syn, steps=None):
+        def place(syn, per_synapse=False):
             nonlocal n_ptr, n_syn, n_dense, n_kernel, n_hat
             if isinstance(syn, Dense):
                 off = n_dense
@@ -424,11 +411,9 @@ class Assembly:
                         off, hat)
             off = n_ptr
             indptr.append(syn.indptr + n_syn)
-            indices.append(syn.indices)
-            weights.append(syn.weights)
-            syn_delay.append(np.zeros(syn.indices.shape[0]) if steps is None else steps)
+            csr.append((syn, n_syn, per_synapse))
             n_ptr += syn.indptr.shape[0]
-            n_syn += syn.indices.shape[0]
+            n_syn += syn.n_synapses
             return L.STORE_CSR, off, 0
 
         self._dense_size, self._kernel_size = {}, {}
@@ -466,13 +451,13 @@ class Assembly:
                 for f, v in row.items():
                     nproj[f].append(v)
             else:
-                syn, k_min, k, phi, steps = self._delays(proj, dt)
-                store, off, hat = place(syn, steps)
+                k_min, k, phi = self._delays(proj, dt)
+                store, off, hat = place(proj.synapses, proj.per_synapse_delay)
                 self.placements[k_proj].append((store, off, hat, proj.pre.n))
                 for target, factor in self._targets(proj.receptor, proj.post):
                     row = dict(pre=pre, post=post, kind=L.TARGET_GATE, target=target,
                                store=store, delay_steps=k, delay_frac=phi, ptr_offset=off,
-                               n_post=proj.post.n, per_synapse=int(steps is not None),
+                               n_post=proj.post.n, per_synapse=int(proj.per_synapse_delay),
                                delay_steps_min=k_min, scale=factor)
                     for f, v in row.items():
                         conns[f].append(v)
@@ -485,14 +470,18 @@ class Assembly:
             decay_x=np.exp(-dt / tau_x), tau_x=tau_x, tau=_f64(src_rows["tau"]),
             alpha=_f64(src_rows["alpha"]), x=np.zeros(x_total), s=np.zeros(x_total),
             pending=np.full(x_total, -np.inf))
+        # Every CSR synapse is written once, into storage allocated once (an expression
+        # rule's synapses are drawn straight into it); the projections keep views.
+        indices = np.empty(n_syn, np.int32)
+        weights = np.empty(n_syn, np.float32)
+        syn_delay = np.zeros(n_syn, np.float32)
+        for syn, start, per_synapse in csr:
+            part = slice(start, start + syn.n_synapses)
+            syn.write_into(indices[part], weights[part], syn_delay[part] if per_synapse else
+                           None, dt)
         self.storage = L.Storage(
             indptr=np.concatenate(indptr).astype(np.int64, copy=False),
-            indices=np.concatenate(indices).astype(np.int32, copy=False) if indices else
-            np.zeros(0, np.int32),
-            weights=np.concatenate(weights).astype(np.float32, copy=False) if weights else
-            np.zeros(0, np.float32),
-            syn_delay=(np.concatenate(syn_delay).astype(np.float32, copy=False) if syn_delay else
-                       np.zeros(0, np.float32)),
+            indices=indices, weights=weights, syn_delay=syn_delay,
             dense=np.concatenate(dense).astype(np.float32) if dense else
             np.zeros(0, np.float32),
             kernel=_f64(np.concatenate(kernel)) if kernel else np.zeros(0),
@@ -516,23 +505,20 @@ class Assembly:
 
     @staticmethod
     def _delays(proj, dt):
-        """(synapses, min whole steps, max whole steps, fraction, per-synapse steps or None).
+        """(min whole steps, max whole steps, fraction of a step) of a projection's delays.
 
-        With a delay per synapse, each row of the CSR is sorted by delay, so that
+        With a delay per synapse the fraction is 0: each synapse's delay in steps
+        is stored (``delay_steps``), and its rows are sorted by it, so that
         delivery finds the synapses a spike reaches in a step by bisection.
         """
-        syn = proj.synapses
-        if np.ndim(proj.delay) == 0:
+        if not proj.per_synapse_delay:
             k, phi = delay_in_steps(proj.delay, dt)
-            return syn, k, k, phi, None
-        if not syn.sorted_by_delay:
-            syn = type(syn)(syn.indptr, syn.indices.copy(), syn.weights.copy(), syn.n_post,
-                            syn.delays.copy(), min_delay=syn.min_delay)
-            sort_rows_by_delay(syn.indptr, syn.indices, syn.weights, syn.delays)
-        steps = _steps_of(syn.delays, dt)
-        if steps.size == 0:
-            return syn, 1, 1, 0.0, steps
-        return syn, int(np.floor(steps.min())), int(np.floor(steps.max())), 0.0, steps
+            return k, k, phi
+        if proj.n_synapses == 0:
+            return 1, 1, 0.0
+        low, high = proj.synapses.delay_range
+        return (int(np.floor(delay_steps(np.float32(low), dt))),
+                int(np.floor(delay_steps(np.float32(high), dt))), 0.0)
 
     def add_clamp(self, q, clamp, t_now):
         """Add a current to population q; if it is on at t_now it starts at once."""
