@@ -35,7 +35,8 @@ import scipy.sparse as sp
 from numba import njit
 
 from . import validation as val
-from .pair_kernels import compilable, draw
+from .pair_functions import compilable
+from .pair_kernels import draw
 
 RULES = ("all_to_all", "probability", "fixed_indegree", "convergence", "divergence", "ring",
          "array")

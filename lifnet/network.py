@@ -382,7 +382,8 @@ class Network:
             syn.kernel *= factor
         elif isinstance(syn, connectivity.Dense):
             syn.matrix *= np.float32(factor)
-        elif self._asm is None or not np.shares_memory(syn.weights, self._asm.storage.weights):
+        elif self._asm is None or not np.may_share_memory(syn.weights,
+                                                          self._asm.storage.weights):
             syn.weights *= np.float32(factor)   # (else they are the storage, scaled below)
         if self._asm is not None:
             self._asm.scale_weights(self.projections.index(proj), factor)

@@ -1,8 +1,9 @@
 """Compiled connection drawing for expression rules, in time proportional to the synapses.
 
 ``Expression`` trees (``lifnet.expressions``) are translated to the source of
-small numba functions of one pair: its pre and post coordinates ``P``, ``Q``
-(x, y, z, xnorm, ynorm, znorm) and the row's random state ``S``. Only the node
+small numba functions of one pair: rows ``a`` and ``b`` of the pre and post
+coordinate tables ``P``, ``Q`` (x, y, z, xnorm, ynorm, znorm) and a random
+state ``S``. Only the node
 types ``Expression`` accepts can appear, so the generated source contains
 nothing but arithmetic on the pair's coordinates, numbers, and the listed
 functions. A probability expression also gets an *interval* twin: the range
@@ -23,13 +24,20 @@ Drawing a projection (``draw``):
    bisects the row). Otherwise they stay in candidate order: increasing
    postsynaptic index for a constant p, spatial (Morton) order for an expression.
 
-Random numbers come from a splitmix64 stream per presynaptic row, seeded by
-Philox from (projection seed, row): rows are independent, so the rows are
-drawn in chunks on a thread pool (the kernels release the GIL) and the
-synapses do not depend on the number of threads.
+This happens twice. At ``connect`` a count pass finds each row's number of
+synapses (and checks weights and delays), marking the connected candidates
+in a bit set when that costs at most ``BITS_PER_SYNAPSE`` bits a synapse.
+When the network is assembled, a fill pass writes the synapses straight into
+its storage, reading the bit set instead of drawing the candidates again.
+Every synapse's bytes are thus written once, into memory allocated once.
+
+Random numbers come from splitmix64 streams per presynaptic row (one for the
+candidates, one for weights, one for delays), seeded by Philox from
+(projection seed, row): rows are independent, so the rows are drawn in chunks
+on a thread pool (the kernels release the GIL) and the synapses do not depend
+on the number of threads.
 """
 
-import ast
 import math
 from concurrent.futures import ThreadPoolExecutor
 
@@ -37,375 +45,40 @@ import numba
 import numpy as np
 from numba import njit, uint64
 
-from .integrators.philox import philox4x32, split_seed
+from .integrators.philox import split_seed
+from .pair_functions import compiled, compiled_bound, compiled_bound_none, row_state, unit
 
 BLOCK = 128             # postsynaptic candidates per bounding box
 EVERY_PAIR_ABOVE = 0.5  # p_max above which each pair is tested rather than skipped to
 CHUNKS_PER_THREAD = 8
-_COORD = {"x": 0, "y": 1, "z": 2, "xnorm": 3, "ynorm": 4, "znorm": 5}
-_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
-           ast.Mod: "%"}
-_COMPARE = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==",
-            ast.NotEq: "!="}
-_CMP_CODE = {ast.Lt: 0, ast.LtE: 1, ast.Gt: 2, ast.GtE: 3, ast.Eq: 4, ast.NotEq: 5}
-_CALLS = {"exp": "np.exp", "log": "np.log", "sqrt": "np.sqrt", "abs": "abs", "sin": "np.sin",
-          "cos": "np.cos", "tanh": "np.tanh", "minimum": "min", "maximum": "max",
-          "floor": "np.floor", "round": "np.round", "uniform": "_uniform",
-          "normal": "_normal", "lognormal": "_lognormal", "exponential": "_exponential",
-          "poisson": "_poisson"}
-_RANDOM = ("uniform", "normal", "lognormal", "exponential", "poisson")
-_MONOTONE = {"exp": "np.exp", "tanh": "np.tanh", "floor": "np.floor", "round": "np.round"}
-_VARIABLES = {
-    "dist_x": "abs(Q[b, 0] - P[a, 0])", "dist_y": "abs(Q[b, 1] - P[a, 1])",
-    "dist_z": "abs(Q[b, 2] - P[a, 2])",
-    "dist_2D": "np.sqrt((Q[b, 0] - P[a, 0]) ** 2 + (Q[b, 2] - P[a, 2]) ** 2)",
-    "dist_3D": "np.sqrt((Q[b, 0] - P[a, 0]) ** 2 + (Q[b, 1] - P[a, 1]) ** 2 "
-               "+ (Q[b, 2] - P[a, 2]) ** 2)",
-}
-_DIST_AXES = {"dist_x": (1, 0, 0), "dist_y": (0, 1, 0), "dist_z": (0, 0, 1),
-              "dist_2D": (1, 0, 1), "dist_3D": (1, 1, 1)}
-_cache = {}
-
-
-# --- Random numbers: one splitmix64 stream per presynaptic row ------------------------------
-
-@njit(cache=True, inline="always")
-def _row_state(row, stream, k0, k1):
-    r0, r1, _, _ = philox4x32(row, 0x5EED, stream, 0, k0, k1)
-    return (r0 << uint64(32)) | r1
+BITS_LIMIT = 256 << 20  # bytes: largest bit set of connected candidates kept per projection
+BITS_PER_SYNAPSE = 16   # ... and only if it costs at most this many bits a synapse
+_kernels = {}           # compiled draw_rows, per set of expression functions
 
 
 @njit(cache=True, inline="always")
-def _next(S):
-    S[0] += uint64(0x9E3779B97F4A7C15)
-    z = S[0]
-    z = (z ^ (z >> uint64(30))) * uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> uint64(27))) * uint64(0x94D049BB133111EB)
-    return z ^ (z >> uint64(31))
+def _bit_index(low):
+    """The position of the single set bit of low (a power of two), 0 ... 63."""
+    k = 0
+    if low >> uint64(32):
+        k += 32
+        low >>= uint64(32)
+    if low >> uint64(16):
+        k += 16
+        low >>= uint64(16)
+    if low >> uint64(8):
+        k += 8
+        low >>= uint64(8)
+    if low >> uint64(4):
+        k += 4
+        low >>= uint64(4)
+    if low >> uint64(2):
+        k += 2
+        low >>= uint64(2)
+    if low >> uint64(1):
+        k += 1
+    return k
 
-
-@njit(cache=True, inline="always")
-def _unit(S):
-    """A double in the open interval (0, 1)."""
-    return ((_next(S) >> uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
-
-
-@njit(cache=True)
-def _uniform(S, low, high):
-    return low + (high - low) * _unit(S)
-
-
-@njit(cache=True)
-def _normal(S, mean, sd):
-    # Box-Muller; one of the pair is used, so each call is a pure function of the stream.
-    return mean + sd * math.sqrt(-2.0 * math.log(_unit(S))) * math.cos(2.0 * math.pi * _unit(S))
-
-
-@njit(cache=True)
-def _lognormal(S, mean, sigma):
-    return math.exp(_normal(S, mean, sigma))
-
-
-@njit(cache=True)
-def _exponential(S, scale):
-    return -scale * math.log(_unit(S))
-
-
-@njit(cache=True)
-def _poisson(S, lam):
-    if lam <= 0.0:
-        return 0.0
-    if lam < 30.0:
-        # Multiplication of uniforms (Knuth): expected lam + 1 draws.
-        limit = math.exp(-lam)
-        k = 0
-        prod = _unit(S)
-        while prod > limit:
-            k += 1
-            prod *= _unit(S)
-        return float(k)
-    # Transformed rejection with squeeze (Hörmann 1993, PTRS).
-    slam = math.sqrt(lam)
-    loglam = math.log(lam)
-    b = 0.931 + 2.53 * slam
-    a = -0.059 + 0.02483 * b
-    inv_alpha = 1.1239 + 1.1328 / (b - 3.4)
-    v_r = 0.9277 - 3.6224 / (b - 2.0)
-    while True:
-        u = _unit(S) - 0.5
-        v = _unit(S)
-        us = 0.5 - abs(u)
-        k = math.floor((2.0 * a / us + b) * u + lam + 0.43)
-        if us >= 0.07 and v <= v_r:
-            return k
-        if k < 0.0 or (us < 0.013 and v > us):
-            continue
-        if (math.log(v) + math.log(inv_alpha) - math.log(a / (us * us) + b)
-                <= -lam + k * loglam - math.lgamma(k + 1.0)):
-            return k
-
-
-# --- Interval arithmetic: the range of an expression over a box of positions ---------------
-
-_INF = np.inf
-
-
-@njit(cache=True, inline="always")
-def _gap(p, lo, hi):
-    return max(lo - p, 0.0, p - hi)
-
-
-@njit(cache=True, inline="always")
-def _far(p, lo, hi):
-    return max(abs(p - lo), abs(p - hi))
-
-
-@njit(cache=True, inline="always")
-def _idist(P, a, lo, hi, c, ax, ay, az):
-    near = 0.0
-    far = 0.0
-    for k, on in ((0, ax), (1, ay), (2, az)):
-        if on:
-            near += _gap(P[a, k], lo[c, k], hi[c, k]) ** 2
-            far += _far(P[a, k], lo[c, k], hi[c, k]) ** 2
-    return math.sqrt(near), math.sqrt(far)
-
-
-@njit(cache=True, inline="always")
-def _imul(a, b, c, d):
-    p1, p2, p3, p4 = a * c, a * d, b * c, b * d
-    if p1 != p1 or p2 != p2 or p3 != p3 or p4 != p4:
-        return -_INF, _INF
-    return min(p1, p2, p3, p4), max(p1, p2, p3, p4)
-
-
-@njit(cache=True, inline="always")
-def _idiv(a, b, c, d):
-    if c > 0.0 or d < 0.0:
-        return _imul(a, b, 1.0 / d, 1.0 / c)
-    return -_INF, _INF
-
-
-@njit(cache=True, inline="always")
-def _ipow(a, b, c, d):
-    if c == d:
-        e = c
-        if a >= 0.0:
-            if e >= 0.0:
-                return a ** e, b ** e
-            return (_INF if b == 0.0 else b ** e), (_INF if a == 0.0 else a ** e)
-        if e == math.floor(e) and e >= 0.0:
-            x, y = a ** e, b ** e
-            if e % 2.0 == 1.0:
-                return x, y
-            return (0.0 if b >= 0.0 else min(x, y)), max(x, y)
-        return -_INF, _INF
-    if a == b and a > 0.0:
-        x, y = a ** c, a ** d
-        return min(x, y), max(x, y)
-    return -_INF, _INF
-
-
-@njit(cache=True, inline="always")
-def _imod(a, b, c, d):
-    if c == d and c > 0.0:
-        return 0.0, c
-    return -_INF, _INF
-
-
-@njit(cache=True, inline="always")
-def _iabs(a, b):
-    if a >= 0.0:
-        return a, b
-    if b <= 0.0:
-        return -b, -a
-    return 0.0, max(-a, b)
-
-
-@njit(cache=True, inline="always")
-def _isqrt(a, b):
-    return math.sqrt(max(a, 0.0)), math.sqrt(max(b, 0.0))
-
-
-@njit(cache=True, inline="always")
-def _ilog(a, b):
-    return (np.log(a) if a > 0.0 else -_INF), (np.log(b) if b > 0.0 else -_INF)
-
-
-@njit(cache=True, inline="always")
-def _imin(a, b, c, d):
-    if a != a or b != b or c != c or d != d:
-        return -_INF, _INF
-    return min(a, c), min(b, d)
-
-
-@njit(cache=True, inline="always")
-def _imax(a, b, c, d):
-    if a != a or b != b or c != c or d != d:
-        return -_INF, _INF
-    return max(a, c), max(b, d)
-
-
-@njit(cache=True, inline="always")
-def _icmp(op, a, b, c, d):
-    """(lo, hi) of the 0/1 value of [a, b] op [c, d]: (1, 1) if always true, (0, 0) never."""
-    if op == 0:
-        always, never = b < c, a >= d
-    elif op == 1:
-        always, never = b <= c, a > d
-    elif op == 2:
-        always, never = a > d, b <= c
-    elif op == 3:
-        always, never = a >= d, b < c
-    elif op == 4:
-        always, never = a == b and b == c and c == d, b < c or a > d
-    else:
-        always, never = b < c or a > d, a == b and b == c and c == d
-    if always:
-        return 1.0, 1.0
-    if never:
-        return 0.0, 0.0
-    return 0.0, 1.0
-
-
-@njit(cache=True, inline="always")
-def _iwhere(cl, ch, xl, xh, yl, yh):
-    if cl > 0.0 or ch < 0.0:
-        return xl, xh
-    if cl == 0.0 and ch == 0.0:
-        return yl, yh
-    return _imin(xl, xh, yl, yh)[0], _imax(xl, xh, yl, yh)[1]
-
-
-# --- Code generation ----------------------------------------------------------------------
-
-def _source(node):
-    if isinstance(node, ast.Constant):
-        return repr(float(node.value))
-    if isinstance(node, ast.Name):
-        if node.id in _VARIABLES:
-            return f"({_VARIABLES[node.id]})"
-        side, coord = node.id.split("_", 1)
-        return f"{'P[a' if side == 'pre' else 'Q[b'}, {_COORD[coord]}]"
-    if isinstance(node, ast.BinOp):
-        return f"({_source(node.left)} {_BINARY[type(node.op)]} {_source(node.right)})"
-    if isinstance(node, ast.UnaryOp):
-        return f"({'-' if isinstance(node.op, ast.USub) else '+'}{_source(node.operand)})"
-    if isinstance(node, ast.Compare):
-        return (f"(1.0 if {_source(node.left)} {_COMPARE[type(node.ops[0])]} "
-                f"{_source(node.comparators[0])} else 0.0)")
-    name = node.func.id
-    args = [_source(a) for a in node.args]
-    if name == "where":
-        c, a, b = args
-        return f"({a} if {c} != 0.0 else {b})"
-    if name in _RANDOM:
-        args = ["S"] + args
-    return f"float({_CALLS[name]}({', '.join(args)}))"
-
-
-class _IntervalSource:
-    """Statements computing (lo, hi) of an expression for pre point P and post box [lo, hi]."""
-
-    def __init__(self):
-        self.lines = []
-
-    def _new(self, expr):
-        k = len(self.lines)
-        self.lines.append(f"l{k}, h{k} = {expr}")
-        return f"l{k}", f"h{k}"
-
-    def visit(self, node):
-        if isinstance(node, ast.Constant):
-            v = repr(float(node.value))
-            return self._new(f"{v}, {v}")
-        if isinstance(node, ast.Name):
-            if node.id in _DIST_AXES:
-                axes = ", ".join(map(str, _DIST_AXES[node.id]))
-                return self._new(f"_idist(P, a, lo, hi, c, {axes})")
-            side, coord = node.id.split("_", 1)
-            k = _COORD[coord]
-            return self._new(f"P[a, {k}], P[a, {k}]" if side == "pre" else
-                             f"lo[c, {k}], hi[c, {k}]")
-        if isinstance(node, ast.BinOp):
-            a, b = self.visit(node.left)
-            c, d = self.visit(node.right)
-            op = type(node.op)
-            if op is ast.Add:
-                return self._new(f"{a} + {c}, {b} + {d}")
-            if op is ast.Sub:
-                return self._new(f"{a} - {d}, {b} - {c}")
-            fn = {ast.Mult: "_imul", ast.Div: "_idiv", ast.Pow: "_ipow", ast.Mod: "_imod"}[op]
-            return self._new(f"{fn}({a}, {b}, {c}, {d})")
-        if isinstance(node, ast.UnaryOp):
-            a, b = self.visit(node.operand)
-            return self._new(f"-{b}, -{a}" if isinstance(node.op, ast.USub) else f"{a}, {b}")
-        if isinstance(node, ast.Compare):
-            a, b = self.visit(node.left)
-            c, d = self.visit(node.comparators[0])
-            return self._new(f"_icmp({_CMP_CODE[type(node.ops[0])]}, {a}, {b}, {c}, {d})")
-        name = node.func.id
-        if name in _RANDOM:
-            return self._new("-np.inf, np.inf")
-        args = [self.visit(a) for a in node.args]
-        flat = ", ".join(x for pair in args for x in pair)
-        if name in _MONOTONE:
-            (a, b), = args
-            return self._new(f"{_MONOTONE[name]}({a}), {_MONOTONE[name]}({b})")
-        if name in ("sin", "cos"):
-            return self._new("-1.0, 1.0")
-        fn = {"abs": "_iabs", "sqrt": "_isqrt", "log": "_ilog", "minimum": "_imin",
-              "maximum": "_imax", "where": "_iwhere"}[name]
-        return self._new(f"{fn}({flat})")
-
-
-_NAMESPACE = {"np": np, "_uniform": _uniform, "_normal": _normal, "_lognormal": _lognormal,
-              "_exponential": _exponential, "_poisson": _poisson, "_idist": _idist,
-              "_imul": _imul, "_idiv": _idiv, "_ipow": _ipow, "_imod": _imod, "_iabs": _iabs,
-              "_isqrt": _isqrt, "_ilog": _ilog, "_imin": _imin, "_imax": _imax,
-              "_icmp": _icmp, "_iwhere": _iwhere}
-
-
-def _njit_source(text, name):
-    namespace = dict(_NAMESPACE)
-    exec(text, namespace)   # source built from a checked AST (see module docstring)
-    return njit(nogil=True, inline="always")(namespace[name])
-
-
-def compiled(value):
-    """A numba function f(P, a, Q, b, S) -> float of pair (P[a], Q[b]): an Expression or a number.
-
-    Rows are indexed inside (no row views: a view per pair costs more than the
-    expression).
-    """
-    from .expressions import Expression
-
-    key = ("value", value.text if isinstance(value, Expression) else float(value))
-    if key not in _cache:
-        body = _source(value.tree) if isinstance(value, Expression) else repr(key[1])
-        _cache[key] = _njit_source(f"def f(P, a, Q, b, S):\n    return {body}\n", "f")
-    return _cache[key]
-
-
-def compiled_bound(value):
-    """A numba function b(P, a, lo, hi, c) -> (low, high) of an Expression for P[a] and
-    every postsynaptic position in the box lo[c] ... hi[c]."""
-    key = ("bound", value.text)
-    if key not in _cache:
-        gen = _IntervalSource()
-        a, b = gen.visit(value.tree)
-        body = "".join(f"    {line}\n" for line in gen.lines)
-        _cache[key] = _njit_source(f"def b(P, a, lo, hi, c):\n{body}    return {a}, {b}\n", "b")
-    return _cache[key]
-
-
-def compilable(value):
-    """True if a connect value can take the compiled path: None, a number or an expression."""
-    return value is None or isinstance(value, str) or (
-        not callable(value) and np.ndim(value) == 0)
-
-
-# --- Drawing --------------------------------------------------------------------------------
 
 @njit(cache=True, inline="always")
 def delay_steps(delay, dt):
@@ -471,38 +144,96 @@ def _sort_row(lo, hi, by_delay, J, W, D, tJ, tW, tD, count):
 
 def _kernel(p_fn, bound_fn, w_fn, d_fn, n_fn):
     """The row-drawing kernel with these expression functions compiled into it."""
-    key = ("kernel", p_fn, bound_fn, w_fn, d_fn, n_fn)
-    if key not in _cache:
-        _cache[key] = _make_kernel(p_fn, bound_fn, w_fn, d_fn, n_fn)
-    return _cache[key]
+    key = (p_fn, bound_fn, w_fn, d_fn, n_fn)
+    if key not in _kernels:
+        _kernels[key] = _make_kernel(p_fn, bound_fn, w_fn, d_fn, n_fn)
+    return _kernels[key]
 
 
 def _make_kernel(p_fn, bound_fn, w_fn, d_fn, n_fn):
     # The functions are closure constants (inlined), not arguments: a call through
     # a function argument costs several times the expression itself.
+    @njit(nogil=True, inline="always")
+    def _candidates(p_bounded, p_const, a, blk, block_start, block_lo, block_hi, post_order, P,
+                    Q, skip_diag, S, cand, kept, pv):
+        """Append to cand[kept:] the positions in block blk that row a connects to (by p)."""
+        b0, b1 = block_start[blk], block_start[blk + 1]
+        if p_bounded:
+            p_max = bound_fn(P, a, block_lo, block_hi, blk)[1] * (1.0 + 1e-12)
+            if not p_max < 1.0:   # also NaN: no bound
+                p_max = 1.0
+        else:
+            p_max = p_const
+        if p_max <= 0.0:
+            return kept
+        # The candidates: every pair, or geometric skips at rate p_max.
+        m = kept
+        every_pair = p_max > EVERY_PAIR_ABOVE
+        if every_pair:
+            for k in range(b0, b1):
+                cand[m] = k
+                m += 1
+        else:
+            log_q = math.log1p(-p_max)
+            k = b0 - 1
+            while True:
+                g = math.log(unit(S)) / log_q
+                if g >= b1 - k - 1:
+                    break
+                k += 1 + int(g)
+                cand[m] = k
+                m += 1
+        # Thinning, in separate loops: the expression for all candidates at once
+        # pipelines far better than interleaved with the draws.
+        if p_bounded:
+            for i in range(kept, m):
+                pv[i - kept] = p_fn(P, a, Q, cand[i], S)
+            scale = 1.0 if every_pair else p_max
+            out = kept
+            for i in range(kept, m):
+                if unit(S) * scale < pv[i - kept] and not (
+                        skip_diag and post_order[cand[i]] == a):
+                    cand[out] = cand[i]
+                    out += 1
+            return out
+        out = kept
+        for i in range(kept, m):
+            if every_pair and p_max < 1.0 and not unit(S) < p_max:
+                continue
+            if not (skip_diag and post_order[cand[i]] == a):
+                cand[out] = cand[i]
+                out += 1
+        return out
+
     @njit(nogil=True)
     def draw_rows(fill, p_bounded, p_const, w_const, use_n, use_delay, dt, rows, offsets,
                   post_order, block_start, block_lo, block_hi, P, Q, skip_diag, k0, k1, J, W,
-                  D, counts, delay_range):
+                  D, counts, delay_range, bits):
         """Count (``fill`` False: into counts) or write (J, W, D from offsets) rows' synapses.
 
+        ``Q`` holds the postsynaptic coordinates in ``post_order`` (row k is the
+        candidate post_order[k]), so that a block's candidates are close in memory.
         Both passes draw the same synapses, so the counts are those written. The
         count pass returns the number of synapses whose weight or delay is not
-        finite and widens ``delay_range`` (float32 ms) to their delays. ``p_bounded``:
-        p is an expression, bounded per block by ``bound_fn``; else the probability
-        is ``p_const`` and ``post_order`` is one block. ``w_const``: the weight if it
-        is a nonzero number and there is no nsyn, else NaN (a weight that comes out
-        0 drops the pair). Written rows with delays are sorted by delay (float32
-        ms), then written in steps of ``dt`` if ``dt`` > 0 (see ``delay_steps``).
+        finite and widens ``delay_range`` (float32 ms) to their delays. ``bits``
+        (one row of words per row, or empty): the count pass marks the candidates
+        that passed p there, and the fill pass reads them instead of drawing
+        again. ``p_bounded``: p is an expression, bounded per block by
+        ``bound_fn``; else the probability is ``p_const`` and ``post_order`` is one
+        block. ``w_const``: the weight if it is a nonzero number and there is no
+        nsyn, else NaN (a weight that comes out 0 drops the pair). Written rows
+        with delays are sorted by delay (float32 ms), then written in steps of
+        ``dt`` if ``dt`` > 0 (see ``delay_steps``).
         """
         # Three streams per row: candidates and p; weights and nsyn; delays. So the
-        # count pass, which skips the delays, draws the same synapses as the fill pass.
+        # fill pass, which may skip the candidates, draws the same weights and delays.
         S = np.zeros(1, np.uint64)
         Sw = np.zeros(1, np.uint64)
         Sd = np.zeros(1, np.uint64)
         n_blocks = block_start.shape[0] - 1
         longest = post_order.shape[0]
-        cand = np.empty(longest, np.int64)
+        words = bits.shape[1]
+        cand = np.empty(longest, np.int64)   # positions in post_order
         pv = np.empty(longest if p_bounded else 0)
         sorting = longest if fill and use_delay else 0
         tJ = np.empty(sorting, np.int32)
@@ -512,80 +243,49 @@ def _make_kernel(p_fn, bound_fn, w_fn, d_fn, n_fn):
         bad = 0
         for r in range(rows.shape[0]):
             a = rows[r]
-            S[0] = _row_state(a, 0, k0, k1)
-            Sw[0] = _row_state(a, 1, k0, k1)
-            Sd[0] = _row_state(a, 2, k0, k1)
+            Sw[0] = row_state(a, 1, k0, k1)
+            Sd[0] = row_state(a, 2, k0, k1)
+            kept = 0
+            if fill and words > 0:
+                for word in range(words):
+                    x = bits[r, word]
+                    while x != 0:
+                        low = x & (~x + uint64(1))
+                        cand[kept] = word * 64 + _bit_index(low)
+                        kept += 1
+                        x ^= low
+            else:
+                S[0] = row_state(a, 0, k0, k1)
+                for blk in range(n_blocks):
+                    kept = _candidates(p_bounded, p_const, a, blk, block_start, block_lo,
+                                       block_hi, post_order, P, Q, skip_diag, S, cand, kept, pv)
+                if words > 0:
+                    for i in range(kept):
+                        bits[r, cand[i] >> 6] |= uint64(1) << uint64(cand[i] & 63)
             start = offsets[r] if fill else 0
             n = start
-            for blk in range(n_blocks):
-                b0, b1 = block_start[blk], block_start[blk + 1]
-                if p_bounded:
-                    p_max = bound_fn(P, a, block_lo, block_hi, blk)[1] * (1.0 + 1e-12)
-                    if not p_max < 1.0:   # also NaN: no bound
-                        p_max = 1.0
-                else:
-                    p_max = p_const
-                if p_max <= 0.0:
-                    continue
-                # The candidates: every pair, or geometric skips at rate p_max.
-                m = 0
-                every_pair = p_max > EVERY_PAIR_ABOVE
-                if every_pair:
-                    for k in range(b0, b1):
-                        cand[m] = post_order[k]
-                        m += 1
-                else:
-                    log_q = math.log1p(-p_max)
-                    k = b0 - 1
-                    while True:
-                        g = math.log(_unit(S)) / log_q
-                        if g >= b1 - k - 1:
-                            break
-                        k += 1 + int(g)
-                        cand[m] = post_order[k]
-                        m += 1
-                # Thinning, in separate loops: the expression for all candidates at
-                # once pipelines far better than interleaved with the draws.
-                kept = 0
-                if p_bounded:
-                    for i in range(m):
-                        pv[i] = p_fn(P, a, Q, cand[i], S)
-                    scale = 1.0 if every_pair else p_max
-                    for i in range(m):
-                        if _unit(S) * scale < pv[i]:
-                            cand[kept] = cand[i]
-                            kept += 1
-                elif every_pair and p_max < 1.0:
-                    for i in range(m):
-                        if _unit(S) < p_max:
-                            cand[kept] = cand[i]
-                            kept += 1
-                else:
-                    kept = m
-                for i in range(kept):
-                    b = cand[i]
-                    if skip_diag and a == b:
+            for i in range(kept):
+                k = cand[i]
+                w = w_const
+                if w != w:
+                    w = w_fn(P, a, Q, k, Sw)
+                    if use_n:
+                        w *= math.floor(n_fn(P, a, Q, k, Sw) + 0.5)
+                    if w == 0.0:
                         continue
-                    w = w_const
-                    if w != w:
-                        w = w_fn(P, a, Q, b, Sw)
-                        if use_n:
-                            w *= math.floor(n_fn(P, a, Q, b, Sw) + 0.5)
-                        if w == 0.0:
-                            continue
-                    d = d_fn(P, a, Q, b, Sd) if use_delay else 0.0
-                    if fill:
-                        J[n] = b
-                        W[n] = w
-                        if use_delay:
-                            D[n] = d
-                    elif not (math.isfinite(w) and math.isfinite(d)):
-                        bad += 1
-                    elif use_delay:
-                        d32 = float(np.float32(d))
-                        delay_range[0] = min(delay_range[0], d32)
-                        delay_range[1] = max(delay_range[1], d32)
-                    n += 1
+                d = d_fn(P, a, Q, k, Sd) if use_delay else 0.0
+                if fill:
+                    J[n] = post_order[k]
+                    W[n] = w
+                    if use_delay:
+                        D[n] = d
+                elif not (math.isfinite(w) and math.isfinite(d)):
+                    bad += 1
+                elif use_delay:
+                    d32 = float(np.float32(d))
+                    delay_range[0] = min(delay_range[0], d32)
+                    delay_range[1] = max(delay_range[1], d32)
+                n += 1
             if fill and use_delay:
                 _sort_row(start, n, True, J, W, D, tJ, tW, tD, count)
                 if dt > 0.0:
@@ -647,6 +347,7 @@ def draw(p, weight, delay, nsyn, *, P, Q, pre_idx, post_idx, n_pre, skip_diag, s
         lo = hi = np.zeros((1, Q.shape[1]))
         bound = compiled_bound_none()
     k0, k1 = split_seed(seed)
+    Q = np.ascontiguousarray(Q[order])   # the kernel reads candidates by position
     draw_rows = _kernel(compiled(p if p_bounded else 0.0), bound, compiled(weight),
                         compiled(delay if use_delay else 0.0),
                         compiled(1.0 if nsyn is None else nsyn))
@@ -661,18 +362,22 @@ def draw(p, weight, delay, nsyn, *, P, Q, pre_idx, post_idx, n_pre, skip_diag, s
             and np.isfinite(weight))
     w_const = float(weight) if sure else np.nan
     ranges = np.tile([np.inf, -np.inf], (n_chunks, 1))
+    words = (order.size + 63) // 64
+    bits = np.zeros((rows.size, words if rows.size * words * 8 <= BITS_LIMIT else 0), np.uint64)
 
     def count(k):
         return draw_rows(False, p_bounded, p_const, w_const, nsyn is not None, use_delay, 0.0,
                          rows[chunks[k]], counts[chunks[k]], order, starts, lo, hi, P, Q,
                          skip_diag, k0, k1, _NO_INT, _NO_FLOAT, _NO_FLOAT, counts[chunks[k]],
-                         ranges[k])
+                         ranges[k], bits[chunks[k]])
 
     bad = sum(_on_threads(count, range(n_chunks)))
     row_counts = np.zeros(n_pre, np.int64)
     row_counts[rows] = counts
     indptr = np.concatenate(([0], np.cumsum(row_counts)))
     offsets = indptr[rows]
+    if bits.nbytes > BITS_PER_SYNAPSE / 8 * indptr[-1]:
+        bits = bits[:, :0]   # too sparse to be worth keeping: the fill pass draws again
 
     def write(indices, weights, delays, dt):
         """Write the synapses into indices, weights and delays (ms; in steps if dt)."""
@@ -680,7 +385,8 @@ def draw(p, weight, delay, nsyn, *, P, Q, pre_idx, post_idx, n_pre, skip_diag, s
             draw_rows(True, p_bounded, p_const, w_const, nsyn is not None, use_delay,
                       0.0 if dt is None else float(dt), rows[part], offsets[part], order,
                       starts, lo, hi, P, Q, skip_diag, k0, k1, indices, weights,
-                      _NO_FLOAT if delays is None else delays, counts[part], ranges[0])
+                      _NO_FLOAT if delays is None else delays, counts[part], ranges[0],
+                      bits[part])
 
         _on_threads(fill, chunks)
 
@@ -699,14 +405,6 @@ def _on_threads(work, chunks):
         return [work(chunk) for chunk in chunks]
     with ThreadPoolExecutor(threads) as pool:
         return list(pool.map(work, chunks))
-
-
-def compiled_bound_none():
-    """The bound function used when p is not an expression (never called)."""
-    key = ("bound", None)
-    if key not in _cache:
-        _cache[key] = _njit_source("def b(P, a, lo, hi, c):\n    return 0.0, 1.0\n", "b")
-    return _cache[key]
 
 
 @njit(cache=True)

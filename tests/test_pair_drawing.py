@@ -8,7 +8,7 @@ import lifnet as ln
 from lifnet import positions as pos
 from lifnet.connectivity import PAIR_VARIABLES
 from lifnet.expressions import Expression
-from lifnet.pair_kernels import compiled, compiled_bound
+from lifnet.pair_functions import compiled, compiled_bound
 
 BOUNDED = [
     "0.4 * exp(-dist_3D / 150)",
@@ -107,3 +107,31 @@ def test_synapses_do_not_depend_on_the_number_of_threads():
     d = one.delays
     for r in range(one.indptr.size - 1):   # rows sorted by delay, for delivery
         assert np.all(np.diff(d[one.indptr[r]:one.indptr[r + 1]]) >= 0)
+
+
+def test_synapses_written_into_the_storage_are_those_read_before_and_scale_once():
+    def network():
+        net, A, B, _ = _boxed(300)
+        proj = net.connect(A, B, weight="0.001 * (1 + post_ynorm)", rule="probability",
+                           p="0.5 * exp(-dist_3D / 100)", delay="0.1 + dist_3D / 200")
+        return net, proj
+
+    direct, proj = network()          # drawn at build, straight into the storage
+    early, proj_early = network()     # read first: drawn into the projection's own arrays
+    W_early, delay_early = proj_early.weights(), proj_early.delay.copy()
+    for net in (direct, early):
+        net.run(1.0)
+    for field in ("indptr", "indices", "weights", "syn_delay"):
+        np.testing.assert_array_equal(getattr(direct._asm.storage, field),
+                                      getattr(early._asm.storage, field))
+    np.testing.assert_array_equal(proj.delay, delay_early)
+    assert (proj.weights() != W_early).nnz == 0
+    steps = direct._asm.storage.syn_delay
+    np.testing.assert_allclose(steps * direct.dt, delay_early, rtol=1e-6)
+
+    direct.scale_weights(proj, 2.0)
+    np.testing.assert_allclose(proj.weights().data, 2 * W_early.data, rtol=1e-6)
+    np.testing.assert_allclose(direct._asm.storage.weights, 2 * W_early.data, rtol=1e-6)
+    direct.restart()
+    direct.run(1.0)
+    np.testing.assert_allclose(direct._asm.storage.weights, 2 * W_early.data, rtol=1e-6)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Create (idempotently) the virtual environment used by the peer benchmarks
-# (Brian2, NEST and NEURON) at benchmarks/.peer-env and install the simulators.
+# (Brian2, NEST, NEURON and NetPyNE) at benchmarks/.peer-env and install the simulators.
 #
 # Usage: bash benchmarks/peers/setup_env.sh
 #   PYTHON=/path/to/python3.11  choose the base interpreter (default: python3.11,
@@ -135,6 +135,15 @@ fi
 if [[ "$neuron_status" != "ok" ]]; then
     log "WARNING: NEURON is not available ($neuron_status);" \
         "the NEURON runs of accuracy_cost.py will be skipped"
+fi
+
+log "installing netpyne"
+if pip_install "numpy<2.4" netpyne &&
+        netpyne_version="$("$py" -c "import netpyne; print(netpyne.__version__)" 2>/dev/null |
+            tail -n 1)"; then
+    log "netpyne $netpyne_version"
+else
+    log "WARNING: NetPyNE is not available; build_tut5.py --netpyne-cells will fail"
 fi
 log "done"
 echo "$py"
