@@ -49,7 +49,7 @@ from .integrators.philox import split_seed
 from .pair_functions import compiled, compiled_bound, compiled_bound_none, row_state, unit
 
 BLOCK = 128             # postsynaptic candidates per bounding box
-EVERY_PAIR_ABOVE = 0.5  # p_max above which each pair is tested rather than skipped to
+SKIP_BELOW = 0.15       # p_max below which candidates are found by geometric skips
 CHUNKS_PER_THREAD = 8
 BITS_LIMIT = 256 << 20  # bytes: largest bit set of connected candidates kept per projection
 BITS_PER_SYNAPSE = 16   # ... and only if it costs at most this many bits a synapse
@@ -100,46 +100,43 @@ def steps_of(delays, dt, out):
 
 
 @njit(cache=True)
-def _sort_row(lo, hi, by_delay, J, W, D, tJ, tW, tD, count):
-    """Sort J[lo:hi] (with W, D) by D if by_delay else by J: buckets, then insertion."""
-    m = hi - lo
-    if m < 2:
+def _scatter_by_delay(tJ, tW, tD, m, J, W, D, start, count, bucket):
+    """Write the m synapses tJ, tW, tD to J, W, D from start, in increasing delay.
+
+    A stable sort (equal delays keep their order, so the result is unique):
+    counting sort into m buckets spanning the delays, then an insertion sort,
+    which only moves a synapse within its bucket.
+    """
+    if m == 0:
         return
-    kmin = kmax = float(D[lo] if by_delay else J[lo])
-    for q in range(lo + 1, hi):
-        key = float(D[q] if by_delay else J[q])
-        kmin = min(kmin, key)
-        kmax = max(kmax, key)
-    if kmax == kmin:
+    low = high = tD[0]
+    for i in range(1, m):
+        low = min(low, tD[i])
+        high = max(high, tD[i])
+    if high == low:
+        J[start:start + m] = tJ[:m]
+        W[start:start + m] = tW[:m]
+        D[start:start + m] = tD[:m]
         return
-    scale = m / (kmax - kmin)
+    scale = m / (float(high) - float(low))
     count[:m + 1] = 0
-    for q in range(lo, hi):
-        key = float(D[q] if by_delay else J[q])
-        count[min(int((key - kmin) * scale), m - 1) + 1] += 1
-    for b in range(m):
-        count[b + 1] += count[b]
-    for q in range(lo, hi):
-        key = float(D[q] if by_delay else J[q])
-        b = min(int((key - kmin) * scale), m - 1)
-        t = count[b]
-        count[b] = t + 1
-        tJ[t] = J[q]
-        tW[t] = W[q]
-        tD[t] = D[q] if by_delay else 0.0
-    # Nearly sorted now: insertion sort moves each element within its bucket only.
-    for t in range(1, m):
-        j, w, d = tJ[t], tW[t], tD[t]
-        key = float(d if by_delay else j)
+    for i in range(m):
+        k = min(int((float(tD[i]) - float(low)) * scale), m - 1)
+        bucket[i] = k
+        count[k + 1] += 1
+    for k in range(m):
+        count[k + 1] += count[k]
+    for i in range(m):
+        t = start + count[bucket[i]]
+        count[bucket[i]] += 1
+        J[t], W[t], D[t] = tJ[i], tW[i], tD[i]
+    for t in range(start + 1, start + m):
+        j, w, d = J[t], W[t], D[t]
         s = t - 1
-        while s >= 0 and float(tD[s] if by_delay else tJ[s]) > key:
-            tJ[s + 1], tW[s + 1], tD[s + 1] = tJ[s], tW[s], tD[s]
+        while s >= start and D[s] > d:
+            J[s + 1], W[s + 1], D[s + 1] = J[s], W[s], D[s]
             s -= 1
-        tJ[s + 1], tW[s + 1], tD[s + 1] = j, w, d
-    J[lo:hi] = tJ[:m]
-    W[lo:hi] = tW[:m]
-    if by_delay:
-        D[lo:hi] = tD[:m]
+        J[s + 1], W[s + 1], D[s + 1] = j, w, d
 
 
 def _kernel(p_fn, bound_fn, w_fn, d_fn, n_fn):
@@ -166,13 +163,18 @@ def _make_kernel(p_fn, bound_fn, w_fn, d_fn, n_fn):
             p_max = p_const
         if p_max <= 0.0:
             return kept
-        # The candidates: every pair, or geometric skips at rate p_max.
+        # The candidates, each pair with probability p_max: every pair if p_max is 1,
+        # a uniform per pair where that is cheaper than a logarithm per candidate,
+        # else geometric skips.
         m = kept
-        every_pair = p_max > EVERY_PAIR_ABOVE
-        if every_pair:
+        if p_max >= 1.0:
             for k in range(b0, b1):
                 cand[m] = k
                 m += 1
+        elif p_max > SKIP_BELOW:
+            for k in range(b0, b1):
+                cand[m] = k
+                m += unit(S) < p_max   # no branch: it would be mispredicted often
         else:
             log_q = math.log1p(-p_max)
             k = b0 - 1
@@ -185,24 +187,18 @@ def _make_kernel(p_fn, bound_fn, w_fn, d_fn, n_fn):
                 m += 1
         # Thinning, in separate loops: the expression for all candidates at once
         # pipelines far better than interleaved with the draws.
+        out = kept
         if p_bounded:
             for i in range(kept, m):
                 pv[i - kept] = p_fn(P, a, Q, cand[i], S)
-            scale = 1.0 if every_pair else p_max
-            out = kept
             for i in range(kept, m):
-                if unit(S) * scale < pv[i - kept] and not (
-                        skip_diag and post_order[cand[i]] == a):
-                    cand[out] = cand[i]
-                    out += 1
-            return out
-        out = kept
-        for i in range(kept, m):
-            if every_pair and p_max < 1.0 and not unit(S) < p_max:
-                continue
-            if not (skip_diag and post_order[cand[i]] == a):
                 cand[out] = cand[i]
-                out += 1
+                out += (unit(S) * p_max < pv[i - kept]) and not (
+                    skip_diag and post_order[cand[i]] == a)
+            return out
+        for i in range(kept, m):
+            cand[out] = cand[i]
+            out += not (skip_diag and post_order[cand[i]] == a)
         return out
 
     @njit(nogil=True)
@@ -235,11 +231,13 @@ def _make_kernel(p_fn, bound_fn, w_fn, d_fn, n_fn):
         words = bits.shape[1]
         cand = np.empty(longest, np.int64)   # positions in post_order
         pv = np.empty(longest if p_bounded else 0)
+        # A row with delays is drawn into tJ, tW, tD, then written sorted by delay.
         sorting = longest if fill and use_delay else 0
         tJ = np.empty(sorting, np.int32)
         tW = np.empty(sorting, np.float32)
         tD = np.empty(sorting, np.float32)
         count = np.empty(sorting + 1, np.int64)
+        bucket = np.empty(sorting, np.int64)
         bad = 0
         for r in range(rows.shape[0]):
             a = rows[r]
@@ -274,11 +272,13 @@ def _make_kernel(p_fn, bound_fn, w_fn, d_fn, n_fn):
                     if w == 0.0:
                         continue
                 d = d_fn(P, a, Q, k, Sd) if use_delay else 0.0
-                if fill:
+                if fill and use_delay:
+                    tJ[n - start] = post_order[k]
+                    tW[n - start] = w
+                    tD[n - start] = d
+                elif fill:
                     J[n] = post_order[k]
                     W[n] = w
-                    if use_delay:
-                        D[n] = d
                 elif not (math.isfinite(w) and math.isfinite(d)):
                     bad += 1
                 elif use_delay:
@@ -287,7 +287,7 @@ def _make_kernel(p_fn, bound_fn, w_fn, d_fn, n_fn):
                     delay_range[1] = max(delay_range[1], d32)
                 n += 1
             if fill and use_delay:
-                _sort_row(start, n, True, J, W, D, tJ, tW, tD, count)
+                _scatter_by_delay(tJ, tW, tD, n - start, J, W, D, start, count, bucket)
                 if dt > 0.0:
                     for q in range(start, n):
                         D[q] = delay_steps(D[q], dt)
@@ -409,11 +409,16 @@ def _on_threads(work, chunks):
 
 @njit(cache=True)
 def sort_rows_by_delay(indptr, indices, weights, delays):
-    """Sort each CSR row by delay (in place, with its indices and weights)."""
+    """Sort each CSR row by delay (in place, with its indices and weights; stable)."""
     longest = max(1, int(np.max(np.diff(indptr)))) if indptr.shape[0] > 1 else 1
     tJ = np.empty(longest, np.int32)
     tW = np.empty(longest, np.float32)
     tD = np.empty(longest, np.float32)
     count = np.empty(longest + 1, np.int64)
+    bucket = np.empty(longest, np.int64)
     for r in range(indptr.shape[0] - 1):
-        _sort_row(indptr[r], indptr[r + 1], True, indices, weights, delays, tJ, tW, tD, count)
+        lo, m = indptr[r], indptr[r + 1] - indptr[r]
+        tJ[:m] = indices[lo:lo + m]
+        tW[:m] = weights[lo:lo + m]
+        tD[:m] = delays[lo:lo + m]
+        _scatter_by_delay(tJ, tW, tD, m, indices, weights, delays, lo, count, bucket)
