@@ -20,8 +20,10 @@ max(0.1 ms, d / 100 µm/ms). For each simulator, in a fresh process:
   of the stored connectivity (postsynaptic index, weight, delay, and the
   row pointers).
 
-Brian2 (runtime mode, Cython) connects the same cells (positions passed in a
-file) with the same rules; so does NetPyNE (``--netpyne-cells N``: on the
+Brian2 connects the same cells (positions passed in a file) with the same
+rules, in runtime mode (Cython) and in cpp_standalone mode (1 thread; the time
+is the compiled binary's own synapse creation, from Brian2's profiling, and
+its peak memory the binary's); so does NetPyNE (``--netpyne-cells N``: on the
 first N cells only, since NetPyNE keeps a Python dict per connection and
 187 million of them do not fit in memory), with lifnet on the same N cells for
 its ratio. Writes benchmarks/results/build-tut5-<date>-<host>.{json,md}.
@@ -95,10 +97,10 @@ def lifnet(example, cells, threads, positions):
     return run_json([sys.executable, "-c", LIFNET_WORKER, example, str(cells), positions], env)
 
 
-def peer(script, positions):
+def peer(script, positions, *args):
     if not os.path.exists(PEER_PYTHON):
         subprocess.run(["bash", os.path.join(HERE, "peers", "setup_env.sh")], check=True)
-    return run_json([PEER_PYTHON, os.path.join(HERE, "peers", script), positions])
+    return run_json([PEER_PYTHON, os.path.join(HERE, "peers", script), positions, *args])
 
 
 def table(results):
@@ -115,7 +117,8 @@ def table(results):
                   f"{lif[(r['cells'], t)] / r['build_s']:.3f}" for t in (1, 2)]
         stored = (f"{r['stored_bytes_per_synapse']:.1f}" if "stored_bytes_per_synapse" in r
                   else "")
-        lines.append(f"| {r['simulator']} | {r.get('threads', 1)} | {r['cells']} | "
+        name = r["simulator"] + (f" ({r['mode']})" if r["simulator"] == "brian2" else "")
+        lines.append(f"| {name} | {r.get('threads', 1)} | {r['cells']} | "
                      f"{r['synapses']} | {r['build_s']:.2f} | {r['peak_rss_bytes'] / 1e9:.2f} | "
                      f"{r['peak_bytes_per_synapse']:.1f} | {stored} | {' | '.join(ratios)} |")
     return "\n".join(lines)
@@ -149,7 +152,8 @@ def main():
         positions = os.path.join(tmp, "positions.npz")
         results = [lifnet(example, args.cells, threads, positions) for threads in (1, 2)]
         if not args.skip_peers and "error" not in results[0]:
-            results.append(peer("build_tut5_brian2.py", positions))
+            results += [peer("build_tut5_brian2.py", positions, mode)
+                        for mode in ("runtime", "cpp_standalone")]
         if args.netpyne_cells and not args.skip_peers:
             small = os.path.join(tmp, "positions-small.npz")
             results += [lifnet(example, args.netpyne_cells, threads, small) for threads in (1, 2)]

@@ -60,23 +60,10 @@ _kernels = {}           # compiled draw_rows, per set of expression functions
 def _bit_index(low):
     """The position of the single set bit of low (a power of two), 0 ... 63."""
     k = 0
-    if low >> uint64(32):
-        k += 32
-        low >>= uint64(32)
-    if low >> uint64(16):
-        k += 16
-        low >>= uint64(16)
-    if low >> uint64(8):
-        k += 8
-        low >>= uint64(8)
-    if low >> uint64(4):
-        k += 4
-        low >>= uint64(4)
-    if low >> uint64(2):
-        k += 2
-        low >>= uint64(2)
-    if low >> uint64(1):
-        k += 1
+    for shift in (32, 16, 8, 4, 2, 1):
+        if low >> uint64(shift):
+            k += shift
+            low >>= uint64(shift)
     return k
 
 
