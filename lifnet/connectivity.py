@@ -132,7 +132,7 @@ class CSR:
     delivery needs; ``delay_range`` is (shortest, longest) of the delays.
 
     A CSR made by ``CSR.pending`` knows its row pointers but not yet its synapses:
-    ``write(indices, weights, delays, dt)`` draws them into given arrays. The
+    ``write(indices, weights, delays, dt, last)`` draws them into given arrays. The
     network's assembly has them written straight into its storage, and the
     projection then keeps views of that storage; reading ``indices``, ``weights``
     or ``delays`` before that draws them into arrays of its own.
@@ -154,7 +154,8 @@ class CSR:
 
     @classmethod
     def pending(cls, indptr, n_post, write, delay_range=None):
-        """A CSR whose synapses ``write(indices, weights, delays or None, dt or None)`` draws.
+        """A CSR whose synapses ``write(indices, weights, delays or None, dt or None, last)``
+        draws (``last``: no further write is expected, and what speeds one up may go).
 
         ``delay_range``: (shortest, longest) per-synapse delay, ms, or None if the
         synapses have no delays of their own. Rows are written sorted by delay.
@@ -207,7 +208,7 @@ class CSR:
 
         if self._indices is None:
             self._write(indices, weights, delay_steps if self.has_delays else None,
-                        dt if self.has_delays else None)
+                        dt if self.has_delays else None, last=True)
         else:
             if self.has_delays and not self.sorted_by_delay:
                 sort_rows_by_delay(self.indptr, self._indices, self._weights, self._delays)

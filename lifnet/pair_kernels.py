@@ -364,18 +364,25 @@ def draw(p, weight, delay, nsyn, *, P, Q, pre_idx, post_idx, n_pre, skip_diag, s
     indptr = np.concatenate(([0], np.cumsum(row_counts)))
     offsets = indptr[rows]
     if bits.nbytes > BITS_PER_SYNAPSE / 8 * indptr[-1]:
-        bits = bits[:, :0]   # too sparse to be worth keeping: the fill pass draws again
+        bits = bits[:, :0].copy()   # too sparse to be worth keeping: the fill draws again
 
-    def write(indices, weights, delays, dt):
-        """Write the synapses into indices, weights and delays (ms; in steps if dt)."""
+    kept = {"bits": bits}
+
+    def write(indices, weights, delays, dt, last=False):
+        """Write the synapses into indices, weights and delays (ms; in steps if dt).
+
+        ``last``: drop the bit set afterwards (a later write draws the candidates again).
+        """
         def fill(part):
             draw_rows(True, p_bounded, p_const, w_const, nsyn is not None, use_delay,
                       0.0 if dt is None else float(dt), rows[part], offsets[part], order,
                       starts, lo, hi, P, Q, skip_diag, k0, k1, indices, weights,
                       _NO_FLOAT if delays is None else delays, counts[part], ranges[0],
-                      bits[part])
+                      kept["bits"][part])
 
         _on_threads(fill, chunks)
+        if last:
+            kept["bits"] = kept["bits"][:, :0].copy()
 
     delay_range = (float(ranges[:, 0].min()), float(ranges[:, 1].max())) if use_delay else None
     return indptr, write, bad, delay_range
