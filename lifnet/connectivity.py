@@ -23,8 +23,9 @@ weight) as expression strings or callables over the candidate pairs
 ``lifnet.expressions``), and ``pre_select`` / ``post_select`` conditions on
 positions (``{"y": (100, 1000)}``, ``{"ynorm": (0, 0.5)}``). Expression
 strings and numbers are compiled and drawn in time proportional to the
-synapses, on all threads (``lifnet.pair_kernels``); callables are evaluated
-vectorised, a block of candidate pairs at a time. Either is stored as CSR,
+synapses, on all threads (``lifnet.pair_kernels``; the k partners of
+``convergence`` and ``divergence`` by Floyd's algorithm); callables are
+evaluated vectorised, a block of candidate pairs at a time. Either is stored as CSR,
 rows sorted by delay when each synapse has its own.
 
 Weights are conductance increments in µS.
@@ -36,7 +37,7 @@ from numba import njit
 
 from . import validation as val
 from .pair_functions import compilable
-from .pair_kernels import draw
+from .pair_kernels import draw, draw_partners
 
 RULES = ("all_to_all", "probability", "fixed_indegree", "convergence", "divergence", "ring",
          "array")
@@ -480,22 +481,28 @@ def _coordinate_table(pop, needed, owner):
     return np.zeros((pop.n, 6))
 
 
-def _compiled_pairs(pre, post, pre_idx, post_idx, *, p, weight, nsyn, delay, skip_diag, seed):
-    """Draw pairs with the expressions compiled (numba); returns the CSR."""
+def _parsed(pre, post, owner, **values):
+    """Expressions parsed and numbers checked, and the coordinate tables they need."""
     from .expressions import Expression
-
-    owner = "connect"
 
     def parse(value, name):
         if isinstance(value, str):
             return Expression(value, allowed=PAIR_VARIABLES, owner=f"{owner} ({name})")
         return None if value is None else val.number(name, value, owner=owner)
 
-    values = {"p": parse(p, "p"), "weight": parse(weight, "weight"),
-              "nsyn": parse(nsyn, "nsyn"), "delay": parse(delay, "delay")}
+    values = {name: parse(value, name) for name, value in values.items()}
     used = set().union(*(v.names() for v in values.values() if isinstance(v, Expression)))
     P = _coordinate_table(pre, {u for u in used if not u.startswith("post_")}, owner)
     Q = _coordinate_table(post, {u for u in used if not u.startswith("pre_")}, owner)
+    return values, P, Q
+
+
+def _compiled_pairs(pre, post, pre_idx, post_idx, *, p, weight, nsyn, delay, skip_diag, seed):
+    """Draw pairs with the expressions compiled (numba); returns the CSR."""
+    from .expressions import Expression
+
+    owner = "connect"
+    values, P, Q = _parsed(pre, post, owner, p=p, weight=weight, nsyn=nsyn, delay=delay)
     if values["p"] is not None and not isinstance(values["p"], Expression) and not (
             0 <= values["p"] <= 1):
         raise val.ParameterError(f"{owner}: p={values['p']} must be in [0, 1]")
@@ -504,9 +511,32 @@ def _compiled_pairs(pre, post, pre_idx, post_idx, *, p, weight, nsyn, delay, ski
         pre_idx=pre_idx, post_idx=post_idx, n_pre=pre.n, skip_diag=skip_diag,
         seed=int(seed % (1 << 63)))
     if bad:
-        raise val.ParameterError(f"{owner}: an expression gave a non-finite weight or delay "
-                                 f"for {bad} pairs")
+        raise val.ParameterError(f"{owner}: an expression gave a non-finite weight or delay, "
+                                 f"or a negative nsyn, for {bad} pairs")
     return CSR.pending(indptr, post.n, write, delay_range)
+
+
+def _compiled_partners(rule, pre, post, pre_idx, post_idx, *, k, weight, nsyn, delay,
+                       skip_diag, seed):
+    """k partners per neuron (convergence: per post; divergence: per pre), compiled."""
+    owner = "connect"
+    per_post = rule != "divergence"
+    owners, partners = (post_idx, pre_idx) if per_post else (pre_idx, post_idx)
+    available = partners.size - (1 if skip_diag else 0)
+    if k > available:
+        raise val.ParameterError(
+            f"connect: indegree={k} exceeds the {available} available partners")
+    values, P, Q = _parsed(pre, post, owner, weight=weight, nsyn=nsyn, delay=delay)
+    I, J, W, D, bad = draw_partners(values["weight"], values["delay"], values["nsyn"], P=P,
+                                    Q=Q, owners=owners, partners=partners, k=k,
+                                    per_post=per_post, skip_diag=skip_diag,
+                                    seed=int(seed % (1 << 63)))
+    if bad:
+        raise val.ParameterError(f"{owner}: an expression gave a non-finite weight or delay, "
+                                 f"or a negative nsyn, for {bad} pairs")
+    order = np.argsort(I, kind="stable") if per_post else np.arange(I.size)
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(I, minlength=pre.n))))
+    return CSR(indptr, J[order], W[order], post.n, None if D is None else D[order])
 
 
 def _pairwise(rule, pre, post, *, weight, p, k, nsyn, skip_diag, seed, pre_select,
@@ -533,6 +563,9 @@ def _pairwise(rule, pre, post, *, weight, p, k, nsyn, skip_diag, seed, pre_selec
             raise val.ParameterError(f"connect: rule={rule!r} needs indegree (an integer: "
                                      "partners per neuron)")
         k = val.count("indegree", k, owner=owner, low=0)
+        if all(compilable(v) for v in (weight, nsyn, delay)):
+            return _compiled_partners(rule, pre, post, pre_idx, post_idx, k=k, weight=weight,
+                                      nsyn=nsyn, delay=delay, skip_diag=skip_diag, seed=seed)
     pieces = []
 
     def finish(I, J):

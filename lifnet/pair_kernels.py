@@ -68,6 +68,13 @@ def _bit_index(low):
 
 
 @njit(cache=True, inline="always")
+def _times_count(w, nsyn):
+    """w times nsyn rounded to a whole number of synapses; NaN (an error) if negative."""
+    count = math.floor(nsyn + 0.5)
+    return w * count if count >= 0.0 else np.nan
+
+
+@njit(cache=True, inline="always")
 def delay_steps(delay, dt):
     """A per-synapse delay (float32 ms) in steps of dt, as stored for delivery (float32).
 
@@ -255,7 +262,7 @@ def _make_kernel(p_fn, bound_fn, w_fn, d_fn, n_fn):
                 if w != w:
                     w = w_fn(P, a, Q, k, Sw)
                     if use_n:
-                        w *= math.floor(n_fn(P, a, Q, k, Sw) + 0.5)
+                        w = _times_count(w, n_fn(P, a, Q, k, Sw))
                     if w == 0.0:
                         continue
                 d = d_fn(P, a, Q, k, Sd) if use_delay else 0.0
@@ -318,8 +325,8 @@ def draw(p, weight, delay, nsyn, *, P, Q, pre_idx, post_idx, n_pre, skip_diag, s
     with the postsynaptic indices of ``post_idx``. ``write(indices, weights, delays,
     dt)`` draws the same synapses again into arrays of ``indptr[-1]`` entries: the
     network's own storage, so that they are written once. ``bad``: synapses with a
-    non-finite weight or delay (an error for the caller); the delay range (float32
-    ms, min and max) is None without per-synapse delays.
+    non-finite weight or delay or a negative nsyn (an error for the caller); the
+    delay range (float32 ms, min and max) is None without per-synapse delays.
     """
     from .expressions import Expression
 
@@ -399,6 +406,100 @@ def _on_threads(work, chunks):
         return [work(chunk) for chunk in chunks]
     with ThreadPoolExecutor(threads) as pool:
         return list(pool.map(work, chunks))
+
+
+def _partner_kernel(w_fn, d_fn, n_fn):
+    key = ("partners", w_fn, d_fn, n_fn)
+    if key not in _kernels:
+        _kernels[key] = _make_partner_kernel(w_fn, d_fn, n_fn)
+    return _kernels[key]
+
+
+def _make_partner_kernel(w_fn, d_fn, n_fn):
+    @njit(nogil=True)
+    def draw_partners(owners, partners, k, per_post, use_n, use_delay, w_const, P, Q,
+                      skip_diag, k0, k1):
+        """k distinct partners per owner (Floyd's algorithm), with weights and delays.
+
+        Returns (pre, post, weight, delay, bad) in owner order; an owner is a
+        postsynaptic neuron if ``per_post``, else presynaptic.
+        """
+        S = np.zeros(1, np.uint64)
+        Sw = np.zeros(1, np.uint64)
+        Sd = np.zeros(1, np.uint64)
+        n = owners.shape[0] * k
+        I = np.empty(n, np.int64)
+        J = np.empty(n, np.int32)
+        W = np.empty(n, np.float32)
+        D = np.empty(n if use_delay else 0, np.float32)
+        taken = np.zeros(partners.shape[0], np.bool_)
+        pick = np.empty(k, np.int64)
+        m = 0
+        bad = 0
+        for o in owners:
+            S[0] = row_state(o, 0, k0, k1)
+            Sw[0] = row_state(o, 1, k0, k1)
+            Sd[0] = row_state(o, 2, k0, k1)
+            pool = partners.shape[0]
+            own = -1   # the owner's position among its partners, if it must be skipped
+            if skip_diag:
+                q = np.searchsorted(partners, o)
+                if q < pool and partners[q] == o:
+                    own = q
+                    pool -= 1
+            for t in range(k):
+                top = pool - k + t
+                x = min(int(unit(S) * (top + 1)), top)
+                chosen = top if taken[x] else x
+                taken[chosen] = True
+                pick[t] = chosen
+            pick.sort()
+            for t in range(k):
+                taken[pick[t]] = False
+                q = pick[t] + (1 if own >= 0 and pick[t] >= own else 0)
+                pre, post = (partners[q], o) if per_post else (o, partners[q])
+                w = w_const
+                if w != w:
+                    w = w_fn(P, pre, Q, post, Sw)
+                    if use_n:
+                        w = _times_count(w, n_fn(P, pre, Q, post, Sw))
+                    if w == 0.0:
+                        continue
+                d = d_fn(P, pre, Q, post, Sd) if use_delay else 0.0
+                if not (math.isfinite(w) and math.isfinite(d)):
+                    bad += 1
+                I[m] = pre
+                J[m] = post
+                W[m] = w
+                if use_delay:
+                    D[m] = d
+                m += 1
+        return I[:m], J[:m], W[:m], D[:m], bad
+
+    return draw_partners
+
+
+def draw_partners(weight, delay, nsyn, *, P, Q, owners, partners, k, per_post, skip_diag,
+                  seed):
+    """k distinct partners for each owner: (pre, post, weights, delays or None, bad).
+
+    Each owner's partners, weights and delays come from its own random streams,
+    as in ``draw``. Owners are postsynaptic if ``per_post`` (convergence), else
+    presynaptic (divergence); ``partners`` must be sorted.
+    """
+    from .expressions import Expression
+
+    use_delay = delay is not None
+    sure = (nsyn is None and not isinstance(weight, Expression) and weight != 0.0
+            and np.isfinite(weight))
+    kernel = _partner_kernel(compiled(weight), compiled(delay if use_delay else 0.0),
+                             compiled(1.0 if nsyn is None else nsyn))
+    k0, k1 = split_seed(seed)
+    I, J, W, D, bad = kernel(np.ascontiguousarray(owners, np.int64),
+                             np.ascontiguousarray(partners, np.int64), int(k), per_post,
+                             nsyn is not None, use_delay, float(weight) if sure else np.nan,
+                             P, Q, skip_diag, k0, k1)
+    return I, J, W, D if use_delay else None, bad
 
 
 @njit(cache=True)

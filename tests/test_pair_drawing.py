@@ -135,3 +135,37 @@ def test_synapses_written_into_the_storage_are_those_read_before_and_scale_once(
     direct.restart()
     direct.run(1.0)
     np.testing.assert_allclose(direct._asm.storage.weights, 2 * W_early.data, rtol=1e-6)
+
+
+def test_convergence_and_divergence_with_expressions_pick_k_distinct_uniform_partners():
+    net, A, B, d = _boxed(400)
+    conv = net.connect(A, B, weight="0.001 * (1 + post_ynorm)", rule="convergence",
+                       indegree=30, delay="0.2 + dist_3D / 300")
+    W = conv.weights().tocsc()
+    assert np.all(np.diff(W.indptr) == 30)                  # exactly k sources per target
+    for j in range(B.n):
+        sources = W.indices[W.indptr[j]:W.indptr[j + 1]]
+        assert np.unique(sources).size == 30
+    # Sources are uniform over A: each presynaptic neuron's out-degree is
+    # Binomial(400, 30 / 400), sd 5.3.
+    outdeg = np.diff(conv.weights().indptr)
+    assert abs(outdeg.std() - np.sqrt(400 * 0.075 * 0.925)) < 1.0
+    i, j = conv.weights().nonzero()
+    np.testing.assert_allclose(np.asarray(conv.weights()[i, j]).ravel(),
+                               0.001 * (1 + B.norm_positions[j, 1]), rtol=1e-6)
+    D = delay_matrix(conv)
+    np.testing.assert_allclose(D[i, j], 0.2 + d[i, j] / 300, rtol=1e-6)
+    div = net.connect(A, A, weight="normal(0.002, 0.0001)", rule="divergence", indegree=25)
+    Wd = div.weights()
+    assert np.all(np.diff(Wd.indptr) == 25) and Wd.diagonal().sum() == 0
+    with pytest.raises(ln.ParameterError, match="negative nsyn"):
+        net.connect(A, B, weight=0.001, rule="convergence", indegree=5, nsyn="-1 + 0 * dist_x")
+
+
+def delay_matrix(proj):
+    """The projection's per-synapse delays as a dense (n_pre, n_post) array."""
+    import scipy.sparse as sp
+
+    s = proj.synapses
+    m = sp.csr_matrix((s.delays, s.indices, s.indptr), shape=(proj.pre.n, proj.post.n))
+    return m.toarray()
