@@ -145,6 +145,7 @@ class CSR:
         self._weights = np.ascontiguousarray(weights, dtype=np.float32)
         self.n_post = int(n_post)
         self._delays = None if delays is None else np.ascontiguousarray(delays, np.float32)
+        self._steps, self._steps_dt = None, None   # the delays in the storage, in steps
         self.has_delays = delays is not None
         self.sorted_by_delay = bool(sorted_by_delay)
         self.delay_range = None
@@ -165,6 +166,7 @@ class CSR:
         self.indptr = np.ascontiguousarray(indptr, dtype=np.int64)
         self.n_post = int(n_post)
         self._indices = self._weights = self._delays = None
+        self._steps, self._steps_dt = None, None
         self.has_delays = delay_range is not None
         self.delay_range = delay_range
         self.sorted_by_delay = True
@@ -216,9 +218,13 @@ class CSR:
                 self.sorted_by_delay = True
             indices[:] = self._indices
             weights[:] = self._weights
-            if self.has_delays:
+            if self.has_delays and self._delays is None and self._steps_dt == dt:
+                delay_steps[:] = self._steps   # rebuilt (restart): the steps are known
+            elif self.has_delays:
                 steps_of(self.delays, dt, delay_steps)
         self._indices, self._weights = indices, weights
+        if self.has_delays:
+            self._steps, self._steps_dt = delay_steps, dt
 
     @property
     def n_synapses(self):

@@ -135,6 +135,14 @@ def test_synapses_written_into_the_storage_are_those_read_before_and_scale_once(
     direct.restart()
     direct.run(1.0)
     np.testing.assert_allclose(direct._asm.storage.weights, 2 * W_early.data, rtol=1e-6)
+    # A rebuild whose delays were never read copies the steps from the old storage.
+    third, proj3 = network()
+    third.run(1.0)
+    steps = third._asm.storage.syn_delay.copy()
+    third.restart()
+    third.run(1.0)
+    assert proj3.synapses._delays is None
+    np.testing.assert_array_equal(third._asm.storage.syn_delay, steps)
 
 
 def test_convergence_and_divergence_with_expressions_pick_k_distinct_uniform_partners():
