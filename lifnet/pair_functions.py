@@ -351,6 +351,30 @@ def _njit_source(text, name):
     return njit(nogil=True, inline="always")(namespace[name])
 
 
+def function_source(value, name):
+    """Source of ``def name(P, a, Q, b, S)``: the value of an Expression (or a number)."""
+    from .expressions import Expression
+
+    body = _source(value.tree) if isinstance(value, Expression) else repr(float(value))
+    return f"def {name}(P, a, Q, b, S):\n    return {body}\n"
+
+
+def bound_source(value, name):
+    """Source of ``def name(P, a, lo, hi, c)`` -> (low, high) of an Expression for P[a] and
+    every postsynaptic position in the box lo[c] ... hi[c]; (0, 1) for None."""
+    if value is None:
+        return f"def {name}(P, a, lo, hi, c):\n    return 0.0, 1.0\n"
+    gen = _IntervalSource()
+    low, high = gen.visit(value.tree)
+    body = "".join(f"    {line}\n" for line in gen.lines)
+    return f"def {name}(P, a, lo, hi, c):\n{body}    return {low}, {high}\n"
+
+
+# What the generated source may call, besides NumPy (see HELPERS_IMPORT).
+HELPERS = tuple(name for name in _NAMESPACE if name != "np")
+HELPERS_IMPORT = f"from lifnet.pair_functions import {', '.join(HELPERS)}"
+
+
 def compiled(value):
     """A numba function f(P, a, Q, b, S) -> float of pair (P[a], Q[b]): an Expression or a number.
 
@@ -361,20 +385,15 @@ def compiled(value):
 
     key = ("value", value.text if isinstance(value, Expression) else float(value))
     if key not in _cache:
-        body = _source(value.tree) if isinstance(value, Expression) else repr(key[1])
-        _cache[key] = _njit_source(f"def f(P, a, Q, b, S):\n    return {body}\n", "f")
+        _cache[key] = _njit_source(function_source(value, "f"), "f")
     return _cache[key]
 
 
 def compiled_bound(value):
-    """A numba function b(P, a, lo, hi, c) -> (low, high) of an Expression for P[a] and
-    every postsynaptic position in the box lo[c] ... hi[c]."""
+    """A numba function b(P, a, lo, hi, c) -> (low, high) of an Expression (see bound_source)."""
     key = ("bound", value.text)
     if key not in _cache:
-        gen = _IntervalSource()
-        a, b = gen.visit(value.tree)
-        body = "".join(f"    {line}\n" for line in gen.lines)
-        _cache[key] = _njit_source(f"def b(P, a, lo, hi, c):\n{body}    return {a}, {b}\n", "b")
+        _cache[key] = _njit_source(bound_source(value, "b"), "b")
     return _cache[key]
 
 
@@ -382,11 +401,3 @@ def compilable(value):
     """True if a connect value can take the compiled path: None, a number or an expression."""
     return value is None or isinstance(value, str) or (
         not callable(value) and np.ndim(value) == 0)
-
-
-def compiled_bound_none():
-    """The bound function used when p is not an expression (never called)."""
-    key = ("bound", None)
-    if key not in _cache:
-        _cache[key] = _njit_source("def b(P, a, lo, hi, c):\n    return 0.0, 1.0\n", "b")
-    return _cache[key]

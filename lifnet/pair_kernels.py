@@ -31,6 +31,10 @@ When the network is assembled, a fill pass writes the synapses straight into
 its storage, reading the bit set instead of drawing the candidates again.
 Every synapse's bytes are thus written once, into memory allocated once.
 
+The kernels themselves are in ``pair_kernel_template.py``: each rule gets a
+copy with its expressions compiled in, kept in lifnet's cache folder, so that
+numba compiles a rule once and later processes load it (``rule_module``).
+
 Random numbers come from splitmix64 streams per presynaptic row (one for the
 candidates, one for weights, one for delays), seeded by Philox from
 (projection seed, row): rows are independent, so the rows are drawn in chunks
@@ -38,22 +42,30 @@ on a thread pool (the kernels release the GIL) and the synapses do not depend
 on the number of threads.
 """
 
+import getpass
+import hashlib
+import importlib.util
 import math
+import os
+import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
 from numba import njit, uint64
 
+from . import pair_functions
 from .integrators.philox import split_seed
-from .pair_functions import compiled, compiled_bound, compiled_bound_none, row_state, unit
+from .pair_functions import HELPERS_IMPORT, bound_source, function_source
 
 BLOCK = 128             # postsynaptic candidates per bounding box
 SKIP_BELOW = 0.15       # p_max below which candidates are found by geometric skips
 CHUNKS_PER_THREAD = 8
 BITS_LIMIT = 256 << 20  # bytes: largest bit set of connected candidates kept per projection
 BITS_PER_SYNAPSE = 16   # ... and only if it costs at most this many bits a synapse
-_kernels = {}           # compiled draw_rows, per set of expression functions
+EXPRESSIONS_LINE = "p_fn = bound_fn = w_fn = d_fn = n_fn = None  # EXPRESSIONS"
+_rule_modules = {}      # generated kernel modules, by the hash of their source
 
 
 @njit(cache=True, inline="always")
@@ -133,163 +145,67 @@ def _scatter_by_delay(tJ, tW, tD, m, J, W, D, start, count, bucket):
         J[s + 1], W[s + 1], D[s + 1] = j, w, d
 
 
-def _kernel(p_fn, bound_fn, w_fn, d_fn, n_fn):
-    """The row-drawing kernel with these expression functions compiled into it."""
-    key = (p_fn, bound_fn, w_fn, d_fn, n_fn)
-    if key not in _kernels:
-        _kernels[key] = _make_kernel(p_fn, bound_fn, w_fn, d_fn, n_fn)
-    return _kernels[key]
+def rule_module(p, weight, delay, nsyn):
+    """The kernels (``draw_rows``, ``draw_partners``) compiled with a rule's expressions.
+
+    ``pair_kernel_template.py`` with the expressions' source in place of its
+    placeholder line, written to lifnet's cache folder (``LIFNET_CACHE_DIR``,
+    else ~/.cache/lifnet) under the hash of its text and of lifnet's own pair
+    modules, and imported: numba caches its compiled code beside it, so a rule
+    compiles once, not in every process. p: an Expression or None; the others
+    an Expression, a number or None.
+    """
+    defs = [function_source(0.0 if p is None else p, "p_fn"), bound_source(p, "bound_fn"),
+            function_source(weight, "w_fn"), function_source(0.0 if delay is None else delay,
+                                                             "d_fn"),
+            function_source(1.0 if nsyn is None else nsyn, "n_fn")]
+    decorated = "\n\n".join(f'@njit(cache=True, nogil=True, inline="always")\n{d}'
+                              for d in defs)
+    text = _TEMPLATE.replace(EXPRESSIONS_LINE, f"{HELPERS_IMPORT}\n\n\n{decorated}")
+    digest = hashlib.sha256((text + _OWN_SOURCE).encode()).hexdigest()[:20]
+    if digest not in _rule_modules:
+        path = os.path.join(_cache_folder(), f"rule_{digest}.py")
+        if not os.path.exists(path):
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+            with os.fdopen(fd, "w") as f:
+                f.write(text)
+            os.replace(tmp, path)   # atomic: another process may be writing it too
+        name = f"lifnet_rule_{digest}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        _rule_modules[digest] = module
+    return _rule_modules[digest]
 
 
-def _make_kernel(p_fn, bound_fn, w_fn, d_fn, n_fn):
-    # The functions are closure constants (inlined), not arguments: a call through
-    # a function argument costs several times the expression itself.
-    @njit(nogil=True, inline="always")
-    def _candidates(p_bounded, p_const, a, blk, block_start, block_lo, block_hi, post_order, P,
-                    Q, skip_diag, S, cand, kept, pv):
-        """Append to cand[kept:] the positions in block blk that row a connects to (by p)."""
-        b0, b1 = block_start[blk], block_start[blk + 1]
-        if p_bounded:
-            p_max = bound_fn(P, a, block_lo, block_hi, blk)[1] * (1.0 + 1e-12)
-            if not p_max < 1.0:   # also NaN: no bound
-                p_max = 1.0
-        else:
-            p_max = p_const
-        if p_max <= 0.0:
-            return kept
-        # The candidates, each pair with probability p_max: every pair if p_max is 1,
-        # a uniform per pair where that is cheaper than a logarithm per candidate,
-        # else geometric skips.
-        m = kept
-        if p_max >= 1.0:
-            for k in range(b0, b1):
-                cand[m] = k
-                m += 1
-        elif p_max > SKIP_BELOW:
-            for k in range(b0, b1):
-                cand[m] = k
-                m += unit(S) < p_max   # no branch: it would be mispredicted often
-        else:
-            log_q = math.log1p(-p_max)
-            k = b0 - 1
-            while True:
-                g = math.log(unit(S)) / log_q
-                if g >= b1 - k - 1:
-                    break
-                k += 1 + int(g)
-                cand[m] = k
-                m += 1
-        # Thinning, in separate loops: the expression for all candidates at once
-        # pipelines far better than interleaved with the draws.
-        out = kept
-        if p_bounded:
-            for i in range(kept, m):
-                pv[i - kept] = p_fn(P, a, Q, cand[i], S)
-            for i in range(kept, m):
-                cand[out] = cand[i]
-                out += (unit(S) * p_max < pv[i - kept]) and not (
-                    skip_diag and post_order[cand[i]] == a)
-            return out
-        for i in range(kept, m):
-            cand[out] = cand[i]
-            out += not (skip_diag and post_order[cand[i]] == a)
-        return out
+def _cache_folder():
+    for folder in (os.environ.get("LIFNET_CACHE_DIR"),
+                   os.path.join(os.path.expanduser("~"), ".cache", "lifnet"),
+                   os.path.join(tempfile.gettempdir(), f"lifnet-{getpass.getuser()}")):
+        if not folder:
+            continue
+        folder = os.path.join(folder, "rules")
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(folder, os.W_OK):
+            return folder
+    raise OSError("lifnet: no writable folder for compiled connection rules; set "
+                  "LIFNET_CACHE_DIR")
 
-    @njit(nogil=True)
-    def draw_rows(fill, p_bounded, p_const, w_const, use_n, use_delay, dt, rows, offsets,
-                  post_order, block_start, block_lo, block_hi, P, Q, skip_diag, k0, k1, J, W,
-                  D, counts, delay_range, bits):
-        """Count (``fill`` False: into counts) or write (J, W, D from offsets) rows' synapses.
 
-        ``Q`` holds the postsynaptic coordinates in ``post_order`` (row k is the
-        candidate post_order[k]), so that a block's candidates are close in memory.
-        Both passes draw the same synapses, so the counts are those written. The
-        count pass returns the number of synapses whose weight or delay is not
-        finite and widens ``delay_range`` (float32 ms) to their delays. ``bits``
-        (one row of words per row, or empty): the count pass marks the candidates
-        that passed p there, and the fill pass reads them instead of drawing
-        again. ``p_bounded``: p is an expression, bounded per block by
-        ``bound_fn``; else the probability is ``p_const`` and ``post_order`` is one
-        block. ``w_const``: the weight if it is a nonzero number and there is no
-        nsyn, else NaN (a weight that comes out 0 drops the pair). Written rows
-        with delays are sorted by delay (float32 ms), then written in steps of
-        ``dt`` if ``dt`` > 0 (see ``delay_steps``).
-        """
-        # Three streams per row: candidates and p; weights and nsyn; delays. So the
-        # fill pass, which may skip the candidates, draws the same weights and delays.
-        S = np.zeros(1, np.uint64)
-        Sw = np.zeros(1, np.uint64)
-        Sd = np.zeros(1, np.uint64)
-        n_blocks = block_start.shape[0] - 1
-        longest = post_order.shape[0]
-        words = bits.shape[1]
-        cand = np.empty(longest, np.int64)   # positions in post_order
-        pv = np.empty(longest if p_bounded else 0)
-        # A row with delays is drawn into tJ, tW, tD, then written sorted by delay.
-        sorting = longest if fill and use_delay else 0
-        tJ = np.empty(sorting, np.int32)
-        tW = np.empty(sorting, np.float32)
-        tD = np.empty(sorting, np.float32)
-        count = np.empty(sorting + 1, np.int64)
-        bucket = np.empty(sorting, np.int64)
-        bad = 0
-        for r in range(rows.shape[0]):
-            a = rows[r]
-            Sw[0] = row_state(a, 1, k0, k1)
-            Sd[0] = row_state(a, 2, k0, k1)
-            kept = 0
-            if fill and words > 0:
-                for word in range(words):
-                    x = bits[r, word]
-                    while x != 0:
-                        low = x & (~x + uint64(1))
-                        cand[kept] = word * 64 + _bit_index(low)
-                        kept += 1
-                        x ^= low
-            else:
-                S[0] = row_state(a, 0, k0, k1)
-                for blk in range(n_blocks):
-                    kept = _candidates(p_bounded, p_const, a, blk, block_start, block_lo,
-                                       block_hi, post_order, P, Q, skip_diag, S, cand, kept, pv)
-                if words > 0:
-                    for i in range(kept):
-                        bits[r, cand[i] >> 6] |= uint64(1) << uint64(cand[i] & 63)
-            start = offsets[r] if fill else 0
-            n = start
-            for i in range(kept):
-                k = cand[i]
-                w = w_const
-                if w != w:
-                    w = w_fn(P, a, Q, k, Sw)
-                    if use_n:
-                        w = _times_count(w, n_fn(P, a, Q, k, Sw))
-                    if w == 0.0:
-                        continue
-                d = d_fn(P, a, Q, k, Sd) if use_delay else 0.0
-                if fill and use_delay:
-                    tJ[n - start] = post_order[k]
-                    tW[n - start] = w
-                    tD[n - start] = d
-                elif fill:
-                    J[n] = post_order[k]
-                    W[n] = w
-                elif not (math.isfinite(w) and math.isfinite(d)):
-                    bad += 1
-                elif use_delay:
-                    d32 = float(np.float32(d))
-                    delay_range[0] = min(delay_range[0], d32)
-                    delay_range[1] = max(delay_range[1], d32)
-                n += 1
-            if fill and use_delay:
-                _scatter_by_delay(tJ, tW, tD, n - start, J, W, D, start, count, bucket)
-                if dt > 0.0:
-                    for q in range(start, n):
-                        D[q] = delay_steps(D[q], dt)
-            elif not fill:
-                counts[r] = n
-        return bad
+def _read(module_file):
+    with open(module_file) as f:
+        return f.read()
 
-    return draw_rows
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_TEMPLATE = _read(os.path.join(_HERE, "pair_kernel_template.py"))
+# Edits of the helpers the kernels inline must give new files: numba's cache of a
+# file only checks that file.
+_OWN_SOURCE = _read(os.path.abspath(__file__)) + _read(pair_functions.__file__)
 
 
 def _spread_bits(v):
@@ -334,17 +250,13 @@ def draw(p, weight, delay, nsyn, *, P, Q, pre_idx, post_idx, n_pre, skip_diag, s
     use_delay = delay is not None
     if p_bounded and post_idx.size:
         order, starts, lo, hi = spatial_blocks(Q, post_idx)
-        bound = compiled_bound(p)
     else:
         order = np.ascontiguousarray(post_idx, dtype=np.int64)
         starts = np.array([0, order.size], np.int64)
         lo = hi = np.zeros((1, Q.shape[1]))
-        bound = compiled_bound_none()
     k0, k1 = split_seed(seed)
     Q = np.ascontiguousarray(Q[order])   # the kernel reads candidates by position
-    draw_rows = _kernel(compiled(p if p_bounded else 0.0), bound, compiled(weight),
-                        compiled(delay if use_delay else 0.0),
-                        compiled(1.0 if nsyn is None else nsyn))
+    draw_rows = rule_module(p if p_bounded else None, weight, delay, nsyn).draw_rows
     p_const = 1.0 if p is None else (0.0 if p_bounded else float(p))
 
     rows = np.ascontiguousarray(pre_idx, dtype=np.int64)
@@ -408,77 +320,6 @@ def _on_threads(work, chunks):
         return list(pool.map(work, chunks))
 
 
-def _partner_kernel(w_fn, d_fn, n_fn):
-    key = ("partners", w_fn, d_fn, n_fn)
-    if key not in _kernels:
-        _kernels[key] = _make_partner_kernel(w_fn, d_fn, n_fn)
-    return _kernels[key]
-
-
-def _make_partner_kernel(w_fn, d_fn, n_fn):
-    @njit(nogil=True)
-    def draw_partners(owners, partners, k, per_post, use_n, use_delay, w_const, P, Q,
-                      skip_diag, k0, k1):
-        """k distinct partners per owner (Floyd's algorithm), with weights and delays.
-
-        Returns (pre, post, weight, delay, bad) in owner order; an owner is a
-        postsynaptic neuron if ``per_post``, else presynaptic.
-        """
-        S = np.zeros(1, np.uint64)
-        Sw = np.zeros(1, np.uint64)
-        Sd = np.zeros(1, np.uint64)
-        n = owners.shape[0] * k
-        I = np.empty(n, np.int64)
-        J = np.empty(n, np.int32)
-        W = np.empty(n, np.float32)
-        D = np.empty(n if use_delay else 0, np.float32)
-        taken = np.zeros(partners.shape[0], np.bool_)
-        pick = np.empty(k, np.int64)
-        m = 0
-        bad = 0
-        for o in owners:
-            S[0] = row_state(o, 0, k0, k1)
-            Sw[0] = row_state(o, 1, k0, k1)
-            Sd[0] = row_state(o, 2, k0, k1)
-            pool = partners.shape[0]
-            own = -1   # the owner's position among its partners, if it must be skipped
-            if skip_diag:
-                q = np.searchsorted(partners, o)
-                if q < pool and partners[q] == o:
-                    own = q
-                    pool -= 1
-            for t in range(k):
-                top = pool - k + t
-                x = min(int(unit(S) * (top + 1)), top)
-                chosen = top if taken[x] else x
-                taken[chosen] = True
-                pick[t] = chosen
-            pick.sort()
-            for t in range(k):
-                taken[pick[t]] = False
-                q = pick[t] + (1 if own >= 0 and pick[t] >= own else 0)
-                pre, post = (partners[q], o) if per_post else (o, partners[q])
-                w = w_const
-                if w != w:
-                    w = w_fn(P, pre, Q, post, Sw)
-                    if use_n:
-                        w = _times_count(w, n_fn(P, pre, Q, post, Sw))
-                    if w == 0.0:
-                        continue
-                d = d_fn(P, pre, Q, post, Sd) if use_delay else 0.0
-                if not (math.isfinite(w) and math.isfinite(d)):
-                    bad += 1
-                I[m] = pre
-                J[m] = post
-                W[m] = w
-                if use_delay:
-                    D[m] = d
-                m += 1
-        return I[:m], J[:m], W[:m], D[:m], bad
-
-    return draw_partners
-
-
 def draw_partners(weight, delay, nsyn, *, P, Q, owners, partners, k, per_post, skip_diag,
                   seed):
     """k distinct partners for each owner: (pre, post, weights, delays or None, bad).
@@ -492,8 +333,7 @@ def draw_partners(weight, delay, nsyn, *, P, Q, owners, partners, k, per_post, s
     use_delay = delay is not None
     sure = (nsyn is None and not isinstance(weight, Expression) and weight != 0.0
             and np.isfinite(weight))
-    kernel = _partner_kernel(compiled(weight), compiled(delay if use_delay else 0.0),
-                             compiled(1.0 if nsyn is None else nsyn))
+    kernel = rule_module(None, weight, delay, nsyn).draw_partners
     k0, k1 = split_seed(seed)
     I, J, W, D, bad = kernel(np.ascontiguousarray(owners, np.int64),
                              np.ascontiguousarray(partners, np.int64), int(k), per_post,

@@ -1,5 +1,9 @@
 """Compiled expression rules: sound interval bounds, exact thinning, thread-proof draws."""
 
+import os
+import subprocess
+import sys
+
 import numba
 import numpy as np
 import pytest
@@ -177,3 +181,27 @@ def delay_matrix(proj):
     s = proj.synapses
     m = sp.csr_matrix((s.delays, s.indices, s.indptr), shape=(proj.pre.n, proj.post.n))
     return m.toarray()
+
+
+def test_compiled_rules_are_kept_on_disk_and_draw_the_same_synapses(tmp_path):
+    code = (
+        "import hashlib, lifnet as ln\n"
+        "from lifnet import positions as pos\n"
+        "net = ln.Network(seed=3)\n"
+        "A = net.add(ln.PyrPop(300, name='A'), positions=pos.Box(size=(200, 200, 200)))\n"
+        "proj = net.connect(A, A, weight='0.001 * (1 + pre_xnorm)', rule='probability',\n"
+        "                   p='0.6 * exp(-dist_3D / 60)', delay='0.1 + dist_3D / 250')\n"
+        "s = proj.synapses\n"
+        "print(hashlib.sha256(s.indptr.tobytes() + s.indices.tobytes() + s.weights.tobytes()\n"
+        "                     + s.delays.tobytes()).hexdigest())\n")
+    env = dict(os.environ, LIFNET_CACHE_DIR=str(tmp_path))
+
+    def run():
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, check=True).stdout.strip()
+        return out, sorted(p.name for p in (tmp_path / "rules").glob("rule_*.py"))
+
+    first, modules = run()
+    second, again = run()
+    assert len(modules) == 1 and again == modules   # the second process reuses the module
+    assert first == second
