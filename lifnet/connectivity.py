@@ -522,16 +522,22 @@ def _compiled_pairs(pre, post, pre_idx, post_idx, *, p, weight, nsyn, delay, ski
     return CSR.pending(indptr, post.n, write, delay_range)
 
 
-def _compiled_partners(rule, pre, post, pre_idx, post_idx, *, k, weight, nsyn, delay,
-                       skip_diag, seed):
-    """k partners per neuron (convergence: per post; divergence: per pre), compiled."""
-    owner = "connect"
+def _owners_and_partners(rule, pre_idx, post_idx, k, skip_diag):
+    """(per post?, owners, partners) of a k-partner rule, once k is known to fit."""
     per_post = rule != "divergence"
     owners, partners = (post_idx, pre_idx) if per_post else (pre_idx, post_idx)
     available = partners.size - (1 if skip_diag else 0)
     if k > available:
         raise val.ParameterError(
             f"connect: indegree={k} exceeds the {available} available partners")
+    return per_post, owners, partners
+
+
+def _compiled_partners(rule, pre, post, pre_idx, post_idx, *, k, weight, nsyn, delay,
+                       skip_diag, seed):
+    """k partners per neuron (convergence: per post; divergence: per pre), compiled."""
+    owner = "connect"
+    per_post, owners, partners = _owners_and_partners(rule, pre_idx, post_idx, k, skip_diag)
     values, P, Q = _parsed(pre, post, owner, weight=weight, nsyn=nsyn, delay=delay)
     I, J, W, D, bad = draw_partners(values["weight"], values["delay"], values["nsyn"], P=P,
                                     Q=Q, owners=owners, partners=partners, k=k,
@@ -611,12 +617,8 @@ def _pairwise(rule, pre, post, *, weight, p, k, nsyn, skip_diag, seed, pre_selec
             finish(I, J)
     else:
         # k distinct partners per neuron, drawn among the selected candidates.
-        per_post = rule != "divergence"
-        owners, partners = (post_idx, pre_idx) if per_post else (pre_idx, post_idx)
-        available = partners.size - (1 if skip_diag else 0)
-        if k > available:
-            raise val.ParameterError(
-                f"connect: indegree={k} exceeds the {available} available partners")
+        per_post, owners, partners = _owners_and_partners(rule, pre_idx, post_idx, k,
+                                                          skip_diag)
         rows = max(1, PAIR_BLOCK // max(1, partners.size))
         for b0 in range(0, owners.size, rows):
             block = owners[b0:b0 + rows]
