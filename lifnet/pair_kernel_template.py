@@ -26,18 +26,6 @@ p_fn = bound_fn = w_fn = d_fn = n_fn = None  # EXPRESSIONS
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _weight(w_const, use_n, P, pre, Q, post, Sw):
-    """A pair's weight: w_const if it is a number (not NaN), else the expression times nsyn.
-
-    0 drops the pair; NaN (also from a negative nsyn) is an error for the caller.
-    """
-    if w_const == w_const:
-        return w_const
-    w = w_fn(P, pre, Q, post, Sw)
-    return _times_count(w, n_fn(P, pre, Q, post, Sw)) if use_n else w
-
-
-@njit(cache=True, nogil=True, inline="always")
 def _candidates(p_bounded, p_const, a, blk, block_start, block_lo, block_hi, post_order, P,
                 Q, skip_diag, S, cand, kept, pv):
     """Append to cand[kept:] the positions in block blk that row a connects to (by p)."""
@@ -151,9 +139,15 @@ def draw_rows(fill, p_bounded, p_const, w_const, use_n, use_delay, dt, rows, off
         n = start
         for i in range(kept):
             k = cand[i]
-            w = _weight(w_const, use_n, P, a, Q, k, Sw)
-            if w == 0.0:
-                continue
+            # (The same lines as in draw_partners: a shared inline helper taking the
+            # arrays made both kernels four times slower, by reference counting.)
+            w = w_const
+            if w != w:
+                w = w_fn(P, a, Q, k, Sw)
+                if use_n:
+                    w = _times_count(w, n_fn(P, a, Q, k, Sw))
+                if w == 0.0:
+                    continue
             d = d_fn(P, a, Q, k, Sd) if use_delay else 0.0
             if fill and use_delay:
                 tJ[n - start] = post_order[k]
@@ -221,9 +215,13 @@ def draw_partners(owners, partners, k, per_post, use_n, use_delay, w_const, P, Q
             taken[pick[t]] = False
             q = pick[t] + (1 if own >= 0 and pick[t] >= own else 0)
             pre, post = (partners[q], o) if per_post else (o, partners[q])
-            w = _weight(w_const, use_n, P, pre, Q, post, Sw)
-            if w == 0.0:
-                continue
+            w = w_const
+            if w != w:
+                w = w_fn(P, pre, Q, post, Sw)
+                if use_n:
+                    w = _times_count(w, n_fn(P, pre, Q, post, Sw))
+                if w == 0.0:
+                    continue
             d = d_fn(P, pre, Q, post, Sd) if use_delay else 0.0
             if not (math.isfinite(w) and math.isfinite(d)):
                 bad += 1
