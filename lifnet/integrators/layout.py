@@ -184,7 +184,7 @@ class Arrivals(NamedTuple):
     time: np.ndarray        # float64, ms
     channel: np.ndarray     # int64
     weight: np.ndarray      # float64, µS
-    count: np.ndarray       # (1,) int64
+    count: np.ndarray       # (2,) int64: arrivals listed, held arrivals (run_loop)
 
 
 class SharedArrivals(NamedTuple):
