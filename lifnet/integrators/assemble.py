@@ -240,7 +240,8 @@ class Assembly:
         self.scratch = L.StepScratch(G0=np.zeros(largest), H0=np.zeros(largest),
                                      G1=np.zeros(largest), H1=np.zeros(largest),
                                      V_next=np.zeros(largest), keep=np.zeros(largest),
-                                     flagged=np.zeros(largest, np.int64))
+                                     flagged=np.zeros(largest, np.int64),
+                                     lanes=np.zeros((L.N_LANES, largest)))
         self.status = L.Status(code=np.zeros(1, np.int64), neuron=np.zeros(1, np.int64),
                                time=np.zeros(1))
 

@@ -210,6 +210,9 @@ class SharedArrivals(NamedTuple):
     corr_r: np.ndarray      # µS ms: sum of w (int phi(s) (s - t) ds - dt^2 e / 2) / dt
 
 
+N_LANES = 12
+
+
 class StepScratch(NamedTuple):
     """Per-neuron work arrays of one population step (length: the largest population)."""
     G0: np.ndarray          # µS, g_L + sum of gates at t
@@ -219,6 +222,7 @@ class StepScratch(NamedTuple):
     V_next: np.ndarray      # mV, the quick step's V at t + dt
     keep: np.ndarray        # 1.0: the quick step stands; 0.0: the neuron takes the careful path
     flagged: np.ndarray     # int64, local indices of the neurons with keep 0.0
+    lanes: np.ndarray       # (N_LANES, n): lif_rk2._few_arrivals' gathered neurons
 
 
 class SpikeOutput(NamedTuple):

@@ -183,6 +183,99 @@ def _decay(x, rate):
     return _exp_neg_small(z)
 
 
+@njit(cache=True, inline="always")
+def _heun_piece(V, h, sa, sb, sa1, sb1, base_h, E_a, E_b, gL, inv_C):
+    """Heun over h ms with gates (sa, sb) at the start and (sa1, sb1) at the end."""
+    ka = ((base_h + sa * E_a + sb * E_b) - (gL + sa + sb) * V) * inv_C
+    Vs = V + h * ka
+    kb = ((base_h + sa1 * E_a + sb1 * E_b) - (gL + sa1 + sb1) * Vs) * inv_C
+    return V + 0.5 * h * (ka + kb)
+
+
+@njit(cache=True)
+def _few_arrivals(n_flagged, flagged, lanes, V_pop, g_a, g_b, I_pop, ref_pop, head_pop, a_next,
+                  a_time, a_weight, a_chan, c_first, t, dt, r_a, r_b, E_a, E_b, gL, glel, inv_C,
+                  Vth):
+    """The careful path for the flagged neurons of a two-gate population that have
+    one or two arrivals, are free and stay below threshold; return how many are left.
+
+    Three Heun pieces, cut at the two arrival times (with one arrival, the second
+    is a zero weight at t + dt and the third piece is empty), as the careful path
+    computes them. Gathered into ``lanes`` first, so that the arithmetic is one
+    branch-free loop the compiler vectorises; then written back, and the neurons
+    it settled leave ``flagged``. Gates decay by ``_exp_neg_small``: the caller
+    checks dt / tau <= 0.05.
+    """
+    t1 = t + dt
+    L_V, L_a, L_b, L_I = lanes[0], lanes[1], lanes[2], lanes[3]
+    L_h1, L_h2, L_h3 = lanes[4], lanes[5], lanes[6]
+    L_w1a, L_w1b, L_w2a, L_w2b, L_ok = lanes[7], lanes[8], lanes[9], lanes[10], lanes[11]
+    for k in range(n_flagged):
+        li = flagged[k]
+        e1 = head_pop[li]
+        e1s = e1 if e1 >= 0 else 0
+        e2 = a_next[e1s]
+        e2s = e2 if e2 >= 0 else 0
+        two = e2 >= 0
+        few = (e1 >= 0) & ((not two) | (a_next[e2s] < 0))
+        # The two arrivals in time order; a missing second one is w = 0 at t1.
+        ta, wa, ca = a_time[e1s], a_weight[e1s], a_chan[e1s]
+        tb = a_time[e2s] if two else t1
+        wb = a_weight[e2s] if two else 0.0
+        cb = a_chan[e2s]
+        swap = tb < ta
+        t_first, w_first, c_first_arr = (tb, wb, cb) if swap else (ta, wa, ca)
+        t_second, w_second, c_second = (ta, wa, ca) if swap else (tb, wb, cb)
+        V = V_pop[li]
+        L_V[k] = V
+        L_a[k] = g_a[li]
+        L_b[k] = g_b[li]
+        L_I[k] = I_pop[li]
+        L_h1[k] = t_first - t
+        L_h2[k] = t_second - t_first
+        L_h3[k] = t1 - t_second
+        L_w1a[k] = w_first if c_first_arr == c_first else 0.0
+        L_w1b[k] = 0.0 if c_first_arr == c_first else w_first
+        L_w2a[k] = w_second if c_second == c_first else 0.0
+        L_w2b[k] = 0.0 if c_second == c_first else w_second
+        L_ok[k] = 1.0 if few & (ref_pop[li] <= t) & (V < Vth) else 0.0
+    for k in range(n_flagged):
+        V = L_V[k]
+        sa = L_a[k]
+        sb = L_b[k]
+        base_h = glel + L_I[k]
+        h1, h2, h3 = L_h1[k], L_h2[k], L_h3[k]
+        sa1 = sa * _exp_neg_small(h1 * r_a)
+        sb1 = sb * _exp_neg_small(h1 * r_b)
+        V1 = _heun_piece(V, h1, sa, sb, sa1, sb1, base_h, E_a, E_b, gL, inv_C)
+        sa1 += L_w1a[k]
+        sb1 += L_w1b[k]
+        sa2 = sa1 * _exp_neg_small(h2 * r_a)
+        sb2 = sb1 * _exp_neg_small(h2 * r_b)
+        V2 = _heun_piece(V1, h2, sa1, sb1, sa2, sb2, base_h, E_a, E_b, gL, inv_C)
+        sa2 += L_w2a[k]
+        sb2 += L_w2b[k]
+        sa3 = sa2 * _exp_neg_small(h3 * r_a)
+        sb3 = sb2 * _exp_neg_small(h3 * r_b)
+        V3 = _heun_piece(V2, h3, sa2, sb2, sa3, sb3, base_h, E_a, E_b, gL, inv_C)
+        fine = (L_ok[k] > 0.0) & (V1 < Vth) & (V2 < Vth) & (V3 < Vth) & (abs(V3) < V_LIMIT)
+        L_V[k] = V3
+        L_a[k] = sa3
+        L_b[k] = sb3
+        L_ok[k] = 1.0 if fine else 0.0
+    n_left = 0
+    for k in range(n_flagged):
+        li = flagged[k]
+        done = L_ok[k] > 0.0
+        V_pop[li] = L_V[k] if done else V_pop[li]
+        g_a[li] = L_a[k] if done else g_a[li]
+        g_b[li] = L_b[k] if done else g_b[li]
+        head_pop[li] = -1 if done else head_pop[li]
+        flagged[n_left] = li
+        n_left += 0 if done else 1
+    return n_left
+
+
 @njit(cache=True)
 def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, arrivals,
                         shared, ring, out, status, scratch):
@@ -371,46 +464,13 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
             a_weight[e] = w_k
             a_next[e] = head[i]
             head[i] = e
-    # Pass 3a: flagged neurons of a two-gate population that have one arrival, are
-    # free and stay below threshold: the careful path's two Heun pieces, branch-free,
-    # so that the neurons' memory accesses overlap. Those it settles leave the list.
+    # Pass 3a: flagged neurons of a two-gate population that have one or two
+    # arrivals, are free and stay below threshold (``_few_arrivals``). Those it
+    # settles leave the list.
     if fused and not switching and dt * max(r_a, r_b) <= 0.05:
-        n_left = 0
-        for k_flagged in range(n_flagged):
-            li = flagged[k_flagged]
-            e = head_pop[li]
-            es = e if e >= 0 else 0
-            V = V_pop[li]
-            simple = (e >= 0) & (a_next[es] < 0) & (ref_pop[li] <= t) & (V < Vth)
-            h1 = a_time[es] - t
-            h2 = dt - h1
-            w = a_weight[es]
-            on_a = a_chan[es] == c_first
-            sa = g_a[li]
-            sb = g_b[li]
-            sa1 = sa * _exp_neg_small(h1 * r_a)
-            sb1 = sb * _exp_neg_small(h1 * r_b)
-            base_h = glel + I_pop[li]
-            ka = ((base_h + sa * E_a + sb * E_b) - (gL + sa + sb) * V) * inv_C
-            Vs = V + h1 * ka
-            kb = ((base_h + sa1 * E_a + sb1 * E_b) - (gL + sa1 + sb1) * Vs) * inv_C
-            Vm = V + 0.5 * h1 * (ka + kb)
-            sa1 += w if on_a else 0.0
-            sb1 += 0.0 if on_a else w
-            sa2 = sa1 * _exp_neg_small(h2 * r_a)
-            sb2 = sb1 * _exp_neg_small(h2 * r_b)
-            ka = ((base_h + sa1 * E_a + sb1 * E_b) - (gL + sa1 + sb1) * Vm) * inv_C
-            Vs = Vm + h2 * ka
-            kb = ((base_h + sa2 * E_a + sb2 * E_b) - (gL + sa2 + sb2) * Vs) * inv_C
-            Vb = Vm + 0.5 * h2 * (ka + kb)
-            done = simple & (Vm < Vth) & (Vb < Vth) & (abs(Vb) < V_LIMIT)
-            V_pop[li] = Vb if done else V
-            g_a[li] = sa2 if done else sa
-            g_b[li] = sb2 if done else sb
-            head_pop[li] = -1 if done else e
-            flagged[n_left] = li
-            n_left += 0 if done else 1
-        n_flagged = n_left
+        n_flagged = _few_arrivals(n_flagged, flagged, scratch.lanes, V_pop, g_a, g_b, I_pop,
+                                  ref_pop, head_pop, a_next, a_time, a_weight, a_chan, c_first,
+                                  t, dt, r_a, r_b, E_a, E_b, gL, glel, inv_C, Vth)
     # Pass 3: the careful path, for the flagged neurons still left.
     for k_flagged in range(n_flagged):
         li = flagged[k_flagged]
