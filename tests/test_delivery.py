@@ -60,9 +60,10 @@ def test_per_synapse_delays_from_distance_are_exact():
 
 
 @pytest.mark.parametrize("storage", ["dense", "sparse"])
-def test_arrivals_on_refractory_neurons_give_the_exact_gate(storage):
-    """Arrivals on a neuron held refractory over the whole step go straight into its gate
-    (run_loop._push_or_hold); the gate must still be the exact sum of pulses."""
+def test_arrivals_on_refractory_neurons_give_the_exact_gates(storage):
+    """Arrivals on a neuron held refractory over the whole step change only its gates
+    (for a two-gate population, in lif_rk2._few_arrivals); the gates must still be
+    the exact sums of pulses."""
     import scipy.sparse as sp
 
     net = ln.Network(dt=0.1, seed=1)
@@ -75,10 +76,12 @@ def test_arrivals_on_refractory_neurons_give_the_exact_gate(storage):
     w = np.array([[0.001, 0.0, 0.002, 0.003],
                   [0.0, 0.004, 0.0, 0.001],
                   [0.002, 0.002, 0.002, 0.0]])
-    rec = ln.ExponentialSynapse(tau=5.0, E=0.0, name="e")
-    net.connect(pre, post, receptor=rec, weight=w if storage == "dense" else sp.csr_array(w),
-                rule="array", delay=0.37)
-    mon = net.monitor(post, "g_e", interval=0.1)
+    taus = {"e": 5.0, "i": 10.0}
+    for name, weight in (("e", w), ("i", 0.5 * w[::-1])):
+        rec = ln.ExponentialSynapse(tau=taus[name], E=0.0 if name == "e" else -80.0, name=name)
+        net.connect(pre, post, receptor=rec, rule="array", delay=0.37,
+                    weight=weight if storage == "dense" else sp.csr_array(weight))
+    mon = net.monitor(post, ["g_e", "g_i"], interval=0.1)
     result = net.run(300.0)
     spikes = result.spikes(pre)
     post_spikes = result.spikes(post)
@@ -91,9 +94,11 @@ def test_arrivals_on_refractory_neurons_give_the_exact_gate(storage):
             held += np.any((own < ta) & (own + 20.0 >= np.ceil(ta / 0.1) * 0.1))
     assert held > 20
     t = mon.t
-    expected = np.zeros((4, t.size))
-    for ts, j in zip(spikes.times, spikes.ids, strict=True):
-        lag = t - (ts + 0.37)
-        on = lag > 0
-        expected[:, on] += w[j][:, None].astype(np.float32) * np.exp(-lag[on] / 5.0)
-    np.testing.assert_allclose(mon["g_e"], expected, rtol=1e-9, atol=1e-15)
+    for name, weight in (("e", w), ("i", 0.5 * w[::-1])):
+        expected = np.zeros((4, t.size))
+        for ts, j in zip(spikes.times, spikes.ids, strict=True):
+            lag = t - (ts + 0.37)
+            on = lag > 0
+            expected[:, on] += (weight[j][:, None].astype(np.float32)
+                                * np.exp(-lag[on] / taus[name]))
+        np.testing.assert_allclose(mon["g_" + name], expected, rtol=1e-9, atol=1e-15)

@@ -313,7 +313,7 @@ class Assembly:
         self.arrivals = L.Arrivals(
             head=np.full(n_total, -1, dtype=np.int64), next=np.zeros(capacity, np.int64),
             time=np.zeros(capacity), channel=np.zeros(capacity, np.int64),
-            weight=np.zeros(capacity), count=np.zeros(2, np.int64))
+            weight=np.zeros(capacity), count=np.zeros(1, np.int64))
 
     def _add_receptor(self, specs, receptor, pop):
         """Register a receptor's gate(s) on a population.

@@ -184,7 +184,7 @@ class Arrivals(NamedTuple):
     time: np.ndarray        # float64, ms
     channel: np.ndarray     # int64
     weight: np.ndarray      # float64, µS
-    count: np.ndarray       # (2,) int64: arrivals listed, held arrivals (run_loop)
+    count: np.ndarray       # (1,) int64
 
 
 class SharedArrivals(NamedTuple):
@@ -210,7 +210,7 @@ class SharedArrivals(NamedTuple):
     corr_r: np.ndarray      # µS ms: sum of w (int phi(s) (s - t) ds - dt^2 e / 2) / dt
 
 
-N_LANES = 12
+N_LANES = 13
 
 
 class StepScratch(NamedTuple):

@@ -197,7 +197,8 @@ def _few_arrivals(n_flagged, flagged, lanes, V_pop, g_a, g_b, I_pop, ref_pop, he
                   a_time, a_weight, a_chan, c_first, t, dt, r_a, r_b, E_a, E_b, gL, glel, inv_C,
                   Vth):
     """The careful path for the flagged neurons of a two-gate population that have
-    one or two arrivals, are free and stay below threshold; return how many are left.
+    one or two arrivals and either are free and stay below threshold or are held
+    refractory over the whole step; return how many are left.
 
     Three Heun pieces, cut at the two arrival times (with one arrival, the second
     is a zero weight at t + dt and the third piece is empty), as the careful path
@@ -212,6 +213,7 @@ def _few_arrivals(n_flagged, flagged, lanes, V_pop, g_a, g_b, I_pop, ref_pop, he
     L_V, L_a, L_b, L_I = lanes[0], lanes[1], lanes[2], lanes[3]
     L_h1, L_h2, L_h3 = lanes[4], lanes[5], lanes[6]
     L_w1a, L_w1b, L_w2a, L_w2b, L_ok = lanes[7], lanes[8], lanes[9], lanes[10], lanes[11]
+    L_held = lanes[12]
     for k in range(n_flagged):
         li = flagged[k]
         e1 = head_pop[li]
@@ -240,7 +242,9 @@ def _few_arrivals(n_flagged, flagged, lanes, V_pop, g_a, g_b, I_pop, ref_pop, he
         L_w1b[k] = 0.0 if c_first_arr == c_first else w_first
         L_w2a[k] = w_second if c_second == c_first else 0.0
         L_w2b[k] = 0.0 if c_second == c_first else w_second
-        L_ok[k] = 1.0 if few & (ref_pop[li] <= t) & (V < Vth) else 0.0
+        ru = ref_pop[li]
+        L_ok[k] = 1.0 if few & (ru <= t) & (V < Vth) else 0.0
+        L_held[k] = 1.0 if few & (ru >= t1) else 0.0
     for k in range(n_flagged):
         V = L_V[k]
         sa = L_a[k]
@@ -261,10 +265,11 @@ def _few_arrivals(n_flagged, flagged, lanes, V_pop, g_a, g_b, I_pop, ref_pop, he
         sb3 = sb2 * _exp_neg_small(h3 * r_b)
         V3 = _heun_piece(V2, h3, sa2, sb2, sa3, sb3, base_h, E_a, E_b, gL, inv_C)
         fine = (L_ok[k] > 0.0) & (V1 < Vth) & (V2 < Vth) & (V3 < Vth) & (abs(V3) < V_LIMIT)
-        L_V[k] = V3
+        held = L_held[k] > 0.0
+        L_V[k] = V if held else V3
         L_a[k] = sa3
         L_b[k] = sb3
-        L_ok[k] = 1.0 if fine else 0.0
+        L_ok[k] = 1.0 if fine | held else 0.0
     n_left = 0
     for k in range(n_flagged):
         li = flagged[k]

@@ -69,54 +69,20 @@ def _push_arrival(i, channel, w, t_arrive, head, nxt, time, chan, weight, count)
     whose body loops, and reading a NamedTuple field takes a reference too;
     either costs more than the whole insertion, once per synaptic event.
     """
-    return _push_or_hold(i, channel, w, t_arrive, False, 0, 1.0, head, nxt, time, chan,
-                         weight, count)
-
-
-@njit(cache=True, inline="always")
-def _push_or_hold(i, channel, w, t_arrive, held, gate, boost, head, nxt, time, chan, weight,
-                  count):
-    """Deliver one arrival to neuron i; False if the arrival arrays are full.
-
-    A neuron that is free at some point of the step gets the arrival in its list
-    (``_push_arrival``). A LIF neuron held refractory over the whole step
-    (``held``) needs only its gate at the step's end: the arrival is noted at
-    the top of the arrays (``count[1]`` of them) as the amount ``w * boost``
-    to add to slot ``gate`` of ``chans.g``, and ``_apply_held`` adds it once the
-    step's delivery has succeeded. With boost = exp((t_a - t) / tau), the
-    amount decays with the gate to the exact jump w exp(-(t + dt - t_a) / tau),
-    and the neuron takes the quick step instead of the careful path. Without a
-    branch on held, which is unpredictable and would cost more than the arrival.
-    """
     e = count[0]
-    n_held = count[1]
-    top = time.shape[0] - 1 - n_held
-    if e > top:
+    if e == time.shape[0]:
         return False
-    k = top if held else e
-    time[k] = t_arrive
-    chan[k] = channel
-    weight[k] = w * boost if held else w
-    nxt[k] = gate if held else head[i]
-    head[i] = head[i] if held else e
-    count[0] = e + (0 if held else 1)
-    count[1] = n_held + (1 if held else 0)
+    count[0] = e + 1
+    time[e] = t_arrive
+    chan[e] = channel
+    weight[e] = w
+    nxt[e] = head[i]
+    head[i] = e
     return True
 
 
 @njit(cache=True)
-def _apply_held(g, arrivals):
-    """Add the held arrivals (see ``_push_or_hold``) to their gates; always True."""
-    top = arrivals.time.shape[0] - 1
-    for k in range(arrivals.count[1]):
-        g[arrivals.next[top - k]] += arrivals.weight[top - k]
-    arrivals.count[1] = 0
-    return True
-
-
-@njit(cache=True)
-def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, arrivals, shared,
-             ref_until):
+def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, arrivals, shared):
     """Deliver the spikes arriving during the step; False if the arrival list overflowed.
 
     NMDA sources are visited twice: before their advance (``kind_wanted ==
@@ -130,8 +96,6 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
     syn_delay = store.syn_delay
     ring_ids, ring_theta, pop_stop = ring.ids, ring.theta, ring.pop_stop
     slots = ring_ids.shape[0]
-    rate = chans.rate
-    t1 = t + dt
     for c in range(conns.pre.shape[0]):
         if conns.kind[c] != (TARGET_NMDA_SOURCE if kind_wanted == NMDA_LATE else kind_wanted):
             continue
@@ -143,8 +107,6 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
         per_synapse = conns.per_synapse[c] != 0
         sc = conns.scale[c]
         k_min = conns.delay_steps_min[c]
-        gate0 = chans.offset[target] if kind_wanted == TARGET_GATE else 0
-        rate_c = rate[target] if kind_wanted == TARGET_GATE else 0.0
         # Spikes emitted k_min ... k_max + 1 steps ago may arrive now (k_min = k_max
         # unless the synapses have delays of their own).
         for late in range(conns.delay_steps[c] - k_min + 2):
@@ -192,51 +154,24 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
                         aq = syn_delay[q] - low
                         if aq >= 1.0:
                             break
-                        li = indices[q]
-                        held = ref_until[post_start + li] >= t1
-                        boost = math.exp(aq * dt * rate_c) if held else 1.0
-                        if not _push_or_hold(post_start + li, target, sc * weights[q],
-                                             t + aq * dt, held, gate0 + li, boost, head, nxt,
-                                             time, chan, weight, count):
+                        if not _push_arrival(post_start + indices[q], target,
+                                             sc * weights[q], t + aq * dt, head, nxt, time,
+                                             chan, weight, count):
                             return False
                 elif conns.store[c] == STORE_CSR:
                     p0 = conns.ptr_offset[c] + row
-                    boost = math.exp(a * dt * rate_c)
-                    # _push_or_hold, written out without a branch: inlined here, the helper
-                    # made the whole delivery three times slower. Every arrival is written
-                    # both ways, at e for the list and at top for the held ones, and only
-                    # the right one is kept; the spare slot keeps the two apart.
-                    cap = time.shape[0]
-                    e = count[0]
-                    top = cap - 1 - count[1]
-                    if e + count[1] + indptr[p0 + 1] - indptr[p0] >= cap:
-                        return False
                     for q in range(indptr[p0], indptr[p0 + 1]):
-                        li = indices[q]
-                        i = post_start + li
-                        w = sc * weights[q]
-                        held = ref_until[i] >= t1
-                        time[e] = t_arrive
-                        chan[e] = target
-                        weight[e] = w
-                        nxt[e] = head[i]
-                        head[i] = head[i] if held else e
-                        e += 0 if held else 1
-                        nxt[top] = gate0 + li
-                        weight[top] = w * boost
-                        top -= 1 if held else 0
-                    count[0] = e
-                    count[1] = cap - 1 - top
+                        if not _push_arrival(post_start + indices[q], target,
+                                             sc * weights[q], t_arrive, head, nxt, time, chan,
+                                             weight, count):
+                            return False
                 elif conns.store[c] == STORE_DENSE:
                     n_post = conns.n_post[c]
                     d0 = conns.ptr_offset[c] + row * n_post
-                    boost = math.exp(a * dt * rate_c)
                     for li in range(n_post):
                         w = sc * dense[d0 + li]
-                        if w != 0.0 and not _push_or_hold(
-                                post_start + li, target, w, t_arrive,
-                                ref_until[post_start + li] >= t1, gate0 + li, boost, head, nxt,
-                                time, chan, weight, count):
+                        if w != 0.0 and not _push_arrival(post_start + li, target, w, t_arrive,
+                                                          head, nxt, time, chan, weight, count):
                             return False
                 elif conns.store[c] == STORE_UNIFORM:
                     # Listed once for the whole population (see SharedArrivals); a
@@ -256,14 +191,11 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
                     # Circulant: post li gets kernel[(li - row) mod n].
                     n_post = conns.n_post[c]
                     k0 = conns.ptr_offset[c]
-                    boost = math.exp(a * dt * rate_c)
                     for li in range(n_post):
                         off = li - row if li >= row else li - row + n_post
                         w = sc * kernel[k0 + off]
-                        if w != 0.0 and not _push_or_hold(
-                                post_start + li, target, w, t_arrive,
-                                ref_until[post_start + li] >= t1, gate0 + li, boost, head, nxt,
-                                time, chan, weight, count):
+                        if w != 0.0 and not _push_arrival(post_start + li, target, w, t_arrive,
+                                                          head, nxt, time, chan, weight, count):
                             return False
     return True
 
@@ -608,25 +540,22 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
         t = step * dt
         arrivals.count[0] = 0
         shared.count[0] = 0
-        arrivals.count[1] = 0
         if not (_deliver(TARGET_GATE, step, t, dt, pops, chans, srcs, conns, store, ring,
-                         arrivals, shared, neurons.ref_until)
+                         arrivals, shared)
                 and (not has_drives
                      or _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals))
-                and arrivals.count[0] + arrivals.count[1]
-                + _shared_sums(t, dt, pops, chans, shared) <= arrivals.time.shape[0]):
+                and arrivals.count[0] + _shared_sums(t, dt, pops, chans, shared)
+                <= arrivals.time.shape[0]):
             arrivals.head[:] = -1
             status.code[0] = STATUS_ARRIVALS_FULL
             return n
         _sample(step, neurons, chans, cells, probes)
-        # After the sample: a held arrival's amount is the gate's value later in the step.
-        _apply_held(chans.g, arrivals)
         if has_nmda:
             _deliver(TARGET_NMDA_SOURCE, step, t, dt, pops, chans, srcs, conns, store, ring,
-                     arrivals, shared, neurons.ref_until)
+                     arrivals, shared)
             _advance_nmda_sources(t, dt, pops, srcs)
             _deliver(NMDA_LATE, step, t, dt, pops, chans, srcs, conns, store, ring, arrivals,
-                     shared, neurons.ref_until)
+                     shared)
             _nmda_conductance(step, pops, neurons, srcs, nproj, store)
         if stims.pop.shape[0] > 0:
             _switch_currents(t, dt, pops, neurons, stims)
