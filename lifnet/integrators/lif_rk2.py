@@ -123,18 +123,6 @@ def hermite_crossing(Va, Vb, ka, kb, h, Vth):
 
 
 @njit(cache=True, inline="always")
-def _conductance_at(li, ta, b, gL, glel, I, g, chans, c_first, c_stop):
-    """G and H at time ta inside a piece ending at b, from the gates at b."""
-    G = gL
-    H = glel + I
-    for c in range(c_first, c_stop):
-        s = g[chans.offset[c] + li] * math.exp((b - ta) * chans.rate[c])
-        G += s
-        H += s * chans.E[c]
-    return G, H
-
-
-@njit(cache=True, inline="always")
 def _shared_correction(V, k1, G0, PG, PH, QG, QH, RS, dt_over_C, inv_C):
     """What the quick Heun step misses of the step's shared arrivals (mV).
 
@@ -556,7 +544,14 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
                     # The refractory period ends inside the piece: start from V_reset there.
                     ta = ru
                     Va = Vreset
-                    Ga, Ha = _conductance_at(li, ta, b, gL, glel, Ia, g, chans, c_first, c_stop)
+                    # G and H at ta, from the gates at b (written out: an inlined
+                    # helper with a loop would add reference counting here).
+                    Ga = gL
+                    Ha = glel + Ia
+                    for c in range(c_first, c_stop):
+                        s_ta = g[offset[c] + li] / _decay(b - ta, rate_c[c])
+                        Ga += s_ta
+                        Ha += s_ta * E_c[c]
                     ua = u0 + (u1 - u0) * (ta - t) * inv_dt
                 for _ in range(max_spikes):
                     h = b - ta
@@ -592,7 +587,14 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
                         break
                     ta = ru
                     Va = Vreset
-                    Ga, Ha = _conductance_at(li, ta, b, gL, glel, Ib, g, chans, c_first, c_stop)
+                    # G and H at ta, from the gates at b (written out: an inlined
+                    # helper with a loop would add reference counting here).
+                    Ga = gL
+                    Ha = glel + Ib
+                    for c in range(c_first, c_stop):
+                        s_ta = g[offset[c] + li] / _decay(b - ta, rate_c[c])
+                        Ga += s_ta
+                        Ha += s_ta * E_c[c]
                     ua = u0 + (u1 - u0) * (ta - t) * inv_dt
             if e < 0:
                 break
