@@ -41,8 +41,10 @@ vectorised loop and only a few take branchy code:
   unless the neuron received an arrival, may reach threshold, ends a
   refractory period, sees a current switch or is not finite;
 - the indices of the neurons flagged so, gathered without a branch;
-- pass 3a: flagged neurons of a fused population with exactly one arrival,
-  free and staying below threshold: the two pieces, branch-free;
+- pass 3a (``_few_arrivals``): flagged neurons of a fused population with one
+  or two arrivals that are free and stay below threshold, or are held
+  refractory over the whole step: the three pieces, gathered and computed in
+  one vectorised loop;
 - pass 3: every other flagged neuron, by the general rule above;
 - pass 4: the gates of the quick neurons decay.
 
@@ -461,8 +463,8 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
             a_next[e] = head[i]
             head[i] = e
     # Pass 3a: flagged neurons of a two-gate population that have one or two
-    # arrivals, are free and stay below threshold (``_few_arrivals``). Those it
-    # settles leave the list.
+    # arrivals and are free and stay below threshold, or are held refractory over
+    # the whole step (``_few_arrivals``). Those it settles leave the list.
     if fused and not switching and dt * max(r_a, r_b) <= 0.05:
         n_flagged = _few_arrivals(n_flagged, flagged, scratch.lanes, V_pop, g_a, g_b, I_pop,
                                   ref_pop, head_pop, a_next, a_time, a_weight, a_chan, c_first,
