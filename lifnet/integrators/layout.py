@@ -210,7 +210,7 @@ class SharedArrivals(NamedTuple):
     corr_r: np.ndarray      # µS ms: sum of w (int phi(s) (s - t) ds - dt^2 e / 2) / dt
 
 
-N_LANES = 13
+N_LANES = 10
 
 
 class StepScratch(NamedTuple):

@@ -201,9 +201,10 @@ def _few_arrivals(n_flagged, flagged, lanes, V_pop, g_a, g_b, I_pop, ref_pop, he
     """
     t1 = t + dt
     L_V, L_a, L_b, L_I = lanes[0], lanes[1], lanes[2], lanes[3]
-    L_h1, L_h2, L_h3 = lanes[4], lanes[5], lanes[6]
-    L_w1a, L_w1b, L_w2a, L_w2b, L_ok = lanes[7], lanes[8], lanes[9], lanes[10], lanes[11]
-    L_held = lanes[12]
+    L_h1, L_h2, L_w1, L_w2 = lanes[4], lanes[5], lanes[6], lanes[7]
+    # on_a: 1 if the first arrival is on gate a, plus 2 if the second is;
+    # state: 1 free and may be settled, 2 held over the step, 0 neither.
+    L_on_a, L_state = lanes[8], lanes[9]
     for k in range(n_flagged):
         li = flagged[k]
         e1 = head_pop[li]
@@ -227,43 +228,47 @@ def _few_arrivals(n_flagged, flagged, lanes, V_pop, g_a, g_b, I_pop, ref_pop, he
         L_I[k] = I_pop[li]
         L_h1[k] = t_first - t
         L_h2[k] = t_second - t_first
-        L_h3[k] = t1 - t_second
-        L_w1a[k] = w_first if c_first_arr == c_first else 0.0
-        L_w1b[k] = 0.0 if c_first_arr == c_first else w_first
-        L_w2a[k] = w_second if c_second == c_first else 0.0
-        L_w2b[k] = 0.0 if c_second == c_first else w_second
+        L_w1[k] = w_first
+        L_w2[k] = w_second
+        L_on_a[k] = (1.0 if c_first_arr == c_first else 0.0) + (
+            2.0 if c_second == c_first else 0.0)
         ru = ref_pop[li]
-        L_ok[k] = 1.0 if few & (ru <= t) & (V < Vth) else 0.0
-        L_held[k] = 1.0 if few & (ru >= t1) else 0.0
+        L_state[k] = 1.0 if few & (ru <= t) & (V < Vth) else (
+            2.0 if few & (ru >= t1) else 0.0)
     for k in range(n_flagged):
         V = L_V[k]
         sa = L_a[k]
         sb = L_b[k]
         base_h = glel + L_I[k]
-        h1, h2, h3 = L_h1[k], L_h2[k], L_h3[k]
+        h1, h2 = L_h1[k], L_h2[k]
+        h3 = dt - h1 - h2
+        w1, w2 = L_w1[k], L_w2[k]
+        second_on_a = 1.0 if L_on_a[k] >= 2.0 else 0.0
+        first_on_a = L_on_a[k] - 2.0 * second_on_a
         sa1 = sa * _exp_neg_small(h1 * r_a)
         sb1 = sb * _exp_neg_small(h1 * r_b)
         V1 = _heun_piece(V, h1, sa, sb, sa1, sb1, base_h, E_a, E_b, gL, inv_C)
-        sa1 += L_w1a[k]
-        sb1 += L_w1b[k]
+        sa1 += w1 * first_on_a
+        sb1 += w1 - w1 * first_on_a
         sa2 = sa1 * _exp_neg_small(h2 * r_a)
         sb2 = sb1 * _exp_neg_small(h2 * r_b)
         V2 = _heun_piece(V1, h2, sa1, sb1, sa2, sb2, base_h, E_a, E_b, gL, inv_C)
-        sa2 += L_w2a[k]
-        sb2 += L_w2b[k]
+        sa2 += w2 * second_on_a
+        sb2 += w2 - w2 * second_on_a
         sa3 = sa2 * _exp_neg_small(h3 * r_a)
         sb3 = sb2 * _exp_neg_small(h3 * r_b)
         V3 = _heun_piece(V2, h3, sa2, sb2, sa3, sb3, base_h, E_a, E_b, gL, inv_C)
-        fine = (L_ok[k] > 0.0) & (V1 < Vth) & (V2 < Vth) & (V3 < Vth) & (abs(V3) < V_LIMIT)
-        held = L_held[k] > 0.0
+        fine = ((L_state[k] == 1.0) & (V1 < Vth) & (V2 < Vth) & (V3 < Vth)
+                & (abs(V3) < V_LIMIT))
+        held = L_state[k] == 2.0
         L_V[k] = V if held else V3
         L_a[k] = sa3
         L_b[k] = sb3
-        L_ok[k] = 1.0 if fine | held else 0.0
+        L_state[k] = 1.0 if fine | held else 0.0
     n_left = 0
     for k in range(n_flagged):
         li = flagged[k]
-        if L_ok[k] > 0.0:   # nearly always: a branch the CPU predicts
+        if L_state[k] == 1.0:   # nearly always: a branch the CPU predicts
             V_pop[li] = L_V[k]
             g_a[li] = L_a[k]
             g_b[li] = L_b[k]
