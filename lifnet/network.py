@@ -503,16 +503,22 @@ class Network:
             chunk = max(1, n_steps // 100)
         k0, k1 = split_seed(self.seed)
         interp = INTERPOLATIONS[self.interpolation]
+        # None for what the network lacks: advance then compiles without it.
+        kinds = set(asm.populations.ints[:, L.I_KIND].tolist())
+        scratch = asm.scratch if L.KIND_LIF in kinds else None
+        cells = asm.cells if L.KIND_CONDUCTANCE in kinds else None
+        virtual = asm.virtual if L.KIND_POISSON in kinds else None
+        drives = asm.drives if asm.drives.channel.shape[0] > 0 else None
         done = 0
         try:
             while done < n_steps:
                 todo = min(chunk, n_steps - done)
                 probes, rows = self._probes_for(self.step, todo)
                 ran = advance(self.step, todo, self.dt, interp, k0, k1, asm.populations,
-                              asm.neurons, asm.channels, asm.stimuli, asm.drives, asm.sources,
+                              asm.neurons, asm.channels, asm.stimuli, drives, asm.sources,
                               asm.connections, asm.nmda_projections, asm.storage, asm.ring,
-                              asm.arrivals, asm.shared, asm.virtual, asm.spike_lists,
-                              asm.output, probes, asm.status, asm.scratch, asm.cells)
+                              asm.arrivals, asm.shared, virtual, asm.spike_lists,
+                              asm.output, probes, asm.status, scratch, cells)
                 self._collect(probes, self.step, ran)
                 self.step += ran
                 done += ran

@@ -130,7 +130,7 @@ def _phi1(z):
     return -math.expm1(-z) / z
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def rates(model, V, phi, VT, pb):
     """Opening and closing rates (1/ms) of the gates m, h, n, p at V (mV).
 
