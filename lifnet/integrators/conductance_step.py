@@ -84,6 +84,7 @@ from .layout import (
     I_RECORD,
     I_START,
     I_STOP,
+    MEMO_SLOTS,
     METHOD_AUTO,
     METHOD_EXPONENTIAL,
     METHOD_HEUN,
@@ -277,9 +278,9 @@ def _moment(e, X, tau, t_off, dt):
     return t_off * tau * (1.0 - e) + second - 0.5 * dt * dt * e
 
 
-@njit(cache=True, inline="always")
-def _arrival(kind, w, L, tau, tau_r, peak, dt):
-    """An arrival of weight w, L ms before the step's end, on one gate.
+@njit(cache=True)
+def _unit_arrival(kind, L, tau, tau_r, peak, dt):
+    """An arrival of unit weight, L ms before the step's end, on one gate.
 
     Returns the jumps of g and r at t + dt, and what the stages miss of it:
     its exact integral over the step minus the trapezoid's (dt / 2 times its
@@ -293,21 +294,41 @@ def _arrival(kind, w, L, tau, tau_r, peak, dt):
     e = math.exp(-X)
     t_off = dt - L
     if kind == CH_EXP:
-        return (w * e, 0.0, w * (tau * (1.0 - e) - 0.5 * dt * e),
-                w * _moment(e, X, tau, t_off, dt))
+        return e, 0.0, tau * (1.0 - e) - 0.5 * dt * e, _moment(e, X, tau, t_off, dt)
     if kind == CH_EXP2:
         Xr = L / tau_r
         er = math.exp(-Xr)
         integral = tau * (1.0 - e) - tau_r * (1.0 - er)
-        return (w * e, w * er, w * peak * (integral - 0.5 * dt * (e - er)),
-                w * peak * (_moment(e, X, tau, t_off, dt) - _moment(er, Xr, tau_r, t_off, dt)))
+        return (e, er, peak * (integral - 0.5 * dt * (e - er)),
+                peak * (_moment(e, X, tau, t_off, dt) - _moment(er, Xr, tau_r, t_off, dt)))
     # CH_ALPHA_CURRENT, peak current w at tau after the arrival: r jumps by w e.
-    a = w * peak
     if X < 1e-2:
         integral = tau * X * X * (0.5 - X * (1.0 / 3.0 - X * (0.125 - X / 30.0)))
     else:
         integral = tau * (1.0 - e * (1.0 + X))
-    return a * X * e, a * e, a * (integral - 0.5 * dt * X * e), 0.0
+    return peak * X * e, peak * e, peak * (integral - 0.5 * dt * X * e), 0.0
+
+
+@njit(cache=True, inline="always")
+def _arrival(memo, c, kind, L, tau, tau_r, peak, dt, inv_dt):
+    """_unit_arrival on channel c, from the memo when this (L, c) was met before.
+
+    A spike reaches all its targets at the same time, so most arrivals of a
+    step repeat an earlier one's (L, c): the memo, a small hash table by L
+    and c, spares their exponentials. An entry stays valid across steps (the
+    effect depends on L, the channel and dt only).
+    """
+    slot = (int(L * inv_dt * 4096.0) + 7 * c) & (MEMO_SLOTS - 1)
+    if memo[slot, 0] == L and memo[slot, 1] == c:
+        return memo[slot, 2], memo[slot, 3], memo[slot, 4], memo[slot, 5]
+    jg, jr, miss, moment = _unit_arrival(kind, L, tau, tau_r, peak, dt)
+    memo[slot, 0] = L
+    memo[slot, 1] = c
+    memo[slot, 2] = jg
+    memo[slot, 3] = jr
+    memo[slot, 4] = miss
+    memo[slot, 5] = moment
+    return jg, jr, miss, moment
 
 
 @njit(cache=True, inline="always")
@@ -637,14 +658,18 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
     # stages miss of each (see _arrival).
     head, a_next, a_time = arrivals.head, arrivals.next, arrivals.time
     a_chan, a_weight = arrivals.channel, arrivals.weight
+    memo = cells.memo
+    inv_dt = 1.0 / dt
     for li in range(n_cells):
         i = start + li
         e = head[i]
         while e >= 0:
             c = a_chan[e]
             kind = chans.kind[c]
-            jg, jr, miss, moment = _arrival(kind, a_weight[e], t1 - a_time[e], chans.tau[c],
-                                            chans.tau_rise[c], chans.peak[c], dt)
+            w = a_weight[e]
+            jg, jr, miss, moment = _arrival(memo, c, kind, t1 - a_time[e], chans.tau[c],
+                                            chans.tau_rise[c], chans.peak[c], dt, inv_dt)
+            jg, jr, miss, moment = w * jg, w * jr, w * miss, w * moment
             k = chans.offset[c] + li
             g[k] += jg
             r[k] += jr
@@ -660,8 +685,10 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
             continue
         c = shared.channel[q]
         kind = chans.kind[c]
-        jg, jr, miss, moment = _arrival(kind, shared.weight[q], t1 - shared.time[q],
-                                        chans.tau[c], chans.tau_rise[c], chans.peak[c], dt)
+        w = shared.weight[q]
+        jg, jr, miss, moment = _unit_arrival(kind, t1 - shared.time[q], chans.tau[c],
+                                             chans.tau_rise[c], chans.peak[c], dt)
+        jg, jr, miss, moment = w * jg, w * jr, w * miss, w * moment
         o = chans.offset[c]
         Ec = chans.E[c]
         current = kind == CH_ALPHA_CURRENT

@@ -36,6 +36,8 @@ N_HH_PARAMS = 15
 # H_RESET c (V after a spike; NaN: no reset), H_U_JUMP d.
 N_GATES = 4  # m, h, n, p
 METHOD_AUTO, METHOD_EXPONENTIAL, METHOD_HEUN = 0, 1, 2  # column H_METHOD
+# Slots of the conductance-cell step's memo of arrival effects, by (time, channel).
+MEMO_SLOTS = 64
 # Rate tables of conductance cells: every TABLE_DV mV from TABLE_V0 (to +100 mV).
 TABLE_V0, TABLE_DV, TABLE_POINTS = -150.0, 0.01, 25001
 
@@ -272,6 +274,7 @@ class ConductanceCells(NamedTuple):
     corr: np.ndarray        # (N,) scratch: mV, what the stages miss of the synaptic drive
     moments: np.ndarray     # (N,) scratch: µS ms^2, first moments of the conductances missed
     gap_in: np.ndarray      # (N,) scratch: nA, sum_j g_ij V_j at the predictor
+    memo: np.ndarray        # (MEMO_SLOTS, 6) unit-weight effects of arrivals (see _arrival)
 
 
 class Status(NamedTuple):
