@@ -132,7 +132,7 @@ def _phi1(z):
     return -math.expm1(-z) / z
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def rates(model, V, phi, VT, pb):
     """Opening and closing rates (1/ms) of the gates m, h, n, p at V (mV).
 
@@ -278,7 +278,7 @@ def _moment(e, X, tau, t_off, dt):
     return t_off * tau * (1.0 - e) + second - 0.5 * dt * dt * e
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _unit_arrival(kind, L, tau, tau_r, peak, dt):
     """An arrival of unit weight, L ms before the step's end, on one gate.
 
@@ -350,7 +350,7 @@ def _gate_correct(x, y, a0, s0, a1, s1, h):
     return _gate_step(x, a0, a1, s, math.exp(-s * h), h)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _substeps(table, model, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C, gNa, ENa, gK,
               EK, gK2, phi, VT, pb, V_spike, interp):
     """m Heun substeps of one cell over [t, t + dt]; the drive (G, H of leak,
@@ -420,7 +420,7 @@ def _correct(x, y, a0, s0, a1, s1, s_mid, E_mid, dt):
     return _gate_step(x, a0, a1, s_mid, E_mid, dt)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _auto_stages(table, model, args):
     """Both stages of method "auto" for a population without gap junctions, cell by cell.
 
@@ -512,7 +512,7 @@ def _auto_stages(table, model, args):
         x[0, li], x[1, li], x[2, li], x[3, li] = x0, x1, x2, x3
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _reset(li, ts, t1, reset_V, u, V, x, Gs, Hs, gL, glel, inv_C, table, model, gNa, ENa,
            gK, EK, gK2, phi, VT, pb):
     """A resetting cell (Izhikevich) spiked at ts: from V = c and u (already + d), one Heun
@@ -533,7 +533,7 @@ def _reset(li, ts, t1, reset_V, u, V, x, Gs, Hs, gL, glel, inv_C, table, model, 
     x[0, li] = u + 0.5 * h * (ku + am - (am + bm) * up)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, arrivals,
                                 shared, cells, ring, out, status):
     """Advance conductance-cell population p from t to t + dt; False if a cell diverged."""

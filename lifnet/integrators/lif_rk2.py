@@ -93,7 +93,7 @@ def _dvdt(V, G, H, u, E_nmda, mg, mg_slope, inv_C):
     return (H - G * V - i_nmda) * inv_C
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def hermite_crossing(Va, Vb, ka, kb, h, Vth):
     """Fraction of a piece in [0, 1] where the cubic Hermite interpolant meets Vth.
 
@@ -182,7 +182,7 @@ def _heun_piece(V, h, sa, sb, sa1, sb1, base_h, E_a, E_b, gL, inv_C):
     return V + 0.5 * h * (ka + kb)
 
 
-@njit(cache=True, fastmath={"contract"})
+@njit(cache=True, fastmath={"contract"}, _nrt=False)
 def _few_arrivals(n_flagged, flagged, lanes, V_pop, g_a, g_b, I_pop, ref_pop, head_pop, a_next,
                   a_time, a_weight, a_chan, c_first, t, dt, r_a, r_b, E_a, E_b, gL, glel, inv_C,
                   Vth):
@@ -279,7 +279,7 @@ def _few_arrivals(n_flagged, flagged, lanes, V_pop, g_a, g_b, I_pop, ref_pop, he
     return n_left
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, arrivals,
                         shared, ring, out, status, scratch):
     """Advance population p from t to t + dt; return False if a neuron diverged."""

@@ -21,6 +21,14 @@ E. Every LIF population takes its RK2 step and emits its spikes (lif_rk2);
 Arrival times are exact: a spike emitted at fraction theta of step m with a
 delay of D = k + phi steps arrives at fraction theta + phi of step m + k
 (or of m + k + 1 when that exceeds 1).
+
+The step kernels (here, in lif_rk2 and in conductance_step) are compiled
+without numba's reference counting (``_nrt=False``): they allocate nothing
+and keep no array past the call, and with it every call pays an atomic
+increment and decrement for each array of its NamedTuple arguments, about
+1.3 µs a step (a tenth of the COBA benchmark's run). numba refuses to
+compile an allocation in such a kernel, so a new one cannot slip in
+unnoticed; the one kernel that allocates (the NMDA FFT) says ``_nrt=True``.
 """
 
 import math
@@ -81,7 +89,7 @@ def _push_arrival(i, channel, w, t_arrive, head, nxt, time, chan, weight, count)
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, arrivals, shared):
     """Deliver the spikes arriving during the step; False if the arrival list overflowed.
 
@@ -210,7 +218,7 @@ def _nmda_heun(x0, s0, h, decay_x, tau, alpha):
     return x1, s0 + 0.5 * h * (k1 + k2)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _advance_nmda_sources(t, dt, pops, srcs):
     # Arrays out of their NamedTuple once, not per neuron (see _push_arrival).
     xs, ss, pending = srcs.x, srcs.s, srcs.pending
@@ -235,7 +243,7 @@ def _advance_nmda_sources(t, dt, pops, srcs):
                 x[j], s[j] = _nmda_heun(x1 + 1.0, s1, h, math.exp(-h / tau_x), tau, alpha)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=True)     # its FFTs allocate; called from advance, it would inherit False
 def _nmda_conductance(step, pops, neurons, srcs, nproj, store):
     u = neurons.nmda_u[1 - (step & 1)]
     ss = srcs.s
@@ -289,7 +297,7 @@ def _nmda_conductance(step, pops, neurons, srcs, nproj, store):
                 out[li] += conv[li]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _switch_currents(t, dt, pops, neurons, stims):
     t1 = t + dt
     pops.switching[:] = 0
@@ -354,7 +362,7 @@ def _event_fraction(li, step, stream, e, k0, k1):
     return open_unit(r0, r1)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals):
     """List the step's Poisson drive events; False if the arrival list overflowed.
 
@@ -397,7 +405,7 @@ def _emit_spike(i, ts, theta, slot, n, record, ring, out):
         out.count[0] = k + 1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _emit_poisson(p, step, t, dt, k0, k1, pops, virtual, ring, out):
     """Spikes of virtual Poisson population p in this step, at exact times, into the ring."""
     slot = step % ring.ids.shape[0]
@@ -429,7 +437,7 @@ def _emit_poisson(p, step, t, dt, k0, k1, pops, virtual, ring, out):
     ring.pop_stop[slot, p] = n_ring
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _emit_listed(p, step, t, dt, pops, lists, ring, out):
     """Given spikes of population p that fall in this step, into the ring."""
     slot = step % ring.ids.shape[0]
@@ -453,7 +461,7 @@ def _emit_listed(p, step, t, dt, pops, lists, ring, out):
     ring.pop_stop[slot, p] = n_ring
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _sample(step, neurons, chans, cells, probes):
     V, g, nmda_u = neurons.V, chans.g, neurons.nmda_u[step & 1]
     n_all = V.shape[0]
@@ -480,7 +488,7 @@ def _sample(step, neurons, chans, cells, probes):
         probes.out_rows[m] = row + 1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _shared_sums(t, dt, pops, chans, shared):
     """Per channel, the step's shared jumps at t + dt and their in-step corrections.
 
@@ -515,7 +523,7 @@ def _shared_sums(t, dt, pops, chans, shared):
     return pushes
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, drives, srcs,
             conns, nproj, store, ring, arrivals, shared, virtual, lists, out, probes, status,
             scratch, cells):
