@@ -1,6 +1,7 @@
 """Network: the clock, populations, projections, stimuli, monitors and the run loop."""
 
 import sys
+from contextlib import nullcontext
 
 import numpy as np
 
@@ -19,6 +20,7 @@ from .currents import (
 )
 from .currents.gap_junctions import GapJunctions, random_pairs
 from .integrators import layout as L
+from .integrators import second_thread
 from .integrators.assemble import Assembly, delay_in_steps
 from .integrators.lif_rk2 import INTERP_HERMITE, INTERP_LINEAR, INTERP_NONE
 from .integrators.philox import split_seed
@@ -509,16 +511,19 @@ class Network:
         cells = asm.cells if L.KIND_CONDUCTANCE in kinds else None
         virtual = asm.virtual if L.KIND_POISSON in kinds else None
         drives = asm.drives if asm.drives.channel.shape[0] > 0 else None
+        two_threads = second_thread.wanted(asm)
         done = 0
         try:
             while done < n_steps:
                 todo = min(chunk, n_steps - done)
                 probes, rows = self._probes_for(self.step, todo)
-                ran = advance(self.step, todo, self.dt, interp, k0, k1, asm.populations,
-                              asm.neurons, asm.channels, asm.stimuli, drives, asm.sources,
-                              asm.connections, asm.nmda_projections, asm.storage, asm.ring,
-                              asm.arrivals, asm.shared, virtual, asm.spike_lists,
-                              asm.output, probes, asm.status, scratch, cells)
+                with second_thread.SecondThread(asm) if two_threads else nullcontext():
+                    ran = advance(self.step, todo, self.dt, interp, k0, k1, asm.populations,
+                                  asm.neurons, asm.channels, asm.stimuli, drives,
+                                  asm.sources, asm.connections, asm.nmda_projections,
+                                  asm.storage, asm.ring, asm.arrivals, asm.shared, virtual,
+                                  asm.spike_lists, asm.output, probes, asm.status, scratch,
+                                  cells, (asm.mailbox, asm.fmailbox, asm.helper_scratch))
                 self._collect(probes, self.step, ran)
                 self.step += ran
                 done += ran

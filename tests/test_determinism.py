@@ -74,3 +74,33 @@ def test_result_does_not_depend_on_thread_count(tmp_path):
                        check=True, env=env)
         out.append(np.load(path))
     np.testing.assert_array_equal(out[0], out[1])
+
+
+SPLIT_SCRIPT = """
+import numba, numpy as np, sys
+numba.set_num_threads(int(sys.argv[1]))
+import lifnet as ln
+from lifnet.integrators import second_thread
+net = ln.models.coba(n=2600, seed=2)
+net.run(100.0)
+assert second_thread.wanted(net._asm) == (numba.get_num_threads() > 1)
+r = net.run(150.0)
+np.save(sys.argv[2], np.stack([np.concatenate([r.spikes(p).times for p in ("E", "I")]),
+                               np.concatenate([r.spikes(p).ids for p in ("E", "I")])]))
+"""
+
+
+def test_populations_split_between_two_threads_give_the_same_spikes(tmp_path):
+    """COBA's populations (2080 and 520 cells, two gates) are large enough for the
+    second thread to take half of each: the spikes must not change."""
+    import os
+
+    out = []
+    for threads in (1, 2):
+        path = tmp_path / f"t{threads}.npy"
+        env = dict(os.environ, NUMBA_NUM_THREADS="2")
+        subprocess.run([sys.executable, "-c", SPLIT_SCRIPT, str(threads), str(path)],
+                       check=True, env=env)
+        out.append(np.load(path))
+    assert out[0].shape[1] > 5000
+    np.testing.assert_array_equal(out[0], out[1])

@@ -242,6 +242,10 @@ class Assembly:
                                      V_next=np.zeros(largest), keep=np.zeros(largest),
                                      flagged=np.zeros(largest, np.int64),
                                      lanes=np.zeros((L.N_LANES, largest)))
+        # The second thread's (second_thread): its own scratch, and the mailbox.
+        self.helper_scratch = L.StepScratch(*(np.zeros_like(a) for a in self.scratch))
+        self.mailbox = np.zeros(L.MAILBOX_SLOTS, np.int64)
+        self.fmailbox = np.zeros(L.MAILBOX_SLOTS)
         self.status = L.Status(code=np.zeros(1, np.int64), neuron=np.zeros(1, np.int64),
                                time=np.zeros(1))
 

@@ -523,10 +523,10 @@ def _shared_sums(t, dt, pops, chans, shared):
     return pushes
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, nogil=True, _nrt=False)
 def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, drives, srcs,
             conns, nproj, store, ring, arrivals, shared, virtual, lists, out, probes, status,
-            scratch, cells):
+            scratch, cells, helper):
     """Run up to n_steps steps from step0; return the number of steps done.
 
     Stops early, with ``status.code`` set, when the spike output buffer could
@@ -539,6 +539,9 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
     without Poisson populations: numba then removes the branches that use
     them before it compiles, so a network never waits for kernels it does not
     use (the conductance-cell step alone takes a third of a cold start).
+    ``helper`` is the mailbox and scratch of the second thread (second_thread),
+    which takes half of each large two-gate LIF population; without the GIL, so
+    that the second thread can run beside it.
     """
     n_pops = pops.ints.shape[0]
     worst_case = 0
@@ -579,7 +582,7 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
                 if scratch is not None:
                     ok &= step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons,
                                               chans, arrivals, shared, ring, out, status,
-                                              scratch)
+                                              scratch, helper)
             elif pops.ints[p, I_KIND] == KIND_CONDUCTANCE:
                 if cells is not None:
                     ok &= step_conductance_population(p, step, t, dt, interp, k0, k1, pops,

@@ -1,0 +1,62 @@
+"""A run's second thread: half of each large two-gate LIF population's step.
+
+When numba may use two threads or more, ``Network.run`` starts one Python
+thread per ``advance`` call that runs ``lif_rk2.serve_two_gates`` (compiled
+without the GIL, as ``advance`` is). For each population of at least
+``PARALLEL_MIN`` LIF neurons with two gates and no noise or NMDA, the step
+hands it the upper half of the neurons through passes 1-3a (the quick step,
+the flagged gather and the few-arrivals pass) and does the lower half itself;
+the careful path, the spikes and the delivery stay on the main thread, in
+the same order as on one thread, so the results are bit-identical.
+
+The threads meet through a mailbox of two small arrays (``layout.M_*`` and
+``F_*``), with atomic loads and stores (``atomics``); the waiting thread spins.
+"""
+
+import threading
+
+import numba
+
+from . import layout as L
+from .lif_rk2 import serve_two_gates
+
+
+def wanted(asm):
+    """Whether the run should start a second thread: numba may use two threads and a
+    population would be split (LIF, PARALLEL_MIN cells or more, two gates, no noise,
+    no NMDA: lif_rk2's fused case)."""
+    if numba.get_num_threads() < 2:
+        return False
+    ints = asm.populations.ints
+    split = ((ints[:, L.I_KIND] == L.KIND_LIF)
+             & (ints[:, L.I_STOP] - ints[:, L.I_START] >= L.PARALLEL_MIN)
+             & (ints[:, L.I_CHAN_STOP] - ints[:, L.I_CHAN_FIRST] == 2)
+             & (asm.populations.params[:, L.P_SIGMA] == 0.0)
+             & (ints[:, L.I_HAS_NMDA] == 0))
+    return bool(split.any())
+
+
+class SecondThread:
+    """Context manager: the second thread runs while the block (one advance call) does."""
+
+    def __init__(self, asm):
+        self.asm = asm
+        self.thread = None
+
+    def __enter__(self):
+        asm = self.asm
+        mail = asm.mailbox
+        mail[:] = 0
+        mail[L.M_ON] = 1
+        self.thread = threading.Thread(
+            target=serve_two_gates, name="lifnet-second-thread", daemon=True,
+            args=(mail, asm.fmailbox, asm.neurons, asm.channels, asm.arrivals,
+                  asm.helper_scratch))
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.asm.mailbox[L.M_SEQ] = -1
+        self.thread.join()
+        self.asm.mailbox[L.M_ON] = 0
+        return False
