@@ -1,4 +1,5 @@
-"""Atomic load and store of an int64 array element, and sched_yield, for numba code.
+"""Atomic load and store of an int64 array element, sched_yield and the cycle counter,
+for numba code.
 
 numba has no atomics on the CPU. These intrinsics emit LLVM's atomic load
 (acquire) and store (release), which is all the two threads of a run need to
@@ -7,7 +8,9 @@ number publishes every plain store made before it, and the compiler may not
 hoist an atomic load out of a spin loop. A thread that has spun for a while
 calls sched_yield (libc, found by name when the code is loaded, so cached
 code stays valid), so that on a machine with more busy threads than cores
-the spinning does not take the core from the thread it waits for.
+the spinning does not take the core from the thread it waits for. The cycle
+counter (LLVM's readcyclecounter) times the steps with and without the second
+thread, so that a run can keep the faster.
 """
 
 from llvmlite import ir
@@ -88,3 +91,16 @@ def wait_for(array, index, value):
         spins += 1
         if spins > SPINS_BEFORE_YIELD:
             _sched_yield()
+
+
+@intrinsic
+def cycle_counter(typingctx):
+    """The processor's cycle (time-stamp) counter: int64, for differences only."""
+    sig = types.int64()
+
+    def codegen(context, builder, signature, args):
+        fnty = ir.FunctionType(ir.IntType(64), [])
+        fn = builder.module.declare_intrinsic("llvm.readcyclecounter", fnty=fnty)
+        return builder.call(fn, [])
+
+    return sig, codegen

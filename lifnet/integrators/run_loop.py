@@ -37,6 +37,7 @@ import numpy as np
 import rocket_fft  # noqa: F401  (registers np.fft for numba)
 from numba import njit
 
+from .atomics import cycle_counter
 from .conductance_step import step_conductance_population
 from .layout import (
     I_HAS_NMDA,
@@ -48,8 +49,14 @@ from .layout import (
     KIND_CONDUCTANCE,
     KIND_LIF,
     KIND_POISSON,
+    M_CYCLES_WITH,
+    M_CYCLES_WITHOUT,
+    M_ON,
+    M_USE,
     PROBE_CELL_GATE,
     PROBE_GATE,
+    PROBE_PERIOD,
+    PROBE_STEPS,
     PROBE_V,
     STATUS_ARRIVALS_FULL,
     STATUS_DONE,
@@ -549,11 +556,25 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
         worst_case += (pops.ints[p, I_STOP] - pops.ints[p, I_START]) * pops.ints[p, I_MAX_SPIKES]
     status.code[0] = STATUS_DONE
     has_nmda = srcs.pop.shape[0] > 0
+    mail = helper[0]
+    probing = mail[M_ON] != 0
     for n in range(n_steps):
         if out.count[0] + worst_case > out.ids.shape[0]:
             status.code[0] = STATUS_SPIKES_FULL
             return n
         step = step0 + n
+        # With a second thread: time PROBE_STEPS steps with it and as many without,
+        # every PROBE_PERIOD steps, and keep the faster way (the results are the
+        # same either way). Where the two cores share no cache, handing half a
+        # population over costs more than it saves.
+        phase = step % PROBE_PERIOD
+        timed = probing and phase < 2 * PROBE_STEPS
+        if timed:
+            if phase == 0:
+                mail[M_CYCLES_WITH] = 0
+                mail[M_CYCLES_WITHOUT] = 0
+            mail[M_USE] = 1 if phase < PROBE_STEPS else 0
+            cycles = cycle_counter()
         t = step * dt
         arrivals.count[0] = 0
         shared.count[0] = 0
@@ -593,6 +614,11 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
                     _emit_poisson(p, step, t, dt, k0, k1, pops, virtual, ring, out)
             else:
                 _emit_listed(p, step, t, dt, pops, lists, ring, out)
+        if timed:
+            mail[M_CYCLES_WITH if phase < PROBE_STEPS else M_CYCLES_WITHOUT] += \
+                cycle_counter() - cycles
+            if phase == 2 * PROBE_STEPS - 1:
+                mail[M_USE] = 1 if mail[M_CYCLES_WITH] < mail[M_CYCLES_WITHOUT] else 0
         if not ok:
             return n + 1
     return n_steps

@@ -11,6 +11,13 @@ the same order as on one thread, so the results are bit-identical.
 
 The threads meet through a mailbox of two small arrays (``layout.M_*`` and
 ``F_*``), with atomic loads and stores (``atomics``); the waiting thread spins.
+Whether the split pays depends on the machine: where the two cores share a
+cache, COBA runs 1.25x faster; on a virtual machine whose two cores did not,
+it ran 2x slower. So ``advance`` times steps both ways now and then and keeps
+the faster (``layout.PROBE_PERIOD``); the spikes are the same either way.
+
+In a pool of processes, give each process one numba thread (``lifnet.sweep``
+does): spinning threads on busy cores slow each other down.
 """
 
 import threading
@@ -46,7 +53,8 @@ class SecondThread:
     def __enter__(self):
         asm = self.asm
         mail = asm.mailbox
-        mail[:] = 0
+        mail[L.M_SEQ] = 0
+        mail[L.M_DONE] = 0
         mail[L.M_ON] = 1
         self.thread = threading.Thread(
             target=serve_two_gates, name="lifnet-second-thread", daemon=True,
