@@ -80,11 +80,14 @@ SPLIT_SCRIPT = """
 import numba, numpy as np, sys
 numba.set_num_threads(int(sys.argv[1]))
 import lifnet as ln
-from lifnet.integrators import second_thread
+from lifnet.integrators import layout, second_thread
 net = ln.models.coba(n=2600, seed=2)
 net.run(100.0)
 assert second_thread.wanted(net._asm) == (numba.get_num_threads() > 1)
 r = net.run(150.0)
+numba.set_num_threads(1)        # no second thread now: the run must not wait for one,
+net._asm.mailbox[layout.M_USE] = 1        # whatever the last timing chose
+net.run(20.0)
 np.save(sys.argv[2], np.stack([np.concatenate([r.spikes(p).times for p in ("E", "I")]),
                                np.concatenate([r.spikes(p).ids for p in ("E", "I")])]))
 """
@@ -100,7 +103,7 @@ def test_populations_split_between_two_threads_give_the_same_spikes(tmp_path):
         path = tmp_path / f"t{threads}.npy"
         env = dict(os.environ, NUMBA_NUM_THREADS="2")
         subprocess.run([sys.executable, "-c", SPLIT_SCRIPT, str(threads), str(path)],
-                       check=True, env=env)
+                       check=True, env=env, timeout=300)
         out.append(np.load(path))
     assert out[0].shape[1] > 5000
     np.testing.assert_array_equal(out[0], out[1])

@@ -90,6 +90,7 @@ from .layout import (
     M_LO,
     M_OFF_A,
     M_OFF_B,
+    M_ON,
     M_SEQ,
     M_START,
     M_SWITCH,
@@ -525,7 +526,8 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
     few = fused and not switching and dt * max(r_a, r_b) <= 0.05
     gates = (d_a, d_b, j_a, j_b, E_a, E_b)
     cell = (gL, glel, inv_C, dt, Vth, t)
-    if fused and not shared_here and mail[M_USE] != 0 and n_cells >= PARALLEL_MIN:
+    if (fused and not shared_here and mail[M_ON] != 0 and mail[M_USE] != 0
+            and n_cells >= PARALLEL_MIN):
         mid = n_cells // 2
         post_two_gates(mail, fmail, start, mid, n_cells, offset[c_a], offset[c_b], c_first,
                        switching, few, gates, cell, r_a, r_b)
