@@ -309,6 +309,17 @@ def _few_arrivals(n_flagged, flagged, lanes, V_pop, g_a, g_b, I_pop, ref_pop, he
 
 
 @njit(cache=True, inline="always")
+def _sums_back(g, offset, rate_c, E_c, c_first, c_stop, li, h, G, H):
+    """G and H of neuron li (starting from G and H) with its gates taken back h ms
+    from their values now: where a refractory period ends, or after a spike."""
+    for c in range(c_first, c_stop):
+        s = g[offset[c] + li] / _decay(h, rate_c[c])
+        G += s
+        H += s * E_c[c]
+    return G, H
+
+
+@njit(cache=True, inline="always")
 def _quick_two_gates(V_pop, g_a, g_b, I_pop, ref_pop, head_pop, keep, gates, cell, switching,
                      shared_sums):
     """Passes 1, 2 and 4 in one loop for a two-gate population without noise or NMDA
@@ -699,14 +710,8 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
                     # The refractory period ends inside the piece: start from V_reset there.
                     ta = ru
                     Va = Vreset
-                    # G and H at ta, from the gates at b (written out: an inlined
-                    # helper with a loop would add reference counting here).
-                    Ga = gL
-                    Ha = glel + Ia
-                    for c in range(c_first, c_stop):
-                        s_ta = g[offset[c] + li] / _decay(b - ta, rate_c[c])
-                        Ga += s_ta
-                        Ha += s_ta * E_c[c]
+                    Ga, Ha = _sums_back(g, offset, rate_c, E_c, c_first, c_stop, li, b - ta,
+                                        gL, glel + Ia)
                     ua = u0 + (u1 - u0) * (ta - t) * inv_dt
                 for _ in range(max_spikes):
                     h = b - ta
@@ -742,14 +747,8 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
                         break
                     ta = ru
                     Va = Vreset
-                    # G and H at ta, from the gates at b (written out: an inlined
-                    # helper with a loop would add reference counting here).
-                    Ga = gL
-                    Ha = glel + Ib
-                    for c in range(c_first, c_stop):
-                        s_ta = g[offset[c] + li] / _decay(b - ta, rate_c[c])
-                        Ga += s_ta
-                        Ha += s_ta * E_c[c]
+                    Ga, Ha = _sums_back(g, offset, rate_c, E_c, c_first, c_stop, li, b - ta,
+                                        gL, glel + Ib)
                     ua = u0 + (u1 - u0) * (ta - t) * inv_dt
             if e < 0:
                 break
