@@ -95,7 +95,9 @@ np.save(sys.argv[2], np.stack([np.concatenate([r.spikes(p).times for p in ("E", 
 
 def test_populations_split_between_two_threads_give_the_same_spikes(tmp_path):
     """COBA's populations (2080 and 520 cells, two gates) are large enough for the
-    second thread to take half of each: the spikes must not change."""
+    second thread to take half of each: the spikes must not change. Whatever the
+    timing chooses, the steps that time it (every layout.PROBE_PERIOD steps)
+    alternate between the split and the single thread."""
     import os
 
     out = []

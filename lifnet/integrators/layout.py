@@ -39,14 +39,15 @@ METHOD_AUTO, METHOD_EXPONENTIAL, METHOD_HEUN = 0, 1, 2  # column H_METHOD
 # The mailbox of a run's second thread (lif_rk2.serve_two_gates): int64 slots M_*
 # (sequence numbers, switches, indices) and float64 slots F_* (the step's numbers).
 M_SEQ, M_DONE, M_ON, M_START, M_LO, M_HI, M_OFF_A, M_OFF_B, M_CFIRST, M_SWITCH, M_FEW, M_LEFT, \
-    M_USE, M_CYCLES_WITH, M_CYCLES_WITHOUT = range(15)
+    M_USE, M_CYCLES_WITH, M_CYCLES_WITHOUT, M_READY = range(16)
 F_DA, F_DB, F_JA, F_JB, F_EA, F_EB, F_GL, F_GLEL, F_INVC, F_DT, F_VTH, F_T, F_RA, F_RB = range(14)
 MAILBOX_SLOTS = 16
 # Populations this large or larger are split between the two threads.
 PARALLEL_MIN = 512
 # Every PROBE_PERIOD steps, PROBE_STEPS steps with the second thread and as many
-# without are timed, and the faster way is kept until the next probe (run_loop).
-PROBE_PERIOD, PROBE_STEPS = 5000, 100
+# without are timed, alternating in blocks of PROBE_BLOCK steps, and the faster way
+# is kept until the next probe (run_loop).
+PROBE_PERIOD, PROBE_STEPS, PROBE_BLOCK = 1000, 50, 10
 
 # Slots of the conductance-cell step's memo of arrival effects, by (time, channel).
 MEMO_SLOTS = 64

@@ -91,6 +91,7 @@ from .layout import (
     M_OFF_A,
     M_OFF_B,
     M_ON,
+    M_READY,
     M_SEQ,
     M_START,
     M_SWITCH,
@@ -404,6 +405,7 @@ def serve_two_gates(mail, fmail, neurons, chans, arrivals, scratch):
     that it runs beside advance (which releases it too).
     """
     seen = 0      # second_thread starts every run's count at 0
+    store_release(mail, M_READY, 1)
     while True:
         seq = wait_while(mail, M_SEQ, seen)
         if seq < 0:
