@@ -523,7 +523,7 @@ class Network:
                                   asm.sources, asm.connections, asm.nmda_projections,
                                   asm.storage, asm.ring, asm.arrivals, asm.shared, virtual,
                                   asm.spike_lists, asm.output, probes, asm.status, scratch,
-                                  cells, (asm.mailbox, asm.fmailbox, asm.helper_scratch))
+                                  cells, (asm.mailbox, asm.fmailbox, asm.helper_spikes))
                 self._collect(probes, self.step, ran)
                 self.step += ran
                 done += ran

@@ -1,6 +1,7 @@
 """Bad input fails early with the parameter, its value and what is allowed."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -124,3 +125,35 @@ def test_divergence_stops_the_run_naming_population_neuron_and_time():
     with pytest.raises(ln.SimulationError,
                        match=r"population 'cells', neuron 1: .* at t=2\.1 ms"):
         net.run(10.0)
+
+
+SPLIT_DIVERGENCE = """
+import numba, numpy as np, sys
+numba.set_num_threads(2)
+import lifnet as ln
+net = ln.models.coba(n=2600, seed=2)          # E: 2080 cells, split between two threads
+E = net.population("E")
+amp = np.zeros(E.n)
+amp[int(sys.argv[1])] = -5.0e6
+net.stimulate(E, ln.CurrentClamp(amplitude=amp, start=2.0))
+try:
+    net.run(5.0)
+except ln.SimulationError as error:
+    print(error)
+"""
+
+
+@pytest.mark.parametrize("neuron", [100, 2000])
+def test_divergence_is_reported_from_either_thread(neuron):
+    """With two threads, the upper half of a large population is stepped by the
+    second thread (steps 20-29 are among those that use it whatever the timing
+    chooses): a neuron diverging there stops the run as on one thread."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, NUMBA_NUM_THREADS="2")
+    run = subprocess.run([sys.executable, "-c", SPLIT_DIVERGENCE, str(neuron)], env=env,
+                         capture_output=True, text=True, timeout=300, check=True)
+    assert re.search(rf"population 'E', neuron {neuron}: .* at t=2\.1 ms", run.stdout), \
+        run.stdout + run.stderr

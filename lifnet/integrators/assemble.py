@@ -244,6 +244,11 @@ class Assembly:
                                      lanes=np.zeros((L.N_LANES, largest)))
         # The second thread's (second_thread): its own scratch, and the mailbox.
         self.helper_scratch = L.StepScratch(*(np.zeros_like(a) for a in self.scratch))
+        # Its spikes in a step: at most those of the upper half of a LIF population.
+        lif = ints[:, L.I_KIND] == L.KIND_LIF
+        most = int(((sizes - sizes // 2) * ints[:, L.I_MAX_SPIKES])[lif].max(initial=0))
+        self.helper_spikes = L.HelperSpikes(ids=np.zeros(most, np.int32), theta=np.zeros(most),
+                                            times=np.zeros(most), count=np.zeros(1, np.int64))
         self.mailbox = np.zeros(L.MAILBOX_SLOTS, np.int64)
         self.fmailbox = np.zeros(L.MAILBOX_SLOTS)
         self.status = L.Status(code=np.zeros(1, np.int64), neuron=np.zeros(1, np.int64),

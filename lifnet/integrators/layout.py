@@ -38,10 +38,12 @@ N_GATES = 4  # m, h, n, p
 METHOD_AUTO, METHOD_EXPONENTIAL, METHOD_HEUN = 0, 1, 2  # column H_METHOD
 # The mailbox of a run's second thread (lif_rk2.serve_two_gates): int64 slots M_*
 # (sequence numbers, switches, indices) and float64 slots F_* (the step's numbers).
-M_SEQ, M_DONE, M_ON, M_START, M_LO, M_HI, M_OFF_A, M_OFF_B, M_CFIRST, M_SWITCH, M_FEW, M_LEFT, \
-    M_USE, M_CYCLES_WITH, M_CYCLES_WITHOUT, M_READY = range(16)
-F_DA, F_DB, F_JA, F_JB, F_EA, F_EB, F_GL, F_GLEL, F_INVC, F_DT, F_VTH, F_T, F_RA, F_RB = range(14)
-MAILBOX_SLOTS = 16
+M_SEQ, M_DONE, M_ON, M_START, M_LO, M_HI, M_OFF_A, M_OFF_B, M_CFIRST, M_SWITCH, M_FEW, \
+    M_INTERP, M_MAX_SPIKES, M_DIVERGED, M_USE, M_CYCLES_WITH, M_CYCLES_WITHOUT, \
+    M_READY = range(18)
+F_DA, F_DB, F_JA, F_JB, F_EA, F_EB, F_GL, F_GLEL, F_INVC, F_DT, F_VTH, F_T, F_RA, F_RB, \
+    F_VRESET, F_TREF = range(16)
+MAILBOX_SLOTS = 18
 # Populations this large or larger are split between the two threads.
 PARALLEL_MIN = 512
 # Every PROBE_PERIOD steps, PROBE_STEPS steps with the second thread and as many
@@ -238,6 +240,14 @@ class StepScratch(NamedTuple):
     keep: np.ndarray        # 1.0: the quick step stands; 0.0: the neuron takes the careful path
     flagged: np.ndarray     # int64, local indices of the neurons with keep 0.0
     lanes: np.ndarray       # (N_LANES, n): lif_rk2._few_arrivals' gathered neurons
+
+
+class HelperSpikes(NamedTuple):
+    """The spikes the second thread's half of a population emitted in a step."""
+    ids: np.ndarray         # int32, global neuron index
+    theta: np.ndarray       # float64, emission time within the step, in steps
+    times: np.ndarray       # float64, ms
+    count: np.ndarray       # int64 (1,), how many
 
 
 class SpikeOutput(NamedTuple):

@@ -56,6 +56,7 @@ atomic reference counting per call).
 
 import math
 
+import numpy as np
 from numba import njit
 
 from .atomics import store_release, wait_for, wait_while
@@ -73,6 +74,8 @@ from .layout import (
     F_RA,
     F_RB,
     F_T,
+    F_TREF,
+    F_VRESET,
     F_VTH,
     I_CHAN_FIRST,
     I_CHAN_STOP,
@@ -83,11 +86,13 @@ from .layout import (
     I_START,
     I_STOP,
     M_CFIRST,
+    M_DIVERGED,
     M_DONE,
     M_FEW,
     M_HI,
-    M_LEFT,
+    M_INTERP,
     M_LO,
+    M_MAX_SPIKES,
     M_OFF_A,
     M_OFF_B,
     M_ON,
@@ -321,321 +326,28 @@ def _sums_back(g, offset, rate_c, E_c, c_first, c_stop, li, h, G, H):
 
 
 @njit(cache=True, inline="always")
-def _quick_two_gates(V_pop, g_a, g_b, I_pop, ref_pop, head_pop, keep, gates, cell, switching,
-                     shared_sums):
-    """Passes 1, 2 and 4 in one loop for a two-gate population without noise or NMDA
-    (the commonest): the quick Heun step of every neuron, kept (keep 1.0) unless the
-    neuron needs care. Same arithmetic, same order, as the general passes of
-    step_lif_population, so the results are identical. The arrays are the slices of
-    the neurons to step.
+def careful_path(flagged, n_flagged, start, step, t, dt, interp, cell, extra, neurons, chans,
+                 arrivals, spikes):
+    """Pass 3 of step_lif_population for neurons start + flagged[:n_flagged], in order.
+
+    ``cell`` is (gL, gL E_L, 1/C, V_th, V_reset, t_ref, first channel, channel stop,
+    spikes a step at most, switching); ``extra`` is the noise and NMDA of the
+    population: (sigma, its scale, stream, k0, k1, has NMDA, step parity, E_NMDA, Mg,
+    Mg slope); ``spikes`` is where the spikes go: (ring ids, ring theta, spikes in them
+    already, output ids, output times, output count, record). Returns the number of
+    spikes in the ring arrays after these, and the first neuron (global index) whose
+    potential diverged, or -1.
     """
-    d_a, d_b, j_a, j_b, E_a, E_b = gates
-    gL, glel, inv_C, dt, Vth, t = cell
-    shared_here, PG, PH, QG, QH, RS, cor_v = shared_sums
-    half_dt = 0.5 * dt
+    gL, glel, inv_C, Vth, Vreset, tref, c_first, c_stop, max_spikes, switching = cell
+    sigma, noise_scale, noise_stream, k0, k1, has_nmda, parity, E_nmda, mg, mg_slope = extra
+    ids, theta, n_ring, out_ids, out_times, out_count, record = spikes
     t1 = t + dt
-    for li in range(V_pop.shape[0]):
-        V = V_pop[li]
-        sa = g_a[li]
-        sb = g_b[li]
-        sa1 = sa * d_a + j_a
-        sb1 = sb * d_b + j_b
-        base_h = glel + I_pop[li]
-        ka = ((base_h + sa * E_a + sb * E_b) - (gL + sa + sb) * V) * inv_C
-        Vs = V + dt * ka
-        kb = ((base_h + sa1 * E_a + sb1 * E_b) - (gL + sa1 + sb1) * Vs) * inv_C
-        Vn = V + half_dt * (ka + kb)
-        if shared_here:   # loop-invariant: the compiler keeps two versions of the loop
-            Vn += _shared_correction(V, ka, gL + sa + sb, PG, PH, QG, QH, RS, cor_v, inv_C)
-        quick, free = _quick(V, Vn, ref_pop[li], head_pop[li], switching, t, t1, Vth)
-        V_pop[li] = Vn if quick & free else V
-        g_a[li] = sa1 if quick else sa
-        g_b[li] = sb1 if quick else sb
-        keep[li] = 1.0 if quick else 0.0
-
-
-@njit(cache=True, inline="always")
-def gather_flagged(keep, first, flagged):
-    """Write first + k for every keep[k] == 0.0 into flagged, in order (no branch per
-    neuron); return how many."""
-    n = 0
-    for k in range(keep.shape[0]):
-        flagged[n] = first + k
-        n += keep[k] == 0.0
-    return n
-
-
-@njit(cache=True, inline="always")
-def post_two_gates(mail, fmail, start, lo, hi, off_a, off_b, c_first, switching, few, gates,
-                   cell, r_a, r_b):
-    """Hand neurons lo:hi of the two-gate population that starts at neuron ``start`` to
-    the second thread (serve_two_gates): the numbers first, then the sequence number,
-    whose store-release publishes them."""
-    d_a, d_b, j_a, j_b, E_a, E_b = gates
-    gL, glel, inv_C, dt, Vth, t = cell
-    fmail[F_DA], fmail[F_DB], fmail[F_JA], fmail[F_JB] = d_a, d_b, j_a, j_b
-    fmail[F_EA], fmail[F_EB], fmail[F_GL], fmail[F_GLEL] = E_a, E_b, gL, glel
-    fmail[F_INVC], fmail[F_DT], fmail[F_VTH], fmail[F_T] = inv_C, dt, Vth, t
-    fmail[F_RA], fmail[F_RB] = r_a, r_b
-    mail[M_START], mail[M_LO], mail[M_HI] = start, lo, hi
-    mail[M_OFF_A], mail[M_OFF_B], mail[M_CFIRST] = off_a, off_b, c_first
-    mail[M_SWITCH], mail[M_FEW] = switching, few
-    store_release(mail, M_SEQ, mail[M_SEQ] + 1)
-
-
-@njit(cache=True, inline="always")
-def wait_two_gates(mail, flagged, n_flagged, their_flagged):
-    """Wait for the second thread's half, then append its flagged neurons still left
-    after pass 3a to flagged[n_flagged:]; return how many."""
-    wait_for(mail, M_DONE, mail[M_SEQ])
-    n = mail[M_LEFT]
-    for k in range(n):
-        flagged[n_flagged + k] = their_flagged[k]
-    return n
-
-
-@njit(cache=True, nogil=True, _nrt=False)
-def serve_two_gates(mail, fmail, neurons, chans, arrivals, scratch):
-    """The second thread of a run: wait for a half population (post_two_gates), take
-    it through the quick step, the flagged gather and pass 3a, report (M_DONE, with
-    the neurons left in scratch.flagged), wait again; return when M_SEQ turns negative.
-
-    Spins while it waits (atomics.wait_while): the handover costs 0.1 µs, where
-    sleeping would cost tens of microseconds a step. Compiled without the GIL, so
-    that it runs beside advance (which releases it too).
-    """
-    seen = 0      # second_thread starts every run's count at 0
-    store_release(mail, M_READY, 1)
-    while True:
-        seq = wait_while(mail, M_SEQ, seen)
-        if seq < 0:
-            return
-        seen = seq
-        start, lo, hi = mail[M_START], mail[M_LO], mail[M_HI]
-        off_a, off_b = mail[M_OFF_A], mail[M_OFF_B]
-        gates = (fmail[F_DA], fmail[F_DB], fmail[F_JA], fmail[F_JB], fmail[F_EA],
-                 fmail[F_EB])
-        gL, glel, inv_C, dt = fmail[F_GL], fmail[F_GLEL], fmail[F_INVC], fmail[F_DT]
-        Vth, t = fmail[F_VTH], fmail[F_T]
-        V_pop = neurons.V[start:start + hi]
-        g_a = chans.g[off_a:off_a + hi]
-        g_b = chans.g[off_b:off_b + hi]
-        I_pop = neurons.I_now[start:start + hi]
-        ref_pop = neurons.ref_until[start:start + hi]
-        head_pop = arrivals.head[start:start + hi]
-        keep = scratch.keep
-        _quick_two_gates(V_pop[lo:], g_a[lo:], g_b[lo:], I_pop[lo:], ref_pop[lo:],
-                         head_pop[lo:], keep[lo:hi], gates, (gL, glel, inv_C, dt, Vth, t),
-                         mail[M_SWITCH] != 0, (False, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0))
-        n = gather_flagged(keep[lo:hi], lo, scratch.flagged)
-        if mail[M_FEW] != 0:
-            n = _few_arrivals(n, scratch.flagged, scratch.lanes, V_pop, g_a, g_b, I_pop,
-                              ref_pop, head_pop, arrivals.next, arrivals.time,
-                              arrivals.weight, arrivals.channel, mail[M_CFIRST], t, dt,
-                              fmail[F_RA], fmail[F_RB], gates[4], gates[5], gL, glel, inv_C,
-                              Vth)
-        mail[M_LEFT] = n
-        store_release(mail, M_DONE, seq)
-
-
-# Inlined into advance: as a call, its arguments (some 200 array fields) cost
-# about 0.4 µs a population step, more than a small population's whole step.
-@njit(cache=True, inline="always")
-def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, arrivals,
-                        shared, ring, out, status, scratch, helper):
-    """Advance population p from t to t + dt; return False if a neuron diverged.
-
-    ``helper`` is (mail, fmail, scratch) of the second thread (second_thread).
-    """
-    mail, fmail, helper_scratch = helper
-    par = pops.params[p]
-    ints = pops.ints[p]
-    C, gL, EL = par[P_C], par[P_GL], par[P_EL]
-    Vth, Vreset, tref = par[P_VTH], par[P_VRESET], par[P_TREF]
-    sigma, E_nmda, mg, mg_slope = par[P_SIGMA], par[P_NMDA_E], par[P_MG], par[P_MG_SLOPE]
-    start, stop = ints[I_START], ints[I_STOP]
-    c_first, c_stop = ints[I_CHAN_FIRST], ints[I_CHAN_STOP]
-    has_nmda = ints[I_HAS_NMDA] != 0
-    noise_stream = ints[I_NOISE_STREAM]
-    max_spikes = ints[I_MAX_SPIKES]
-    record = ints[I_RECORD] != 0
-    switching = pops.switching[p] != 0
-
-    t1 = t + dt
-    slot = step % ring.ids.shape[0]
-    n_ring = ring.pop_stop[slot, p - 1] if p > 0 else 0
-    parity = step & 1
-    # Local references: numba then keeps the array pointers out of the inner loops.
-    g = chans.g
-    offset = chans.offset
-    decay = chans.decay
-    rate_c = chans.rate
-    E_c = chans.E
-    Varr = neurons.V
-    ref_until = neurons.ref_until
-    I_now = neurons.I_now
-    head = arrivals.head
-    a_next = arrivals.next
-    a_time = arrivals.time
-    a_chan = arrivals.channel
-    a_weight = arrivals.weight
-    ring_ids = ring.ids
-    ring_theta = ring.theta
-    out_ids = out.ids
-    out_times = out.times
-    out_count = out.count
-    status_code, status_neuron, status_time = status
-    jump = shared.jump
-    # Shared (all-to-all) arrivals: sums over this population's channels for the
-    # quick step's correction (see _shared_correction).
-    PG, PH, QG, QH, RS = 0.0, 0.0, 0.0, 0.0, 0.0
-    shared_here = False
-    for k in range(shared.count[0]):
-        shared_here |= shared.pop[k] == p
-    for c in range(c_first, c_stop):
-        PG += shared.corr_p[c]
-        PH += shared.corr_p[c] * E_c[c]
-        QG += shared.corr_q[c]
-        QH += shared.corr_q[c] * E_c[c]
-        RS += shared.corr_r[c]
-    glel = gL * EL
-    inv_C = 1.0 / C
     inv_dt = 1.0 / dt
-    half_dt = 0.5 * dt
-    noise_scale = sigma * math.sqrt(dt) * inv_C
-    ok = True
-
-    n_cells = stop - start
-    G0 = scratch.G0
-    H0 = scratch.H0
-    G1 = scratch.G1
-    H1 = scratch.H1
-    keep = scratch.keep
-
-    # Views of this population's slices: indexed by a range variable, which numba
-    # knows is non-negative, the loops below carry no wraparound checks and vectorise.
-    V_pop = Varr[start:stop]
-    ref_pop = ref_until[start:stop]
-    I_pop = I_now[start:stop]
-    head_pop = head[start:stop]
-
-    # Passes 1, 2 and 4 in one loop for the commonest population: two gates (an
-    # excitatory and an inhibitory), no noise, no NMDA. Same arithmetic, same
-    # order, as the general passes below, so the results are identical.
-    fused = c_stop - c_first == 2 and sigma == 0.0 and not has_nmda
-    # The two gates of a fused population (a population may have no gate at all).
-    c_a = c_first if fused else 0
-    c_b = c_first + 1 if fused else 0
-    g_a = g[offset[c_a]:offset[c_a] + n_cells] if fused else g[:0]
-    g_b = g[offset[c_b]:offset[c_b] + n_cells] if fused else g[:0]
-    d_a, d_b = (decay[c_a], decay[c_b]) if fused else (1.0, 1.0)
-    j_a, j_b = (jump[c_a], jump[c_b]) if fused else (0.0, 0.0)
-    cor_v = dt * inv_C
-    r_a, r_b = (rate_c[c_a], rate_c[c_b]) if fused else (0.0, 0.0)
-    E_a, E_b = (E_c[c_a], E_c[c_b]) if fused else (0.0, 0.0)
-    # With a second thread (second_thread), it takes the upper half of a large
-    # two-gate population through passes 1-3a, while this one takes the lower half.
-    mid = n_cells
-    few = fused and not switching and dt * max(r_a, r_b) <= 0.05
-    gates = (d_a, d_b, j_a, j_b, E_a, E_b)
-    cell = (gL, glel, inv_C, dt, Vth, t)
-    if (fused and not shared_here and mail[M_ON] != 0 and mail[M_USE] != 0
-            and n_cells >= PARALLEL_MIN):
-        mid = n_cells // 2
-        post_two_gates(mail, fmail, start, mid, n_cells, offset[c_a], offset[c_b], c_first,
-                       switching, few, gates, cell, r_a, r_b)
-    if fused:
-        _quick_two_gates(V_pop[:mid], g_a[:mid], g_b[:mid], I_pop[:mid], ref_pop[:mid],
-                         head_pop[:mid], keep[:mid], gates, cell, switching,
-                         (shared_here, PG, PH, QG, QH, RS, cor_v))
-    else:
-        # Pass 1: conductance sums at t and t + dt, channel by channel.
-        for li in range(n_cells):
-            G0[li] = gL
-            G1[li] = gL
-            H0[li] = glel + I_pop[li]
-            H1[li] = H0[li]
-        for c in range(c_first, c_stop):
-            g_c = g[offset[c]:offset[c] + n_cells]
-            d = decay[c]
-            Ec = E_c[c]
-            jc = jump[c]
-            for li in range(n_cells):
-                s0 = g_c[li]
-                s1 = s0 * d + jc
-                G0[li] += s0
-                H0[li] += s0 * Ec
-                G1[li] += s1
-                H1[li] += s1 * Ec
-        # Pass 2: a quick Heun step for every neuron (two loops, so that the common
-        # one, without noise or NMDA, vectorises) ...
-        V_next = scratch.V_next
-        if sigma == 0.0 and not has_nmda:
-            for li in range(n_cells):
-                V = V_pop[li]
-                ka = (H0[li] - G0[li] * V) * inv_C
-                Vs = V + dt * ka
-                kb = (H1[li] - G1[li] * Vs) * inv_C
-                V_next[li] = V + half_dt * (ka + kb)
-                if shared_here:
-                    V_next[li] += _shared_correction(V, ka, G0[li], PG, PH, QG, QH, RS, cor_v,
-                                                     inv_C)
-        else:
-            u_now = neurons.nmda_u[parity, start:stop]
-            u_next = neurons.nmda_u[1 - parity, start:stop]
-            for li in range(n_cells):
-                V = V_pop[li]
-                eta = 0.0
-                if sigma != 0.0:
-                    eta = noise_scale * normal_pair(li, step, noise_stream, 0, k0, k1)[0]
-                ka = _dvdt(V, G0[li], H0[li], u_now[li], E_nmda, mg, mg_slope, inv_C)
-                Vs = V + dt * ka + eta
-                kb = _dvdt(Vs, G1[li], H1[li], u_next[li], E_nmda, mg, mg_slope, inv_C)
-                V_next[li] = V + half_dt * (ka + kb) + eta
-                if shared_here:
-                    V_next[li] += _shared_correction(V, ka, G0[li], PG, PH, QG, QH, RS, cor_v,
-                                                     inv_C)
-        # ... which stands unless the neuron needs care: arrivals, a spike, the end of
-        # a refractory period, a switching current, or a value that is not finite.
-        for li in range(n_cells):
-            V = V_pop[li]
-            Vn = V_next[li]
-            quick, free = _quick(V, Vn, ref_pop[li], head_pop[li], switching, t, t1, Vth)
-            V_pop[li] = Vn if quick & free else V
-            keep[li] = 1.0 if quick else 0.0
-
-    flagged = scratch.flagged
-    n_flagged = gather_flagged(keep[:mid], 0, flagged)
-    # The flagged neurons take the careful path, which cuts the step at every
-    # arrival: the shared ones join their lists (room was checked by run_loop).
-    n_shared = shared.count[0]
-    for k in range(n_shared):
-        if shared.pop[k] != p:
-            continue
-        ta_k = shared.time[k]
-        ch_k = shared.channel[k]
-        w_k = shared.weight[k]
-        for k_flagged in range(n_flagged):
-            i = start + flagged[k_flagged]
-            e = arrivals.count[0]
-            arrivals.count[0] = e + 1
-            a_time[e] = ta_k
-            a_chan[e] = ch_k
-            a_weight[e] = w_k
-            a_next[e] = head[i]
-            head[i] = e
-    # Pass 3a: flagged neurons of a two-gate population that have one or two
-    # arrivals and are free and stay below threshold, or are held refractory over
-    # the whole step (``_few_arrivals``). Those it settles leave the list.
-    if few:
-        n_flagged = _few_arrivals(n_flagged, flagged, scratch.lanes, V_pop, g_a, g_b, I_pop,
-                                  ref_pop, head_pop, a_next, a_time, a_weight, a_chan, c_first,
-                                  t, dt, r_a, r_b, E_a, E_b, gL, glel, inv_C, Vth)
-    if mid < n_cells:
-        # The second thread's flagged neurons still left follow, in order: the list
-        # is the one a single thread makes.
-        n_flagged += wait_two_gates(mail, flagged, n_flagged, helper_scratch.flagged)
-    # Pass 3: the careful path, for the flagged neurons still left.
+    g, offset, decay, rate_c, E_c = chans.g, chans.offset, chans.decay, chans.rate, chans.E
+    Varr, ref_until, I_now = neurons.V, neurons.ref_until, neurons.I_now
+    head, a_next, a_time = arrivals.head, arrivals.next, arrivals.time
+    a_chan, a_weight = arrivals.channel, arrivals.weight
+    diverged = -1
     for k_flagged in range(n_flagged):
         li = flagged[k_flagged]
         i = start + li
@@ -735,8 +447,8 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
                             ts = ta + h * (Vth - Va) / (V - Va)
                         else:
                             ts = t1
-                    ring_ids[slot, n_ring] = i
-                    ring_theta[slot, n_ring] = (ts - t) * inv_dt
+                    ids[n_ring] = i
+                    theta[n_ring] = (ts - t) * inv_dt
                     n_ring += 1
                     if record:
                         n = out_count[0]
@@ -760,14 +472,361 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
             e = a_next[e]
         head[i] = -1
 
-        if not (abs(V) < V_LIMIT):
-            if ok:
-                status_code[0] = STATUS_DIVERGED
-                status_neuron[0] = i
-                status_time[0] = t1
-            ok = False
+        if not (abs(V) < V_LIMIT) and diverged < 0:
+            diverged = i
         Varr[i] = V
         ref_until[i] = ru
+    return n_ring, diverged
+
+
+@njit(cache=True, inline="always")
+def _quick_two_gates(V_pop, g_a, g_b, I_pop, ref_pop, head_pop, keep, gates, cell, switching,
+                     shared_sums):
+    """Passes 1, 2 and 4 in one loop for a two-gate population without noise or NMDA
+    (the commonest): the quick Heun step of every neuron, kept (keep 1.0) unless the
+    neuron needs care. Same arithmetic, same order, as the general passes of
+    step_lif_population, so the results are identical. The arrays are the slices of
+    the neurons to step.
+    """
+    d_a, d_b, j_a, j_b, E_a, E_b = gates
+    gL, glel, inv_C, dt, Vth, t = cell
+    shared_here, PG, PH, QG, QH, RS, cor_v = shared_sums
+    half_dt = 0.5 * dt
+    t1 = t + dt
+    for li in range(V_pop.shape[0]):
+        V = V_pop[li]
+        sa = g_a[li]
+        sb = g_b[li]
+        sa1 = sa * d_a + j_a
+        sb1 = sb * d_b + j_b
+        base_h = glel + I_pop[li]
+        ka = ((base_h + sa * E_a + sb * E_b) - (gL + sa + sb) * V) * inv_C
+        Vs = V + dt * ka
+        kb = ((base_h + sa1 * E_a + sb1 * E_b) - (gL + sa1 + sb1) * Vs) * inv_C
+        Vn = V + half_dt * (ka + kb)
+        if shared_here:   # loop-invariant: the compiler keeps two versions of the loop
+            Vn += _shared_correction(V, ka, gL + sa + sb, PG, PH, QG, QH, RS, cor_v, inv_C)
+        quick, free = _quick(V, Vn, ref_pop[li], head_pop[li], switching, t, t1, Vth)
+        V_pop[li] = Vn if quick & free else V
+        g_a[li] = sa1 if quick else sa
+        g_b[li] = sb1 if quick else sb
+        keep[li] = 1.0 if quick else 0.0
+
+
+@njit(cache=True, inline="always")
+def gather_flagged(keep, first, flagged):
+    """Write first + k for every keep[k] == 0.0 into flagged, in order (no branch per
+    neuron); return how many."""
+    n = 0
+    for k in range(keep.shape[0]):
+        flagged[n] = first + k
+        n += keep[k] == 0.0
+    return n
+
+
+@njit(cache=True, inline="always")
+def post_two_gates(mail, fmail, start, lo, hi, off_a, off_b, c_first, switching, few, gates,
+                   cell, rest):
+    """Hand neurons lo:hi of the two-gate population that starts at neuron ``start`` to
+    the second thread (serve_two_gates): the numbers first, then the sequence number,
+    whose store-release publishes them."""
+    d_a, d_b, j_a, j_b, E_a, E_b = gates
+    gL, glel, inv_C, dt, Vth, t = cell
+    fmail[F_DA], fmail[F_DB], fmail[F_JA], fmail[F_JB] = d_a, d_b, j_a, j_b
+    fmail[F_EA], fmail[F_EB], fmail[F_GL], fmail[F_GLEL] = E_a, E_b, gL, glel
+    fmail[F_INVC], fmail[F_DT], fmail[F_VTH], fmail[F_T] = inv_C, dt, Vth, t
+    r_a, r_b, Vreset, tref, interp, max_spikes = rest
+    fmail[F_RA], fmail[F_RB], fmail[F_VRESET], fmail[F_TREF] = r_a, r_b, Vreset, tref
+    mail[M_INTERP], mail[M_MAX_SPIKES] = interp, max_spikes
+    mail[M_START], mail[M_LO], mail[M_HI] = start, lo, hi
+    mail[M_OFF_A], mail[M_OFF_B], mail[M_CFIRST] = off_a, off_b, c_first
+    mail[M_SWITCH], mail[M_FEW] = switching, few
+    store_release(mail, M_SEQ, mail[M_SEQ] + 1)
+
+
+@njit(cache=True, inline="always")
+def wait_two_gates(mail, their, ids, theta, n_ring, out, record):
+    """Wait for the second thread's half, then append its spikes (``their``) to the
+    ring arrays from n_ring on, and to the output if recorded; return the new n_ring
+    and the first neuron of its half that diverged, or -1."""
+    wait_for(mail, M_DONE, mail[M_SEQ])
+    n_out = out.count[0]
+    for k in range(their.count[0]):
+        ids[n_ring + k] = their.ids[k]
+        theta[n_ring + k] = their.theta[k]
+        if record:
+            out.ids[n_out + k] = their.ids[k]
+            out.times[n_out + k] = their.times[k]
+    if record:
+        out.count[0] = n_out + their.count[0]
+    return n_ring + their.count[0], mail[M_DIVERGED]
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def serve_two_gates(mail, fmail, neurons, chans, arrivals, scratch, spikes):
+    """The second thread of a run: wait for a half population (post_two_gates), take
+    it through the quick step, the flagged gather, pass 3a and the careful path, report
+    (M_DONE, with its spikes in ``spikes``), wait again; return when M_SEQ turns
+    negative.
+
+    Spins while it waits (atomics.wait_while): the handover costs 0.1 µs, where
+    sleeping would cost tens of microseconds a step. Compiled without the GIL, so
+    that it runs beside advance (which releases it too).
+    """
+    seen = 0      # second_thread starts every run's count at 0
+    store_release(mail, M_READY, 1)
+    while True:
+        seq = wait_while(mail, M_SEQ, seen)
+        if seq < 0:
+            return
+        seen = seq
+        start, lo, hi = mail[M_START], mail[M_LO], mail[M_HI]
+        off_a, off_b = mail[M_OFF_A], mail[M_OFF_B]
+        gates = (fmail[F_DA], fmail[F_DB], fmail[F_JA], fmail[F_JB], fmail[F_EA],
+                 fmail[F_EB])
+        gL, glel, inv_C, dt = fmail[F_GL], fmail[F_GLEL], fmail[F_INVC], fmail[F_DT]
+        Vth, t = fmail[F_VTH], fmail[F_T]
+        V_pop = neurons.V[start:start + hi]
+        g_a = chans.g[off_a:off_a + hi]
+        g_b = chans.g[off_b:off_b + hi]
+        I_pop = neurons.I_now[start:start + hi]
+        ref_pop = neurons.ref_until[start:start + hi]
+        head_pop = arrivals.head[start:start + hi]
+        keep = scratch.keep
+        _quick_two_gates(V_pop[lo:], g_a[lo:], g_b[lo:], I_pop[lo:], ref_pop[lo:],
+                         head_pop[lo:], keep[lo:hi], gates, (gL, glel, inv_C, dt, Vth, t),
+                         mail[M_SWITCH] != 0, (False, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0))
+        n = gather_flagged(keep[lo:hi], lo, scratch.flagged)
+        if mail[M_FEW] != 0:
+            n = _few_arrivals(n, scratch.flagged, scratch.lanes, V_pop, g_a, g_b, I_pop,
+                              ref_pop, head_pop, arrivals.next, arrivals.time,
+                              arrivals.weight, arrivals.channel, mail[M_CFIRST], t, dt,
+                              fmail[F_RA], fmail[F_RB], gates[4], gates[5], gL, glel, inv_C,
+                              Vth)
+        c_first = mail[M_CFIRST]
+        spikes.count[0] = 0
+        n_spikes, diverged = careful_path(
+            scratch.flagged, n, start, 0, t, dt, mail[M_INTERP],
+            (gL, glel, inv_C, Vth, fmail[F_VRESET], fmail[F_TREF], c_first, c_first + 2,
+             mail[M_MAX_SPIKES], mail[M_SWITCH] != 0),
+            (0.0, 0.0, 0, np.uint64(0), np.uint64(0), False, 0, 0.0, 0.0, 0.0),
+            neurons, chans, arrivals,
+            (spikes.ids, spikes.theta, 0, spikes.ids, spikes.times, spikes.count, True))
+        mail[M_DIVERGED] = diverged
+        store_release(mail, M_DONE, seq)
+
+
+# Inlined into advance: as a call, its arguments (some 200 array fields) cost
+# about 0.4 µs a population step, more than a small population's whole step.
+@njit(cache=True, inline="always")
+def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, arrivals,
+                        shared, ring, out, status, scratch, helper):
+    """Advance population p from t to t + dt; return False if a neuron diverged.
+
+    ``helper`` is (mail, fmail, spikes) of the second thread (second_thread).
+    """
+    mail, fmail, helper_spikes = helper
+    par = pops.params[p]
+    ints = pops.ints[p]
+    C, gL, EL = par[P_C], par[P_GL], par[P_EL]
+    Vth, Vreset, tref = par[P_VTH], par[P_VRESET], par[P_TREF]
+    sigma, E_nmda, mg, mg_slope = par[P_SIGMA], par[P_NMDA_E], par[P_MG], par[P_MG_SLOPE]
+    start, stop = ints[I_START], ints[I_STOP]
+    c_first, c_stop = ints[I_CHAN_FIRST], ints[I_CHAN_STOP]
+    has_nmda = ints[I_HAS_NMDA] != 0
+    noise_stream = ints[I_NOISE_STREAM]
+    max_spikes = ints[I_MAX_SPIKES]
+    record = ints[I_RECORD] != 0
+    switching = pops.switching[p] != 0
+
+    t1 = t + dt
+    slot = step % ring.ids.shape[0]
+    n_ring = ring.pop_stop[slot, p - 1] if p > 0 else 0
+    parity = step & 1
+    # Local references: numba then keeps the array pointers out of the inner loops.
+    g = chans.g
+    offset = chans.offset
+    decay = chans.decay
+    rate_c = chans.rate
+    E_c = chans.E
+    Varr = neurons.V
+    ref_until = neurons.ref_until
+    I_now = neurons.I_now
+    head = arrivals.head
+    a_next = arrivals.next
+    a_time = arrivals.time
+    a_chan = arrivals.channel
+    a_weight = arrivals.weight
+    ring_ids = ring.ids
+    ring_theta = ring.theta
+    out_ids = out.ids
+    out_times = out.times
+    out_count = out.count
+    status_code, status_neuron, status_time = status
+    jump = shared.jump
+    # Shared (all-to-all) arrivals: sums over this population's channels for the
+    # quick step's correction (see _shared_correction).
+    PG, PH, QG, QH, RS = 0.0, 0.0, 0.0, 0.0, 0.0
+    shared_here = False
+    for k in range(shared.count[0]):
+        shared_here |= shared.pop[k] == p
+    for c in range(c_first, c_stop):
+        PG += shared.corr_p[c]
+        PH += shared.corr_p[c] * E_c[c]
+        QG += shared.corr_q[c]
+        QH += shared.corr_q[c] * E_c[c]
+        RS += shared.corr_r[c]
+    glel = gL * EL
+    inv_C = 1.0 / C
+    half_dt = 0.5 * dt
+    noise_scale = sigma * math.sqrt(dt) * inv_C
+    ok = True
+
+    n_cells = stop - start
+    G0 = scratch.G0
+    H0 = scratch.H0
+    G1 = scratch.G1
+    H1 = scratch.H1
+    keep = scratch.keep
+
+    # Views of this population's slices: indexed by a range variable, which numba
+    # knows is non-negative, the loops below carry no wraparound checks and vectorise.
+    V_pop = Varr[start:stop]
+    ref_pop = ref_until[start:stop]
+    I_pop = I_now[start:stop]
+    head_pop = head[start:stop]
+
+    # Passes 1, 2 and 4 in one loop for the commonest population: two gates (an
+    # excitatory and an inhibitory), no noise, no NMDA. Same arithmetic, same
+    # order, as the general passes below, so the results are identical.
+    fused = c_stop - c_first == 2 and sigma == 0.0 and not has_nmda
+    # The two gates of a fused population (a population may have no gate at all).
+    c_a = c_first if fused else 0
+    c_b = c_first + 1 if fused else 0
+    g_a = g[offset[c_a]:offset[c_a] + n_cells] if fused else g[:0]
+    g_b = g[offset[c_b]:offset[c_b] + n_cells] if fused else g[:0]
+    d_a, d_b = (decay[c_a], decay[c_b]) if fused else (1.0, 1.0)
+    j_a, j_b = (jump[c_a], jump[c_b]) if fused else (0.0, 0.0)
+    cor_v = dt * inv_C
+    r_a, r_b = (rate_c[c_a], rate_c[c_b]) if fused else (0.0, 0.0)
+    E_a, E_b = (E_c[c_a], E_c[c_b]) if fused else (0.0, 0.0)
+    # With a second thread (second_thread), it takes the upper half of a large
+    # two-gate population through passes 1-3a, while this one takes the lower half.
+    mid = n_cells
+    few = fused and not switching and dt * max(r_a, r_b) <= 0.05
+    gates = (d_a, d_b, j_a, j_b, E_a, E_b)
+    cell = (gL, glel, inv_C, dt, Vth, t)
+    if (fused and not shared_here and mail[M_ON] != 0 and mail[M_USE] != 0
+            and n_cells >= PARALLEL_MIN):
+        mid = n_cells // 2
+        post_two_gates(mail, fmail, start, mid, n_cells, offset[c_a], offset[c_b], c_first,
+                       switching, few, gates, cell, (r_a, r_b, Vreset, tref, interp, max_spikes))
+    if fused:
+        _quick_two_gates(V_pop[:mid], g_a[:mid], g_b[:mid], I_pop[:mid], ref_pop[:mid],
+                         head_pop[:mid], keep[:mid], gates, cell, switching,
+                         (shared_here, PG, PH, QG, QH, RS, cor_v))
+    else:
+        # Pass 1: conductance sums at t and t + dt, channel by channel.
+        for li in range(n_cells):
+            G0[li] = gL
+            G1[li] = gL
+            H0[li] = glel + I_pop[li]
+            H1[li] = H0[li]
+        for c in range(c_first, c_stop):
+            g_c = g[offset[c]:offset[c] + n_cells]
+            d = decay[c]
+            Ec = E_c[c]
+            jc = jump[c]
+            for li in range(n_cells):
+                s0 = g_c[li]
+                s1 = s0 * d + jc
+                G0[li] += s0
+                H0[li] += s0 * Ec
+                G1[li] += s1
+                H1[li] += s1 * Ec
+        # Pass 2: a quick Heun step for every neuron (two loops, so that the common
+        # one, without noise or NMDA, vectorises) ...
+        V_next = scratch.V_next
+        if sigma == 0.0 and not has_nmda:
+            for li in range(n_cells):
+                V = V_pop[li]
+                ka = (H0[li] - G0[li] * V) * inv_C
+                Vs = V + dt * ka
+                kb = (H1[li] - G1[li] * Vs) * inv_C
+                V_next[li] = V + half_dt * (ka + kb)
+                if shared_here:
+                    V_next[li] += _shared_correction(V, ka, G0[li], PG, PH, QG, QH, RS, cor_v,
+                                                     inv_C)
+        else:
+            u_now = neurons.nmda_u[parity, start:stop]
+            u_next = neurons.nmda_u[1 - parity, start:stop]
+            for li in range(n_cells):
+                V = V_pop[li]
+                eta = 0.0
+                if sigma != 0.0:
+                    eta = noise_scale * normal_pair(li, step, noise_stream, 0, k0, k1)[0]
+                ka = _dvdt(V, G0[li], H0[li], u_now[li], E_nmda, mg, mg_slope, inv_C)
+                Vs = V + dt * ka + eta
+                kb = _dvdt(Vs, G1[li], H1[li], u_next[li], E_nmda, mg, mg_slope, inv_C)
+                V_next[li] = V + half_dt * (ka + kb) + eta
+                if shared_here:
+                    V_next[li] += _shared_correction(V, ka, G0[li], PG, PH, QG, QH, RS, cor_v,
+                                                     inv_C)
+        # ... which stands unless the neuron needs care: arrivals, a spike, the end of
+        # a refractory period, a switching current, or a value that is not finite.
+        for li in range(n_cells):
+            V = V_pop[li]
+            Vn = V_next[li]
+            quick, free = _quick(V, Vn, ref_pop[li], head_pop[li], switching, t, t1, Vth)
+            V_pop[li] = Vn if quick & free else V
+            keep[li] = 1.0 if quick else 0.0
+
+    flagged = scratch.flagged
+    n_flagged = gather_flagged(keep[:mid], 0, flagged)
+    # The flagged neurons take the careful path, which cuts the step at every
+    # arrival: the shared ones join their lists (room was checked by run_loop).
+    n_shared = shared.count[0]
+    for k in range(n_shared):
+        if shared.pop[k] != p:
+            continue
+        ta_k = shared.time[k]
+        ch_k = shared.channel[k]
+        w_k = shared.weight[k]
+        for k_flagged in range(n_flagged):
+            i = start + flagged[k_flagged]
+            e = arrivals.count[0]
+            arrivals.count[0] = e + 1
+            a_time[e] = ta_k
+            a_chan[e] = ch_k
+            a_weight[e] = w_k
+            a_next[e] = head[i]
+            head[i] = e
+    # Pass 3a: flagged neurons of a two-gate population that have one or two
+    # arrivals and are free and stay below threshold, or are held refractory over
+    # the whole step (``_few_arrivals``). Those it settles leave the list.
+    if few:
+        n_flagged = _few_arrivals(n_flagged, flagged, scratch.lanes, V_pop, g_a, g_b, I_pop,
+                                  ref_pop, head_pop, a_next, a_time, a_weight, a_chan, c_first,
+                                  t, dt, r_a, r_b, E_a, E_b, gL, glel, inv_C, Vth)
+    # Pass 3: the careful path, for the flagged neurons still left (the second thread
+    # takes its own half's meanwhile; its spikes follow these, in the order one thread
+    # would emit them).
+    n_ring, diverged = careful_path(
+        flagged, n_flagged, start, step, t, dt, interp,
+        (gL, glel, inv_C, Vth, Vreset, tref, c_first, c_stop, max_spikes, switching),
+        (sigma, noise_scale, noise_stream, k0, k1, has_nmda, parity, E_nmda, mg, mg_slope),
+        neurons, chans, arrivals,
+        (ring_ids[slot], ring_theta[slot], n_ring, out_ids, out_times, out_count, record))
+    if mid < n_cells:
+        n_ring, their_diverged = wait_two_gates(mail, helper_spikes, ring_ids[slot],
+                                                ring_theta[slot], n_ring, out, record)
+        if diverged < 0:
+            diverged = their_diverged
+    if diverged >= 0:
+        status_code[0] = STATUS_DIVERGED
+        status_neuron[0] = diverged
+        status_time[0] = t1
+        ok = False
 
     # Pass 4: the gates of neurons that took the quick step decay (and take the
     # step's shared jumps).

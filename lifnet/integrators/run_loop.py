@@ -547,7 +547,7 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
     without Poisson populations: numba then removes the branches that use
     them before it compiles, so a network never waits for kernels it does not
     use (the conductance-cell step alone takes a third of a cold start).
-    ``helper`` is the mailbox and scratch of the second thread (second_thread),
+    ``helper`` is the mailbox and spike buffer of the second thread (second_thread),
     which takes half of each large two-gate LIF population; without the GIL, so
     that the second thread can run beside it.
     """

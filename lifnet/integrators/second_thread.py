@@ -4,10 +4,12 @@ When numba may use two threads or more, ``Network.run`` starts one Python
 thread per ``advance`` call that runs ``lif_rk2.serve_two_gates`` (compiled
 without the GIL, as ``advance`` is). For each population of at least
 ``PARALLEL_MIN`` LIF neurons with two gates and no noise or NMDA, the step
-hands it the upper half of the neurons through passes 1-3a (the quick step,
-the flagged gather and the few-arrivals pass) and does the lower half itself;
-the careful path, the spikes and the delivery stay on the main thread, in
-the same order as on one thread, so the results are bit-identical.
+hands it the upper half of the neurons through passes 1-3 (the quick step,
+the flagged gather, the few-arrivals pass and the careful path) and does the
+lower half itself. The second thread's spikes wait in a buffer of their own
+until the main thread appends them after its own, in the order one thread
+emits them; the delivery stays on the main thread. So the results are
+bit-identical.
 
 The threads meet through a mailbox of two small arrays (``layout.M_*`` and
 ``F_*``), with atomic loads and stores (``atomics``); the waiting thread spins.
@@ -61,7 +63,7 @@ class SecondThread:
         self.thread = threading.Thread(
             target=serve_two_gates, name="lifnet-second-thread", daemon=True,
             args=(mail, asm.fmailbox, asm.neurons, asm.channels, asm.arrivals,
-                  asm.helper_scratch))
+                  asm.helper_scratch, asm.helper_spikes))
         self.thread.start()
         # Wait until it runs, so that its start is not timed as part of a step.
         while mail[L.M_READY] == 0 and self.thread.is_alive():
