@@ -517,13 +517,14 @@ class Network:
             while done < n_steps:
                 todo = min(chunk, n_steps - done)
                 probes, rows = self._probes_for(self.step, todo)
-                with second_thread.SecondThread(asm) if two_threads else nullcontext():
+                with (second_thread.SecondThread(asm, k0, k1, drives) if two_threads
+                      else nullcontext()):
                     ran = advance(self.step, todo, self.dt, interp, k0, k1, asm.populations,
                                   asm.neurons, asm.channels, asm.stimuli, drives,
                                   asm.sources, asm.connections, asm.nmda_projections,
                                   asm.storage, asm.ring, asm.arrivals, asm.shared, virtual,
                                   asm.spike_lists, asm.output, probes, asm.status, scratch,
-                                  cells, (asm.mailbox, asm.fmailbox, asm.helper_spikes))
+                                  cells, (asm.mailbox, asm.fmailbox, asm.helper))
                 self._collect(probes, self.step, ran)
                 self.step += ran
                 done += ran

@@ -247,8 +247,10 @@ class Assembly:
         # Its spikes in a step: at most those of the upper half of a LIF population.
         lif = ints[:, L.I_KIND] == L.KIND_LIF
         most = int(((sizes - sizes // 2) * ints[:, L.I_MAX_SPIKES])[lif].max(initial=0))
-        self.helper_spikes = L.HelperSpikes(ids=np.zeros(most, np.int32), theta=np.zeros(most),
-                                            times=np.zeros(most), count=np.zeros(1, np.int64))
+        self.helper = L.HelperBuffers(ids=np.zeros(most, np.int32), theta=np.zeros(most),
+                                      times=np.zeros(most), count=np.zeros(1, np.int64),
+                                      can_split=np.zeros(len(pops), np.int64),
+                                      split_mid=ints[:, L.I_STOP].copy())
         self.mailbox = np.zeros(L.MAILBOX_SLOTS, np.int64)
         self.fmailbox = np.zeros(L.MAILBOX_SLOTS)
         self.status = L.Status(code=np.zeros(1, np.int64), neuron=np.zeros(1, np.int64),
@@ -321,6 +323,11 @@ class Assembly:
         n_total = int(self.starts[-1])
         self.arrivals = L.Arrivals(
             head=np.full(n_total, -1, dtype=np.int64), next=np.zeros(capacity, np.int64),
+            time=np.zeros(capacity), channel=np.zeros(capacity, np.int64),
+            weight=np.zeros(capacity), count=np.zeros(1, np.int64))
+        # The second thread's list (second_thread): the same heads, its own entries.
+        self.helper_arrivals = L.Arrivals(
+            head=self.arrivals.head, next=np.zeros(capacity, np.int64),
             time=np.zeros(capacity), channel=np.zeros(capacity, np.int64),
             weight=np.zeros(capacity), count=np.zeros(1, np.int64))
 

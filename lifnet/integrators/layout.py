@@ -40,10 +40,13 @@ METHOD_AUTO, METHOD_EXPONENTIAL, METHOD_HEUN = 0, 1, 2  # column H_METHOD
 # (sequence numbers, switches, indices) and float64 slots F_* (the step's numbers).
 M_SEQ, M_DONE, M_ON, M_START, M_LO, M_HI, M_OFF_A, M_OFF_B, M_CFIRST, M_SWITCH, M_FEW, \
     M_INTERP, M_MAX_SPIKES, M_DIVERGED, M_USE, M_CYCLES_WITH, M_CYCLES_WITHOUT, \
-    M_READY = range(18)
+    M_READY, M_TASK, M_STEP, M_FULL = range(21)
 F_DA, F_DB, F_JA, F_JB, F_EA, F_EB, F_GL, F_GLEL, F_INVC, F_DT, F_VTH, F_T, F_RA, F_RB, \
     F_VRESET, F_TREF = range(16)
-MAILBOX_SLOTS = 18
+MAILBOX_SLOTS = 21
+# What the second thread is asked to do (M_TASK): its half of a population step, or
+# the delivery of the step's arrivals to the halves it will step.
+TASK_HALF, TASK_DELIVER = 0, 1
 # Populations this large or larger are split between the two threads.
 PARALLEL_MIN = 512
 # Every PROBE_PERIOD steps, PROBE_STEPS steps with the second thread and as many
@@ -242,12 +245,15 @@ class StepScratch(NamedTuple):
     lanes: np.ndarray       # (N_LANES, n): lif_rk2._few_arrivals' gathered neurons
 
 
-class HelperSpikes(NamedTuple):
-    """The spikes the second thread's half of a population emitted in a step."""
-    ids: np.ndarray         # int32, global neuron index
-    theta: np.ndarray       # float64, emission time within the step, in steps
+class HelperBuffers(NamedTuple):
+    """What the two threads of a run share besides the mailbox (second_thread)."""
+    ids: np.ndarray         # int32, global neuron index of the second thread's spikes
+    theta: np.ndarray       # float64, their emission time within the step, in steps
     times: np.ndarray       # float64, ms
     count: np.ndarray       # int64 (1,), how many
+    can_split: np.ndarray   # int64 (n_pops,), 1: population may be split (second_thread)
+    split_mid: np.ndarray   # int64 (n_pops,), first neuron of the second thread's half
+                            # this step (the population's stop if not split)
 
 
 class SpikeOutput(NamedTuple):

@@ -59,7 +59,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .atomics import store_release, wait_for, wait_while
+from .atomics import store_release, wait_for
 from .layout import (
     F_DA,
     F_DB,
@@ -95,12 +95,10 @@ from .layout import (
     M_MAX_SPIKES,
     M_OFF_A,
     M_OFF_B,
-    M_ON,
-    M_READY,
     M_SEQ,
     M_START,
     M_SWITCH,
-    M_USE,
+    M_TASK,
     P_C,
     P_EL,
     P_GL,
@@ -111,8 +109,8 @@ from .layout import (
     P_TREF,
     P_VRESET,
     P_VTH,
-    PARALLEL_MIN,
     STATUS_DIVERGED,
+    TASK_HALF,
 )
 from .philox import normal_pair
 
@@ -541,6 +539,7 @@ def post_two_gates(mail, fmail, start, lo, hi, off_a, off_b, c_first, switching,
     mail[M_START], mail[M_LO], mail[M_HI] = start, lo, hi
     mail[M_OFF_A], mail[M_OFF_B], mail[M_CFIRST] = off_a, off_b, c_first
     mail[M_SWITCH], mail[M_FEW] = switching, few
+    mail[M_TASK] = TASK_HALF
     store_release(mail, M_SEQ, mail[M_SEQ] + 1)
 
 
@@ -562,58 +561,44 @@ def wait_two_gates(mail, their, ids, theta, n_ring, out, record):
     return n_ring + their.count[0], mail[M_DIVERGED]
 
 
-@njit(cache=True, nogil=True, _nrt=False)
-def serve_two_gates(mail, fmail, neurons, chans, arrivals, scratch, spikes):
-    """The second thread of a run: wait for a half population (post_two_gates), take
-    it through the quick step, the flagged gather, pass 3a and the careful path, report
-    (M_DONE, with its spikes in ``spikes``), wait again; return when M_SEQ turns
-    negative.
-
-    Spins while it waits (atomics.wait_while): the handover costs 0.1 µs, where
-    sleeping would cost tens of microseconds a step. Compiled without the GIL, so
-    that it runs beside advance (which releases it too).
-    """
-    seen = 0      # second_thread starts every run's count at 0
-    store_release(mail, M_READY, 1)
-    while True:
-        seq = wait_while(mail, M_SEQ, seen)
-        if seq < 0:
-            return
-        seen = seq
-        start, lo, hi = mail[M_START], mail[M_LO], mail[M_HI]
-        off_a, off_b = mail[M_OFF_A], mail[M_OFF_B]
-        gates = (fmail[F_DA], fmail[F_DB], fmail[F_JA], fmail[F_JB], fmail[F_EA],
-                 fmail[F_EB])
-        gL, glel, inv_C, dt = fmail[F_GL], fmail[F_GLEL], fmail[F_INVC], fmail[F_DT]
-        Vth, t = fmail[F_VTH], fmail[F_T]
-        V_pop = neurons.V[start:start + hi]
-        g_a = chans.g[off_a:off_a + hi]
-        g_b = chans.g[off_b:off_b + hi]
-        I_pop = neurons.I_now[start:start + hi]
-        ref_pop = neurons.ref_until[start:start + hi]
-        head_pop = arrivals.head[start:start + hi]
-        keep = scratch.keep
-        _quick_two_gates(V_pop[lo:], g_a[lo:], g_b[lo:], I_pop[lo:], ref_pop[lo:],
-                         head_pop[lo:], keep[lo:hi], gates, (gL, glel, inv_C, dt, Vth, t),
-                         mail[M_SWITCH] != 0, (False, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0))
-        n = gather_flagged(keep[lo:hi], lo, scratch.flagged)
-        if mail[M_FEW] != 0:
-            n = _few_arrivals(n, scratch.flagged, scratch.lanes, V_pop, g_a, g_b, I_pop,
-                              ref_pop, head_pop, arrivals.next, arrivals.time,
-                              arrivals.weight, arrivals.channel, mail[M_CFIRST], t, dt,
-                              fmail[F_RA], fmail[F_RB], gates[4], gates[5], gL, glel, inv_C,
-                              Vth)
-        c_first = mail[M_CFIRST]
-        spikes.count[0] = 0
-        n_spikes, diverged = careful_path(
-            scratch.flagged, n, start, 0, t, dt, mail[M_INTERP],
-            (gL, glel, inv_C, Vth, fmail[F_VRESET], fmail[F_TREF], c_first, c_first + 2,
-             mail[M_MAX_SPIKES], mail[M_SWITCH] != 0),
-            (0.0, 0.0, 0, np.uint64(0), np.uint64(0), False, 0, 0.0, 0.0, 0.0),
-            neurons, chans, arrivals,
-            (spikes.ids, spikes.theta, 0, spikes.ids, spikes.times, spikes.count, True))
-        mail[M_DIVERGED] = diverged
-        store_release(mail, M_DONE, seq)
+@njit(cache=True, inline="always")
+def step_upper_half(mail, fmail, neurons, chans, arrivals, scratch, spikes):
+    """The second thread's half of a population step (post_two_gates): the quick step,
+    the flagged gather, pass 3a and the careful path; its spikes go to ``spikes``,
+    the first neuron that diverged (or -1) to M_DIVERGED."""
+    start, lo, hi = mail[M_START], mail[M_LO], mail[M_HI]
+    off_a, off_b = mail[M_OFF_A], mail[M_OFF_B]
+    gates = (fmail[F_DA], fmail[F_DB], fmail[F_JA], fmail[F_JB], fmail[F_EA],
+             fmail[F_EB])
+    gL, glel, inv_C, dt = fmail[F_GL], fmail[F_GLEL], fmail[F_INVC], fmail[F_DT]
+    Vth, t = fmail[F_VTH], fmail[F_T]
+    V_pop = neurons.V[start:start + hi]
+    g_a = chans.g[off_a:off_a + hi]
+    g_b = chans.g[off_b:off_b + hi]
+    I_pop = neurons.I_now[start:start + hi]
+    ref_pop = neurons.ref_until[start:start + hi]
+    head_pop = arrivals.head[start:start + hi]
+    keep = scratch.keep
+    _quick_two_gates(V_pop[lo:], g_a[lo:], g_b[lo:], I_pop[lo:], ref_pop[lo:],
+                     head_pop[lo:], keep[lo:hi], gates, (gL, glel, inv_C, dt, Vth, t),
+                     mail[M_SWITCH] != 0, (False, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0))
+    n = gather_flagged(keep[lo:hi], lo, scratch.flagged)
+    if mail[M_FEW] != 0:
+        n = _few_arrivals(n, scratch.flagged, scratch.lanes, V_pop, g_a, g_b, I_pop,
+                          ref_pop, head_pop, arrivals.next, arrivals.time,
+                          arrivals.weight, arrivals.channel, mail[M_CFIRST], t, dt,
+                          fmail[F_RA], fmail[F_RB], gates[4], gates[5], gL, glel, inv_C,
+                          Vth)
+    c_first = mail[M_CFIRST]
+    spikes.count[0] = 0
+    _, diverged = careful_path(
+        scratch.flagged, n, start, 0, t, dt, mail[M_INTERP],
+        (gL, glel, inv_C, Vth, fmail[F_VRESET], fmail[F_TREF], c_first, c_first + 2,
+         mail[M_MAX_SPIKES], mail[M_SWITCH] != 0),
+        (0.0, 0.0, 0, np.uint64(0), np.uint64(0), False, 0, 0.0, 0.0, 0.0),
+        neurons, chans, arrivals,
+        (spikes.ids, spikes.theta, 0, spikes.ids, spikes.times, spikes.count, True))
+    mail[M_DIVERGED] = diverged
 
 
 # Inlined into advance: as a call, its arguments (some 200 array fields) cost
@@ -623,9 +608,9 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
                         shared, ring, out, status, scratch, helper):
     """Advance population p from t to t + dt; return False if a neuron diverged.
 
-    ``helper`` is (mail, fmail, spikes) of the second thread (second_thread).
+    ``helper`` is (mail, fmail, buffers) of the second thread (second_thread).
     """
-    mail, fmail, helper_spikes = helper
+    mail, fmail, buffers = helper
     par = pops.params[p]
     ints = pops.ints[p]
     C, gL, EL = par[P_C], par[P_GL], par[P_EL]
@@ -716,9 +701,8 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
     few = fused and not switching and dt * max(r_a, r_b) <= 0.05
     gates = (d_a, d_b, j_a, j_b, E_a, E_b)
     cell = (gL, glel, inv_C, dt, Vth, t)
-    if (fused and not shared_here and mail[M_ON] != 0 and mail[M_USE] != 0
-            and n_cells >= PARALLEL_MIN):
-        mid = n_cells // 2
+    if buffers.split_mid[p] < stop:     # run_loop chose so (second_thread.splittable)
+        mid = buffers.split_mid[p] - start
         post_two_gates(mail, fmail, start, mid, n_cells, offset[c_a], offset[c_b], c_first,
                        switching, few, gates, cell, (r_a, r_b, Vreset, tref, interp, max_spikes))
     if fused:
@@ -818,7 +802,7 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
         neurons, chans, arrivals,
         (ring_ids[slot], ring_theta[slot], n_ring, out_ids, out_times, out_count, record))
     if mid < n_cells:
-        n_ring, their_diverged = wait_two_gates(mail, helper_spikes, ring_ids[slot],
+        n_ring, their_diverged = wait_two_gates(mail, buffers, ring_ids[slot],
                                                 ring_theta[slot], n_ring, out, record)
         if diverged < 0:
             diverged = their_diverged

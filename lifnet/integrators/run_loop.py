@@ -37,9 +37,10 @@ import numpy as np
 import rocket_fft  # noqa: F401  (registers np.fft for numba)
 from numba import njit
 
-from .atomics import cycle_counter
+from .atomics import cycle_counter, store_release, wait_for, wait_while
 from .conductance_step import step_conductance_population
 from .layout import (
+    F_DT,
     I_HAS_NMDA,
     I_KIND,
     I_MAX_SPIKES,
@@ -51,7 +52,13 @@ from .layout import (
     KIND_POISSON,
     M_CYCLES_WITH,
     M_CYCLES_WITHOUT,
+    M_DONE,
+    M_FULL,
     M_ON,
+    M_READY,
+    M_SEQ,
+    M_STEP,
+    M_TASK,
     M_USE,
     PROBE_BLOCK,
     PROBE_CELL_GATE,
@@ -67,8 +74,9 @@ from .layout import (
     STORE_UNIFORM,
     TARGET_GATE,
     TARGET_NMDA_SOURCE,
+    TASK_DELIVER,
 )
-from .lif_rk2 import step_lif_population
+from .lif_rk2 import step_lif_population, step_upper_half
 from .philox import open_unit, philox4x32
 
 NMDA_LATE = -1  # second visit of NMDA sources in a step (see _deliver)
@@ -98,12 +106,18 @@ def _push_arrival(i, channel, w, t_arrive, head, nxt, time, chan, weight, count)
 
 
 @njit(cache=True, _nrt=False)
-def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, arrivals, shared):
+def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, arrivals, shared,
+             split_mid, upper):
     """Deliver the spikes arriving during the step; False if the arrival list overflowed.
 
     NMDA sources are visited twice: before their advance (``kind_wanted ==
     TARGET_NMDA_SOURCE``, noting the first arrival of each) and after it
     (``NMDA_LATE``, adding any further arrival).
+
+    Population q's neurons from ``split_mid[q]`` on are the second thread's this
+    step: it delivers to them (``upper``) into its own arrival list, and the main
+    thread to all others. Each thread visits the spikes in the same order, so
+    every neuron's list is the one a single thread makes.
     """
     # Arrays out of their NamedTuples once, not per event (see _push_arrival).
     head, nxt, time, chan, weight, count = arrivals
@@ -115,9 +129,13 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
     for c in range(conns.pre.shape[0]):
         if conns.kind[c] != (TARGET_NMDA_SOURCE if kind_wanted == NMDA_LATE else kind_wanted):
             continue
+        post = conns.post[c]
+        split_at = split_mid[post]
+        if upper and split_at == pops.ints[post, I_STOP]:
+            continue
         pre = conns.pre[c]
         pre_start = pops.ints[pre, I_START]
-        post_start = pops.ints[conns.post[c], I_START]
+        post_start = pops.ints[post, I_START]
         target = conns.target[c]
         phi = conns.delay_frac[c]
         per_synapse = conns.per_synapse[c] != 0
@@ -170,24 +188,27 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
                         aq = syn_delay[q] - low
                         if aq >= 1.0:
                             break
-                        if not _push_arrival(post_start + indices[q], target,
-                                             sc * weights[q], t + aq * dt, head, nxt, time,
-                                             chan, weight, count):
+                        i = post_start + indices[q]
+                        if (i >= split_at) == upper and not _push_arrival(
+                                i, target, sc * weights[q], t + aq * dt, head, nxt, time,
+                                chan, weight, count):
                             return False
                 elif conns.store[c] == STORE_CSR:
                     p0 = conns.ptr_offset[c] + row
                     for q in range(indptr[p0], indptr[p0 + 1]):
-                        if not _push_arrival(post_start + indices[q], target,
-                                             sc * weights[q], t_arrive, head, nxt, time, chan,
-                                             weight, count):
+                        i = post_start + indices[q]
+                        if (i >= split_at) == upper and not _push_arrival(
+                                i, target, sc * weights[q], t_arrive, head, nxt, time, chan,
+                                weight, count):
                             return False
                 elif conns.store[c] == STORE_DENSE:
                     n_post = conns.n_post[c]
                     d0 = conns.ptr_offset[c] + row * n_post
                     for li in range(n_post):
                         w = sc * dense[d0 + li]
-                        if w != 0.0 and not _push_arrival(post_start + li, target, w, t_arrive,
-                                                          head, nxt, time, chan, weight, count):
+                        i = post_start + li
+                        if w != 0.0 and (i >= split_at) == upper and not _push_arrival(
+                                i, target, w, t_arrive, head, nxt, time, chan, weight, count):
                             return False
                 elif conns.store[c] == STORE_UNIFORM:
                     # Listed once for the whole population (see SharedArrivals); a
@@ -210,8 +231,9 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
                     for li in range(n_post):
                         off = li - row if li >= row else li - row + n_post
                         w = sc * kernel[k0 + off]
-                        if w != 0.0 and not _push_arrival(post_start + li, target, w, t_arrive,
-                                                          head, nxt, time, chan, weight, count):
+                        i = post_start + li
+                        if w != 0.0 and (i >= split_at) == upper and not _push_arrival(
+                                i, target, w, t_arrive, head, nxt, time, chan, weight, count):
                             return False
     return True
 
@@ -371,11 +393,12 @@ def _event_fraction(li, step, stream, e, k0, k1):
 
 
 @njit(cache=True, _nrt=False)
-def _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals):
+def _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals, split_mid, upper):
     """List the step's Poisson drive events; False if the arrival list overflowed.
 
     A drive that switches on or off inside the step has its events drawn on
-    the part of the step where it is on.
+    the part of the step where it is on. ``split_mid`` and ``upper``: which
+    neurons are this thread's, as in ``_deliver``.
     """
     head, nxt, time, chan, weight, count = arrivals
     for d in range(drives.channel.shape[0]):
@@ -389,7 +412,8 @@ def _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals):
         stream = drives.stream[d]
         off = drives.lam_offset[d]
         fraction = (b - a) / dt
-        for li in range(pops.ints[p, I_STOP] - start):
+        mid = split_mid[p] - start
+        for li in range(mid if upper else 0, pops.ints[p, I_STOP] - start if upper else mid):
             n_events = _poisson_count(li, step, stream, drives.lam[off + li],
                                       drives.p_none[off + li], whole, fraction,
                                       MAX_EVENTS_PER_STEP, k0, k1)
@@ -531,6 +555,56 @@ def _shared_sums(t, dt, pops, chans, shared):
     return pushes
 
 
+@njit(cache=True, inline="always")
+def _split_populations(use, pops, buffers):
+    """Choose the populations the second thread takes half of this step (all that may
+    be split, if ``use``): set ``buffers.split_mid``; return whether there is one."""
+    any_split = False
+    for p in range(pops.ints.shape[0]):
+        start, stop = pops.ints[p, I_START], pops.ints[p, I_STOP]
+        split = use and buffers.can_split[p] != 0
+        buffers.split_mid[p] = start + (stop - start) // 2 if split else stop
+        any_split |= split
+    return any_split
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def serve(mail, fmail, neurons, chans, arrivals, scratch, buffers, k0, k1, pops, srcs, conns,
+          store, ring, shared, drives):
+    """The second thread of a run (second_thread): wait for a task, do it, report
+    (M_DONE), wait again; return when M_SEQ turns negative.
+
+    Tasks: the delivery of a step's arrivals to the neurons it will step, into
+    its own arrival list (``arrivals``; M_FULL 1 if it overflowed), and its half
+    of a population step (lif_rk2.step_upper_half). Spins while it waits
+    (atomics.wait_while): the handover costs 0.1 µs, where sleeping would cost
+    tens of microseconds a step. Compiled without the GIL, so that it runs
+    beside advance (which releases it too).
+    """
+    seen = 0      # second_thread starts every run's count at 0
+    store_release(mail, M_READY, 1)
+    while True:
+        seq = wait_while(mail, M_SEQ, seen)
+        if seq < 0:
+            return
+        seen = seq
+        if mail[M_TASK] == TASK_DELIVER:
+            step = mail[M_STEP]
+            dt = fmail[F_DT]
+            t = step * dt
+            arrivals.count[0] = 0
+            split_mid = buffers.split_mid
+            ok = (_deliver(TARGET_GATE, step, t, dt, pops, chans, srcs, conns, store, ring,
+                           arrivals, shared, split_mid, True)
+                  and (drives is None
+                       or _poisson_drives(step, t, dt, k0, k1, pops, chans, drives,
+                                          arrivals, split_mid, True)))
+            mail[M_FULL] = 0 if ok else 1
+        else:
+            step_upper_half(mail, fmail, neurons, chans, arrivals, scratch, buffers)
+        store_release(mail, M_DONE, seq)
+
+
 @njit(cache=True, nogil=True, _nrt=False)
 def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, drives, srcs,
             conns, nproj, store, ring, arrivals, shared, virtual, lists, out, probes, status,
@@ -557,7 +631,8 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
         worst_case += (pops.ints[p, I_STOP] - pops.ints[p, I_START]) * pops.ints[p, I_MAX_SPIKES]
     status.code[0] = STATUS_DONE
     has_nmda = srcs.pop.shape[0] > 0
-    mail = helper[0]
+    mail, fmail, buffers = helper
+    split_mid = buffers.split_mid
     probing = mail[M_ON] != 0
     for n in range(n_steps):
         if out.count[0] + worst_case > out.ids.shape[0]:
@@ -581,24 +656,35 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
             mail[M_USE] = 1 if with_it else 0
             cycles = cycle_counter()
         t = step * dt
+        split = _split_populations(mail[M_ON] != 0 and mail[M_USE] != 0, pops, buffers)
+        if split:
+            mail[M_TASK] = TASK_DELIVER
+            mail[M_STEP] = step
+            fmail[F_DT] = dt
+            store_release(mail, M_SEQ, mail[M_SEQ] + 1)
         arrivals.count[0] = 0
         shared.count[0] = 0
-        if not (_deliver(TARGET_GATE, step, t, dt, pops, chans, srcs, conns, store, ring,
-                         arrivals, shared)
-                and (drives is None
-                     or _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals))
-                and arrivals.count[0] + _shared_sums(t, dt, pops, chans, shared)
-                <= arrivals.time.shape[0]):
+        ok = (_deliver(TARGET_GATE, step, t, dt, pops, chans, srcs, conns, store, ring,
+                       arrivals, shared, split_mid, False)
+              and (drives is None
+                   or _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals,
+                                      split_mid, False))
+              and arrivals.count[0] + _shared_sums(t, dt, pops, chans, shared)
+              <= arrivals.time.shape[0])
+        if split:
+            wait_for(mail, M_DONE, mail[M_SEQ])
+            ok &= mail[M_FULL] == 0
+        if not ok:
             arrivals.head[:] = -1
             status.code[0] = STATUS_ARRIVALS_FULL
             return n
         _sample(step, neurons, chans, cells, probes)
         if has_nmda:
             _deliver(TARGET_NMDA_SOURCE, step, t, dt, pops, chans, srcs, conns, store, ring,
-                     arrivals, shared)
+                     arrivals, shared, split_mid, False)
             _advance_nmda_sources(t, dt, pops, srcs)
             _deliver(NMDA_LATE, step, t, dt, pops, chans, srcs, conns, store, ring, arrivals,
-                     shared)
+                     shared, split_mid, False)
             _nmda_conductance(step, pops, neurons, srcs, nproj, store)
         if stims.pop.shape[0] > 0:
             _switch_currents(t, dt, pops, neurons, stims)

@@ -26,31 +26,43 @@ import threading
 import time
 
 import numba
+import numpy as np
 
 from . import layout as L
-from .lif_rk2 import serve_two_gates
+from .run_loop import serve
+
+
+def splittable(asm):
+    """Which populations the two threads may share (int64 0/1 per population): LIF,
+    PARALLEL_MIN cells or more, two gates, no noise, no NMDA (lif_rk2's fused case),
+    and no all-to-all projection onto them (whose arrivals are listed once for the
+    whole population, see layout.SharedArrivals)."""
+    ints = asm.populations.ints
+    conns = asm.connections
+    shared_onto = np.zeros(len(ints), bool)
+    shared_onto[conns.post[conns.store == L.STORE_UNIFORM]] = True
+    return ((ints[:, L.I_KIND] == L.KIND_LIF)
+            & (ints[:, L.I_STOP] - ints[:, L.I_START] >= L.PARALLEL_MIN)
+            & (ints[:, L.I_CHAN_STOP] - ints[:, L.I_CHAN_FIRST] == 2)
+            & (asm.populations.params[:, L.P_SIGMA] == 0.0)
+            & (ints[:, L.I_HAS_NMDA] == 0)
+            & ~shared_onto).astype(np.int64)
 
 
 def wanted(asm):
     """Whether the run should start a second thread: numba may use two threads and a
-    population would be split (LIF, PARALLEL_MIN cells or more, two gates, no noise,
-    no NMDA: lif_rk2's fused case)."""
-    if numba.get_num_threads() < 2:
-        return False
-    ints = asm.populations.ints
-    split = ((ints[:, L.I_KIND] == L.KIND_LIF)
-             & (ints[:, L.I_STOP] - ints[:, L.I_START] >= L.PARALLEL_MIN)
-             & (ints[:, L.I_CHAN_STOP] - ints[:, L.I_CHAN_FIRST] == 2)
-             & (asm.populations.params[:, L.P_SIGMA] == 0.0)
-             & (ints[:, L.I_HAS_NMDA] == 0))
-    return bool(split.any())
+    population may be split. Notes which ones in ``asm.helper.can_split``."""
+    asm.helper.can_split[:] = splittable(asm) if numba.get_num_threads() > 1 else 0
+    return bool(asm.helper.can_split.any())
 
 
 class SecondThread:
     """Context manager: the second thread runs while the block (one advance call) does."""
 
-    def __init__(self, asm):
+    def __init__(self, asm, k0, k1, drives):
         self.asm = asm
+        self.keys = (k0, k1)
+        self.drives = drives    # None where advance gets None
         self.thread = None
 
     def __enter__(self):
@@ -61,9 +73,10 @@ class SecondThread:
         mail[L.M_ON] = 1
         mail[L.M_READY] = 0
         self.thread = threading.Thread(
-            target=serve_two_gates, name="lifnet-second-thread", daemon=True,
-            args=(mail, asm.fmailbox, asm.neurons, asm.channels, asm.arrivals,
-                  asm.helper_scratch, asm.helper_spikes))
+            target=serve, name="lifnet-second-thread", daemon=True,
+            args=(mail, asm.fmailbox, asm.neurons, asm.channels, asm.helper_arrivals,
+                  asm.helper_scratch, asm.helper, *self.keys, asm.populations, asm.sources,
+                  asm.connections, asm.storage, asm.ring, asm.shared, self.drives))
         self.thread.start()
         # Wait until it runs, so that its start is not timed as part of a step.
         while mail[L.M_READY] == 0 and self.thread.is_alive():
