@@ -82,6 +82,9 @@ numba.set_num_threads(int(sys.argv[1]))
 import lifnet as ln
 from lifnet.integrators import layout, second_thread
 net = ln.models.coba(n=2600, seed=2)
+# A Poisson drive into E's excitatory gate: its events too are listed by both threads.
+net.stimulate(net.population("E"), ln.PoissonDrive(
+    rate=200.0, weight=0.002, receptor=ln.ExponentialSynapse(name="e", tau=5.0, E=0.0)))
 net.run(100.0)
 assert second_thread.wanted(net._asm) == (numba.get_num_threads() > 1)
 r = net.run(150.0)
@@ -95,7 +98,8 @@ np.save(sys.argv[2], np.stack([np.concatenate([r.spikes(p).times for p in ("E", 
 
 def test_populations_split_between_two_threads_give_the_same_spikes(tmp_path):
     """COBA's populations (2080 and 520 cells, two gates) are large enough for the
-    second thread to take half of each: the spikes must not change. Whatever the
+    second thread to take half of each (its arrivals, Poisson drive included, its
+    quick and careful steps): the spikes must not change. Whatever the
     timing chooses, the steps that time it (every layout.PROBE_PERIOD steps)
     alternate between the split and the single thread."""
     import os
