@@ -24,23 +24,9 @@ import time
 
 import numpy as np
 from coba_common import stdout_to_stderr
+from coba_nest import NEURON_PARAMS, W_EXC, W_INH
 
 DELAY = 0.1  # ms
-W_EXC = 6.0  # nS
-W_INH = -67.0  # nS; the sign makes it inhibitory
-PARAMS = {
-    "C_m": 200.0,  # pF
-    "g_L": 10.0,  # nS
-    "E_L": -60.0,  # mV
-    "V_th": -50.0,  # mV
-    "V_reset": -60.0,  # mV
-    "t_ref": 5.0,  # ms
-    "E_ex": 0.0,  # mV
-    "E_in": -80.0,  # mV
-    "tau_syn_ex": 5.0,  # ms
-    "tau_syn_in": 10.0,  # ms
-    "I_e": 0.0,  # pA
-}
 
 
 def simulate(d, dt, duration):
@@ -55,7 +41,7 @@ def simulate(d, dt, duration):
         nest.set_verbosity("M_WARNING")
     nest.local_num_threads = 1
     nest.resolution = dt
-    cells = nest.Create("iaf_cond_exp", d["V"].shape[0], params=PARAMS)
+    cells = nest.Create("iaf_cond_exp", d["V"].shape[0], params=NEURON_PARAMS)
     cells.set(V_m=d["V"].tolist(), g_ex=(1000.0 * d["ge"]).tolist(),
               g_in=(1000.0 * d["gi"]).tolist())
     first = cells[0].global_id
