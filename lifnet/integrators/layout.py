@@ -36,7 +36,7 @@ N_HH_PARAMS = 15
 # H_RESET c (V after a spike; NaN: no reset), H_U_JUMP d.
 N_GATES = 4  # m, h, n, p
 METHOD_AUTO, METHOD_EXPONENTIAL, METHOD_HEUN = 0, 1, 2  # column H_METHOD
-# The mailbox of a run's second thread (lif_rk2.serve_two_gates): int64 slots M_*
+# The mailbox of a run's second thread (run_loop.serve): int64 slots M_*
 # (sequence numbers, switches, indices) and float64 slots F_* (the step's numbers).
 M_SEQ, M_DONE, M_ON, M_START, M_LO, M_HI, M_OFF_A, M_OFF_B, M_CFIRST, M_SWITCH, M_FEW, \
     M_INTERP, M_MAX_SPIKES, M_DIVERGED, M_USE, M_CYCLES_WITH, M_CYCLES_WITHOUT, \

@@ -526,7 +526,7 @@ def gather_flagged(keep, first, flagged):
 def post_two_gates(mail, fmail, start, lo, hi, off_a, off_b, c_first, switching, few, gates,
                    cell, rest):
     """Hand neurons lo:hi of the two-gate population that starts at neuron ``start`` to
-    the second thread (serve_two_gates): the numbers first, then the sequence number,
+    the second thread (run_loop.serve): the numbers first, then the sequence number,
     whose store-release publishes them."""
     d_a, d_b, j_a, j_b, E_a, E_b = gates
     gL, glel, inv_C, dt, Vth, t = cell
@@ -696,7 +696,7 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
     r_a, r_b = (rate_c[c_a], rate_c[c_b]) if fused else (0.0, 0.0)
     E_a, E_b = (E_c[c_a], E_c[c_b]) if fused else (0.0, 0.0)
     # With a second thread (second_thread), it takes the upper half of a large
-    # two-gate population through passes 1-3a, while this one takes the lower half.
+    # two-gate population through passes 1-3, while this one takes the lower half.
     mid = n_cells
     few = fused and not switching and dt * max(r_a, r_b) <= 0.05
     gates = (d_a, d_b, j_a, j_b, E_a, E_b)

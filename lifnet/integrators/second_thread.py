@@ -1,15 +1,17 @@
 """A run's second thread: half of each large two-gate LIF population's step.
 
 When numba may use two threads or more, ``Network.run`` starts one Python
-thread per ``advance`` call that runs ``lif_rk2.serve_two_gates`` (compiled
-without the GIL, as ``advance`` is). For each population of at least
-``PARALLEL_MIN`` LIF neurons with two gates and no noise or NMDA, the step
-hands it the upper half of the neurons through passes 1-3 (the quick step,
-the flagged gather, the few-arrivals pass and the careful path) and does the
-lower half itself. The second thread's spikes wait in a buffer of their own
-until the main thread appends them after its own, in the order one thread
-emits them; the delivery stays on the main thread. So the results are
-bit-identical.
+thread per ``advance`` call that runs ``run_loop.serve`` (compiled without
+the GIL, as ``advance`` is). For each population of at least ``PARALLEL_MIN``
+LIF neurons with two gates, no noise, no NMDA and no all-to-all projection
+onto it (``splittable``), the second thread takes the upper half of the
+neurons: it lists their arrivals of the step (spikes and Poisson drive) in
+its own arrival list, then takes them through passes 1-3 of the step (the
+quick step, the flagged gather, the few-arrivals pass and the careful path),
+while the main thread does the lower half. Both visit the spikes in the
+same order, so every neuron's arrival list is the one a single thread makes;
+the second thread's spikes wait in a buffer of their own until the main
+thread appends them after its own. So the results are bit-identical.
 
 The threads meet through a mailbox of two small arrays (``layout.M_*`` and
 ``F_*``), with atomic loads and stores (``atomics``); the waiting thread spins.
