@@ -1,4 +1,5 @@
-"""What the COBA peer scripts share: the network's size and its initial state."""
+"""What the COBA peer scripts share: the network's size and its initial state; and
+what every NEST peer script needs (a quiet fresh kernel, stdout kept for results)."""
 
 import contextlib
 import os
@@ -34,6 +35,15 @@ def initial_state(seed, clip):
         g_e = np.clip(g_e, 0.0, None)
         g_i = np.clip(g_i, 0.0, None)
     return v, g_e, g_i
+
+
+def reset_kernel(nest):
+    """Reset NEST's kernel and keep its log to warnings and errors."""
+    nest.ResetKernel()
+    if hasattr(nest, "VerbosityLevel"):  # NEST >= 3.9
+        nest.verbosity = nest.VerbosityLevel.WARNING
+    else:
+        nest.set_verbosity("M_WARNING")
 
 
 @contextlib.contextmanager

@@ -31,7 +31,7 @@ import sys
 import time
 
 import numpy as np
-from coba_common import N_EXC, N_INH, P_CONN, N, initial_state, stdout_to_stderr
+from coba_common import N_EXC, N_INH, P_CONN, N, initial_state, reset_kernel, stdout_to_stderr
 
 PROG = os.path.basename(__file__)
 DT = 0.1  # ms, resolution and synaptic delay
@@ -78,11 +78,7 @@ def run(args):
     import nest
 
     t_start = time.perf_counter()
-    nest.ResetKernel()
-    if hasattr(nest, "VerbosityLevel"):  # NEST >= 3.9
-        nest.verbosity = nest.VerbosityLevel.WARNING
-    else:
-        nest.set_verbosity("M_WARNING")
+    reset_kernel(nest)
     nest.local_num_threads = args.threads
     nest.resolution = DT
     nest.rng_seed = args.seed

@@ -23,7 +23,7 @@ import os
 import time
 
 import numpy as np
-from coba_common import stdout_to_stderr
+from coba_common import reset_kernel, stdout_to_stderr
 from coba_nest import NEURON_PARAMS, W_EXC, W_INH
 
 DELAY = 0.1  # ms
@@ -34,11 +34,7 @@ def simulate(d, dt, duration):
     os.environ.setdefault("PYNEST_QUIET", "1")
     import nest
 
-    nest.ResetKernel()
-    if hasattr(nest, "VerbosityLevel"):  # NEST >= 3.9
-        nest.verbosity = nest.VerbosityLevel.WARNING
-    else:
-        nest.set_verbosity("M_WARNING")
+    reset_kernel(nest)
     nest.local_num_threads = 1
     nest.resolution = dt
     cells = nest.Create("iaf_cond_exp", d["V"].shape[0], params=NEURON_PARAMS)

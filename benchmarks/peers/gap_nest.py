@@ -45,7 +45,7 @@ import os
 import time
 
 import numpy as np
-from coba_common import stdout_to_stderr
+from coba_common import reset_kernel, stdout_to_stderr
 from gap_common import (
     CHI_FROM,
     DELAY,
@@ -129,11 +129,7 @@ def run(args):
     import nest
 
     t_start = time.perf_counter()
-    nest.ResetKernel()
-    if hasattr(nest, "VerbosityLevel"):  # NEST >= 3.9
-        nest.verbosity = nest.VerbosityLevel.WARNING
-    else:
-        nest.set_verbosity("M_WARNING")
+    reset_kernel(nest)
     nest.local_num_threads = args.threads
     nest.resolution = DT
     nest.rng_seed = args.seed

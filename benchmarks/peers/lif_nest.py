@@ -46,7 +46,7 @@ import time
 
 import lif_reference as ref
 import numpy as np
-from coba_common import stdout_to_stderr
+from coba_common import reset_kernel, stdout_to_stderr
 
 MODELS = ("iaf_psc_exp", "iaf_psc_exp_ps")
 TICS_PER_MS = 100000
@@ -71,11 +71,7 @@ def run(args):
     os.environ.setdefault("PYNEST_QUIET", "1")
     import nest
 
-    nest.ResetKernel()
-    if hasattr(nest, "VerbosityLevel"):  # NEST >= 3.9
-        nest.verbosity = nest.VerbosityLevel.WARNING
-    else:
-        nest.set_verbosity("M_WARNING")
+    reset_kernel(nest)
     nest.set(local_num_threads=1, tics_per_ms=TICS_PER_MS, resolution=args.dt)
     params = {"C_m": ref.C * 1000.0, "tau_m": ref.TAU, "E_L": ref.E_L, "V_th": ref.V_TH,
               "V_reset": ref.V_RESET, "t_ref": ref.T_REF, "V_m": ref.V_INIT}
