@@ -113,6 +113,8 @@ MAX_SUBSTEPS = 64
 # A gate with dt (a + b) above Z_GATE (the Traub cell's m: 11 /ms) takes the
 # exponential step (_gate_step); slower ones Heun's, whose error constant is smaller.
 Z_GATE = 1.0
+# Cells per block of _auto_stages' two passes: their intermediates stay in L1.
+AUTO_BLOCK = 64
 
 
 @njit(cache=True, inline="always")
@@ -352,10 +354,12 @@ def _gate_correct(x, y, a0, s0, a1, s1, h):
 
 @njit(cache=True, _nrt=False)
 def _substeps(table, model, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C, gNa, ENa, gK,
-              EK, gK2, phi, VT, pb, V_spike, interp):
+              EK, gK2, phi, VT, pb, V_spike, interp, g_lo, g_hi):
     """m Heun substeps of one cell over [t, t + dt]; the drive (G, H of leak,
     synapses, injected and gap currents) goes linearly from (GA, HA) to (GB, HB).
 
+    Only gates g_lo ... g_hi - 1 are integrated, as in the whole step (an RTM
+    cell's instantaneous m would otherwise cost two exponentials a substep).
     Returns V, the gates, and the time of the first upward crossing of
     V_spike (NaN if none), placed inside its substep.
     """
@@ -377,18 +381,23 @@ def _substeps(table, model, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C, 
         a_a = (am, ah, an, ap)
         s_a = (am + bm, ah + bh, an + bn, ap + bp)
         xs = (x0, x1, x2, x3)
-        ys = (_gate_predict(x0, a_a[0], s_a[0], h), _gate_predict(x1, a_a[1], s_a[1], h),
-              _gate_predict(x2, a_a[2], s_a[2], h), _gate_predict(x3, a_a[3], s_a[3], h))
+        ys = (_gate_predict(x0, a_a[0], s_a[0], h) if g_lo == 0 else x0,
+              _gate_predict(x1, a_a[1], s_a[1], h) if g_hi > 1 else x1,
+              _gate_predict(x2, a_a[2], s_a[2], h) if g_hi > 1 else x2,
+              _gate_predict(x3, a_a[3], s_a[3], h) if g_hi > 3 else x3)
         am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, vp, phi, VT, pb)
         Gi, Hi = ionic(model, am, bm, ys[0], ys[1], ys[2], ys[3], gNa, ENa, gK, EK, gK2,
                        vp)
         vn = v + 0.5 * h * (kv + (H_b + Hi - (G_b + Gi) * vp) * inv_C)
         a_b = (am, ah, an, ap)
         s_b = (am + bm, ah + bh, an + bn, ap + bp)
-        x0 = _gate_correct(xs[0], ys[0], a_a[0], s_a[0], a_b[0], s_b[0], h)
-        x1 = _gate_correct(xs[1], ys[1], a_a[1], s_a[1], a_b[1], s_b[1], h)
-        x2 = _gate_correct(xs[2], ys[2], a_a[2], s_a[2], a_b[2], s_b[2], h)
-        x3 = _gate_correct(xs[3], ys[3], a_a[3], s_a[3], a_b[3], s_b[3], h)
+        if g_lo == 0:
+            x0 = _gate_correct(xs[0], ys[0], a_a[0], s_a[0], a_b[0], s_b[0], h)
+        if g_hi > 1:
+            x1 = _gate_correct(xs[1], ys[1], a_a[1], s_a[1], a_b[1], s_b[1], h)
+            x2 = _gate_correct(xs[2], ys[2], a_a[2], s_a[2], a_b[2], s_b[2], h)
+        if g_hi > 3:
+            x3 = _gate_correct(xs[3], ys[3], a_a[3], s_a[3], a_b[3], s_b[3], h)
         if t_cross != t_cross and v < V_spike <= vn:
             if interp == INTERP_HERMITE:
                 am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, vn, phi, VT, pb)
@@ -422,80 +431,108 @@ def _correct(x, y, a0, s0, a1, s1, s_mid, E_mid, dt):
 
 @njit(cache=True, _nrt=False)
 def _auto_stages(table, model, args):
-    """Both stages of method "auto" for a population without gap junctions, cell by cell.
+    """Both stages of method "auto" for a population without gap junctions.
 
     The same arithmetic, in the same order, as the two stage loops of
-    step_conductance_population, which need every cell's predictor before
-    any corrector only because gap junctions couple them; here a cell's
-    rates and predictor stay in registers. Gates the model does not integrate stay put.
+    step_conductance_population. The cells go in blocks of AUTO_BLOCK: the
+    predictor of every cell of a block, then its corrector. A cell's corrector
+    waits on its predictor through two table reads; in one loop over cells that
+    chain of latencies left the core idle, while here the predictors (and then
+    the correctors) of a block are independent of each other and overlap. The
+    block's intermediate values (a0, s0, V_star, x_star) stay in L1. Gates the
+    model does not integrate stay put.
     """
     numba.literally(model)     # one compiled loop per model, its other branches folded away
     (t, dt, interp, V, x, G0, H0, Gs0, Hs0, Gs1, Hs1, corr, moments, n_sub, t_cross, gL, glel,
      inv_C, gNa, ENa, gK, EK, gK2, phi, VT, pb, V_spike, sigma, noise_scale, step, noise_stream,
-     k0, k1) = args
+     k0, k1, a0, s0, V_star, x_star) = args
     # The gates the model integrates, as in step_conductance_population.
     m0 = not (model == MODEL_RTM or model == MODEL_WB)
     m1 = True
     m2 = True
     m3 = model == MODEL_HH_NEST
-    for li in range(V.shape[0]):
-        v0 = V[li]
-        x0, x1, x2, x3 = x[0, li], x[1, li], x[2, li], x[3, li]
-        am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, v0, phi, VT, pb)
-        Gi, Hi = ionic(model, am, bm, x0, x1, x2, x3, gNa, ENa, gK, EK, gK2, v0)
-        G = gL + Gi + Gs0[li]
-        H = glel + Hi + Hs0[li]
-        G0[li] = G
-        H0[li] = H
-        sm, sh, sn, sp = am + bm, ah + bh, an + bn, ap + bp
-        euler = abs(G) * dt * inv_C <= Z_STABLE
-        v = v0 + dt * (H - G * v0) * inv_C * (1.0 if euler else _phi1(G * dt * inv_C))
-        fast = ((m0 and sm * dt >= Z_GATE) or (m1 and sh * dt >= Z_GATE)
-                or (m2 and sn * dt >= Z_GATE) or (m3 and sp * dt >= Z_GATE))
-        E0m, E0h, E0n, E0p = 1.0, 1.0, 1.0, 1.0
-        if fast:
-            E0m, E0h, E0n, E0p = tabulated_decay(table, model, v0, phi, VT, pb, dt)
-        y0 = _predict(x0, am, sm, E0m, dt) if m0 else x0
-        y1 = _predict(x1, ah, sh, E0h, dt) if m1 else x1
-        y2 = _predict(x2, an, sn, E0n, dt) if m2 else x2
-        y3 = _predict(x3, ap, sp, E0p, dt) if m3 else x3
-
-        cm, dm, ch, dh, cn, dn, cp, dp = tabulated_rates(table, model, v, phi, VT, pb)
-        Gi, Hi = ionic(model, cm, dm, y0, y1, y2, y3, gNa, ENa, gK, EK, gK2, v)
-        G1 = gL + Gi + Gs1[li]
-        H1 = glel + Hi + Hs1[li]
-        tm, th, tn, tp = cm + dm, ch + dh, cn + dn, cp + dp
-        substeps = 1
-        z = max(abs(G), abs(G1)) * dt * inv_C
-        if z > Z_SUBSTEP:
-            substeps = max(min(ACCURATE_SUBSTEPS, int(math.ceil(z / Z_SUBSTEP))),
-                           min(MAX_SUBSTEPS, int(math.ceil(z / Z_STABLE))))
-        n_sub[li] = substeps
-        if substeps == 1:
-            eta = 0.0
-            if sigma != 0.0:
-                eta = noise_scale * normal_pair(li, step, noise_stream, 0, k0, k1)[0]
-            k_start = (H - G * v0) * inv_C
-            V[li] = v0 + 0.5 * dt * (k_start + (H1 - G1 * v) * inv_C) + corr[li] \
-                - k_start * moments[li] * inv_C + eta
-            fast = ((m0 and max(sm, tm) * dt >= Z_GATE) or (m1 and max(sh, th) * dt >= Z_GATE)
-                    or (m2 and max(sn, tn) * dt >= Z_GATE)
-                    or (m3 and max(sp, tp) * dt >= Z_GATE))
-            um, uh, un, up = 0.0, 0.0, 0.0, 0.0
-            Em, Eh, En, Ep = 1.0, 1.0, 1.0, 1.0
+    n = V.shape[0]
+    for b0 in range(0, n, AUTO_BLOCK):
+        b1 = min(n, b0 + AUTO_BLOCK)
+        for li in range(b0, b1):
+            v0 = V[li]
+            x0, x1, x2, x3 = x[0, li], x[1, li], x[2, li], x[3, li]
+            am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, v0, phi, VT, pb)
+            Gi, Hi = ionic(model, am, bm, x0, x1, x2, x3, gNa, ENa, gK, EK, gK2, v0)
+            G = gL + Gi + Gs0[li]
+            H = glel + Hi + Hs0[li]
+            G0[li] = G
+            H0[li] = H
+            sm, sh, sn, sp = am + bm, ah + bh, an + bn, ap + bp
+            euler = abs(G) * dt * inv_C <= Z_STABLE
+            V_star[li] = v0 + dt * (H - G * v0) * inv_C * (1.0 if euler else
+                                                           _phi1(G * dt * inv_C))
+            fast = ((m0 and sm * dt >= Z_GATE) or (m1 and sh * dt >= Z_GATE)
+                    or (m2 and sn * dt >= Z_GATE) or (m3 and sp * dt >= Z_GATE))
+            E0m, E0h, E0n, E0p = 1.0, 1.0, 1.0, 1.0
             if fast:
-                vm = 0.5 * (v0 + v)
-                em, fm, eh, fh, en, fn, ep, fp = tabulated_rates(table, model, vm, phi, VT, pb)
-                um, uh, un, up = em + fm, eh + fh, en + fn, ep + fp
-                Em, Eh, En, Ep = tabulated_decay(table, model, vm, phi, VT, pb, dt)
+                E0m, E0h, E0n, E0p = tabulated_decay(table, model, v0, phi, VT, pb, dt)
+            # Only the integrated gates go to the block's scratch (the others' y is x).
             if m0:
-                x[0, li] = _correct(x0, y0, am, sm, cm, tm, um, Em, dt)
+                x_star[0, li], a0[0, li], s0[0, li] = _predict(x0, am, sm, E0m, dt), am, sm
             if m1:
-                x[1, li] = _correct(x1, y1, ah, sh, ch, th, uh, Eh, dt)
+                x_star[1, li], a0[1, li], s0[1, li] = _predict(x1, ah, sh, E0h, dt), ah, sh
             if m2:
-                x[2, li] = _correct(x2, y2, an, sn, cn, tn, un, En, dt)
+                x_star[2, li], a0[2, li], s0[2, li] = _predict(x2, an, sn, E0n, dt), an, sn
             if m3:
-                x[3, li] = _correct(x3, y3, ap, sp, cp, tp, up, Ep, dt)
+                x_star[3, li], a0[3, li], s0[3, li] = _predict(x3, ap, sp, E0p, dt), ap, sp
+
+        for li in range(b0, b1):
+            v0 = V[li]
+            v = V_star[li]
+            y0 = x_star[0, li] if m0 else x[0, li]
+            y1 = x_star[1, li] if m1 else x[1, li]
+            y2 = x_star[2, li] if m2 else x[2, li]
+            y3 = x_star[3, li] if m3 else x[3, li]
+            G = G0[li]
+            H = H0[li]
+            cm, dm, ch, dh, cn, dn, cp, dp = tabulated_rates(table, model, v, phi, VT, pb)
+            Gi, Hi = ionic(model, cm, dm, y0, y1, y2, y3, gNa, ENa, gK, EK, gK2, v)
+            G1 = gL + Gi + Gs1[li]
+            H1 = glel + Hi + Hs1[li]
+            tm, th, tn, tp = cm + dm, ch + dh, cn + dn, cp + dp
+            substeps = 1
+            z = max(abs(G), abs(G1)) * dt * inv_C
+            if z > Z_SUBSTEP:
+                substeps = max(min(ACCURATE_SUBSTEPS, int(math.ceil(z / Z_SUBSTEP))),
+                               min(MAX_SUBSTEPS, int(math.ceil(z / Z_STABLE))))
+            n_sub[li] = substeps
+            if substeps == 1:
+                sm = s0[0, li] if m0 else 0.0
+                sh = s0[1, li] if m1 else 0.0
+                sn = s0[2, li] if m2 else 0.0
+                sp = s0[3, li] if m3 else 0.0
+                eta = 0.0
+                if sigma != 0.0:
+                    eta = noise_scale * normal_pair(li, step, noise_stream, 0, k0, k1)[0]
+                k_start = (H - G * v0) * inv_C
+                V[li] = v0 + 0.5 * dt * (k_start + (H1 - G1 * v) * inv_C) + corr[li] \
+                    - k_start * moments[li] * inv_C + eta
+                fast = ((m0 and max(sm, tm) * dt >= Z_GATE)
+                        or (m1 and max(sh, th) * dt >= Z_GATE)
+                        or (m2 and max(sn, tn) * dt >= Z_GATE)
+                        or (m3 and max(sp, tp) * dt >= Z_GATE))
+                um, uh, un, up = 0.0, 0.0, 0.0, 0.0
+                Em, Eh, En, Ep = 1.0, 1.0, 1.0, 1.0
+                if fast:
+                    vm = 0.5 * (v0 + v)
+                    em, fm, eh, fh, en, fn, ep, fp = tabulated_rates(table, model, vm, phi, VT,
+                                                                     pb)
+                    um, uh, un, up = em + fm, eh + fh, en + fn, ep + fp
+                    Em, Eh, En, Ep = tabulated_decay(table, model, vm, phi, VT, pb, dt)
+                if m0:
+                    x[0, li] = _correct(x[0, li], y0, a0[0, li], sm, cm, tm, um, Em, dt)
+                if m1:
+                    x[1, li] = _correct(x[1, li], y1, a0[1, li], sh, ch, th, uh, Eh, dt)
+                if m2:
+                    x[2, li] = _correct(x[2, li], y2, a0[2, li], sn, cn, tn, un, En, dt)
+                if m3:
+                    x[3, li] = _correct(x[3, li], y3, a0[3, li], sp, cp, tp, up, Ep, dt)
     # Stiff cells (in a spike), in a loop of their own, which keeps the call out of the
     # main loop.
     for li in range(V.shape[0]):
@@ -507,7 +544,7 @@ def _auto_stages(table, model, args):
         v, x0, x1, x2, x3, t_cross[li] = _substeps(
             table, model, n_sub[li], t, dt, V[li], x[0, li], x[1, li], x[2, li], x[3, li],
             gL + Gs0[li], glel + Hs0[li] + 0.0, gL + Gs1[li], glel + Hs1[li] + 0.0, inv_C,
-            gNa, ENa, gK, EK, gK2, phi, VT, pb, V_spike, interp)
+            gNa, ENa, gK, EK, gK2, phi, VT, pb, V_spike, interp, 0 if m0 else 1, 4 if m3 else 3)
         V[li] = v + corr[li] + eta
         x[0, li], x[1, li], x[2, li], x[3, li] = x0, x1, x2, x3
 
@@ -720,7 +757,8 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
     if not has_gap and method == METHOD_AUTO and reset_V != reset_V:
         args = (t, dt, interp, V, x, G0, H0, Gs0, Hs0, Gs1, Hs1, corr, moments, n_sub, t_cross,
                 gL, glel, inv_C, gNa, ENa, gK, EK, gK2, phi, VT, pb, V_spike, sigma,
-                sigma * math.sqrt(dt) * inv_C, step, noise_stream, k0, k1)
+                sigma * math.sqrt(dt) * inv_C, step, noise_stream, k0, k1, a0, s0, V_star,
+                x_star)
         if model == MODEL_RTM:
             _auto_stages(table, MODEL_RTM, args)
         elif model == MODEL_WB:
@@ -856,7 +894,7 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
                 v, x0, x1, x2, x3, t_cross[li] = _substeps(
                     table, model, substeps, t, dt, v0, x[0, li], x[1, li], x[2, li], x[3, li],
                     gL + Gs0[li], glel + Hs0[li] + gap_A, gL + Gs1[li], glel + Hs1[li] + gap_B,
-                    inv_C, gNa, ENa, gK, EK, gK2, phi, VT, pb, V_spike, interp)
+                    inv_C, gNa, ENa, gK, EK, gK2, phi, VT, pb, V_spike, interp, g_lo, g_hi)
                 V[li] = v + corr[li] + eta
                 x[0, li], x[1, li], x[2, li], x[3, li] = x0, x1, x2, x3
 
