@@ -102,3 +102,34 @@ def test_arrivals_on_refractory_neurons_give_the_exact_gates(storage):
             expected[:, on] += (weight[j][:, None].astype(np.float32)
                                 * np.exp(-lag[on] / taus[name]))
         np.testing.assert_allclose(mon["g_" + name], expected, rtol=1e-9, atol=1e-15)
+
+
+def _spikes_onto_cells_with_a_burst_of_drive(arrival_capacity):
+    """20 listed spikes reach 100 WB cells in the step (t = 10.5 ms) in which a Poisson
+    drive of 45 events per cell and step switches on: about 4500 listed arrivals in that
+    step, more than the list's first length (4096)."""
+    net = ln.Network(dt=0.05, seed=2)
+    src = net.add(ln.SpikeSourcePop(20, times=np.full(20, 10.02), ids=np.arange(20),
+                                    name="src"))
+    cells = net.add(ln.WBPop(100, name="I", V_init=np.linspace(-70.0, -60.0, 100)))
+    rec = ln.DoubleExponentialSynapse(tau_rise=0.5, tau_decay=3.0, E=0.0, name="e")
+    w = np.random.default_rng(0).uniform(0.01, 0.03, (20, 100))
+    net.connect(src, cells, receptor=rec, weight=w, rule="array", delay=0.5)
+    net.stimulate(cells, ln.PoissonDrive(rate=9e5, weight=1e-6, start=10.5, stop=10.55,
+                                         receptor=rec))
+    mon = net.monitor(cells, "V", interval=0.05)
+    net._build()
+    if arrival_capacity:
+        net._asm.grow_arrivals(arrival_capacity)
+    net.run(20.0)
+    return mon["V"]
+
+
+def test_a_step_redone_after_its_arrival_list_overflowed_counts_each_spike_once():
+    """Spikes onto conductance cells go straight into per-step sums, not the list. When
+    the list overflows, the step is redone with a longer one: the sums must start again,
+    or those spikes would count twice."""
+    grown = _spikes_onto_cells_with_a_burst_of_drive(1 << 16)
+    overflowed = _spikes_onto_cells_with_a_burst_of_drive(None)
+    assert grown[:, -1].max() - grown[:, 200].max() > 1.0      # the spikes depolarised them
+    np.testing.assert_array_equal(overflowed, grown)

@@ -281,7 +281,7 @@ def _moment(e, X, tau, t_off, dt):
 
 
 @njit(cache=True, _nrt=False)
-def _unit_arrival(kind, L, tau, tau_r, peak, dt):
+def unit_arrival(kind, L, tau, tau_r, peak, dt):
     """An arrival of unit weight, L ms before the step's end, on one gate.
 
     Returns the jumps of g and r at t + dt, and what the stages miss of it:
@@ -313,7 +313,7 @@ def _unit_arrival(kind, L, tau, tau_r, peak, dt):
 
 @njit(cache=True, inline="always")
 def _arrival(memo, c, kind, L, tau, tau_r, peak, dt, inv_dt):
-    """_unit_arrival on channel c, from the memo when this (L, c) was met before.
+    """unit_arrival on channel c, from the memo when this (L, c) was met before.
 
     A spike reaches all its targets at the same time, so most arrivals of a
     step repeat an earlier one's (L, c): the memo, a small hash table by L
@@ -323,7 +323,7 @@ def _arrival(memo, c, kind, L, tau, tau_r, peak, dt, inv_dt):
     slot = (int(L * inv_dt * 4096.0) + 7 * c) & (MEMO_SLOTS - 1)
     if memo[slot, 0] == L and memo[slot, 1] == c:
         return memo[slot, 2], memo[slot, 3], memo[slot, 4], memo[slot, 5]
-    jg, jr, miss, moment = _unit_arrival(kind, L, tau, tau_r, peak, dt)
+    jg, jr, miss, moment = unit_arrival(kind, L, tau, tau_r, peak, dt)
     memo[slot, 0] = L
     memo[slot, 1] = c
     memo[slot, 2] = jg
@@ -628,15 +628,20 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
     r = chans.r
 
     # Synaptic and injected drive at t (into Gs0, Hs0) and at t + dt without the
-    # step's arrivals (into Gs1, Hs1); the gates move to t + dt.
+    # step's arrivals (into Gs1, Hs1); the gates move to t + dt. What the stages miss
+    # starts from the sums of the spikes delivered straight to the cells.
+    corr_in = cells.corr_in[start:stop]
+    moment_in = cells.moment_in[start:stop]
     for li in range(n_cells):
         I0 = I_now[li]
         Gs0[li] = 0.0
         Hs0[li] = I0
         Gs1[li] = 0.0
         Hs1[li] = I0
-        corr[li] = 0.0
-        moments[li] = 0.0
+        corr[li] = corr_in[li]
+        moments[li] = moment_in[li]
+        corr_in[li] = 0.0
+        moment_in[li] = 0.0
         V_old[li] = V[li]
         u_old[li] = x[0, li]
     if switching:
@@ -644,7 +649,7 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
             i = start + li
             Hs1[li] += neurons.dI[i]
             I_now[li] += neurons.dI[i]
-            corr[li] = dt * neurons.I_corr[i] * inv_C
+            corr[li] += dt * neurons.I_corr[i] * inv_C
             neurons.dI[i] = 0.0
             neurons.I_corr[i] = 0.0
     for c in range(c_first, c_stop):
@@ -652,6 +657,8 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
         o = chans.offset[c]
         gc = g[o:o + n_cells]
         rc = r[o:o + n_cells]
+        g_in = cells.g_in[o:o + n_cells]
+        r_in = cells.r_in[o:o + n_cells]
         d = chans.decay[c]
         Ec = chans.E[c]
         tau = chans.tau[c]
@@ -667,7 +674,8 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
                 Hs0[li] += s * Ec
                 corr[li] += s * kappa * (Ec - V[li]) * inv_C
                 moments[li] += s * mu
-                gc[li] = s * d
+                gc[li] = s * d + g_in[li]
+                g_in[li] = 0.0
         elif kind == CH_EXP2:
             f = chans.peak[c]
             tau_r = chans.tau_rise[c]
@@ -680,19 +688,24 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
                 Hs0[li] += s * Ec
                 corr[li] += f * (gc[li] * kappa - rc[li] * kappa_r) * (Ec - V[li]) * inv_C
                 moments[li] += f * (gc[li] * mu - rc[li] * mu_r)
-                gc[li] *= d
-                rc[li] *= dr
+                gc[li] = gc[li] * d + g_in[li]
+                rc[li] = rc[li] * dr + r_in[li]
+                g_in[li] = 0.0
+                r_in[li] = 0.0
         else:
             X = dt / tau
             kappa_r = tau * (1.0 - d * (1.0 + X)) - 0.5 * dt * X * d
             for li in range(n_cells):
                 Hs0[li] += gc[li]
                 corr[li] += (gc[li] * kappa + rc[li] * kappa_r) * inv_C
-                gc[li] = (gc[li] + rc[li] * X) * d
-                rc[li] *= d
+                gc[li] = (gc[li] + rc[li] * X) * d + g_in[li]
+                rc[li] = rc[li] * d + r_in[li]
+                g_in[li] = 0.0
+                r_in[li] = 0.0
 
-    # The step's arrivals: exact jumps of the gates at t + dt, and what the
-    # stages miss of each (see _arrival).
+    # The step's listed arrivals (Poisson drive, synapses with delays of their own):
+    # exact jumps of the gates at t + dt, and what the stages miss of each (see
+    # _arrival). Spikes through synapses that share their delay came in the sums above.
     head, a_next, a_time = arrivals.head, arrivals.next, arrivals.time
     a_chan, a_weight = arrivals.channel, arrivals.weight
     memo = cells.memo
@@ -723,7 +736,7 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
         c = shared.channel[q]
         kind = chans.kind[c]
         w = shared.weight[q]
-        jg, jr, miss, moment = _unit_arrival(kind, t1 - shared.time[q], chans.tau[c],
+        jg, jr, miss, moment = unit_arrival(kind, t1 - shared.time[q], chans.tau[c],
                                              chans.tau_rise[c], chans.peak[c], dt)
         jg, jr, miss, moment = w * jg, w * jr, w * miss, w * moment
         o = chans.offset[c]

@@ -304,6 +304,12 @@ class ConductanceCells(NamedTuple):
     moments: np.ndarray     # (N,) scratch: µS ms^2, first moments of the conductances missed
     gap_in: np.ndarray      # (N,) scratch: nA, sum_j g_ij V_j at the predictor
     memo: np.ndarray        # (MEMO_SLOTS, 6) unit-weight effects of arrivals (see _arrival)
+    # Spikes delivered straight to the cells this step (run_loop._deliver_to_cells), taken
+    # and zeroed by the step:
+    g_in: np.ndarray        # flat like Channels.g: jumps of the gates at t + dt
+    r_in: np.ndarray        # flat like Channels.r: jumps of their second states
+    corr_in: np.ndarray     # (N,) mV, what the stages miss of them (see corr)
+    moment_in: np.ndarray   # (N,) µS ms^2, their first moments (see moments)
 
 
 class Status(NamedTuple):

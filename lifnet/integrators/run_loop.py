@@ -38,9 +38,11 @@ import rocket_fft  # noqa: F401  (registers np.fft for numba)
 from numba import njit
 
 from .atomics import cycle_counter, store_release, wait_for, wait_while
-from .conductance_step import step_conductance_population
+from .conductance_step import step_conductance_population, unit_arrival
 from .layout import (
+    CH_ALPHA_CURRENT,
     F_DT,
+    H_C,
     I_HAS_NMDA,
     I_KIND,
     I_MAX_SPIKES,
@@ -105,10 +107,62 @@ def _push_arrival(i, channel, w, t_arrive, head, nxt, time, chan, weight, count)
     return True
 
 
+@njit(cache=True, inline="always")
+def _deliver_to_cells(c, row, L, dt, post, post_start, target, sc, chans, conns, store, cells,
+                      V):
+    """A spike of presynaptic row ``row`` through connection c, L ms before the step's
+    end, onto conductance cells: its jumps and what the stages miss of it, summed
+    per gate and per cell (conductance_step takes them at the step)."""
+    kind = chans.kind[target]
+    jg, jr, miss, moment = unit_arrival(kind, L, chans.tau[target], chans.tau_rise[target],
+                                        chans.peak[target], dt)
+    inv_C = 1.0 / cells.params[post, H_C]
+    Ec = chans.E[target]
+    o = chans.offset[target] - post_start
+    g_in, r_in, corr_in, moment_in = cells.g_in, cells.r_in, cells.corr_in, cells.moment_in
+    current = kind == CH_ALPHA_CURRENT
+    if conns.store[c] == STORE_CSR:
+        indptr, indices, weights = store.indptr, store.indices, store.weights
+        p0 = conns.ptr_offset[c] + row
+        for q in range(indptr[p0], indptr[p0 + 1]):
+            i = post_start + indices[q]
+            w = sc * weights[q]
+            g_in[o + i] += w * jg
+            r_in[o + i] += w * jr
+            if current:
+                corr_in[i] += w * miss * inv_C
+            else:
+                corr_in[i] += w * miss * (Ec - V[i]) * inv_C
+                moment_in[i] += w * moment
+    else:
+        dense = store.dense
+        n_post = conns.n_post[c]
+        d0 = conns.ptr_offset[c] + row * n_post
+        for li in range(n_post):
+            w = sc * dense[d0 + li]
+            if w == 0.0:
+                continue
+            i = post_start + li
+            g_in[o + i] += w * jg
+            r_in[o + i] += w * jr
+            if current:
+                corr_in[i] += w * miss * inv_C
+            else:
+                corr_in[i] += w * miss * (Ec - V[i]) * inv_C
+                moment_in[i] += w * moment
+
+
 @njit(cache=True, _nrt=False)
 def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, arrivals, shared,
-             split_mid, upper):
+             split_mid, upper, cells, V):
     """Deliver the spikes arriving during the step; False if the arrival list overflowed.
+
+    Spikes onto conductance cells through synapses that share the spike's
+    delay go straight into the cells' per-step sums (``cells.g_in`` ...; see
+    conductance_step): their effect is linear in the weight, so the unit
+    effect of an arrival is computed once per spike and projection, and no
+    arrival is listed. ``V`` is the membrane potential at t (the step has not
+    moved it yet). ``cells`` is None without conductance cells.
 
     NMDA sources are visited twice: before their advance (``kind_wanted ==
     TARGET_NMDA_SOURCE``, noting the first arrival of each) and after it
@@ -141,6 +195,9 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
         per_synapse = conns.per_synapse[c] != 0
         sc = conns.scale[c]
         k_min = conns.delay_steps_min[c]
+        direct = (cells is not None and pops.ints[post, I_KIND] == KIND_CONDUCTANCE
+                  and not per_synapse
+                  and (conns.store[c] == STORE_CSR or conns.store[c] == STORE_DENSE))
         # Spikes emitted k_min ... k_max + 1 steps ago may arrive now (k_min = k_max
         # unless the synapses have delays of their own).
         for late in range(conns.delay_steps[c] - k_min + 2):
@@ -171,7 +228,10 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
                     srcs.x[k] += f_end
                     srcs.s[k] += srcs.alpha[target] * (1.0 - srcs.s[k]) * tau_x * (1.0 - f_end)
                     continue
-                if conns.store[c] == STORE_CSR and per_synapse:
+                if direct:
+                    _deliver_to_cells(c, row, t + dt - t_arrive, dt, post, post_start, target,
+                                      sc, chans, conns, store, cells, V)
+                elif conns.store[c] == STORE_CSR and per_synapse:
                     # Synapses of delay d (steps) arrive at fraction theta + d - back of
                     # this step: those with d in [back - theta, back - theta + 1), found by
                     # bisection in the row, which is sorted by d.
@@ -595,7 +655,7 @@ def serve(mail, fmail, neurons, chans, arrivals, scratch, buffers, k0, k1, pops,
             arrivals.count[0] = 0
             split_mid = buffers.split_mid
             ok = (_deliver(TARGET_GATE, step, t, dt, pops, chans, srcs, conns, store, ring,
-                           arrivals, shared, split_mid, True)
+                           arrivals, shared, split_mid, True, None, neurons.V)
                   and (drives is None
                        or _poisson_drives(step, t, dt, k0, k1, pops, chans, drives,
                                           arrivals, split_mid, True)))
@@ -665,7 +725,7 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
         arrivals.count[0] = 0
         shared.count[0] = 0
         ok = (_deliver(TARGET_GATE, step, t, dt, pops, chans, srcs, conns, store, ring,
-                       arrivals, shared, split_mid, False)
+                       arrivals, shared, split_mid, False, cells, neurons.V)
               and (drives is None
                    or _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals,
                                       split_mid, False))
@@ -676,15 +736,21 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
             ok &= mail[M_FULL] == 0
         if not ok:
             arrivals.head[:] = -1
+            if cells is not None:
+                # The step is redone with a longer list: what went into the sums, again.
+                cells.g_in[:] = 0.0
+                cells.r_in[:] = 0.0
+                cells.corr_in[:] = 0.0
+                cells.moment_in[:] = 0.0
             status.code[0] = STATUS_ARRIVALS_FULL
             return n
         _sample(step, neurons, chans, cells, probes)
         if has_nmda:
             _deliver(TARGET_NMDA_SOURCE, step, t, dt, pops, chans, srcs, conns, store, ring,
-                     arrivals, shared, split_mid, False)
+                     arrivals, shared, split_mid, False, None, neurons.V)
             _advance_nmda_sources(t, dt, pops, srcs)
             _deliver(NMDA_LATE, step, t, dt, pops, chans, srcs, conns, store, ring, arrivals,
-                     shared, split_mid, False)
+                     shared, split_mid, False, None, neurons.V)
             _nmda_conductance(step, pops, neurons, srcs, nproj, store)
         if stims.pop.shape[0] > 0:
             _switch_currents(t, dt, pops, neurons, stims)
