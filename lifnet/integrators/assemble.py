@@ -316,7 +316,8 @@ class Assembly:
             moments=scratch(n_total),
             Gs0=scratch(n_total), Hs0=scratch(n_total), gap0=scratch(n_total),
             n_sub=np.zeros(n_total, np.int64), t_cross=scratch(n_total),
-            gap_in=scratch(n_total), memo=np.full((L.MEMO_SLOTS, 6), -1.0),
+            gap_in=scratch(n_total), stiff=np.zeros(n_total, np.int64),
+            memo=np.full((L.MEMO_SLOTS, 6), -1.0),
             g_in=scratch(self.channels.g.shape[0]), r_in=scratch(self.channels.g.shape[0]),
             corr_in=scratch(n_total), moment_in=scratch(n_total))
 

@@ -352,63 +352,71 @@ def _gate_correct(x, y, a0, s0, a1, s1, h):
     return _gate_step(x, a0, a1, s, math.exp(-s * h), h)
 
 
-@njit(cache=True, _nrt=False)
-def _substeps(table, model, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C, gNa, ENa, gK,
-              EK, gK2, phi, VT, pb, V_spike, interp, g_lo, g_hi):
-    """m Heun substeps of one cell over [t, t + dt]; the drive (G, H of leak,
+@njit(cache=True, inline="always")
+def _substep(table, model, j, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C, gNa, ENa,
+             gK, EK, gK2, phi, VT, pb, V_spike, interp, g_lo, g_hi, t_cross):
+    """Heun substep j of m of one cell over [t, t + dt]; the drive (G, H of leak,
     synapses, injected and gap currents) goes linearly from (GA, HA) to (GB, HB).
 
     Only gates g_lo ... g_hi - 1 are integrated, as in the whole step (an RTM
     cell's instantaneous m would otherwise cost two exponentials a substep).
-    Returns V, the gates, and the time of the first upward crossing of
-    V_spike (NaN if none), placed inside its substep.
+    Returns V, the gates, and t_cross: the time of the first upward crossing of
+    V_spike (NaN while none), placed inside its substep.
     """
     h = dt / m
+    fa = j / m
+    fb = (j + 1.0) / m
+    G_a = GA + (GB - GA) * fa
+    H_a = HA + (HB - HA) * fa
+    G_b = GA + (GB - GA) * fb
+    H_b = HA + (HB - HA) * fb
+    am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, v, phi, VT, pb)
+    Gi, Hi = ionic(model, am, bm, x0, x1, x2, x3, gNa, ENa, gK, EK, gK2, v)
+    kv = (H_a + Hi - (G_a + Gi) * v) * inv_C
+    vp = v + h * kv
+    # Gates as in the whole step: Heun where slow, the exponential step where
+    # dt (a + b) >= Z_GATE.
+    a_a = (am, ah, an, ap)
+    s_a = (am + bm, ah + bh, an + bn, ap + bp)
+    xs = (x0, x1, x2, x3)
+    ys = (_gate_predict(x0, a_a[0], s_a[0], h) if g_lo == 0 else x0,
+          _gate_predict(x1, a_a[1], s_a[1], h) if g_hi > 1 else x1,
+          _gate_predict(x2, a_a[2], s_a[2], h) if g_hi > 1 else x2,
+          _gate_predict(x3, a_a[3], s_a[3], h) if g_hi > 3 else x3)
+    am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, vp, phi, VT, pb)
+    Gi, Hi = ionic(model, am, bm, ys[0], ys[1], ys[2], ys[3], gNa, ENa, gK, EK, gK2, vp)
+    vn = v + 0.5 * h * (kv + (H_b + Hi - (G_b + Gi) * vp) * inv_C)
+    a_b = (am, ah, an, ap)
+    s_b = (am + bm, ah + bh, an + bn, ap + bp)
+    if g_lo == 0:
+        x0 = _gate_correct(xs[0], ys[0], a_a[0], s_a[0], a_b[0], s_b[0], h)
+    if g_hi > 1:
+        x1 = _gate_correct(xs[1], ys[1], a_a[1], s_a[1], a_b[1], s_b[1], h)
+        x2 = _gate_correct(xs[2], ys[2], a_a[2], s_a[2], a_b[2], s_b[2], h)
+    if g_hi > 3:
+        x3 = _gate_correct(xs[3], ys[3], a_a[3], s_a[3], a_b[3], s_b[3], h)
+    if t_cross != t_cross and v < V_spike <= vn:
+        if interp == INTERP_HERMITE:
+            am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, vn, phi, VT, pb)
+            Gi, Hi = ionic(model, am, bm, x0, x1, x2, x3, gNa, ENa, gK, EK, gK2, vn)
+            k_end = (H_b + Hi - (G_b + Gi) * vn) * inv_C
+            t_cross = t + dt * fa + h * hermite_crossing(v, vn, kv, k_end, h, V_spike)
+        elif interp == INTERP_LINEAR:
+            t_cross = t + dt * fa + h * (V_spike - v) / (vn - v)
+        else:
+            t_cross = t + dt
+    return vn, x0, x1, x2, x3, t_cross
+
+
+@njit(cache=True, _nrt=False)
+def _substeps(table, model, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C, gNa, ENa, gK,
+              EK, gK2, phi, VT, pb, V_spike, interp, g_lo, g_hi):
+    """The m substeps (_substep) of one cell; V, the gates and the crossing time."""
     t_cross = math.nan
     for j in range(m):
-        fa = j / m
-        fb = (j + 1.0) / m
-        G_a = GA + (GB - GA) * fa
-        H_a = HA + (HB - HA) * fa
-        G_b = GA + (GB - GA) * fb
-        H_b = HA + (HB - HA) * fb
-        am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, v, phi, VT, pb)
-        Gi, Hi = ionic(model, am, bm, x0, x1, x2, x3, gNa, ENa, gK, EK, gK2, v)
-        kv = (H_a + Hi - (G_a + Gi) * v) * inv_C
-        vp = v + h * kv
-        # Gates as in the whole step: Heun where slow, the exponential step where
-        # dt (a + b) >= Z_GATE.
-        a_a = (am, ah, an, ap)
-        s_a = (am + bm, ah + bh, an + bn, ap + bp)
-        xs = (x0, x1, x2, x3)
-        ys = (_gate_predict(x0, a_a[0], s_a[0], h) if g_lo == 0 else x0,
-              _gate_predict(x1, a_a[1], s_a[1], h) if g_hi > 1 else x1,
-              _gate_predict(x2, a_a[2], s_a[2], h) if g_hi > 1 else x2,
-              _gate_predict(x3, a_a[3], s_a[3], h) if g_hi > 3 else x3)
-        am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, vp, phi, VT, pb)
-        Gi, Hi = ionic(model, am, bm, ys[0], ys[1], ys[2], ys[3], gNa, ENa, gK, EK, gK2,
-                       vp)
-        vn = v + 0.5 * h * (kv + (H_b + Hi - (G_b + Gi) * vp) * inv_C)
-        a_b = (am, ah, an, ap)
-        s_b = (am + bm, ah + bh, an + bn, ap + bp)
-        if g_lo == 0:
-            x0 = _gate_correct(xs[0], ys[0], a_a[0], s_a[0], a_b[0], s_b[0], h)
-        if g_hi > 1:
-            x1 = _gate_correct(xs[1], ys[1], a_a[1], s_a[1], a_b[1], s_b[1], h)
-            x2 = _gate_correct(xs[2], ys[2], a_a[2], s_a[2], a_b[2], s_b[2], h)
-        if g_hi > 3:
-            x3 = _gate_correct(xs[3], ys[3], a_a[3], s_a[3], a_b[3], s_b[3], h)
-        if t_cross != t_cross and v < V_spike <= vn:
-            if interp == INTERP_HERMITE:
-                am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, vn, phi, VT, pb)
-                Gi, Hi = ionic(model, am, bm, x0, x1, x2, x3, gNa, ENa, gK, EK, gK2, vn)
-                k_end = (H_b + Hi - (G_b + Gi) * vn) * inv_C
-                t_cross = t + dt * fa + h * hermite_crossing(v, vn, kv, k_end, h, V_spike)
-            elif interp == INTERP_LINEAR:
-                t_cross = t + dt * fa + h * (V_spike - v) / (vn - v)
-            else:
-                t_cross = t + dt
-        v = vn
+        v, x0, x1, x2, x3, t_cross = _substep(
+            table, model, j, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C, gNa, ENa, gK,
+            EK, gK2, phi, VT, pb, V_spike, interp, g_lo, g_hi, t_cross)
     return v, x0, x1, x2, x3, t_cross
 
 
@@ -445,7 +453,7 @@ def _auto_stages(table, model, args):
     numba.literally(model)     # one compiled loop per model, its other branches folded away
     (t, dt, interp, V, x, G0, H0, Gs0, Hs0, Gs1, Hs1, corr, moments, n_sub, t_cross, gL, glel,
      inv_C, gNa, ENa, gK, EK, gK2, phi, VT, pb, V_spike, sigma, noise_scale, step, noise_stream,
-     k0, k1, a0, s0, V_star, x_star) = args
+     k0, k1, a0, s0, V_star, x_star, stiff) = args
     # The gates the model integrates, as in step_conductance_population.
     m0 = not (model == MODEL_RTM or model == MODEL_WB)
     m1 = True
@@ -533,20 +541,44 @@ def _auto_stages(table, model, args):
                     x[2, li] = _correct(x[2, li], y2, a0[2, li], sn, cn, tn, un, En, dt)
                 if m3:
                     x[3, li] = _correct(x[3, li], y3, a0[3, li], sp, cp, tp, up, Ep, dt)
-    # Stiff cells (in a spike), in a loop of their own, which keeps the call out of the
-    # main loop.
-    for li in range(V.shape[0]):
-        if n_sub[li] == 1:
-            continue
+    # Stiff cells (in a spike): their substeps, substep j of every such cell before
+    # substep j + 1 of any, so that the cells' chains of substeps overlap. Their state
+    # in between is in V_star, x_star and t_cross.
+    n_stiff = 0
+    for li in range(n):
+        if n_sub[li] > 1:
+            stiff[n_stiff] = li
+            n_stiff += 1
+            V_star[li] = V[li]
+            x_star[0, li], x_star[1, li] = x[0, li], x[1, li]
+            x_star[2, li], x_star[3, li] = x[2, li], x[3, li]
+            t_cross[li] = math.nan
+    g_lo = 0 if m0 else 1
+    g_hi = 4 if m3 else 3
+    for j in range(MAX_SUBSTEPS):
+        left = 0
+        for q in range(n_stiff):
+            li = stiff[q]
+            m = n_sub[li]
+            if j >= m:
+                continue
+            left += 1
+            V_star[li], x_star[0, li], x_star[1, li], x_star[2, li], x_star[3, li], \
+                t_cross[li] = _substep(
+                    table, model, j, m, t, dt, V_star[li], x_star[0, li], x_star[1, li],
+                    x_star[2, li], x_star[3, li], gL + Gs0[li], glel + Hs0[li] + 0.0,
+                    gL + Gs1[li], glel + Hs1[li] + 0.0, inv_C, gNa, ENa, gK, EK, gK2, phi, VT,
+                    pb, V_spike, interp, g_lo, g_hi, t_cross[li])
+        if left == 0:
+            break
+    for q in range(n_stiff):
+        li = stiff[q]
         eta = 0.0
         if sigma != 0.0:
             eta = noise_scale * normal_pair(li, step, noise_stream, 0, k0, k1)[0]
-        v, x0, x1, x2, x3, t_cross[li] = _substeps(
-            table, model, n_sub[li], t, dt, V[li], x[0, li], x[1, li], x[2, li], x[3, li],
-            gL + Gs0[li], glel + Hs0[li] + 0.0, gL + Gs1[li], glel + Hs1[li] + 0.0, inv_C,
-            gNa, ENa, gK, EK, gK2, phi, VT, pb, V_spike, interp, 0 if m0 else 1, 4 if m3 else 3)
-        V[li] = v + corr[li] + eta
-        x[0, li], x[1, li], x[2, li], x[3, li] = x0, x1, x2, x3
+        V[li] = V_star[li] + corr[li] + eta
+        x[0, li], x[1, li], x[2, li], x[3, li] = x_star[0, li], x_star[1, li], x_star[2, li], \
+            x_star[3, li]
 
 
 @njit(cache=True, _nrt=False)
@@ -771,7 +803,7 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
         args = (t, dt, interp, V, x, G0, H0, Gs0, Hs0, Gs1, Hs1, corr, moments, n_sub, t_cross,
                 gL, glel, inv_C, gNa, ENa, gK, EK, gK2, phi, VT, pb, V_spike, sigma,
                 sigma * math.sqrt(dt) * inv_C, step, noise_stream, k0, k1, a0, s0, V_star,
-                x_star)
+                x_star, cells.stiff[start:stop])
         if model == MODEL_RTM:
             _auto_stages(table, MODEL_RTM, args)
         elif model == MODEL_WB:

@@ -303,6 +303,7 @@ class ConductanceCells(NamedTuple):
     corr: np.ndarray        # (N,) scratch: mV, what the stages miss of the synaptic drive
     moments: np.ndarray     # (N,) scratch: µS ms^2, first moments of the conductances missed
     gap_in: np.ndarray      # (N,) scratch: nA, sum_j g_ij V_j at the predictor
+    stiff: np.ndarray       # (N,) int64 scratch: the population's stiff cells this step
     memo: np.ndarray        # (MEMO_SLOTS, 6) unit-weight effects of arrivals (see _arrival)
     # Spikes delivered straight to the cells this step (run_loop._deliver_to_cells), taken
     # and zeroed by the step:
