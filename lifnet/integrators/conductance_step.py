@@ -138,16 +138,20 @@ def _phi1(z):
 def rates(model, V, phi, VT, pb):
     """Opening and closing rates (1/ms) of the gates m, h, n, p at V (mV).
 
-    A gate a model does not use gets 0 and 0 (it stays where it is).
+    A gate a model does not use gets 0 and 0 (it stays where it is). RTM and
+    WB cells, whose m is instantaneous, get m's steady state and 0 in place of
+    its rates: the table then holds m itself, and a step divides nothing.
     """
     if model == MODEL_RTM:
         # Börgers & Kopell's reduced Traub-Miles cell (the rate functions of seed 000).
-        return (0.32 * _xexp(V + 54.0, 4.0), 0.28 * _xexp(-(V + 27.0), 5.0),
+        am, bm = 0.32 * _xexp(V + 54.0, 4.0), 0.28 * _xexp(-(V + 27.0), 5.0)
+        return (am / (am + bm), 0.0,
                 0.128 * math.exp(-(V + 50.0) / 18.0), 4.0 / (1.0 + math.exp(-(V + 27.0) / 5.0)),
                 0.032 * _xexp(V + 52.0, 5.0), 0.5 * math.exp(-(V + 57.0) / 40.0), 0.0, 0.0)
     if model == MODEL_WB:
         # Wang & Buzsáki (1996); h and n are sped up by phi.
-        return (0.1 * _xexp(V + 35.0, 10.0), 4.0 * math.exp(-(V + 60.0) / 18.0),
+        am, bm = 0.1 * _xexp(V + 35.0, 10.0), 4.0 * math.exp(-(V + 60.0) / 18.0)
+        return (am / (am + bm), 0.0,
                 phi * 0.07 * math.exp(-(V + 58.0) / 20.0),
                 phi / (1.0 + math.exp(-(V + 28.0) / 10.0)),
                 phi * 0.01 * _xexp(V + 34.0, 10.0), phi * 0.125 * math.exp(-(V + 44.0) / 80.0),
@@ -257,7 +261,7 @@ def ionic(model, am, bm, m, h, n, p, gNa, ENa, gK, EK, gK2, V):
         G = -gNa * (V - ENa)
         return G, G * EK - m
     if model == MODEL_RTM or model == MODEL_WB:
-        m = am / (am + bm)      # instantaneous activation
+        m = am      # instantaneous activation: rates() gives its steady state
     g_na = gNa * m * m * m * h
     n2 = n * n
     g_k = gK * n2 * n2
@@ -1005,5 +1009,8 @@ def steady_gates(model, V, phi, VT, pb):
         for k in range(N_GATES):
             a = rs[2 * k]
             s = a + rs[2 * k + 1]
-            out[k, i] = a / s if s > 0.0 else 0.0
+            if k == 0 and (model == MODEL_RTM or model == MODEL_WB):
+                out[k, i] = a       # rates() gives the instantaneous m itself
+            else:
+                out[k, i] = a / s if s > 0.0 else 0.0
     return out
