@@ -246,6 +246,11 @@ def _gate_step(x, a0, a1, s, E, h):
     h / 2.
     """
     z = s * h
+    if z > 1e-3:
+        # _etd1 and _etd2 with one division: (z - 1 + E) / z^2 = (1 - (1 - E) / z) / z.
+        inv_z = 1.0 / z
+        e1 = (1.0 - E) * inv_z
+        return x * E + h * (a0 * e1 + (a1 - a0) * (1.0 - e1) * inv_z)
     return x * E + h * (a0 * _etd1(z, E) + (a1 - a0) * _etd2(z, E))
 
 
@@ -343,7 +348,8 @@ def _gate_predict(x, a, s, h):
     z = s * h
     if z < Z_GATE:
         return x + h * (a - s * x)
-    return _gate_step(x, a, a, s, math.exp(-z), h)
+    E = math.exp(-z)
+    return x * E + a * (1.0 - E) / s
 
 
 @njit(cache=True, inline="always")
@@ -367,9 +373,10 @@ def _substep(table, model, j, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C
     Returns V, the gates, and t_cross: the time of the first upward crossing of
     V_spike (NaN while none), placed inside its substep.
     """
-    h = dt / m
-    fa = j / m
-    fb = (j + 1.0) / m
+    inv_m = 1.0 / m
+    h = dt * inv_m
+    fa = j * inv_m
+    fb = (j + 1.0) * inv_m
     G_a = GA + (GB - GA) * fa
     H_a = HA + (HB - HA) * fa
     G_b = GA + (GB - GA) * fb
@@ -429,7 +436,7 @@ def _predict(x, a, s, E, dt):
     """Stage 1 of a gate over the step: Euler, or _gate_step where dt s >= Z_GATE."""
     if s * dt < Z_GATE:
         return x + dt * (a - s * x)
-    return _gate_step(x, a, a, s, E, dt)
+    return x * E + a * (1.0 - E) / s      # _gate_step with a constant: exponential Euler
 
 
 @njit(cache=True, inline="always")
