@@ -670,9 +670,10 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
     g = chans.g
     r = chans.r
 
-    # Synaptic and injected drive at t (into Gs0, Hs0) and at t + dt without the
-    # step's arrivals (into Gs1, Hs1); the gates move to t + dt. What the stages miss
-    # starts from the sums of the spikes delivered straight to the cells.
+    # Synaptic and injected drive at t (into Gs0, Hs0) and at t + dt (into Gs1, Hs1,
+    # by the channel loop below, once every arrival of the step is in g_in and r_in);
+    # the gates move to t + dt. What the stages miss starts from the sums of the
+    # spikes delivered straight to the cells.
     corr_in = cells.corr_in[start:stop]
     moment_in = cells.moment_in[start:stop]
     for li in range(n_cells):
@@ -695,6 +696,52 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
             corr[li] += dt * neurons.I_corr[i] * inv_C
             neurons.dI[i] = 0.0
             neurons.I_corr[i] = 0.0
+    # The step's listed arrivals (Poisson drive, synapses with delays of their own) and
+    # those listed once for the population: their exact jumps of the gates at t + dt
+    # join the sums of the spikes delivered straight to the cells (g_in, r_in), and
+    # what the stages miss of each goes into corr and moments (see _arrival).
+    head, a_next, a_time = arrivals.head, arrivals.next, arrivals.time
+    g_in_all, r_in_all = cells.g_in, cells.r_in
+    a_chan, a_weight = arrivals.channel, arrivals.weight
+    memo = cells.memo
+    inv_dt = 1.0 / dt
+    for li in range(n_cells):
+        i = start + li
+        e = head[i]
+        while e >= 0:
+            c = a_chan[e]
+            kind = chans.kind[c]
+            w = a_weight[e]
+            jg, jr, miss, moment = _arrival(memo, c, kind, t1 - a_time[e], chans.tau[c],
+                                            chans.tau_rise[c], chans.peak[c], dt, inv_dt)
+            jg, jr, miss, moment = w * jg, w * jr, w * miss, w * moment
+            k = chans.offset[c] + li
+            g_in_all[k] += jg
+            r_in_all[k] += jr
+            if kind == CH_ALPHA_CURRENT:
+                corr[li] += miss * inv_C
+            else:
+                corr[li] += miss * (chans.E[c] - V[li]) * inv_C
+                moments[li] += moment
+            e = a_next[e]
+        head[i] = -1
+    for q in range(shared.count[0]):
+        if shared.pop[q] != p:
+            continue
+        c = shared.channel[q]
+        kind = chans.kind[c]
+        w = shared.weight[q]
+        jg, jr, miss, moment = unit_arrival(kind, t1 - shared.time[q], chans.tau[c],
+                                             chans.tau_rise[c], chans.peak[c], dt)
+        jg, jr, miss, moment = w * jg, w * jr, w * miss, w * moment
+        o = chans.offset[c]
+        Ec = chans.E[c]
+        current = kind == CH_ALPHA_CURRENT
+        for li in range(n_cells):
+            g_in_all[o + li] += jg
+            r_in_all[o + li] += jr
+            corr[li] += miss * inv_C * (1.0 if current else Ec - V[li])
+            moments[li] += moment
     for c in range(c_first, c_stop):
         kind = chans.kind[c]
         o = chans.offset[c]
@@ -717,8 +764,11 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
                 Hs0[li] += s * Ec
                 corr[li] += s * kappa * (Ec - V[li]) * inv_C
                 moments[li] += s * mu
-                gc[li] = s * d + g_in[li]
+                s = s * d + g_in[li]
+                gc[li] = s
                 g_in[li] = 0.0
+                Gs1[li] += s
+                Hs1[li] += s * Ec
         elif kind == CH_EXP2:
             f = chans.peak[c]
             tau_r = chans.tau_rise[c]
@@ -731,80 +781,28 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
                 Hs0[li] += s * Ec
                 corr[li] += f * (gc[li] * kappa - rc[li] * kappa_r) * (Ec - V[li]) * inv_C
                 moments[li] += f * (gc[li] * mu - rc[li] * mu_r)
-                gc[li] = gc[li] * d + g_in[li]
-                rc[li] = rc[li] * dr + r_in[li]
+                g1 = gc[li] * d + g_in[li]
+                r1 = rc[li] * dr + r_in[li]
+                gc[li] = g1
+                rc[li] = r1
                 g_in[li] = 0.0
                 r_in[li] = 0.0
+                s = f * (g1 - r1)
+                Gs1[li] += s
+                Hs1[li] += s * Ec
         else:
             X = dt / tau
             kappa_r = tau * (1.0 - d * (1.0 + X)) - 0.5 * dt * X * d
             for li in range(n_cells):
                 Hs0[li] += gc[li]
                 corr[li] += (gc[li] * kappa + rc[li] * kappa_r) * inv_C
-                gc[li] = (gc[li] + rc[li] * X) * d + g_in[li]
+                g1 = (gc[li] + rc[li] * X) * d + g_in[li]
+                gc[li] = g1
                 rc[li] = rc[li] * d + r_in[li]
                 g_in[li] = 0.0
                 r_in[li] = 0.0
+                Hs1[li] += g1
 
-    # The step's listed arrivals (Poisson drive, synapses with delays of their own):
-    # exact jumps of the gates at t + dt, and what the stages miss of each (see
-    # _arrival). Spikes through synapses that share their delay came in the sums above.
-    head, a_next, a_time = arrivals.head, arrivals.next, arrivals.time
-    a_chan, a_weight = arrivals.channel, arrivals.weight
-    memo = cells.memo
-    inv_dt = 1.0 / dt
-    for li in range(n_cells):
-        i = start + li
-        e = head[i]
-        while e >= 0:
-            c = a_chan[e]
-            kind = chans.kind[c]
-            w = a_weight[e]
-            jg, jr, miss, moment = _arrival(memo, c, kind, t1 - a_time[e], chans.tau[c],
-                                            chans.tau_rise[c], chans.peak[c], dt, inv_dt)
-            jg, jr, miss, moment = w * jg, w * jr, w * miss, w * moment
-            k = chans.offset[c] + li
-            g[k] += jg
-            r[k] += jr
-            if kind == CH_ALPHA_CURRENT:
-                corr[li] += miss * inv_C
-            else:
-                corr[li] += miss * (chans.E[c] - V[li]) * inv_C
-                moments[li] += moment
-            e = a_next[e]
-        head[i] = -1
-    for q in range(shared.count[0]):
-        if shared.pop[q] != p:
-            continue
-        c = shared.channel[q]
-        kind = chans.kind[c]
-        w = shared.weight[q]
-        jg, jr, miss, moment = unit_arrival(kind, t1 - shared.time[q], chans.tau[c],
-                                             chans.tau_rise[c], chans.peak[c], dt)
-        jg, jr, miss, moment = w * jg, w * jr, w * miss, w * moment
-        o = chans.offset[c]
-        Ec = chans.E[c]
-        current = kind == CH_ALPHA_CURRENT
-        for li in range(n_cells):
-            g[o + li] += jg
-            r[o + li] += jr
-            corr[li] += miss * inv_C * (1.0 if current else Ec - V[li])
-            moments[li] += moment
-    for c in range(c_first, c_stop):
-        kind = chans.kind[c]
-        o = chans.offset[c]
-        Ec = chans.E[c]
-        f = chans.peak[c]
-        for li in range(n_cells):
-            if kind == CH_EXP:
-                s = g[o + li]
-            elif kind == CH_EXP2:
-                s = f * (g[o + li] - r[o + li])
-            else:
-                Hs1[li] += g[o + li]
-                continue
-            Gs1[li] += s
-            Hs1[li] += s * Ec
 
     # Stage 1 (predictor), from the state at t: explicit Euler, or exponential
     # Euler (stable however stiff the cell is) for "exponential" and for stiff
