@@ -108,6 +108,20 @@ def _push_arrival(i, channel, w, t_arrive, head, nxt, time, chan, weight, count)
 
 
 @njit(cache=True, inline="always")
+def _add_to_sums(i, k, w, jg, jr, miss, moment, current, Ec, inv_C, V, g_in, r_in, corr_in,
+                 moment_in):
+    """An arrival of weight w on neuron i (gate slot k) into the step's sums (loop-free,
+    on arrays: see _push_arrival)."""
+    g_in[k] += w * jg
+    r_in[k] += w * jr
+    if current:
+        corr_in[i] += w * miss * inv_C
+    else:
+        corr_in[i] += w * miss * (Ec - V[i]) * inv_C
+        moment_in[i] += w * moment
+
+
+@njit(cache=True, inline="always")
 def _deliver_to_cells(c, row, L, dt, post, post_start, target, sc, chans, conns, store, cells,
                       V):
     """A spike of presynaptic row ``row`` through connection c, L ms before the step's
@@ -127,13 +141,8 @@ def _deliver_to_cells(c, row, L, dt, post, post_start, target, sc, chans, conns,
         for q in range(indptr[p0], indptr[p0 + 1]):
             i = post_start + indices[q]
             w = sc * weights[q]
-            g_in[o + i] += w * jg
-            r_in[o + i] += w * jr
-            if current:
-                corr_in[i] += w * miss * inv_C
-            else:
-                corr_in[i] += w * miss * (Ec - V[i]) * inv_C
-                moment_in[i] += w * moment
+            _add_to_sums(i, o + i, w, jg, jr, miss, moment, current, Ec, inv_C, V, g_in, r_in,
+                         corr_in, moment_in)
     else:
         dense = store.dense
         n_post = conns.n_post[c]
@@ -143,13 +152,8 @@ def _deliver_to_cells(c, row, L, dt, post, post_start, target, sc, chans, conns,
             if w == 0.0:
                 continue
             i = post_start + li
-            g_in[o + i] += w * jg
-            r_in[o + i] += w * jr
-            if current:
-                corr_in[i] += w * miss * inv_C
-            else:
-                corr_in[i] += w * miss * (Ec - V[i]) * inv_C
-                moment_in[i] += w * moment
+            _add_to_sums(i, o + i, w, jg, jr, miss, moment, current, Ec, inv_C, V, g_in, r_in,
+                         corr_in, moment_in)
 
 
 @njit(cache=True, _nrt=False)
