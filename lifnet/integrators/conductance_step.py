@@ -851,14 +851,11 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
                 fast = False
                 for k in range(g_lo, g_hi):
                     fast |= s0[k, li] * dt >= Z_GATE
+                E_0 = (1.0, 1.0, 1.0, 1.0)
                 if fast:
                     E_0 = tabulated_decay(table, model, v, phi, VT, pb, dt)
                 for k in range(g_lo, g_hi):
-                    xk = x[k, li]
-                    if s0[k, li] * dt < Z_GATE:
-                        x_star[k, li] = xk + dt * (a0[k, li] - s0[k, li] * xk)
-                    else:
-                        x_star[k, li] = _gate_step(xk, a0[k, li], a0[k, li], s0[k, li], E_0[k], dt)
+                    x_star[k, li] = _predict(x[k, li], a0[k, li], s0[k, li], E_0[k], dt)
             else:
                 heun = method == METHOD_HEUN
                 V_star[li] = v + dt * (H - G * v) * inv_C * (1.0 if heun else _phi1(G * dt * inv_C))
