@@ -8,13 +8,12 @@ Reads an .npz with ``pre``, ``post`` (int), ``exc`` (bool: excitatory synapse),
 Usage: coba_brian2_given.py FILE.npz --dt 0.01 [--duration 1000]
 """
 
-import argparse
 import json
 import time
 
 import brian2 as b2
-import numpy as np
 from brian2 import ms, mV, nS, pF
+from coba_common import given_network
 
 EQUATIONS = """
 dv/dt = (gL * (EL - v) + g_e * (Ee - v) + g_i * (Ei - v)) / C : volt (unless refractory)
@@ -26,12 +25,7 @@ CONSTANTS = dict(gL=10 * nS, EL=-60 * mV, Ee=0 * mV, Ei=-80 * mV, C=200 * pF,
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("network")
-    ap.add_argument("--dt", type=float, required=True, help="ms")
-    ap.add_argument("--duration", type=float, default=1000.0, help="ms")
-    args = ap.parse_args()
-    d = np.load(args.network)
+    args, d = given_network(__doc__)
     b2.defaultclock.dt = args.dt * ms
     n = d["V"].shape[0]
     cells = b2.NeuronGroup(n, EQUATIONS, threshold="v > -50*mV", reset="v = -60*mV",

@@ -1,6 +1,8 @@
-"""What the COBA peer scripts share: the network's size and its initial state; and
-what every NEST peer script needs (a quiet fresh kernel, stdout kept for results)."""
+"""What the COBA peer scripts share: the network's size and its initial state; the
+command line of the scripts that run a given network; and what every NEST peer
+script needs (a quiet fresh kernel, stdout kept for results)."""
 
+import argparse
 import contextlib
 import os
 import sys
@@ -35,6 +37,20 @@ def initial_state(seed, clip):
         g_e = np.clip(g_e, 0.0, None)
         g_i = np.clip(g_i, 0.0, None)
     return v, g_e, g_i
+
+
+def given_network(doc, max_dt=None):
+    """Command line of a script that runs a network given as a file (FILE.npz, --dt,
+    --duration): the parsed arguments and the loaded file. ``max_dt`` (ms) bounds dt."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("network")
+    ap.add_argument("--dt", type=float, required=True,
+                    help="ms" if max_dt is None else f"ms, at most {max_dt}")
+    ap.add_argument("--duration", type=float, default=1000.0, help="ms")
+    args = ap.parse_args()
+    if max_dt is not None and args.dt > max_dt:
+        ap.error(f"--dt must not exceed {max_dt} ms (the synaptic delay)")
+    return args, np.load(args.network)
 
 
 def reset_kernel(nest):

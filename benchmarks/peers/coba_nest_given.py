@@ -17,13 +17,12 @@ stderr, so that stdout carries only the JSON line.
 Usage: coba_nest_given.py FILE.npz --dt 0.01 [--duration 1000]
 """
 
-import argparse
 import json
 import os
 import time
 
 import numpy as np
-from coba_common import reset_kernel, stdout_to_stderr
+from coba_common import given_network, reset_kernel, stdout_to_stderr
 from coba_nest import NEURON_PARAMS, W_EXC, W_INH
 
 DELAY = 0.1  # ms
@@ -56,14 +55,7 @@ def simulate(d, dt, duration):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("network")
-    ap.add_argument("--dt", type=float, required=True, help="ms, at most 0.1")
-    ap.add_argument("--duration", type=float, default=1000.0, help="ms")
-    args = ap.parse_args()
-    if args.dt > DELAY:
-        ap.error(f"--dt must not exceed the synaptic delay ({DELAY} ms)")
-    d = np.load(args.network)
+    args, d = given_network(__doc__, max_dt=DELAY)
     n = d["V"].shape[0]
     with stdout_to_stderr():
         n_spikes, wall = simulate(d, args.dt, args.duration)
