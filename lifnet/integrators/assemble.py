@@ -305,7 +305,7 @@ class Assembly:
 
         self.cells = L.ConductanceCells(
             model=model, params=params, x=x,
-            tables=np.stack(tables) if tables else np.zeros((1, 1, 8)), table_of=table_of,
+            tables=np.stack(tables) if tables else np.zeros((1, 1, 24)), table_of=table_of,
             gap_indptr=indptr,
             gap_indices=cols.astype(np.int32), gap_g=_f64(vals), gap_total=total,
             G0=scratch(n_total), H0=scratch(n_total), Gs1=scratch(n_total),
