@@ -680,18 +680,28 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
     # spikes delivered straight to the cells.
     corr_in = cells.corr_in[start:stop]
     moment_in = cells.moment_in[start:stop]
+    # One array a loop: each is then a vectorised copy or fill.
     for li in range(n_cells):
-        I0 = I_now[li]
         Gs0[li] = 0.0
-        Hs0[li] = I0
+    for li in range(n_cells):
         Gs1[li] = 0.0
-        Hs1[li] = I0
+    for li in range(n_cells):
+        Hs0[li] = I_now[li]
+    for li in range(n_cells):
+        Hs1[li] = I_now[li]
+    for li in range(n_cells):
         corr[li] = corr_in[li]
+    for li in range(n_cells):
         moments[li] = moment_in[li]
+    for li in range(n_cells):
         corr_in[li] = 0.0
+    for li in range(n_cells):
         moment_in[li] = 0.0
+    for li in range(n_cells):
         V_old[li] = V[li]
-        u_old[li] = x[0, li]
+    if reset_V == reset_V:
+        for li in range(n_cells):
+            u_old[li] = x[0, li]
     if switching:
         for li in range(n_cells):
             i = start + li
