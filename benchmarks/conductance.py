@@ -12,16 +12,23 @@
   at dt 0.1 ms: lifnet against Brian2 runtime and cpp_standalone, 1 thread
   (``peers/cobahh_brian2.py``).
 
+``ping`` and ``cobahh`` run every simulator ``--repeats`` times, taking
+turns (lifnet, then each peer, then lifnet again ...), and report the median
+simulation time of each, with every run's time kept in the JSON
+(``sim_s_runs``): a single run of either side moves by 5-10 % on this
+shared machine.
+
 lifnet runs in a fresh process whose kernels are compiled first (a short
 run), so its simulation time excludes compilation, as the peers' do.
 Writes ``benchmarks/results/<name>-<date>-<host>.json`` and ``.md``.
 
-Usage: python benchmarks/conductance.py [--only gap,ping,cobahh] [--seeds 2]
+Usage: python benchmarks/conductance.py [--only gap,ping,cobahh] [--seeds 2] [--repeats 3]
 """
 
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 
@@ -117,9 +124,9 @@ def gap(seeds):
 
 
 def two_population_table(rows, extra=()):
-    lines = ["| simulator | mode | threads | build (s) | sim (s) | E (Hz) | I (Hz) | "
-             + "".join(f"{label} | " for label, _ in extra) + "lifnet / this |",
-             "|---|---|---|---|---|---|---|" + "---|" * len(extra) + "---|"]
+    lines = ["| simulator | mode | threads | build (s) | sim (s), median | runs (s) | E (Hz) | "
+             "I (Hz) | " + "".join(f"{label} | " for label, _ in extra) + "lifnet / this |",
+             "|---|---|---|---|---|---|---|---|" + "---|" * len(extra) + "---|"]
     lif = rows[0]
     for r in rows:
         if "error" in r:
@@ -127,23 +134,47 @@ def two_population_table(rows, extra=()):
             continue
         ratio = f"{lif['sim_s'] / r['sim_s']:.3f}" if r is not lif and "error" not in lif else ""
         cols = "".join(f"{r.get(key, float('nan')):.2f} | " for _, key in extra)
+        runs = ", ".join(f"{x:.3f}" for x in r.get("sim_s_runs", [r["sim_s"]]))
         lines.append(f"| {r['simulator']} | {r['mode']} | {r['threads']} | {r['build_s']:.2f} | "
-                     f"{r['sim_s']:.3f} | {r.get('rate_exc_hz', r.get('rate_e_hz')):.2f} | "
+                     f"{r['sim_s']:.3f} | {runs} | "
+                     f"{r.get('rate_exc_hz', r.get('rate_e_hz')):.2f} | "
                      f"{r.get('rate_inh_hz', r.get('rate_i_hz')):.2f} | {cols}{ratio} |")
     return "\n".join(lines)
 
 
-def ping():
-    rows = [lifnet("ping", 1, n_e=1000, n_i=250),
-            peer("ping_brian2.py", "--mode", "cpp_standalone", "--threads", 1, "--n-e", 1000,
-                 "--n-i", 250, "--seed", 1)]
+def in_turns(runners, repeats):
+    """Each runner ``repeats`` times, taking turns; per runner, its last run's row with
+    the median simulation and build times, and every run's time (``sim_s_runs``)."""
+    runs = [[] for _ in runners]
+    for _ in range(repeats):
+        for k, run in enumerate(runners):
+            runs[k].append(run())
+    rows = []
+    for done in runs:
+        failed = [r for r in done if "error" in r]
+        if failed:
+            rows.append(failed[0])
+            continue
+        row = dict(done[-1])
+        row["sim_s_runs"] = [r["sim_s"] for r in done]
+        row["sim_s"] = statistics.median(row["sim_s_runs"])
+        row["build_s"] = statistics.median(r["build_s"] for r in done)
+        rows.append(row)
+    return rows
+
+
+def ping(repeats):
+    rows = in_turns([lambda: lifnet("ping", 1, n_e=1000, n_i=250),
+                     lambda: peer("ping_brian2.py", "--mode", "cpp_standalone", "--threads", 1,
+                                  "--n-e", 1000, "--n-i", 250, "--seed", 1)], repeats)
     return rows, two_population_table(rows, (("peak (Hz)", "peak_freq_hz"),))
 
 
-def cobahh():
-    rows = [lifnet("cobahh", 1),
-            peer("cobahh_brian2.py", "--mode", "runtime", "--seed", 1),
-            peer("cobahh_brian2.py", "--mode", "cpp_standalone", "--threads", 1, "--seed", 1)]
+def cobahh(repeats):
+    rows = in_turns([lambda: lifnet("cobahh", 1),
+                     lambda: peer("cobahh_brian2.py", "--mode", "runtime", "--seed", 1),
+                     lambda: peer("cobahh_brian2.py", "--mode", "cpp_standalone", "--threads", 1,
+                                  "--seed", 1)], repeats)
     return rows, two_population_table(rows)
 
 
@@ -152,7 +183,11 @@ def main():
     ap.add_argument("--only", default="gap,ping,cobahh",
                     help="comma-separated subset of gap, ping, cobahh")
     ap.add_argument("--seeds", type=int, default=2, help="seeds per gap weight")
+    ap.add_argument("--repeats", type=int, default=3,
+                    help="runs of each simulator for ping and cobahh (median reported)")
     args = ap.parse_args()
+    if args.repeats < 1:
+        ap.error(f"--repeats must be at least 1, got {args.repeats}")
     cases = args.only.split(",")
     unknown = set(cases) - {"gap", "ping", "cobahh"}
     if unknown:
@@ -162,11 +197,11 @@ def main():
         write("gap-junctions", metadata("conductance.py", case="gap"), {"results": rows},
               "Seed 004 gap-junction network: lifnet vs NEST", md)
     if "ping" in cases:
-        rows, md = ping()
+        rows, md = ping(args.repeats)
         write("ping", metadata("conductance.py", case="ping"), {"results": rows},
               "PING 1000 E + 250 I: lifnet vs Brian2", md)
     if "cobahh" in cases:
-        rows, md = cobahh()
+        rows, md = cobahh(args.repeats)
         write("cobahh", metadata("conductance.py", case="cobahh"), {"results": rows},
               "COBAHH (Brette et al. 2007, benchmark 3): lifnet vs Brian2", md)
 
