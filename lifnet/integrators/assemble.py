@@ -28,6 +28,15 @@ def _f64(values):
     return np.ascontiguousarray(values, dtype=np.float64)
 
 
+def _aligned(a, align=64):
+    """A copy of a starting on an align-byte boundary (a table's rows on cache lines)."""
+    buf = np.empty(a.size + align // a.itemsize, a.dtype)
+    first = (-buf.ctypes.data % align) // a.itemsize
+    out = buf[first:first + a.size].reshape(a.shape)
+    out[...] = a
+    return out
+
+
 def delay_in_steps(delay, dt):
     """Split a delay (ms) into whole steps and a fraction of a step in [0, 1)."""
     d = delay / dt
@@ -305,7 +314,8 @@ class Assembly:
 
         self.cells = L.ConductanceCells(
             model=model, params=params, x=x,
-            tables=np.stack(tables) if tables else np.zeros((1, 1, 24)), table_of=table_of,
+            tables=_aligned(np.stack(tables)) if tables else np.zeros((1, 1, 24)),
+            table_of=table_of,
             gap_indptr=indptr,
             gap_indices=cols.astype(np.int32), gap_g=_f64(vals), gap_total=total,
             G0=scratch(n_total), H0=scratch(n_total), Gs1=scratch(n_total),

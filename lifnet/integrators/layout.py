@@ -278,8 +278,9 @@ class ConductanceCells(NamedTuple):
     model: np.ndarray       # (n_pops,) int64, MODEL_* (-1: not a conductance population)
     params: np.ndarray      # (n_pops, N_HH_PARAMS) float64, columns H_*
     x: np.ndarray           # (N_GATES, N) gating variables m, h, n, p (unused rows stay 0)
-    tables: np.ndarray      # (n_tables, TABLE_POINTS, 24): rates a_m, b_m, ... b_p (1/ms),
-    #                         exp(-(a + b) dt) of each gate, then each column's step to the next row
+    tables: np.ndarray      # (n_tables, TABLE_POINTS, 24): rates a_m, b_m, ... b_p (1/ms)
+    #                         and exp(-(a + b) dt) of each gate, each with its step to the
+    #                         next row (columns: conductance_step.TABLE_COLUMN)
     table_of: np.ndarray    # (n_pops,) int64, the population's table (0 if none)
     gap_indptr: np.ndarray  # (N + 1,) int64: neuron i's gap junctions, by global index
     gap_indices: np.ndarray  # int32, global index of the partner
