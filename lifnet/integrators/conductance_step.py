@@ -179,6 +179,13 @@ def rates(model, V, phi, VT, pb):
 
 
 @njit(cache=True, inline="always")
+def _column(row, f, j):
+    """Quantity j (TABLE_COLUMN's order) a fraction f of the way from a table row to the next."""
+    value, step = TABLE_COLUMN[j]
+    return row[value] + f * row[step]
+
+
+@njit(cache=True, inline="always")
 def tabulated_rates(table, model, V, phi, VT, pb):
     """``rates`` by linear interpolation in the population's table (exact outside it).
 
@@ -193,8 +200,8 @@ def tabulated_rates(table, model, V, phi, VT, pb):
     k = int(u)
     f = u - k
     a = table[k]
-    return (a[0] + f * a[6], a[1] + f * a[7], a[2] + f * a[8], a[3] + f * a[9],
-            a[4] + f * a[10], a[5] + f * a[11], a[18] + f * a[21], a[19] + f * a[22])
+    return (_column(a, f, 0), _column(a, f, 1), _column(a, f, 2), _column(a, f, 3),
+            _column(a, f, 4), _column(a, f, 5), _column(a, f, 6), _column(a, f, 7))
 
 
 @njit(cache=True, inline="always")
@@ -208,7 +215,7 @@ def tabulated_decay(table, model, V, phi, VT, pb, dt):
     k = int(u)
     f = u - k
     a = table[k]
-    return a[12] + f * a[15], a[13] + f * a[16], a[14] + f * a[17], a[20] + f * a[23]
+    return _column(a, f, 8), _column(a, f, 9), _column(a, f, 10), _column(a, f, 11)
 
 
 @njit(cache=True)
