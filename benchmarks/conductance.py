@@ -15,8 +15,8 @@
 ``ping`` and ``cobahh`` run every simulator ``--repeats`` times, taking
 turns (lifnet, then each peer, then lifnet again ...), and report the median
 simulation time of each, with every run's time kept in the JSON
-(``sim_s_runs``): a single run of either side moves by 5-10 % on this
-shared machine.
+(``sim_s_runs``): on this shared machine a single lifnet run moves by up to
+10 % and a Brian2 run by a few per cent, with whatever else the host runs.
 
 lifnet runs in a fresh process whose kernels are compiled first (a short
 run), so its simulation time excludes compilation, as the peers' do.
