@@ -342,6 +342,25 @@ def unit_arrival(kind, L, tau, tau_r, peak, dt):
 
 
 @njit(cache=True, inline="always")
+def add_arrival(i, k, w, jg, jr, miss, moment, current, Ec, inv_C, V, g_in, r_in, corr,
+                moments):
+    """An arrival of weight w and unit effect (jg, jr, miss, moment) (unit_arrival) on
+    cell i, gate slot k: the gate jumps into g_in and r_in, what the stages miss into
+    corr and moments (a current, ``current``, has no moment).
+
+    Loop-free and on arrays, not their NamedTuple: numba would otherwise keep
+    reference counting around every inlined call, once per synaptic event.
+    """
+    g_in[k] += w * jg
+    r_in[k] += w * jr
+    if current:
+        corr[i] += w * miss * inv_C
+    else:
+        corr[i] += w * miss * (Ec - V[i]) * inv_C
+        moments[i] += w * moment
+
+
+@njit(cache=True, inline="always")
 def _arrival(memo, c, kind, L, tau, tau_r, peak, dt, inv_dt):
     """unit_arrival on channel c, from the memo when this (L, c) was met before.
 
@@ -364,13 +383,18 @@ def _arrival(memo, c, kind, L, tau, tau_r, peak, dt, inv_dt):
 
 
 @njit(cache=True, inline="always")
+def _exponential_euler(x, a, s, E):
+    """A gate over a step with a and s constant, E = exp(-s step): _gate_step with a0 = a1."""
+    return x * E + a * (1.0 - E) / s
+
+
+@njit(cache=True, inline="always")
 def _gate_predict(x, a, s, h):
     """Predictor of a gate over h: Euler, or exponential Euler where s h >= Z_GATE."""
     z = s * h
     if z < Z_GATE:
         return x + h * (a - s * x)
-    E = math.exp(-z)
-    return x * E + a * (1.0 - E) / s
+    return _exponential_euler(x, a, s, math.exp(-z))
 
 
 @njit(cache=True, inline="always")
@@ -457,7 +481,7 @@ def _predict(x, a, s, E, dt):
     """Stage 1 of a gate over the step: Euler, or _gate_step where dt s >= Z_GATE."""
     if s * dt < Z_GATE:
         return x + dt * (a - s * x)
-    return x * E + a * (1.0 - E) / s      # _gate_step with a constant: exponential Euler
+    return _exponential_euler(x, a, s, E)
 
 
 @njit(cache=True, inline="always")
@@ -745,15 +769,9 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
             w = a_weight[e]
             jg, jr, miss, moment = _arrival(memo, c, kind, t1 - a_time[e], chans.tau[c],
                                             chans.tau_rise[c], chans.peak[c], dt, inv_dt)
-            jg, jr, miss, moment = w * jg, w * jr, w * miss, w * moment
-            k = chans.offset[c] + li
-            g_in_all[k] += jg
-            r_in_all[k] += jr
-            if kind == CH_ALPHA_CURRENT:
-                corr[li] += miss * inv_C
-            else:
-                corr[li] += miss * (chans.E[c] - V[li]) * inv_C
-                moments[li] += moment
+            add_arrival(li, chans.offset[c] + li, w, jg, jr, miss, moment,
+                        kind == CH_ALPHA_CURRENT, chans.E[c], inv_C, V, g_in_all, r_in_all,
+                        corr, moments)
             e = a_next[e]
         head[i] = -1
     for q in range(shared.count[0]):
@@ -764,15 +782,12 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
         w = shared.weight[q]
         jg, jr, miss, moment = unit_arrival(kind, t1 - shared.time[q], chans.tau[c],
                                              chans.tau_rise[c], chans.peak[c], dt)
-        jg, jr, miss, moment = w * jg, w * jr, w * miss, w * moment
         o = chans.offset[c]
         Ec = chans.E[c]
         current = kind == CH_ALPHA_CURRENT
         for li in range(n_cells):
-            g_in_all[o + li] += jg
-            r_in_all[o + li] += jr
-            corr[li] += miss * inv_C * (1.0 if current else Ec - V[li])
-            moments[li] += moment
+            add_arrival(li, o + li, w, jg, jr, miss, moment, current, Ec, inv_C, V, g_in_all,
+                        r_in_all, corr, moments)
     for c in range(c_first, c_stop):
         kind = chans.kind[c]
         o = chans.offset[c]

@@ -38,7 +38,7 @@ import rocket_fft  # noqa: F401  (registers np.fft for numba)
 from numba import njit
 
 from .atomics import cycle_counter, store_release, wait_for, wait_while
-from .conductance_step import step_conductance_population, unit_arrival
+from .conductance_step import add_arrival, step_conductance_population, unit_arrival
 from .layout import (
     CH_ALPHA_CURRENT,
     F_DT,
@@ -108,20 +108,6 @@ def _push_arrival(i, channel, w, t_arrive, head, nxt, time, chan, weight, count)
 
 
 @njit(cache=True, inline="always")
-def _add_to_sums(i, k, w, jg, jr, miss, moment, current, Ec, inv_C, V, g_in, r_in, corr_in,
-                 moment_in):
-    """An arrival of weight w on neuron i (gate slot k) into the step's sums (loop-free,
-    on arrays: see _push_arrival)."""
-    g_in[k] += w * jg
-    r_in[k] += w * jr
-    if current:
-        corr_in[i] += w * miss * inv_C
-    else:
-        corr_in[i] += w * miss * (Ec - V[i]) * inv_C
-        moment_in[i] += w * moment
-
-
-@njit(cache=True, inline="always")
 def _deliver_to_cells(c, row, L, dt, post, post_start, target, sc, chans, conns, store, cells,
                       V):
     """A spike of presynaptic row ``row`` through connection c, L ms before the step's
@@ -141,8 +127,8 @@ def _deliver_to_cells(c, row, L, dt, post, post_start, target, sc, chans, conns,
         for q in range(indptr[p0], indptr[p0 + 1]):
             i = post_start + indices[q]
             w = sc * weights[q]
-            _add_to_sums(i, o + i, w, jg, jr, miss, moment, current, Ec, inv_C, V, g_in, r_in,
-                         corr_in, moment_in)
+            add_arrival(i, o + i, w, jg, jr, miss, moment, current, Ec, inv_C, V, g_in, r_in,
+                        corr_in, moment_in)
     else:
         dense = store.dense
         n_post = conns.n_post[c]
@@ -152,8 +138,8 @@ def _deliver_to_cells(c, row, L, dt, post, post_start, target, sc, chans, conns,
             if w == 0.0:
                 continue
             i = post_start + li
-            _add_to_sums(i, o + i, w, jg, jr, miss, moment, current, Ec, inv_C, V, g_in, r_in,
-                         corr_in, moment_in)
+            add_arrival(i, o + i, w, jg, jr, miss, moment, current, Ec, inv_C, V, g_in, r_in,
+                        corr_in, moment_in)
 
 
 @njit(cache=True, _nrt=False)
