@@ -12,6 +12,8 @@ import pytest
 from scipy.integrate import solve_ivp
 
 import lifnet as ln
+from lifnet.integrators import layout as L
+from lifnet.integrators.conductance_step import m_near_switch
 
 
 def _xexp(x, k):
@@ -275,6 +277,32 @@ def test_traub_cell_oscillates_alone_as_its_equations_say():
         errors.append(np.abs(got - ref).max())
     # Second order: 0.097, 0.011, 0.0045 ms measured (the phase of a 72 ms cycle).
     assert errors[0] < 0.15 and errors[1] < 0.02 and errors[2] < 0.006
+
+
+def test_branch_free_m_step_gives_the_same_spikes():
+    """At dt 0.1 ms the Traub cell's m crosses the line between its two steps below
+    threshold, so it takes both and keeps one (m_near_switch); spikes are the same as
+    with the branch, and the line is found only where it lies."""
+    def spikes(both_m):
+        net = ln.Network(dt=0.1, seed=2)
+        cells = net.add(ln.TraubPop(40, name="c"))
+        net.stimulate(cells, ln.CurrentClamp(amplitude=np.linspace(0.0, 1.5, 40)))
+        net.connect(cells, cells, weight=0.002, rule="probability", p=0.1, delay=0.5,
+                    receptor=ln.ExponentialSynapse(tau=5.0, E=0.0, name="exc"))
+        net._build()
+        assert net._asm.cells.m_both_steps[0] == 1
+        net._asm.cells.m_both_steps[0] = both_m
+        return net.run(300.0).spikes(cells)
+
+    with_both, with_branch = spikes(1), spikes(0)
+    assert len(with_both) > 100
+    assert np.array_equal(with_both.ids, with_branch.ids)
+    assert np.array_equal(with_both.times, with_branch.times)
+    traub = ln.TraubPop(1)
+    for dt, expected in ((0.1, True), (0.05, False)):
+        row = traub.layout_params()
+        assert m_near_switch(traub.model, row[L.H_PHI], row[L.H_VT], row[L.H_B], dt,
+                             row[L.H_EL], row[L.H_VSPIKE]) == expected
 
 
 def izhikevich_reference(current, duration):

@@ -12,7 +12,7 @@ from ..pair_kernels import delay_steps
 from ..populations import PoissonPop, SpikeSourcePop
 from ..populations.conductance import GATES, ConductancePopulation
 from . import layout as L
-from .conductance_step import rate_table
+from .conductance_step import m_near_switch, rate_table
 
 MAX_SPIKES_PER_STEP = 64
 MAX_DRIVE_EVENTS_PER_STEP = 50.0
@@ -273,6 +273,7 @@ class Assembly:
         x = np.zeros((L.N_GATES, n_total))
         tables, table_key = [], {}
         table_of = np.zeros(len(self.pops), dtype=np.int64)
+        m_both_steps = np.zeros(len(self.pops), dtype=np.int64)
         for q, pop in enumerate(self.pops):
             if isinstance(pop, ConductancePopulation):
                 model[q] = pop.model
@@ -283,6 +284,7 @@ class Assembly:
                     table_key[key] = len(tables)
                     tables.append(rate_table(*key))
                 table_of[q] = table_key[key]
+                m_both_steps[q] = m_near_switch(*key, params[q, L.H_EL], params[q, L.H_VSPIKE])
                 x[:, self.starts[q]:self.starts[q + 1]] = pop.initial_gates(
                     V[self.starts[q]:self.starts[q + 1]])
         rows, cols, vals = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
@@ -315,7 +317,7 @@ class Assembly:
         self.cells = L.ConductanceCells(
             model=model, params=params, x=x,
             tables=_aligned(np.stack(tables)) if tables else np.zeros((1, 1, 24)),
-            table_of=table_of,
+            table_of=table_of, m_both_steps=m_both_steps,
             gap_indptr=indptr,
             gap_indices=cols.astype(np.int32), gap_g=_f64(vals), gap_total=total,
             G0=scratch(n_total), H0=scratch(n_total), Gs1=scratch(n_total),

@@ -282,6 +282,8 @@ class ConductanceCells(NamedTuple):
     #                         and exp(-(a + b) dt) of each gate, each with its step to the
     #                         next row (columns: conductance_step.TABLE_COLUMN)
     table_of: np.ndarray    # (n_pops,) int64, the population's table (0 if none)
+    m_both_steps: np.ndarray  # (n_pops,) int64: 1 where gate m takes both its steps and
+    #                           keeps one (conductance_step.m_near_switch)
     gap_indptr: np.ndarray  # (N + 1,) int64: neuron i's gap junctions, by global index
     gap_indices: np.ndarray  # int32, global index of the partner
     gap_g: np.ndarray       # float64, µS
