@@ -59,6 +59,7 @@ import numba
 import numpy as np
 from numba import njit
 
+from .cache_hints import prefetch
 from .layout import (
     CH_ALPHA_CURRENT,
     CH_EXP,
@@ -123,6 +124,8 @@ TABLE_COLUMN = ((0, 6), (1, 7), (2, 8), (3, 9), (4, 10), (5, 11), (18, 21), (19,
                 (12, 15), (13, 16), (14, 17), (20, 23))
 # Cells per block of _auto_stages' two passes: their intermediates stay in L1.
 AUTO_BLOCK = 64
+# _auto_stages asks for a cell's table rows while it works on the cell this many before.
+PREFETCH_AHEAD = 8
 
 
 @njit(cache=True, inline="always")
@@ -206,6 +209,17 @@ def tabulated_rates(table, model, V, phi, VT, pb):
     a = table[k]
     return (_column(a, f, 0), _column(a, f, 1), _column(a, f, 2), _column(a, f, 3),
             _column(a, f, 4), _column(a, f, 5), _column(a, f, 6), _column(a, f, 7))
+
+
+@njit(cache=True, inline="always")
+def _prefetch_row(table, V):
+    """Ask for the table row a lookup at V will read: its first two cache lines, which
+    hold the rates of m, h and n and the decay of m (TABLE_COLUMN)."""
+    u = (V - TABLE_V0) * (1.0 / TABLE_DV)
+    if 0.0 <= u < TABLE_POINTS - 1:
+        k = int(u)
+        prefetch(table, k, 0)
+        prefetch(table, k, 8)
 
 
 @njit(cache=True, inline="always")
@@ -542,8 +556,10 @@ def _auto_stages(table, model, both_m, args):
     waits on its predictor through two table reads; in one loop over cells that
     chain of latencies left the core idle, while here the predictors (and then
     the correctors) of a block are independent of each other and overlap. The
-    block's intermediate values (a0, s0, V_star, x_star) stay in L1. Gates the
-    model does not integrate stay put.
+    block's intermediate values (a0, s0, V_star, x_star) stay in L1. A cell's
+    table rows are asked for (cache_hints.prefetch) PREFETCH_AHEAD cells early:
+    the potentials they are read at are known by then. Gates the model does not
+    integrate stay put.
     """
     numba.literally(model)     # one compiled loop per model, its other branches folded away
     numba.literally(both_m)    # 1: gate m takes both its steps (m_near_switch)
@@ -561,6 +577,8 @@ def _auto_stages(table, model, both_m, args):
     for b0 in range(0, n, AUTO_BLOCK):
         b1 = min(n, b0 + AUTO_BLOCK)
         for li in range(b0, b1):
+            if li + PREFETCH_AHEAD < n:
+                _prefetch_row(table, V[li + PREFETCH_AHEAD])
             v0 = V[li]
             x0, x1, x2, x3 = x[0, li], x[1, li], x[2, li], x[3, li]
             am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, v0, phi, VT, pb)
@@ -593,6 +611,11 @@ def _auto_stages(table, model, both_m, args):
                                                      ap, sp)
 
         for li in range(b0, b1):
+            ahead = li + PREFETCH_AHEAD
+            if ahead < b1:
+                _prefetch_row(table, V_star[ahead])
+                if both:    # the midpoint's row will be read too
+                    _prefetch_row(table, 0.5 * (V[ahead] + V_star[ahead]))
             v0 = V[li]
             v = V_star[li]
             y0 = x_star[0, li] if m0 else x[0, li]
