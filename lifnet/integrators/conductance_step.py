@@ -236,6 +236,21 @@ def tabulated_decay(table, model, V, phi, VT, pb, dt):
     return _column(a, f, 8), _column(a, f, 9), _column(a, f, 10), _column(a, f, 11)
 
 
+@njit(cache=True, inline="always")
+def tabulated_gate(table, model, V, phi, VT, pb, dt, g):
+    """a + b of gate g (0, 1, 2, 3: m, h, n, p) at V and exp(-(a + b) dt), from the
+    table (exact outside it): a step reads only the gates it needs."""
+    u = (V - TABLE_V0) * (1.0 / TABLE_DV)
+    if not (0.0 <= u < TABLE_POINTS - 1):
+        rs = rates(model, V, phi, VT, pb)
+        s = rs[2 * g] + rs[2 * g + 1]
+        return s, math.exp(-s * dt)
+    k = int(u)
+    f = u - k
+    a = table[k]
+    return _column(a, f, 2 * g) + _column(a, f, 2 * g + 1), _column(a, f, 8 + g)
+
+
 @njit(cache=True)
 def rate_table(model, phi, VT, pb, dt):
     """Rates and exp(-(a + b) dt) of each gate every TABLE_DV mV from TABLE_V0, each with
@@ -591,11 +606,16 @@ def _auto_stages(table, model, both_m, args):
             euler = abs(G) * dt * inv_C <= Z_STABLE
             V_star[li] = v0 + dt * (H - G * v0) * inv_C * (1.0 if euler else
                                                            _phi1(G * dt * inv_C))
-            fast = both or ((m0 and sm * dt >= Z_GATE) or (m1 and sh * dt >= Z_GATE)
-                            or (m2 and sn * dt >= Z_GATE) or (m3 and sp * dt >= Z_GATE))
+            # exp(-(a + b) dt), read only for the gates whose predictor needs it.
             E0m, E0h, E0n, E0p = 1.0, 1.0, 1.0, 1.0
-            if fast:
-                E0m, E0h, E0n, E0p = tabulated_decay(table, model, v0, phi, VT, pb, dt)
+            if m0 and (both or sm * dt >= Z_GATE):
+                E0m = tabulated_gate(table, model, v0, phi, VT, pb, dt, 0)[1]
+            if m1 and sh * dt >= Z_GATE:
+                E0h = tabulated_gate(table, model, v0, phi, VT, pb, dt, 1)[1]
+            if m2 and sn * dt >= Z_GATE:
+                E0n = tabulated_gate(table, model, v0, phi, VT, pb, dt, 2)[1]
+            if m3 and sp * dt >= Z_GATE:
+                E0p = tabulated_gate(table, model, v0, phi, VT, pb, dt, 3)[1]
             # Only the integrated gates go to the block's scratch (the others' y is x).
             if m0:
                 x_star[0, li], a0[0, li], s0[0, li] = (_predict(x0, am, sm, E0m, dt, both),
@@ -654,18 +674,19 @@ def _auto_stages(table, model, both_m, args):
                 k_start = (H - G * v0) * inv_C
                 V[li] = v0 + 0.5 * dt * (k_start + (H1 - G1 * v) * inv_C) + corr[li] \
                     - k_start * moments[li] * inv_C + eta
-                fast = both or ((m0 and max(sm, tm) * dt >= Z_GATE)
-                                or (m1 and max(sh, th) * dt >= Z_GATE)
-                                or (m2 and max(sn, tn) * dt >= Z_GATE)
-                                or (m3 and max(sp, tp) * dt >= Z_GATE))
+                # The total rate at the midpoint potential and its exp(-(a + b) dt), read
+                # only for the gates that take the exponential step (_correct).
                 um, uh, un, up = 0.0, 0.0, 0.0, 0.0
                 Em, Eh, En, Ep = 1.0, 1.0, 1.0, 1.0
-                if fast:
-                    vm = 0.5 * (v0 + v)
-                    em, fm, eh, fh, en, fn, ep, fp = tabulated_rates(table, model, vm, phi, VT,
-                                                                     pb)
-                    um, uh, un, up = em + fm, eh + fh, en + fn, ep + fp
-                    Em, Eh, En, Ep = tabulated_decay(table, model, vm, phi, VT, pb, dt)
+                vm = 0.5 * (v0 + v)
+                if m0 and (both or max(sm, tm) * dt >= Z_GATE):
+                    um, Em = tabulated_gate(table, model, vm, phi, VT, pb, dt, 0)
+                if m1 and max(sh, th) * dt >= Z_GATE:
+                    uh, Eh = tabulated_gate(table, model, vm, phi, VT, pb, dt, 1)
+                if m2 and max(sn, tn) * dt >= Z_GATE:
+                    un, En = tabulated_gate(table, model, vm, phi, VT, pb, dt, 2)
+                if m3 and max(sp, tp) * dt >= Z_GATE:
+                    up, Ep = tabulated_gate(table, model, vm, phi, VT, pb, dt, 3)
                 if m0:
                     x[0, li] = _correct(x[0, li], y0, a0[0, li], sm, cm, tm, um, Em, dt,
                                       both)
