@@ -124,8 +124,10 @@ TABLE_COLUMN = ((0, 6), (1, 7), (2, 8), (3, 9), (4, 10), (5, 11), (18, 21), (19,
                 (12, 15), (13, 16), (14, 17), (20, 23))
 # Cells per block of _auto_stages' two passes: their intermediates stay in L1.
 AUTO_BLOCK = 64
-# _auto_stages asks for a cell's table rows while it works on the cell this many before.
+# _auto_stages asks for a cell's table rows while it works on the cell this many before
+# (a stiff cell's substeps: this many stiff cells before).
 PREFETCH_AHEAD = 8
+PREFETCH_STIFF = 4
 
 
 @njit(cache=True, inline="always")
@@ -708,6 +710,8 @@ def _auto_stages(table, model, both_m, args):
         left = 0
         for q in range(n_stiff):
             li = stiff[q]
+            if q + PREFETCH_STIFF < n_stiff:     # where that cell's substep j starts
+                _prefetch_row(table, V_star[stiff[q + PREFETCH_STIFF]])
             m = n_sub[li]
             if j >= m:
                 continue
