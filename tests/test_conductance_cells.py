@@ -305,6 +305,45 @@ def test_branch_free_m_step_gives_the_same_spikes():
                              row[L.H_EL], row[L.H_VSPIKE]) == expected
 
 
+def nest_hh_rhs(t, y, current):
+    """NEST's hh_psc_alpha_gap (Mancilla et al. 2007) in lifnet's units, written out from
+    NEST's model documentation."""
+    V, m, h, n, p = y
+    am, bm = 40.0 * _xexp(V - 75.5, 13.5), 1.2262 * math.exp(-V / 42.248)
+    ah, bh = 0.0035 * math.exp(-V / 24.186), 0.017 * _xexp(V + 51.25, 5.2)
+    an, bn = 0.014 * _xexp(V + 44.0, 2.3), 0.0043 * math.exp(-(V + 44.0) / 34.0)
+    ap, bp = _xexp(V - 95.0, 11.8), 0.025 * math.exp(-V / 22.222)
+    current_in = (current - 4.5 * m ** 3 * h * (V - 74.0)
+                  - (0.009 * n ** 4 + 9.0 * p ** 2) * (V + 90.0) - 0.01 * (V + 70.0))
+    return [current_in / 0.04, am * (1 - m) - bm * m, ah * (1 - h) - bh * h,
+            an * (1 - n) - bn * n, ap * (1 - p) - bp * p]
+
+
+def test_nest_hh_cell_stays_stable_and_close_at_coarse_dt():
+    """At dt 0.1 ms a substep of NEST's HH cell can be stiffer than its step foresaw
+    (h G / C up to 3.2); it takes exponential steps there (Z_HEUN_LIMIT) instead of
+    diverging, and its spike times stay near solve_ivp's; at dt 0.05 ms, within 0.1 ms."""
+    amps = [0.3, 0.5, 1.0, 2.0]
+    V0 = ln.HHPop.V_REST
+    gates = ln.HHPop(1).initial_gates([V0])[:, 0]
+
+    def crossing(t, y, current):
+        return y[0]
+    crossing.direction = 1
+    refs = [solve_ivp(nest_hh_rhs, (0.0, 50.0), [V0, *gates], args=(a,), method="LSODA",
+                      rtol=1e-10, atol=1e-10, events=crossing).t_events[0] for a in amps]
+    for dt, bound in ((0.1, 1.2), (0.05, 0.1)):
+        net = ln.Network(dt=dt, seed=1)
+        cells = net.add(ln.HHPop(len(amps), name="c"))
+        net.stimulate(cells, ln.CurrentClamp(amplitude=np.array(amps)))
+        trains = net.run(50.0).spikes(cells)
+        for i, ref in enumerate(refs):
+            got = np.sort(trains.times[trains.ids == i])
+            assert len(ref) >= 4 and abs(len(got) - len(ref)) <= 1
+            k = min(len(got), len(ref))
+            assert np.abs(got[:k] - ref[:k]).max() < bound, (dt, amps[i])
+
+
 def izhikevich_reference(current, duration):
     """The regular-spiking Izhikevich (2007) cell by DOP853, reset at each event."""
     C, k, vr, vt, vpeak, a, b, c, d = 0.1, 0.0007, -60.0, -40.0, 35.0, 0.03, -0.002, -50.0, 0.1

@@ -20,7 +20,8 @@ coefficients that depend on the rest of the state: ``C dV/dt = H - G V`` and
   exponential Euler (stable, and first order is all the partners of a gap
   junction need of it) and its step is redone as Heun substeps (at least
   z / ``Z_STABLE`` of them, for stability), with the synaptic, injected and
-  gap drive linear in time across the step.
+  gap drive linear in time across the step; a substep stiffer than that
+  count foresaw takes exponential steps for V (``Z_HEUN_LIMIT``).
 * ``"heun"``: plain Heun for V and gates; stable only while dt times every
   rate stays below 2 (for the RTM cell's spike that needs dt <= 0.02 ms).
 * ``"exponential"``: the exponential trapezoid (second-order Rush-Larsen,
@@ -110,6 +111,9 @@ from .philox import normal_pair
 Z_SUBSTEP = 0.5
 ACCURATE_SUBSTEPS = 4
 Z_STABLE = 1.5
+# A substep whose own h G / C exceeds Z_HEUN_LIMIT, where Heun's step amplifies
+# (|1 - z + z^2 / 2| > 1), takes exponential steps for V instead (_substep).
+Z_HEUN_LIMIT = 2.0
 MAX_SUBSTEPS = 64
 # A gate with dt (a + b) above Z_GATE (the Traub cell's m: 11 /ms) takes the
 # exponential step (_gate_step); slower ones Heun's, whose error constant is smaller.
@@ -450,6 +454,12 @@ def _substep(table, model, j, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C
 
     Only gates g_lo ... g_hi - 1 are integrated, as in the whole step (an RTM
     cell's instantaneous m would otherwise cost two exponentials a substep).
+    The number of substeps comes from the conductance at t and at the
+    predictor, which can miss how far a fast sodium gate opens within the step
+    (NEST's HH cell at dt 0.1 ms: h G / C up to 3.2 in a substep). Where h G / C
+    of this substep exceeds Z_HEUN_LIMIT, where Heun's step would amplify, V
+    takes the exponential steps instead (Euler predictor, trapezoid corrector),
+    stable at any h G / C.
     Returns V, the gates, and t_cross: the time of the first upward crossing of
     V_spike (NaN while none), placed inside its substep.
     """
@@ -463,8 +473,14 @@ def _substep(table, model, j, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C
     H_b = HA + (HB - HA) * fb
     am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, v, phi, VT, pb)
     Gi, Hi = ionic(model, am, bm, x0, x1, x2, x3, gNa, ENa, gK, EK, gK2, v)
-    kv = (H_a + Hi - (G_a + Gi) * v) * inv_C
-    vp = v + h * kv
+    G_start = G_a + Gi
+    H_start = H_a + Hi
+    kv = (H_start - G_start * v) * inv_C
+    z_start = h * G_start * inv_C
+    if abs(z_start) <= Z_HEUN_LIMIT:
+        vp = v + h * kv
+    else:
+        vp = v + h * kv * _phi1(z_start)
     # Gates as in the whole step: Heun where slow, the exponential step where
     # dt (a + b) >= Z_GATE.
     a_a = (am, ah, an, ap)
@@ -476,7 +492,13 @@ def _substep(table, model, j, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C
           _gate_predict(x3, a_a[3], s_a[3], h) if g_hi > 3 else x3)
     am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, vp, phi, VT, pb)
     Gi, Hi = ionic(model, am, bm, ys[0], ys[1], ys[2], ys[3], gNa, ENa, gK, EK, gK2, vp)
-    vn = v + 0.5 * h * (kv + (H_b + Hi - (G_b + Gi) * vp) * inv_C)
+    G_end = G_b + Gi
+    H_end = H_b + Hi
+    if max(abs(z_start), abs(h * G_end * inv_C)) <= Z_HEUN_LIMIT:
+        vn = v + 0.5 * h * (kv + (H_end - G_end * vp) * inv_C)
+    else:
+        G = 0.5 * (G_start + G_end)
+        vn = v + h * (0.5 * (H_start + H_end) - G * v) * inv_C * _phi1(h * G * inv_C)
     a_b = (am, ah, an, ap)
     s_b = (am + bm, ah + bh, an + bn, ap + bp)
     if g_lo == 0:
