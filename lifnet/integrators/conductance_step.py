@@ -449,11 +449,23 @@ def _gate_correct(x, y, a0, s0, a1, s1, h):
 
 
 @njit(cache=True, inline="always")
+def _substep_start(table, model, v, x0, x1, x2, x3, G_a, H_a, gNa, ENa, gK, EK, gK2, phi, VT,
+                   pb):
+    """Where a substep starts: G and H of the cell (drive G_a, H_a included), and the
+    gates' opening rates and total rates (m, h, n, p) at v."""
+    am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, v, phi, VT, pb)
+    Gi, Hi = ionic(model, am, bm, x0, x1, x2, x3, gNa, ENa, gK, EK, gK2, v)
+    return G_a + Gi, H_a + Hi, (am, ah, an, ap), (am + bm, ah + bh, an + bn, ap + bp)
+
+
+@njit(cache=True, inline="always")
 def _substep(table, model, j, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C, gNa, ENa,
-             gK, EK, gK2, phi, VT, pb, V_spike, interp, g_lo, g_hi, t_cross):
+             gK, EK, gK2, phi, VT, pb, V_spike, interp, g_lo, g_hi, t_cross, start):
     """Heun substep j of m of one cell over [t, t + dt]; the drive (G, H of leak,
     synapses, injected and gap currents) goes linearly from (GA, HA) to (GB, HB).
 
+    ``start`` is _substep_start's result at v (substep 0's is the whole step's
+    predictor's: _auto_stages does not evaluate it twice).
     Only gates g_lo ... g_hi - 1 are integrated, as in the whole step (an RTM
     cell's instantaneous m would otherwise cost two exponentials a substep).
     The number of substeps comes from the conductance at t and at the
@@ -469,14 +481,9 @@ def _substep(table, model, j, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C
     h = dt * inv_m
     fa = j * inv_m
     fb = (j + 1.0) * inv_m
-    G_a = GA + (GB - GA) * fa
-    H_a = HA + (HB - HA) * fa
     G_b = GA + (GB - GA) * fb
     H_b = HA + (HB - HA) * fb
-    am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, v, phi, VT, pb)
-    Gi, Hi = ionic(model, am, bm, x0, x1, x2, x3, gNa, ENa, gK, EK, gK2, v)
-    G_start = G_a + Gi
-    H_start = H_a + Hi
+    G_start, H_start, a_a, s_a = start
     kv = (H_start - G_start * v) * inv_C
     z_start = h * G_start * inv_C
     if abs(z_start) <= Z_HEUN_LIMIT:
@@ -485,8 +492,6 @@ def _substep(table, model, j, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C
         vp = v + h * kv * _phi1(z_start)
     # Gates as in the whole step: Heun where slow, the exponential step where
     # dt (a + b) >= Z_GATE.
-    a_a = (am, ah, an, ap)
-    s_a = (am + bm, ah + bh, an + bn, ap + bp)
     xs = (x0, x1, x2, x3)
     ys = (_gate_predict(x0, a_a[0], s_a[0], h) if g_lo == 0 else x0,
           _gate_predict(x1, a_a[1], s_a[1], h) if g_hi > 1 else x1,
@@ -529,9 +534,12 @@ def _substeps(table, model, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C, 
     """The m substeps (_substep) of one cell; V, the gates and the crossing time."""
     t_cross = math.nan
     for j in range(m):
+        fa = j * (1.0 / m)
+        start = _substep_start(table, model, v, x0, x1, x2, x3, GA + (GB - GA) * fa,
+                               HA + (HB - HA) * fa, gNa, ENa, gK, EK, gK2, phi, VT, pb)
         v, x0, x1, x2, x3, t_cross = _substep(
             table, model, j, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C, gNa, ENa, gK,
-            EK, gK2, phi, VT, pb, V_spike, interp, g_lo, g_hi, t_cross)
+            EK, gK2, phi, VT, pb, V_spike, interp, g_lo, g_hi, t_cross, start)
     return v, x0, x1, x2, x3, t_cross
 
 
@@ -736,12 +744,25 @@ def _auto_stages(table, model, both_m, args):
             if j >= m:
                 continue
             left += 1
+            GA, HA = gL + Gs0[li], glel + Hs0[li]
+            GB, HB = gL + Gs1[li], glel + Hs1[li]
+            v = V_star[li]
+            y0, y1, y2, y3 = x_star[0, li], x_star[1, li], x_star[2, li], x_star[3, li]
+            if j == 0:      # where the predictor started: its values are at hand
+                start = (G0[li], H0[li],
+                         (a0[0, li] if m0 else 0.0, a0[1, li], a0[2, li],
+                          a0[3, li] if m3 else 0.0),
+                         (s0[0, li] if m0 else 0.0, s0[1, li], s0[2, li],
+                          s0[3, li] if m3 else 0.0))
+            else:
+                fa = j * (1.0 / m)
+                start = _substep_start(table, model, v, y0, y1, y2, y3, GA + (GB - GA) * fa,
+                                       HA + (HB - HA) * fa, gNa, ENa, gK, EK, gK2, phi, VT, pb)
             V_star[li], x_star[0, li], x_star[1, li], x_star[2, li], x_star[3, li], \
                 t_cross[li] = _substep(
-                    table, model, j, m, t, dt, V_star[li], x_star[0, li], x_star[1, li],
-                    x_star[2, li], x_star[3, li], gL + Gs0[li], glel + Hs0[li] + 0.0,
-                    gL + Gs1[li], glel + Hs1[li] + 0.0, inv_C, gNa, ENa, gK, EK, gK2, phi, VT,
-                    pb, V_spike, interp, g_lo, g_hi, t_cross[li])
+                    table, model, j, m, t, dt, v, y0, y1, y2, y3, GA, HA, GB, HB, inv_C, gNa,
+                    ENa, gK, EK, gK2, phi, VT, pb, V_spike, interp, g_lo, g_hi, t_cross[li],
+                    start)
         if left == 0:
             break
     for q in range(n_stiff):
