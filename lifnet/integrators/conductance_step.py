@@ -132,6 +132,9 @@ AUTO_BLOCK = 64
 # (a stiff cell's substeps: this many stiff cells before).
 PREFETCH_AHEAD = 8
 PREFETCH_STIFF = 4
+# The spike search looks at the cells in chunks of SPIKE_CHUNK, and one by one only in
+# those with a crossing (_any_crossing).
+SPIKE_CHUNK = 64
 
 
 @njit(cache=True, inline="always")
@@ -775,6 +778,23 @@ def _auto_stages(table, model, both_m, args):
             x_star[3, li]
 
 
+@njit(cache=True, inline="always")
+def _any_crossing(V_old, V, n_sub, t_cross, b0, b1, V_spike):
+    """Whether a cell of b0 ... b1 - 1 crossed V_spike in the step (in a substep, or from
+    V_old to V), or diverged. A loop without branches over slices, which the compiler
+    vectorises (over range(b0, b1) it did not): the spike search then looks at few cells
+    one by one."""
+    V_old, V, n_sub, t_cross = V_old[b0:b1], V[b0:b1], n_sub[b0:b1], t_cross[b0:b1]
+    found = 0
+    for k in range(V.shape[0]):
+        v1 = V[k]
+        tc = t_cross[k]
+        found += (((n_sub[k] > 1) & (tc == tc))
+                  | ((n_sub[k] <= 1) & (V_old[k] < V_spike) & (V_spike <= v1))
+                  | (abs(v1) >= V_LIMIT) | (v1 != v1))
+    return found > 0
+
+
 @njit(cache=True, _nrt=False)
 def _reset(li, ts, t1, reset_V, u, V, x, Gs, Hs, gL, glel, inv_C, table, model, gNa, ENa,
            gK, EK, gK2, phi, VT, pb):
@@ -1141,53 +1161,57 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
 
     # Spikes: upward crossings of V_spike, placed inside the step.
     ok = True
-    for li in range(n_cells):
-        v0 = V_old[li]
-        v1 = V[li]
-        if not (abs(v1) < V_LIMIT):
-            if ok:
-                status.code[0] = STATUS_DIVERGED
-                status.neuron[0] = start + li
-                status.time[0] = t1
-            ok = False
+    for b0 in range(0, n_cells, SPIKE_CHUNK):
+        b1 = min(n_cells, b0 + SPIKE_CHUNK)
+        if not _any_crossing(V_old, V, n_sub, t_cross, b0, b1, V_spike):
             continue
-        if n_sub[li] > 1:
-            ts = t_cross[li]        # found inside its substep
-            if ts != ts:
+        for li in range(b0, b1):
+            v0 = V_old[li]
+            v1 = V[li]
+            if not (abs(v1) < V_LIMIT):
+                if ok:
+                    status.code[0] = STATUS_DIVERGED
+                    status.neuron[0] = start + li
+                    status.time[0] = t1
+                ok = False
                 continue
-        elif not (v0 < V_spike <= v1):
-            continue
-        elif interp == INTERP_HERMITE:
-            # Slopes at both ends; at the end, with the partners' V at t + dt.
-            acc = 0.0
-            for q in range(indptr[start + li], indptr[start + li + 1]):
-                acc += gap_g[q] * V_all[indices[q]]
-            am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, v1, phi, VT, pb)
-            Gi, Hi = ionic(model, am, bm, x[0, li], x[1, li], x[2, li], x[3, li],
-                           gNa, ENa, gK, EK, gK2, v1)
-            k_end = (glel + Hi + Hs1[li] + acc - (gL + Gi + Gs1[li] + gap_total[li]) * v1) \
-                * inv_C
-            k_start = (H0[li] - G0[li] * v0) * inv_C
-            ts = t + dt * hermite_crossing(v0, v1, k_start, k_end, dt, V_spike)
-        elif interp == INTERP_LINEAR:
-            ts = t + dt * (V_spike - v0) / (v1 - v0)
-        else:
-            ts = t1
-        if reset_V == reset_V:
-            # u at the spike from its value and slope at t (the step's end value went
-            # through V's overshoot past v_peak).
-            u_spike = u_old[li] + (ts - t) * (a0[0, li] - s0[0, li] * u_old[li])
-            _reset(li, ts, t1, reset_V, u_spike + u_jump, V, x, Gs1[li], Hs1[li], gL, glel,
-                   inv_C, table, model, gNa, ENa, gK, EK, gK2, phi, VT, pb)
-        i = start + li
-        ring.ids[slot, n_ring] = i
-        ring.theta[slot, n_ring] = (ts - t) / dt
-        n_ring += 1
-        if record:
-            n = out.count[0]
-            out.ids[n] = i
-            out.times[n] = ts
-            out.count[0] = n + 1
+            if n_sub[li] > 1:
+                ts = t_cross[li]        # found inside its substep
+                if ts != ts:
+                    continue
+            elif not (v0 < V_spike <= v1):
+                continue
+            elif interp == INTERP_HERMITE:
+                # Slopes at both ends; at the end, with the partners' V at t + dt.
+                acc = 0.0
+                for q in range(indptr[start + li], indptr[start + li + 1]):
+                    acc += gap_g[q] * V_all[indices[q]]
+                am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, v1, phi, VT, pb)
+                Gi, Hi = ionic(model, am, bm, x[0, li], x[1, li], x[2, li], x[3, li],
+                               gNa, ENa, gK, EK, gK2, v1)
+                k_end = (glel + Hi + Hs1[li] + acc - (gL + Gi + Gs1[li] + gap_total[li]) * v1) \
+                    * inv_C
+                k_start = (H0[li] - G0[li] * v0) * inv_C
+                ts = t + dt * hermite_crossing(v0, v1, k_start, k_end, dt, V_spike)
+            elif interp == INTERP_LINEAR:
+                ts = t + dt * (V_spike - v0) / (v1 - v0)
+            else:
+                ts = t1
+            if reset_V == reset_V:
+                # u at the spike from its value and slope at t (the step's end value went
+                # through V's overshoot past v_peak).
+                u_spike = u_old[li] + (ts - t) * (a0[0, li] - s0[0, li] * u_old[li])
+                _reset(li, ts, t1, reset_V, u_spike + u_jump, V, x, Gs1[li], Hs1[li], gL, glel,
+                       inv_C, table, model, gNa, ENa, gK, EK, gK2, phi, VT, pb)
+            i = start + li
+            ring.ids[slot, n_ring] = i
+            ring.theta[slot, n_ring] = (ts - t) / dt
+            n_ring += 1
+            if record:
+                n = out.count[0]
+                out.ids[n] = i
+                out.times[n] = ts
+                out.count[0] = n + 1
     ring.pop_stop[slot, p] = n_ring
     return ok
 
