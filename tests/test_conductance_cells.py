@@ -280,11 +280,11 @@ def test_traub_cell_oscillates_alone_as_its_equations_say():
 
 
 def test_branch_free_m_step_gives_the_same_spikes():
-    """At dt 0.1 ms the Traub cell's m crosses the line between its two steps below
+    """At dt 0.12 ms the Traub cell's m crosses the line between its two steps below
     threshold, so it takes both and keeps one (m_near_switch); spikes are the same as
     with the branch, and the line is found only where it lies."""
     def spikes(both_m):
-        net = ln.Network(dt=0.1, seed=2)
+        net = ln.Network(dt=0.12, seed=2)
         cells = net.add(ln.TraubPop(40, name="c"))
         net.stimulate(cells, ln.CurrentClamp(amplitude=np.linspace(0.0, 1.5, 40)))
         net.connect(cells, cells, weight=0.002, rule="probability", p=0.1, delay=0.5,
@@ -299,7 +299,7 @@ def test_branch_free_m_step_gives_the_same_spikes():
     assert np.array_equal(with_both.ids, with_branch.ids)
     assert np.array_equal(with_both.times, with_branch.times)
     traub = ln.TraubPop(1)
-    for dt, expected in ((0.1, True), (0.05, False)):
+    for dt, expected in ((0.12, True), (0.1, False), (0.05, False)):
         row = traub.layout_params()
         assert m_near_switch(traub.model, row[L.H_PHI], row[L.H_VT], row[L.H_B], dt,
                              row[L.H_EL], row[L.H_VSPIKE]) == expected

@@ -12,11 +12,11 @@ coefficients that depend on the rest of the state: ``C dV/dt = H - G V`` and
 
 * ``"auto"`` (default): Heun (explicit RK2), the most accurate per step,
   made safe where it is not stable. V: Euler predictor, trapezoid
-  corrector. A gate with dt s >= ``Z_GATE`` (the Traub cell's m at rest,
-  11 /ms) takes exponential time differencing instead (``_gate_step``: exact
-  for a rate linear in time, so a fast gate follows its moving steady state
-  with the right lag). Where the membrane itself is stiff in this step, in a
-  spike (z = dt G / C above ``Z_SUBSTEP``), the cell's predictor is
+  corrector. A gate with dt s >= ``Z_GATE`` (the Traub cell's m at dt 0.1 ms
+  below -77 mV, where s > 15 /ms) takes exponential time differencing instead
+  (``_gate_step``: exact for a rate linear in time, so a fast gate follows its
+  moving steady state with the right lag). Where the membrane itself is stiff
+  in this step, in a spike (z = dt G / C above ``Z_SUBSTEP``), the cell's predictor is
   exponential Euler (stable, and first order is all the partners of a gap
   junction need of it) and its step is redone as Heun substeps (at least
   z / ``Z_STABLE`` of them, for stability), with the synaptic, injected and
@@ -115,9 +115,14 @@ Z_STABLE = 1.5
 # (|1 - z + z^2 / 2| > 1), takes exponential steps for V instead (_substep).
 Z_HEUN_LIMIT = 2.0
 MAX_SUBSTEPS = 64
-# A gate with dt (a + b) above Z_GATE (the Traub cell's m: 11 /ms) takes the
-# exponential step (_gate_step); slower ones Heun's, whose error constant is smaller.
-Z_GATE = 1.0
+# A gate with dt (a + b) above Z_GATE takes the exponential step (_gate_step); slower ones
+# Heun's, which damps a gate's relaxation by |1 - z + z^2 / 2| (0.63 at 1.5; stable below 2).
+# Against references (dt = 0.001 ms, solve_ivp), 1.5 is more accurate than 1.0, which sent
+# the Traub cell's m at rest (11-15 /ms) to the exponential step at dt 0.1 ms: 40 Traub cells
+# over 300 ms, median spike-time error 0.31 against 0.42 ms; NEST's HH cell over 60 ms, worst
+# 0.88 against 1.06 ms; RTM and WB unchanged. 2.0, at the edge of stability, is worse for
+# NEST's cell.
+Z_GATE = 1.5
 # m_near_switch looks for Z_GATE between E_L - SWITCH_BELOW_EL and V_spike, every
 # SWITCH_SCAN_DV (mV).
 SWITCH_BELOW_EL = 10.0
@@ -574,8 +579,8 @@ def m_near_switch(model, phi, VT, pb, dt, E_L, V_spike):
 
     Under method "auto" a gate's step is Heun's or the exponential one as dt (a + b)
     is below or above Z_GATE. Where that line falls between E_L - SWITCH_BELOW_EL and
-    V_spike, where the cells spend their time (the Traub cell's m at dt 0.1 ms:
-    dt (a + b) is 1.3 at -70 mV and 0.96 at -55 mV), the cells cross it from step to
+    V_spike, where the cells spend their time (the Traub cell's m at dt 0.12 ms:
+    dt (a + b) is 1.6 at -70 mV and 1.15 at -55 mV), the cells cross it from step to
     step at random, and the branch between the two steps, mispredicted, costs more
     than computing both and keeping one (5 % of the COBAHH benchmark's time). The
     result is the same either way. Gates h, n and p are far slower there in every
@@ -1121,7 +1126,7 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
                     # Each gate with its opening rate linear from t to the predictor
                     # and its total rate at the step's midpoint potential (_gate_step):
                     # second order, stable and lagging right however fast the gate
-                    # (NEST's m: 6.5 /ms at rest; the Traub cell's: 11 /ms).
+                    # (NEST's m: 6.5 /ms at rest; the Traub cell's: 11-15 /ms).
                     fast = False
                     for k in range(g_lo, g_hi):
                         fast |= max(s0[k, li], s_s[k]) * dt >= Z_GATE
