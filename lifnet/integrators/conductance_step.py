@@ -459,13 +459,15 @@ def _gate_correct(x, y, a0, s0, a1, s1, h):
 
 
 @njit(cache=True, inline="always")
-def _substep_start(table, model, v, x0, x1, x2, x3, G_a, H_a, gNa, ENa, gK, EK, gK2, phi, VT,
-                   pb):
-    """Where a substep starts: G and H of the cell (drive G_a, H_a included), and the
-    gates' opening rates and total rates (m, h, n, p) at v."""
+def _substep_start(table, model, j, m, v, x0, x1, x2, x3, GA, HA, GB, HB, gNa, ENa, gK, EK,
+                   gK2, phi, VT, pb):
+    """Where substep j of m starts (see _substep): G and H of the cell (its drive
+    included), and the gates' opening rates and total rates (m, h, n, p) at v."""
+    fa = j * (1.0 / m)
     am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, v, phi, VT, pb)
     Gi, Hi = ionic(model, am, bm, x0, x1, x2, x3, gNa, ENa, gK, EK, gK2, v)
-    return G_a + Gi, H_a + Hi, (am, ah, an, ap), (am + bm, ah + bh, an + bn, ap + bp)
+    return (GA + (GB - GA) * fa + Gi, HA + (HB - HA) * fa + Hi, (am, ah, an, ap),
+            (am + bm, ah + bh, an + bn, ap + bp))
 
 
 @njit(cache=True, inline="always")
@@ -544,9 +546,8 @@ def _substeps(table, model, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C, 
     """The m substeps (_substep) of one cell; V, the gates and the crossing time."""
     t_cross = math.nan
     for j in range(m):
-        fa = j * (1.0 / m)
-        start = _substep_start(table, model, v, x0, x1, x2, x3, GA + (GB - GA) * fa,
-                               HA + (HB - HA) * fa, gNa, ENa, gK, EK, gK2, phi, VT, pb)
+        start = _substep_start(table, model, j, m, v, x0, x1, x2, x3, GA, HA, GB, HB, gNa,
+                               ENa, gK, EK, gK2, phi, VT, pb)
         v, x0, x1, x2, x3, t_cross = _substep(
             table, model, j, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C, gNa, ENa, gK,
             EK, gK2, phi, VT, pb, V_spike, interp, g_lo, g_hi, t_cross, start)
@@ -765,9 +766,8 @@ def _auto_stages(table, model, both_m, args):
                          (s0[0, li] if m0 else 0.0, s0[1, li], s0[2, li],
                           s0[3, li] if m3 else 0.0))
             else:
-                fa = j * (1.0 / m)
-                start = _substep_start(table, model, v, y0, y1, y2, y3, GA + (GB - GA) * fa,
-                                       HA + (HB - HA) * fa, gNa, ENa, gK, EK, gK2, phi, VT, pb)
+                start = _substep_start(table, model, j, m, v, y0, y1, y2, y3, GA, HA, GB, HB,
+                                       gNa, ENa, gK, EK, gK2, phi, VT, pb)
             V_star[li], x_star[0, li], x_star[1, li], x_star[2, li], x_star[3, li], \
                 t_cross[li] = _substep(
                     table, model, j, m, t, dt, v, y0, y1, y2, y3, GA, HA, GB, HB, inv_C, gNa,
