@@ -125,8 +125,9 @@ def _deliver_to_cells(c, row, L, dt, post, post_start, target, sc, chans, conns,
         indptr, indices, weights = store.indptr, store.indices, store.weights
         p0 = conns.ptr_offset[c] + row
         for q in range(indptr[p0], indptr[p0 + 1]):
-            i = post_start + indices[q]
-            w = sc * weights[q]
+            u = np.uint64(q)    # see "Unsigned indices" in conductance_step
+            i = post_start + indices[u]
+            w = sc * weights[u]
             add_arrival(i, o + i, w, jg, jr, miss, moment, current, Ec, inv_C, V, g_in, r_in,
                         corr_in, moment_in)
     else:
