@@ -642,7 +642,7 @@ def _auto_stages(table, model, both_m, args):
         for li in range(b0, b1):
             i = np.uint64(li)
             if li + PREFETCH_AHEAD < n:
-                _prefetch_row(table, V[li + PREFETCH_AHEAD])
+                _prefetch_row(table, V[np.uint64(li + PREFETCH_AHEAD)])
             v0 = V[i]
             x0, x1, x2, x3 = x[0, i], x[1, i], x[2, i], x[3, i]
             am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, v0, phi, VT, pb)
@@ -681,8 +681,8 @@ def _auto_stages(table, model, both_m, args):
 
         for li in range(b0, b1):
             i = np.uint64(li)
-            ahead = li + PREFETCH_AHEAD
-            if ahead < b1:
+            ahead = np.uint64(li + PREFETCH_AHEAD)
+            if li + PREFETCH_AHEAD < b1:
                 _prefetch_row(table, V_star[ahead])
                 if both:    # the midpoint's row will be read too
                     _prefetch_row(table, 0.5 * (V[ahead] + V_star[ahead]))
@@ -756,7 +756,7 @@ def _auto_stages(table, model, both_m, args):
             li = stiff[q]
             i = np.uint64(li)
             if q + PREFETCH_STIFF < n_stiff:     # where that cell's substep j starts
-                _prefetch_row(table, V_star[stiff[q + PREFETCH_STIFF]])
+                _prefetch_row(table, V_star[np.uint64(stiff[q + PREFETCH_STIFF])])
             m = n_sub[i]
             if j >= m:
                 continue
