@@ -147,7 +147,8 @@ SPIKE_CHUNK = 64
 # register to hold the extent), which it cannot rule out for a loop that starts at a
 # runtime value (a block's first cell) or an index read from an array. Unsigned, the access
 # is a plain load: COBAHH 8 % faster, the gap network 29 %. (In an inline="always" function,
-# give the unsigned index a new name: reassigning the argument changed results.)
+# give the unsigned index a new name: rebinding an argument to a value of another type
+# changed COBAHH's spikes.)
 
 
 @njit(cache=True, inline="always")
