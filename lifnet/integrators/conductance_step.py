@@ -945,7 +945,6 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
     memo = cells.memo
     inv_dt = 1.0 / dt
     for li in range(n_cells):
-        j = np.uint64(li)
         i = start + li
         e = head[i]
         while e >= 0:
@@ -972,7 +971,6 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
         Ec = chans.E[c]
         current = kind == CH_ALPHA_CURRENT
         for li in range(n_cells):
-            j = np.uint64(li)
             add_arrival(li, o + li, w, jg, jr, miss, moment, current, Ec, inv_C, V, g_in_all,
                         r_in_all, corr, moments)
     for c in range(c_first, c_stop):
