@@ -831,6 +831,16 @@ def _reset(li, ts, t1, reset_V, u, V, x, Gs, Hs, gL, glel, inv_C, table, model, 
     x[0, li] = u + 0.5 * h * (ku + am - (am + bm) * up)
 
 
+@njit(cache=True, inline="always")
+def _gap_sum(indptr, indices, gap_g, V_all, i):
+    """sum_j g_ij V_j (nA) over neuron i's gap junctions (global indices)."""
+    acc = 0.0
+    for q in range(indptr[i], indptr[i + 1]):
+        u = np.uint64(q)
+        acc += gap_g[u] * V_all[np.uint64(indices[u])]
+    return acc
+
+
 @njit(cache=True, _nrt=False)
 def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, arrivals,
                                 shared, cells, ring, out, status):
@@ -1065,10 +1075,7 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
         if has_gap:
             for li in range(n_cells):
                 j = np.uint64(li)
-                acc = 0.0
-                for q in range(indptr[start + li], indptr[start + li + 1]):
-                    acc += gap_g[np.uint64(q)] * V_all[np.uint64(indices[np.uint64(q)])]
-                gap0[j] = acc
+                gap0[j] = _gap_sum(indptr, indices, gap_g, V_all, start + li)
         noise_scale = sigma * math.sqrt(dt) * inv_C
         for li in range(n_cells):
             j = np.uint64(li)
@@ -1105,17 +1112,14 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
                     sk = s0[k, j]
                     xk = x[k, j]
                     x_star[k, j] = xk + dt * (a0[k, j] - sk * xk) * (1.0 if heun else
-                                                                       _phi1(sk * dt))
+                                                                      _phi1(sk * dt))
 
         # Stage 2 (corrector), from t again, with the partners' V at the predictor.
         if has_gap:
             V_s_all = cells.V_star
             for li in range(n_cells):
                 j = np.uint64(li)
-                acc = 0.0
-                for q in range(indptr[start + li], indptr[start + li + 1]):
-                    acc += gap_g[np.uint64(q)] * V_s_all[np.uint64(indices[np.uint64(q)])]
-                gap_in[j] = acc
+                gap_in[j] = _gap_sum(indptr, indices, gap_g, V_s_all, start + li)
         for li in range(n_cells):
             j = np.uint64(li)
             v = V_star[j]
@@ -1169,14 +1173,14 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
                         xk = x[k, j]
                         if max(s0[k, j], s_s[k]) * dt < Z_GATE:
                             x[k, j] = xk + 0.5 * dt * ((a0[k, j] - s0[k, j] * xk)
-                                                        + (a_s[k] - s_s[k] * x_star[k, j]))
+                                                       + (a_s[k] - s_s[k] * x_star[k, j]))
                         else:
                             x[k, j] = _gate_step(xk, a0[k, j], a_s[k], s_mid[k], E_mid[k], dt)
                 else:
                     for k in range(N_GATES):
                         xk = x[k, j]
                         x[k, j] = xk + 0.5 * dt * ((a0[k, j] - s0[k, j] * xk)
-                                                    + (a_s[k] - s_s[k] * x_star[k, j]))
+                                                   + (a_s[k] - s_s[k] * x_star[k, j]))
             else:
                 # Stiff (a spike): Heun substeps, with the synaptic and injected drive
                 # linear in time between its values at t and t + dt, and the gap
@@ -1218,9 +1222,7 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
                 continue
             elif interp == INTERP_HERMITE:
                 # Slopes at both ends; at the end, with the partners' V at t + dt.
-                acc = 0.0
-                for q in range(indptr[start + li], indptr[start + li + 1]):
-                    acc += gap_g[np.uint64(q)] * V_all[np.uint64(indices[np.uint64(q)])]
+                acc = _gap_sum(indptr, indices, gap_g, V_all, start + li)
                 am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, v1, phi, VT, pb)
                 Gi, Hi = ionic(model, am, bm, x[0, j], x[1, j], x[2, j], x[3, j],
                                gNa, ENa, gK, EK, gK2, v1)
