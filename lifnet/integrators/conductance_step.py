@@ -104,6 +104,7 @@ from .layout import (
 )
 from .lif_rk2 import INTERP_HERMITE, INTERP_LINEAR, V_LIMIT, hermite_crossing
 from .philox import normal_pair
+from .vector_jit import vector_njit
 
 # Method "auto": where dt G / C = z exceeds Z_SUBSTEP, a cell's step is cut into
 # ceil(z / Z_SUBSTEP) substeps for accuracy, at most ACCURATE_SUBSTEPS of them, and
@@ -231,10 +232,32 @@ def tabulated_rates(table, model, V, phi, VT, pb):
     if not (0.0 <= u < TABLE_POINTS - 1):
         return rates(model, V, phi, VT, pb)
     k = int(u)
-    f = u - k
-    a = table[np.uint64(k)]
-    return (_column(a, f, 0), _column(a, f, 1), _column(a, f, 2), _column(a, f, 3),
-            _column(a, f, 4), _column(a, f, 5), _column(a, f, 6), _column(a, f, 7))
+    return _row_rates(table[np.uint64(k)], u - k)
+
+
+@njit(cache=True, inline="always")
+def _row_rates(row, f):
+    """The eight rates a fraction f of the way from a table row to the next."""
+    return (_column(row, f, 0), _column(row, f, 1), _column(row, f, 2), _column(row, f, 3),
+            _column(row, f, 4), _column(row, f, 5), _column(row, f, 6), _column(row, f, 7))
+
+
+@njit(cache=True, inline="always")
+def _row_gate(row, f, g):
+    """a + b of gate g and exp(-(a + b) dt) a fraction f of the way from a table row to the
+    next."""
+    return _column(row, f, 2 * g) + _column(row, f, 2 * g + 1), _column(row, f, 8 + g)
+
+
+@njit(cache=True, inline="always")
+def _clamped_row(table, V):
+    """tabulated_rates' row and fraction at V without its branch, for a vector loop: a V
+    outside the table (or NaN) reads row 0, and ``inside`` is False: the lookup is not valid."""
+    u = (V - TABLE_V0) * (1.0 / TABLE_DV)
+    inside = (0.0 <= u) & (u < TABLE_POINTS - 1)
+    u = u if inside else 0.0
+    k = int(u)
+    return table[np.uint64(k)], u - k, inside
 
 
 @njit(cache=True, inline="always")
@@ -272,9 +295,7 @@ def tabulated_gate(table, model, V, phi, VT, pb, dt, g):
         s = rs[2 * g] + rs[2 * g + 1]
         return s, math.exp(-s * dt)
     k = int(u)
-    f = u - k
-    a = table[np.uint64(k)]
-    return _column(a, f, 2 * g) + _column(a, f, 2 * g + 1), _column(a, f, 8 + g)
+    return _row_gate(table[np.uint64(k)], u - k, g)
 
 
 @njit(cache=True)
@@ -564,10 +585,22 @@ def _substeps(table, model, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C, 
 
 
 @njit(cache=True, inline="always")
+def _euler_gate(x, a, s, dt):
+    """Euler's step of a gate, dx/dt = a - s x."""
+    return x + dt * (a - s * x)
+
+
+@njit(cache=True, inline="always")
+def _heun_gate(x, y, a0, s0, a1, s1, dt):
+    """Heun's step of a gate from x, with its predictor y."""
+    return x + 0.5 * dt * ((a0 - s0 * x) + (a1 - s1 * y))
+
+
+@njit(cache=True, inline="always")
 def _predict(x, a, s, E, dt, both):
     """Stage 1 of a gate over the step: Euler, or _gate_step where dt s >= Z_GATE; with
     ``both``, both are computed and one kept, without a branch (m_near_switch)."""
-    euler = x + dt * (a - s * x)
+    euler = _euler_gate(x, a, s, dt)
     if both:
         exponential = _exponential_euler(x, a, s, E)
         return euler if s * dt < Z_GATE else exponential
@@ -578,7 +611,7 @@ def _predict(x, a, s, E, dt, both):
 def _correct(x, y, a0, s0, a1, s1, s_mid, E_mid, dt, both):
     """Stage 2 of a gate from x (predictor y): Heun, or _gate_step with the total rate at
     the midpoint potential where the gate is fast; ``both`` as in _predict."""
-    heun = x + 0.5 * dt * ((a0 - s0 * x) + (a1 - s1 * y))
+    heun = _heun_gate(x, y, a0, s0, a1, s1, dt)
     if both:
         exponential = _gate_step(x, a0, a1, s_mid, E_mid, dt)
         return heun if max(s0, s1) * dt < Z_GATE else exponential
@@ -611,6 +644,256 @@ def m_near_switch(model, phi, VT, pb, dt, E_L, V_spike):
     return above and below
 
 
+@njit(cache=True, inline="always")
+def _integrated_gates(model):
+    """Which of the gates m, h, n, p method "auto" integrates: RTM and WB cells have an
+    instantaneous m and no p; only NEST's cell has p."""
+    return not (model == MODEL_RTM or model == MODEL_WB), True, True, model == MODEL_HH_NEST
+
+
+@njit(cache=True, inline="always")
+def _substep_count(z):
+    """Substeps of a cell's step whose dt G / C is z (method "auto"): 1 up to Z_SUBSTEP,
+    then ceil(z / Z_SUBSTEP) up to ACCURATE_SUBSTEPS, never fewer than ceil(z / Z_STABLE),
+    at most MAX_SUBSTEPS. z is capped where that cap is reached anyway, so that an infinite
+    z (a diverging cell) converts to an integer, and both counts are worked out either
+    way, so that a vector loop can take the one it needs."""
+    zc = min(z, MAX_SUBSTEPS * Z_STABLE)
+    many = max(min(ACCURATE_SUBSTEPS, int(math.ceil(zc / Z_SUBSTEP))),
+               min(MAX_SUBSTEPS, int(math.ceil(zc / Z_STABLE))))
+    return many if z > Z_SUBSTEP else 1
+
+
+@njit(cache=True, inline="always")
+def _corrected_V(v0, v, G, H, G1, H1, corr, moment, inv_C, dt, eta):
+    """The trapezoid corrector of V from v0 (predictor v), with G and H at both, what the
+    stages miss of the synaptic input (corr, moment) and the noise eta."""
+    k_start = (H - G * v0) * inv_C
+    return v0 + 0.5 * dt * (k_start + (H1 - G1 * v) * inv_C) + corr - k_start * moment * inv_C \
+        + eta
+
+
+@njit(cache=True, inline="always")
+def _rows(a, b0, b1):
+    """Cells b0 ... b1 - 1 of each of the four gates' rows of a (N_GATES, N) array, or of a
+    tuple of them; each a contiguous 1-D array, as a vector loop needs (a row of a 2-D
+    slice is not)."""
+    return a[0][b0:b1], a[1][b0:b1], a[2][b0:b1], a[3][b0:b1]
+
+
+@njit(cache=True, _nrt=False)
+def _predict_cell(table, model, both, i, V, x, G0, H0, Gs0, Hs0, V_star, x_star, a0, s0, cell,
+                  dt):
+    """Stage 1 of method "auto" for cell i (unsigned): G and H of the cell at t, the
+    predictor of V and of the gates it integrates, and their rates at t."""
+    numba.literally(model)
+    gL, glel, inv_C, gNa, ENa, gK, EK, gK2, phi, VT, pb = cell
+    m0, m1, m2, m3 = _integrated_gates(model)
+    v0 = V[i]
+    x0, x1, x2, x3 = x[0][i], x[1][i], x[2][i], x[3][i]
+    am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, v0, phi, VT, pb)
+    Gi, Hi = ionic(model, am, bm, x0, x1, x2, x3, gNa, ENa, gK, EK, gK2, v0)
+    G = gL + Gi + Gs0[i]
+    H = glel + Hi + Hs0[i]
+    G0[i] = G
+    H0[i] = H
+    sm, sh, sn, sp = am + bm, ah + bh, an + bn, ap + bp
+    euler = abs(G) * dt * inv_C <= Z_STABLE
+    V_star[i] = v0 + dt * (H - G * v0) * inv_C * (1.0 if euler else _phi1(G * dt * inv_C))
+    # exp(-(a + b) dt), read only for the gates whose predictor needs it.
+    E0m, E0h, E0n, E0p = 1.0, 1.0, 1.0, 1.0
+    if m0 and (both or sm * dt >= Z_GATE):
+        E0m = tabulated_gate(table, model, v0, phi, VT, pb, dt, 0)[1]
+    if m1 and sh * dt >= Z_GATE:
+        E0h = tabulated_gate(table, model, v0, phi, VT, pb, dt, 1)[1]
+    if m2 and sn * dt >= Z_GATE:
+        E0n = tabulated_gate(table, model, v0, phi, VT, pb, dt, 2)[1]
+    if m3 and sp * dt >= Z_GATE:
+        E0p = tabulated_gate(table, model, v0, phi, VT, pb, dt, 3)[1]
+    # Only the integrated gates go to the scratch (the others' y is x).
+    if m0:
+        x_star[0][i], a0[0][i], s0[0][i] = _predict(x0, am, sm, E0m, dt, both), am, sm
+    if m1:
+        x_star[1][i], a0[1][i], s0[1][i] = _predict(x1, ah, sh, E0h, dt, False), ah, sh
+    if m2:
+        x_star[2][i], a0[2][i], s0[2][i] = _predict(x2, an, sn, E0n, dt, False), an, sn
+    if m3:
+        x_star[3][i], a0[3][i], s0[3][i] = _predict(x3, ap, sp, E0p, dt, False), ap, sp
+
+
+@njit(cache=True, _nrt=False)
+def _correct_cell(table, model, both, i, V, x, G0, H0, Gs1, Hs1, V_star, x_star, a0, s0, corr,
+                  moments, n_sub, t_cross, cell, dt, eta):
+    """Stage 2 of method "auto" for cell i (unsigned), after _predict_cell: the corrector
+    of V (with the noise eta) and of the gates; or, where the cell is stiff (n_sub > 1),
+    its state at t copied into V_star, x_star for the substeps. Returns n_sub."""
+    numba.literally(model)
+    gL, glel, inv_C, gNa, ENa, gK, EK, gK2, phi, VT, pb = cell
+    m0, m1, m2, m3 = _integrated_gates(model)
+    v0 = V[i]
+    v = V_star[i]
+    y0 = x_star[0][i] if m0 else x[0][i]
+    y1 = x_star[1][i] if m1 else x[1][i]
+    y2 = x_star[2][i] if m2 else x[2][i]
+    y3 = x_star[3][i] if m3 else x[3][i]
+    G = G0[i]
+    H = H0[i]
+    cm, dm, ch, dh, cn, dn, cp, dp = tabulated_rates(table, model, v, phi, VT, pb)
+    Gi, Hi = ionic(model, cm, dm, y0, y1, y2, y3, gNa, ENa, gK, EK, gK2, v)
+    G1 = gL + Gi + Gs1[i]
+    H1 = glel + Hi + Hs1[i]
+    tm, th, tn, tp = cm + dm, ch + dh, cn + dn, cp + dp
+    substeps = _substep_count(max(abs(G), abs(G1)) * dt * inv_C)
+    n_sub[i] = substeps
+    if substeps > 1:
+        # Stiff (in a spike): the substeps start from the state at t.
+        V_star[i] = v0
+        x_star[0][i], x_star[1][i] = x[0][i], x[1][i]
+        x_star[2][i], x_star[3][i] = x[2][i], x[3][i]
+        t_cross[i] = math.nan
+        return substeps
+    sm = s0[0][i] if m0 else 0.0
+    sh = s0[1][i] if m1 else 0.0
+    sn = s0[2][i] if m2 else 0.0
+    sp = s0[3][i] if m3 else 0.0
+    V[i] = _corrected_V(v0, v, G, H, G1, H1, corr[i], moments[i], inv_C, dt, eta)
+    # The total rate at the midpoint potential and its exp(-(a + b) dt), read only for
+    # the gates that take the exponential step (_correct).
+    um, uh, un, up = 0.0, 0.0, 0.0, 0.0
+    Em, Eh, En, Ep = 1.0, 1.0, 1.0, 1.0
+    vm = 0.5 * (v0 + v)
+    if m0 and (both or max(sm, tm) * dt >= Z_GATE):
+        um, Em = tabulated_gate(table, model, vm, phi, VT, pb, dt, 0)
+    if m1 and max(sh, th) * dt >= Z_GATE:
+        uh, Eh = tabulated_gate(table, model, vm, phi, VT, pb, dt, 1)
+    if m2 and max(sn, tn) * dt >= Z_GATE:
+        un, En = tabulated_gate(table, model, vm, phi, VT, pb, dt, 2)
+    if m3 and max(sp, tp) * dt >= Z_GATE:
+        up, Ep = tabulated_gate(table, model, vm, phi, VT, pb, dt, 3)
+    if m0:
+        x[0][i] = _correct(x[0][i], y0, a0[0][i], sm, cm, tm, um, Em, dt, both)
+    if m1:
+        x[1][i] = _correct(x[1][i], y1, a0[1][i], sh, ch, th, uh, Eh, dt, False)
+    if m2:
+        x[2][i] = _correct(x[2][i], y2, a0[2][i], sn, cn, tn, un, En, dt, False)
+    if m3:
+        x[3][i] = _correct(x[3][i], y3, a0[3][i], sp, cp, tp, up, Ep, dt, False)
+    return 1
+
+
+@vector_njit(cache=True, _nrt=False)
+def _predict_block(table, model, V, x, Gs0, Hs0, G0, H0, V_star, x_star, a0, s0, done, cell,
+                   dt):
+    """_predict_cell for a block of cells, eight at a time (vector_jit), where it takes
+    its common path: the lookups inside the table, V's predictor explicit Euler, gates h,
+    n and p slow (dt (a + b) < Z_GATE). Gate m takes both of its steps and keeps one
+    (_predict). done[k] says whether cell k took that path; the others are left to
+    _predict_cell. Returns how many did not.
+
+    x, x_star, a0 and s0 are tuples of the four gates' rows; every array here a
+    different piece of memory. The same arithmetic as _predict_cell's, in the same
+    order: the same results.
+    """
+    numba.literally(model)
+    gL, glel, inv_C, gNa, ENa, gK, EK, gK2, phi, VT, pb = cell
+    m0, m1, m2, m3 = _integrated_gates(model)
+    left = 0
+    for k in range(V.shape[0]):
+        v0 = V[k]
+        x0, x1, x2, x3 = x[0][k], x[1][k], x[2][k], x[3][k]
+        row, f, ok = _clamped_row(table, v0)
+        am, bm, ah, bh, an, bn, ap, bp = _row_rates(row, f)
+        Gi, Hi = ionic(model, am, bm, x0, x1, x2, x3, gNa, ENa, gK, EK, gK2, v0)
+        G = gL + Gi + Gs0[k]
+        H = glel + Hi + Hs0[k]
+        G0[k] = G
+        H0[k] = H
+        ok &= abs(G) * dt * inv_C <= Z_STABLE
+        V_star[k] = v0 + dt * (H - G * v0) * inv_C
+        sm, sh, sn, sp = am + bm, ah + bh, an + bn, ap + bp
+        if m0:
+            x_star[0][k] = _predict(x0, am, sm, _column(row, f, 8), dt, True)
+            a0[0][k], s0[0][k] = am, sm
+        if m1:
+            ok &= sh * dt < Z_GATE
+            x_star[1][k], a0[1][k], s0[1][k] = _euler_gate(x1, ah, sh, dt), ah, sh
+        if m2:
+            ok &= sn * dt < Z_GATE
+            x_star[2][k], a0[2][k], s0[2][k] = _euler_gate(x2, an, sn, dt), an, sn
+        if m3:
+            ok &= sp * dt < Z_GATE
+            x_star[3][k], a0[3][k], s0[3][k] = _euler_gate(x3, ap, sp, dt), ap, sp
+        done[k] = ok
+        left += not ok
+    return left
+
+
+@vector_njit(cache=True, _nrt=False)
+def _correct_block(table, model, V, x, G0, H0, Gs1, Hs1, V_star, x_star, a0, s0, corr, moments,
+                   n_sub, t_cross, cell, dt):
+    """_correct_cell without noise for a block of cells after _predict_block, eight at
+    a time, where it takes its common path: the lookups inside the table, gates h, n and
+    p slow. Gate m takes both of its steps and keeps one (_correct). n_sub[k] is 0 for a
+    cell that did not take that path (left to _correct_cell), else _correct_cell's.
+
+    Every array here a different piece of memory; the same arithmetic as
+    _correct_cell's, in the same order: the same results.
+    """
+    numba.literally(model)
+    gL, glel, inv_C, gNa, ENa, gK, EK, gK2, phi, VT, pb = cell
+    m0, m1, m2, m3 = _integrated_gates(model)
+    for k in range(V.shape[0]):
+        v0 = V[k]
+        v = V_star[k]
+        x0, x1, x2, x3 = x[0][k], x[1][k], x[2][k], x[3][k]
+        X0, X1, X2, X3 = x_star[0][k], x_star[1][k], x_star[2][k], x_star[3][k]
+        y0 = X0 if m0 else x0
+        y1 = X1 if m1 else x1
+        y2 = X2 if m2 else x2
+        y3 = X3 if m3 else x3
+        G = G0[k]
+        H = H0[k]
+        row, f, ok = _clamped_row(table, v)
+        cm, dm, ch, dh, cn, dn, cp, dp = _row_rates(row, f)
+        Gi, Hi = ionic(model, cm, dm, y0, y1, y2, y3, gNa, ENa, gK, EK, gK2, v)
+        G1 = gL + Gi + Gs1[k]
+        H1 = glel + Hi + Hs1[k]
+        tm, th, tn, tp = cm + dm, ch + dh, cn + dn, cp + dp
+        substeps = _substep_count(max(abs(G), abs(G1)) * dt * inv_C)
+        v_new = _corrected_V(v0, v, G, H, G1, H1, corr[k], moments[k], inv_C, dt, 0.0)
+        c0, c1, c2, c3 = x0, x1, x2, x3
+        row, f, inside = _clamped_row(table, 0.5 * (v0 + v))
+        if m0:
+            ok &= inside
+            um, Em = _row_gate(row, f, 0)
+            c0 = _correct(x0, y0, a0[0][k], s0[0][k], cm, tm, um, Em, dt, True)
+        if m1:
+            ok &= max(s0[1][k], th) * dt < Z_GATE
+            c1 = _heun_gate(x1, y1, a0[1][k], s0[1][k], ch, th, dt)
+        if m2:
+            ok &= max(s0[2][k], tn) * dt < Z_GATE
+            c2 = _heun_gate(x2, y2, a0[2][k], s0[2][k], cn, tn, dt)
+        if m3:
+            ok &= max(s0[3][k], tp) * dt < Z_GATE
+            c3 = _heun_gate(x3, y3, a0[3][k], s0[3][k], cp, tp, dt)
+        stiff = ok & (substeps > 1)
+        step = ok & (substeps == 1)
+        # A stiff cell's substeps start from its state at t (as in _correct_cell);
+        # a cell left to _correct_cell keeps all it had.
+        V[k] = v_new if step else v0
+        x[0][k] = c0 if step else x0
+        x[1][k] = c1 if step else x1
+        x[2][k] = c2 if step else x2
+        x[3][k] = c3 if step else x3
+        V_star[k] = v0 if stiff else v
+        x_star[0][k] = x0 if stiff else X0
+        x_star[1][k] = x1 if stiff else X1
+        x_star[2][k] = x2 if stiff else X2
+        x_star[3][k] = x3 if stiff else X3
+        t_cross[k] = math.nan if stiff else t_cross[k]
+        n_sub[k] = substeps if ok else 0
+
+
 @njit(cache=True, _nrt=False)
 def _auto_stages(table, model, both_m, args):
     """Both stages of method "auto" for a population without gap junctions.
@@ -621,132 +904,65 @@ def _auto_stages(table, model, both_m, args):
     waits on its predictor through two table reads; in one loop over cells that
     chain of latencies left the core idle, while here the predictors (and then
     the correctors) of a block are independent of each other and overlap. The
-    block's intermediate values (a0, s0, V_star, x_star) stay in L1. A cell's
-    table rows are asked for (cache_hints.prefetch) PREFETCH_AHEAD cells early:
-    the potentials they are read at are known by then. Gates the model does not
-    integrate stay put.
+    block's intermediate values (a0, s0, V_star, x_star) stay in L1. Without
+    noise, each stage takes a block's cells eight at a time (_predict_block,
+    _correct_block) and the few its common path does not cover one by one; with
+    noise, all one by one, a cell's table rows asked for (cache_hints.prefetch)
+    PREFETCH_AHEAD cells early. Gates the model does not integrate stay put.
     """
     numba.literally(model)     # one compiled loop per model, its other branches folded away
     numba.literally(both_m)    # 1: gate m takes both its steps (m_near_switch)
     (t, dt, interp, V, x, G0, H0, Gs0, Hs0, Gs1, Hs1, corr, moments, n_sub, t_cross, gL, glel,
      inv_C, gNa, ENa, gK, EK, gK2, phi, VT, pb, V_spike, sigma, noise_scale, step, noise_stream,
      k0, k1, a0, s0, V_star, x_star, stiff) = args
-    # The gates the model integrates, as in step_conductance_population.
-    m0 = not (model == MODEL_RTM or model == MODEL_WB)
-    m1 = True
-    m2 = True
-    m3 = model == MODEL_HH_NEST
+    m0, m1, m2, m3 = _integrated_gates(model)
     both = both_m == 1
+    cell = (gL, glel, inv_C, gNa, ENa, gK, EK, gK2, phi, VT, pb)
+    vector = sigma == 0.0
     n = V.shape[0]
     n_stiff = 0
     for b0 in range(0, n, AUTO_BLOCK):
         b1 = min(n, b0 + AUTO_BLOCK)
+        left = b1 - b0
+        if vector:
+            left = _predict_block(
+                table, model, V[b0:b1], _rows(x, b0, b1), Gs0[b0:b1], Hs0[b0:b1], G0[b0:b1],
+                H0[b0:b1], V_star[b0:b1], _rows(x_star, b0, b1), _rows(a0, b0, b1),
+                _rows(s0, b0, b1), n_sub[b0:b1], cell, dt)
+        if left > 0:
+            for li in range(b0, b1):
+                i = np.uint64(li)
+                if vector and n_sub[i] != 0:
+                    continue
+                if li + PREFETCH_AHEAD < n:
+                    _prefetch_row(table, V[np.uint64(li + PREFETCH_AHEAD)])
+                _predict_cell(table, model, both, i, V, x, G0, H0, Gs0, Hs0, V_star, x_star,
+                              a0, s0, cell, dt)
+        if vector:
+            _correct_block(
+                table, model, V[b0:b1], _rows(x, b0, b1), G0[b0:b1], H0[b0:b1], Gs1[b0:b1],
+                Hs1[b0:b1], V_star[b0:b1], _rows(x_star, b0, b1), _rows(a0, b0, b1),
+                _rows(s0, b0, b1), corr[b0:b1], moments[b0:b1], n_sub[b0:b1],
+                t_cross[b0:b1], cell, dt)
         for li in range(b0, b1):
             i = np.uint64(li)
-            if li + PREFETCH_AHEAD < n:
-                _prefetch_row(table, V[np.uint64(li + PREFETCH_AHEAD)])
-            v0 = V[i]
-            x0, x1, x2, x3 = x[0, i], x[1, i], x[2, i], x[3, i]
-            am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, v0, phi, VT, pb)
-            Gi, Hi = ionic(model, am, bm, x0, x1, x2, x3, gNa, ENa, gK, EK, gK2, v0)
-            G = gL + Gi + Gs0[i]
-            H = glel + Hi + Hs0[i]
-            G0[i] = G
-            H0[i] = H
-            sm, sh, sn, sp = am + bm, ah + bh, an + bn, ap + bp
-            euler = abs(G) * dt * inv_C <= Z_STABLE
-            V_star[i] = v0 + dt * (H - G * v0) * inv_C * (1.0 if euler else
-                                                          _phi1(G * dt * inv_C))
-            # exp(-(a + b) dt), read only for the gates whose predictor needs it.
-            E0m, E0h, E0n, E0p = 1.0, 1.0, 1.0, 1.0
-            if m0 and (both or sm * dt >= Z_GATE):
-                E0m = tabulated_gate(table, model, v0, phi, VT, pb, dt, 0)[1]
-            if m1 and sh * dt >= Z_GATE:
-                E0h = tabulated_gate(table, model, v0, phi, VT, pb, dt, 1)[1]
-            if m2 and sn * dt >= Z_GATE:
-                E0n = tabulated_gate(table, model, v0, phi, VT, pb, dt, 2)[1]
-            if m3 and sp * dt >= Z_GATE:
-                E0p = tabulated_gate(table, model, v0, phi, VT, pb, dt, 3)[1]
-            # Only the integrated gates go to the block's scratch (the others' y is x).
-            if m0:
-                x_star[0, i], a0[0, i], s0[0, i] = (_predict(x0, am, sm, E0m, dt, both),
-                                                    am, sm)
-            if m1:
-                x_star[1, i], a0[1, i], s0[1, i] = (_predict(x1, ah, sh, E0h, dt, False),
-                                                    ah, sh)
-            if m2:
-                x_star[2, i], a0[2, i], s0[2, i] = (_predict(x2, an, sn, E0n, dt, False),
-                                                    an, sn)
-            if m3:
-                x_star[3, i], a0[3, i], s0[3, i] = (_predict(x3, ap, sp, E0p, dt, False),
-                                                    ap, sp)
-
-        for li in range(b0, b1):
-            i = np.uint64(li)
-            ahead = np.uint64(li + PREFETCH_AHEAD)
-            if li + PREFETCH_AHEAD < b1:
-                _prefetch_row(table, V_star[ahead])
-                if both:    # the midpoint's row will be read too
-                    _prefetch_row(table, 0.5 * (V[ahead] + V_star[ahead]))
-            v0 = V[i]
-            v = V_star[i]
-            y0 = x_star[0, i] if m0 else x[0, i]
-            y1 = x_star[1, i] if m1 else x[1, i]
-            y2 = x_star[2, i] if m2 else x[2, i]
-            y3 = x_star[3, i] if m3 else x[3, i]
-            G = G0[i]
-            H = H0[i]
-            cm, dm, ch, dh, cn, dn, cp, dp = tabulated_rates(table, model, v, phi, VT, pb)
-            Gi, Hi = ionic(model, cm, dm, y0, y1, y2, y3, gNa, ENa, gK, EK, gK2, v)
-            G1 = gL + Gi + Gs1[i]
-            H1 = glel + Hi + Hs1[i]
-            tm, th, tn, tp = cm + dm, ch + dh, cn + dn, cp + dp
-            substeps = 1
-            z = max(abs(G), abs(G1)) * dt * inv_C
-            if z > Z_SUBSTEP:
-                substeps = max(min(ACCURATE_SUBSTEPS, int(math.ceil(z / Z_SUBSTEP))),
-                               min(MAX_SUBSTEPS, int(math.ceil(z / Z_STABLE))))
-            n_sub[i] = substeps
+            substeps = n_sub[i] if vector else 0
+            if substeps == 0:
+                ahead = np.uint64(li + PREFETCH_AHEAD)
+                if not vector and li + PREFETCH_AHEAD < b1:
+                    _prefetch_row(table, V_star[ahead])
+                    if both:    # the midpoint's row will be read too
+                        _prefetch_row(table, 0.5 * (V[ahead] + V_star[ahead]))
+                eta = 0.0
+                if sigma != 0.0:
+                    eta = noise_scale * normal_pair(li, step, noise_stream, 0, k0, k1)[0]
+                substeps = _correct_cell(table, model, both, i, V, x, G0, H0, Gs1, Hs1,
+                                         V_star, x_star, a0, s0, corr, moments, n_sub,
+                                         t_cross, cell, dt, eta)
             if substeps > 1:
                 # Stiff (in a spike): listed for the substeps below, from the state at t.
                 stiff[n_stiff] = li
                 n_stiff += 1
-                V_star[i] = v0
-                x_star[0, i], x_star[1, i] = x[0, i], x[1, i]
-                x_star[2, i], x_star[3, i] = x[2, i], x[3, i]
-                t_cross[i] = math.nan
-            else:
-                sm = s0[0, i] if m0 else 0.0
-                sh = s0[1, i] if m1 else 0.0
-                sn = s0[2, i] if m2 else 0.0
-                sp = s0[3, i] if m3 else 0.0
-                eta = 0.0
-                if sigma != 0.0:
-                    eta = noise_scale * normal_pair(li, step, noise_stream, 0, k0, k1)[0]
-                k_start = (H - G * v0) * inv_C
-                V[i] = v0 + 0.5 * dt * (k_start + (H1 - G1 * v) * inv_C) + corr[i] \
-                    - k_start * moments[i] * inv_C + eta
-                # The total rate at the midpoint potential and its exp(-(a + b) dt), read
-                # only for the gates that take the exponential step (_correct).
-                um, uh, un, up = 0.0, 0.0, 0.0, 0.0
-                Em, Eh, En, Ep = 1.0, 1.0, 1.0, 1.0
-                vm = 0.5 * (v0 + v)
-                if m0 and (both or max(sm, tm) * dt >= Z_GATE):
-                    um, Em = tabulated_gate(table, model, vm, phi, VT, pb, dt, 0)
-                if m1 and max(sh, th) * dt >= Z_GATE:
-                    uh, Eh = tabulated_gate(table, model, vm, phi, VT, pb, dt, 1)
-                if m2 and max(sn, tn) * dt >= Z_GATE:
-                    un, En = tabulated_gate(table, model, vm, phi, VT, pb, dt, 2)
-                if m3 and max(sp, tp) * dt >= Z_GATE:
-                    up, Ep = tabulated_gate(table, model, vm, phi, VT, pb, dt, 3)
-                if m0:
-                    x[0, i] = _correct(x[0, i], y0, a0[0, i], sm, cm, tm, um, Em, dt, both)
-                if m1:
-                    x[1, i] = _correct(x[1, i], y1, a0[1, i], sh, ch, th, uh, Eh, dt, False)
-                if m2:
-                    x[2, i] = _correct(x[2, i], y2, a0[2, i], sn, cn, tn, un, En, dt, False)
-                if m3:
-                    x[3, i] = _correct(x[3, i], y3, a0[3, i], sp, cp, tp, up, Ep, dt, False)
     # The stiff cells' substeps, substep j of every such cell before substep j + 1 of
     # any, so that the cells' chains of substeps overlap. Their state in between is in
     # V_star, x_star and t_cross.
@@ -766,17 +982,17 @@ def _auto_stages(table, model, both_m, args):
             GA, HA = gL + Gs0[i], glel + Hs0[i]
             GB, HB = gL + Gs1[i], glel + Hs1[i]
             v = V_star[i]
-            y0, y1, y2, y3 = x_star[0, i], x_star[1, i], x_star[2, i], x_star[3, i]
+            y0, y1, y2, y3 = x_star[0][i], x_star[1][i], x_star[2][i], x_star[3][i]
             if j == 0:      # where the predictor started: its values are at hand
                 start = (G0[i], H0[i],
-                         (a0[0, i] if m0 else 0.0, a0[1, i], a0[2, i],
-                          a0[3, i] if m3 else 0.0),
-                         (s0[0, i] if m0 else 0.0, s0[1, i], s0[2, i],
-                          s0[3, i] if m3 else 0.0))
+                         (a0[0][i] if m0 else 0.0, a0[1][i], a0[2][i],
+                          a0[3][i] if m3 else 0.0),
+                         (s0[0][i] if m0 else 0.0, s0[1][i], s0[2][i],
+                          s0[3][i] if m3 else 0.0))
             else:
                 start = _substep_start(table, model, j, m, v, y0, y1, y2, y3, GA, HA, GB, HB,
                                        gNa, ENa, gK, EK, gK2, phi, VT, pb)
-            V_star[i], x_star[0, i], x_star[1, i], x_star[2, i], x_star[3, i], \
+            V_star[i], x_star[0][i], x_star[1][i], x_star[2][i], x_star[3][i], \
                 t_cross[i] = _substep(
                     table, model, j, m, t, dt, v, y0, y1, y2, y3, GA, HA, GB, HB, inv_C, gNa,
                     ENa, gK, EK, gK2, phi, VT, pb, V_spike, interp, g_lo, g_hi, t_cross[i],
@@ -790,7 +1006,7 @@ def _auto_stages(table, model, both_m, args):
         if sigma != 0.0:
             eta = noise_scale * normal_pair(li, step, noise_stream, 0, k0, k1)[0]
         V[i] = V_star[i] + corr[i] + eta
-        x[0, i], x[1, i], x[2, i], x[3, i] = x_star[0, i], x_star[1, i], x_star[2, i], x_star[3, i]
+        x[0][i], x[1][i], x[2][i], x[3][i] = x_star[0][i], x_star[1][i], x_star[2][i], x_star[3][i]
 
 
 @njit(cache=True, inline="always")
@@ -1053,10 +1269,12 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
     # cells under "auto".
     has_gap = indptr[stop] > indptr[start]
     if not has_gap and method == METHOD_AUTO and reset_V != reset_V:
-        args = (t, dt, interp, V, x, G0, H0, Gs0, Hs0, Gs1, Hs1, corr, moments, n_sub, t_cross,
-                gL, glel, inv_C, gNa, ENa, gK, EK, gK2, phi, VT, pb, V_spike, sigma,
-                sigma * math.sqrt(dt) * inv_C, step, noise_stream, k0, k1, a0, s0, V_star,
-                x_star, cells.stiff[start:stop])
+        # The gates' rows as contiguous 1-D arrays (_rows), for the vector loops.
+        args = (t, dt, interp, V, _rows(cells.x, start, stop), G0, H0, Gs0, Hs0, Gs1, Hs1,
+                corr, moments, n_sub, t_cross, gL, glel, inv_C, gNa, ENa, gK, EK, gK2, phi, VT,
+                pb, V_spike, sigma, sigma * math.sqrt(dt) * inv_C, step, noise_stream, k0, k1,
+                _rows(cells.a0, start, stop), _rows(cells.s0, start, stop), V_star,
+                _rows(cells.x_star, start, stop), cells.stiff[start:stop])
         both_m = cells.m_both_steps[p]
         if model == MODEL_RTM:
             _auto_stages(table, MODEL_RTM, 0, args)
@@ -1137,10 +1355,8 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
             substeps = 1
             if method == METHOD_AUTO:
                 # |G|: an Izhikevich cell's upstroke has G < 0 and is as fast.
-                z = max(abs(G0[j] - gap_total[j]), abs(G1 - gap_total[j])) * dt * inv_C
-                if z > Z_SUBSTEP:
-                    substeps = max(min(ACCURATE_SUBSTEPS, int(math.ceil(z / Z_SUBSTEP))),
-                                   min(MAX_SUBSTEPS, int(math.ceil(z / Z_STABLE))))
+                substeps = _substep_count(max(abs(G0[j] - gap_total[j]),
+                                              abs(G1 - gap_total[j])) * dt * inv_C)
             n_sub[j] = substeps
             if method == METHOD_EXPONENTIAL:
                 G = 0.5 * (G0[j] + G1)
@@ -1152,9 +1368,8 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
                     xk = x[k, j]
                     x[k, j] = xk + dt * (a - sk * xk) * _phi1(sk * dt)
             elif substeps == 1:
-                k_start = (H0[j] - G0[j] * v0) * inv_C
-                V[j] = v0 + 0.5 * dt * (k_start + (H1 - G1 * v) * inv_C) + corr[j] \
-                    - k_start * moments[j] * inv_C + eta
+                V[j] = _corrected_V(v0, v, G0[j], H0[j], G1, H1, corr[j], moments[j], inv_C,
+                                    dt, eta)
                 if method == METHOD_AUTO:
                     # Each gate with its opening rate linear from t to the predictor
                     # and its total rate at the step's midpoint potential (_gate_step):
@@ -1172,15 +1387,14 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
                     for k in range(g_lo, g_hi):
                         xk = x[k, j]
                         if max(s0[k, j], s_s[k]) * dt < Z_GATE:
-                            x[k, j] = xk + 0.5 * dt * ((a0[k, j] - s0[k, j] * xk)
-                                                       + (a_s[k] - s_s[k] * x_star[k, j]))
+                            x[k, j] = _heun_gate(xk, x_star[k, j], a0[k, j], s0[k, j], a_s[k],
+                                                 s_s[k], dt)
                         else:
                             x[k, j] = _gate_step(xk, a0[k, j], a_s[k], s_mid[k], E_mid[k], dt)
                 else:
                     for k in range(N_GATES):
-                        xk = x[k, j]
-                        x[k, j] = xk + 0.5 * dt * ((a0[k, j] - s0[k, j] * xk)
-                                                   + (a_s[k] - s_s[k] * x_star[k, j]))
+                        x[k, j] = _heun_gate(x[k, j], x_star[k, j], a0[k, j], s0[k, j], a_s[k],
+                                             s_s[k], dt)
             else:
                 # Stiff (a spike): Heun substeps, with the synaptic and injected drive
                 # linear in time between its values at t and t + dt, and the gap
