@@ -567,8 +567,8 @@ class Network:
         pop = asm.pops[q]
         raise val.SimulationError(
             f"population {pop.name!r}, neuron {i - asm.starts[q]}: membrane potential "
-            f"{asm.neurons.V[i]!r} mV at t={asm.status.time[0]:.6g} ms is not finite or beyond "
-            "±1e4 mV; check weights, currents and dt")
+            f"{float(asm.neurons.V[i])!r} mV at t={asm.status.time[0]:.6g} ms is not finite or "
+            "beyond ±1e4 mV; check weights, currents and dt")
 
 
 __all__ = ["Network", "Projection"]
