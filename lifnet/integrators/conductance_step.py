@@ -627,9 +627,10 @@ def m_near_switch(model, phi, VT, pb, dt, E_L, V_spike):
     V_spike, where the cells spend their time (the Traub cell's m at dt 0.12 ms:
     dt (a + b) is 1.6 at -70 mV and 1.15 at -55 mV), the cells cross it from step to
     step at random, and the branch between the two steps, mispredicted, costs more
-    than computing both and keeping one (5 % of the COBAHH benchmark's time). The
-    result is the same either way. Gates h, n and p are far slower there in every
-    model (dt (a + b) below 0.3 at dt 0.1 ms) and keep the branch.
+    than computing both and keeping one (5 % of the COBAHH benchmark's time, when its
+    cells went one by one). The result is the same either way. Gates h, n and p are far
+    slower there in every model (dt (a + b) below 0.3 at dt 0.1 ms) and keep the
+    branch. The vector loops (_predict_block, _correct_block) always take both steps.
     """
     if model == MODEL_RTM or model == MODEL_WB or model == MODEL_IZHIKEVICH:
         return False        # m instantaneous, or the Izhikevich cell's u
@@ -934,7 +935,7 @@ def _auto_stages(table, model, both_m, args):
                 i = np.uint64(li)
                 if vector and n_sub[i] != 0:
                     continue
-                if li + PREFETCH_AHEAD < n:
+                if not vector and li + PREFETCH_AHEAD < n:
                     _prefetch_row(table, V[np.uint64(li + PREFETCH_AHEAD)])
                 _predict_cell(table, model, both, i, V, x, G0, H0, Gs0, Hs0, V_star, x_star,
                               a0, s0, cell, dt)
