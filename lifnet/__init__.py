@@ -3,6 +3,8 @@
 Units: ms, mV, nF, µS, nA; rates in Hz.
 """
 
+__version__ = "0.1.0"
+
 from . import analysis, models, plotting
 from .currents import (
                        AMPA,
@@ -37,8 +39,6 @@ from .populations import (
 )
 from .sweep import sweep
 from .validation import ParameterError, SimulationError
-
-__version__ = "0.1.0"
 
 __all__ = ["Network", "Projection", "LIFPopulation", "PyrPop", "InterPop", "PyrRingPop",
            "PoissonPop", "SpikeSourcePop", "ConductancePopulation", "RTMPop", "WBPop", "HHPop",

@@ -33,9 +33,9 @@ Weights are conductance increments in µS.
 
 import numpy as np
 import scipy.sparse as sp
-from numba import njit
 
 from . import validation as val
+from .kernel_cache import njit
 from .pair_functions import compilable
 from .pair_kernels import draw, draw_partners
 

@@ -17,9 +17,10 @@ import ast
 import math
 
 import numpy as np
-from numba import njit, uint64
+from numba import uint64
 
 from .integrators.philox import philox4x32
+from .kernel_cache import njit
 
 _COORD = {"x": 0, "y": 1, "z": 2, "xnorm": 3, "ynorm": 4, "znorm": 5}
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",

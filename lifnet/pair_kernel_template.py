@@ -11,8 +11,9 @@ Importing this file itself defines nothing usable: the expressions are None.
 import math
 
 import numpy as np
-from numba import njit, uint64
+from numba import uint64
 
+from lifnet.kernel_cache import njit
 from lifnet.pair_functions import row_state, unit
 from lifnet.pair_kernels import (
     SKIP_BELOW,

@@ -42,7 +42,6 @@ on a thread pool (the kernels release the GIL) and the synapses do not depend
 on the number of threads.
 """
 
-import getpass
 import hashlib
 import importlib.util
 import math
@@ -53,10 +52,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
-from numba import njit, uint64
+from numba import uint64
 
 from . import pair_functions
 from .integrators.philox import split_seed
+from .kernel_cache import kernel_folder, njit
 from .pair_functions import HELPERS_IMPORT, bound_source, function_source
 
 BLOCK = 128             # postsynaptic candidates per bounding box
@@ -180,20 +180,18 @@ def rule_module(p, weight, delay, nsyn):
 
 
 def _cache_folder():
-    for folder in (os.environ.get("LIFNET_CACHE_DIR"),
-                   os.path.join(os.path.expanduser("~"), ".cache", "lifnet"),
-                   os.path.join(tempfile.gettempdir(), f"lifnet-{getpass.getuser()}")):
-        if not folder:
-            continue
-        folder = os.path.join(folder, "rules")
-        try:
-            os.makedirs(folder, exist_ok=True)
-        except OSError:
-            continue
-        if os.access(folder, os.W_OK):
-            return folder
-    raise OSError("lifnet: no writable folder for compiled connection rules; set "
-                  "LIFNET_CACHE_DIR")
+    """Where rule modules go: beside lifnet's kernels, else a private temporary folder."""
+    folder = kernel_folder()
+    if folder is None:
+        if _FALLBACK_FOLDER[0] is None:
+            _FALLBACK_FOLDER[0] = tempfile.mkdtemp(prefix="lifnet-rules-")
+        return _FALLBACK_FOLDER[0]
+    rules = folder / "rules"
+    rules.mkdir(mode=0o700, exist_ok=True)
+    return str(rules)
+
+
+_FALLBACK_FOLDER = [None]
 
 
 def _read(module_file):

@@ -199,7 +199,7 @@ def test_compiled_rules_are_kept_on_disk_and_draw_the_same_synapses(tmp_path):
     def run():
         out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                              text=True, check=True).stdout.strip()
-        return out, sorted(p.name for p in (tmp_path / "rules").glob("rule_*.py"))
+        return out, sorted(p.name for p in tmp_path.glob("kernels/*/rules/rule_*.py"))
 
     first, modules = run()
     second, again = run()

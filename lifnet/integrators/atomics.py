@@ -14,9 +14,11 @@ thread, so that a run can keep the faster.
 """
 
 from llvmlite import ir
-from numba import njit, types
+from numba import types
 from numba.core import cgutils
 from numba.core.extending import intrinsic
+
+from ..kernel_cache import njit
 
 # Loads a waiting thread makes before it starts yielding the core (some 20 µs: longer
 # than the main thread's serial work in a step, so that an idle machine never yields).

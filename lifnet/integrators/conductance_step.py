@@ -58,8 +58,8 @@ import math
 
 import numba
 import numpy as np
-from numba import njit
 
+from ..kernel_cache import njit
 from .cache_hints import prefetch
 from .layout import (
     CH_ALPHA_CURRENT,

@@ -57,8 +57,8 @@ atomic reference counting per call).
 import math
 
 import numpy as np
-from numba import njit
 
+from ..kernel_cache import njit
 from .atomics import store_release, wait_for
 from .layout import (
     F_DA,

@@ -13,7 +13,9 @@ Counter layout used throughout: ``c0`` neuron index, ``c1`` step (low 32 bits),
 import math
 
 import numpy as np
-from numba import njit, uint64
+from numba import uint64
+
+from ..kernel_cache import njit
 
 _MASK = uint64(0xFFFFFFFF)
 _M0 = uint64(0xD2511F53)

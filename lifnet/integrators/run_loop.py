@@ -35,8 +35,8 @@ import math
 
 import numpy as np
 import rocket_fft  # noqa: F401  (registers np.fft for numba)
-from numba import njit
 
+from ..kernel_cache import njit
 from .atomics import cycle_counter, store_release, wait_for, wait_while
 from .conductance_step import add_arrival, step_conductance_population, unit_arrival
 from .layout import (

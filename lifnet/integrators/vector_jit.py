@@ -19,9 +19,10 @@ raising, so that no branch leaves the loop (a loop with an exit does not
 vectorise). Where a lane's result would be used, it divides by no zero.
 """
 
-from numba import njit
 from numba.core.cpu import CPUTargetOptions
 from numba.core.options import TargetOptions
+
+from ..kernel_cache import njit
 
 if not hasattr(CPUTargetOptions, "noalias"):
     CPUTargetOptions.noalias = TargetOptions.Mapping("noalias")
