@@ -40,17 +40,17 @@ duration, repeats, mode = float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 if mode == "start":
     t0 = time.perf_counter()
     net = ln.models.coba(seed=1)
-    r = net.run(duration)
+    r = net.run(duration, threads=int(sys.argv[1]))
     print(json.dumps({"start_s": time.perf_counter() - t_import}))
     sys.exit()
-ln.models.coba(seed=1).run(10.0)   # compile (or load) the kernels
+ln.models.coba(seed=1).run(10.0, threads=int(sys.argv[1]))   # compile (or load) the kernels
 sims, builds, rates = [], [], []
 for k in range(repeats):
     t0 = time.perf_counter()
     net = ln.models.coba(seed=1 + k)
     net._build()
     t1 = time.perf_counter()
-    r = net.run(duration)
+    r = net.run(duration, threads=int(sys.argv[1]))
     t2 = time.perf_counter()
     builds.append(t1 - t0)
     sims.append(t2 - t1)
@@ -74,7 +74,7 @@ def run_json(cmd, env=None):
 def lifnet_runs(threads, duration, repeats):
     out = {}
     with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, NUMBA_CACHE_DIR=cache, NUMBA_NUM_THREADS="2")
+        env = dict(os.environ, LIFNET_CACHE_DIR=cache, NUMBA_NUM_THREADS="2")
         cmd = [sys.executable, "-c", LIFNET_WORKER, str(threads), str(duration), "1", "start"]
         out["cold_start_s"] = run_json(cmd, env).get("start_s")
         out["warm_start_s"] = run_json(cmd, env).get("start_s")

@@ -25,11 +25,14 @@ from .integrators.assemble import Assembly, delay_in_steps
 from .integrators.lif_rk2 import INTERP_HERMITE, INTERP_LINEAR, INTERP_NONE
 from .integrators.philox import split_seed
 from .integrators.run_loop import advance
+from .kernel_cache import compile_for
 from .monitors import RunResult, StateMonitor
 from .populations import ConductancePopulation, LIFPopulation, PoissonPop, SpikeSourcePop
 from .positions import place
 
 INTERPOLATIONS = {"hermite": INTERP_HERMITE, "linear": INTERP_LINEAR, "none": INTERP_NONE}
+STORAGE_NAMES = {"Uniform": "one weight", "Circulant": "circulant kernel",
+                 "Dense": "dense matrix", "CSR": "CSR"}
 RECEPTORS = {"AMPA": AMPA, "GABA": GABA, "NMDA": NMDA}
 
 
@@ -42,11 +45,12 @@ class Projection:
     in µS).
     """
 
-    def __init__(self, pre, post, receptor, synapses, delay):
+    def __init__(self, pre, post, receptor, synapses, delay, rule=None):
         self.pre = pre
         self.post = post
         self.receptor = receptor
         self.synapses = synapses
+        self.rule = rule
         self._delay = delay   # None: per synapse, in synapses.delays
 
     @property
@@ -65,9 +69,15 @@ class Projection:
         """The weight matrix (n_pre, n_post) as scipy.sparse CSR, µS."""
         return self.synapses.to_scipy()
 
+    @property
+    def storage(self):
+        """How the synapses are stored: one weight, a circulant kernel, a dense matrix, CSR."""
+        return STORAGE_NAMES.get(type(self.synapses).__name__, type(self.synapses).__name__)
+
     def __repr__(self):
         return (f"Projection({self.pre.name} -> {self.post.name}, {self.receptor.name}, "
-                f"{self.n_synapses} synapses, delay {self._delay_text()})")
+                f"{self.rule}, {self.n_synapses} synapses ({self.storage}), "
+                f"delay {self._delay_text()})")
 
     def _delay_text(self):
         if self._delay is not None:
@@ -115,6 +125,31 @@ class Network:
 
     def get_params(self):
         return {"dt": self.dt, "seed": self.seed, "interpolation": self.interpolation}
+
+    def __repr__(self):
+        n_cells = sum(p.n for p in self.populations.values())
+        return (f"<Network: {len(self.populations)} populations, {n_cells} cells, "
+                f"{len(self.projections)} projections, dt={self.dt:g} ms, t={self.t:g} ms>")
+
+    def __str__(self):
+        lines = [f"Network(dt={self.dt:g} ms, seed={self.seed}, interpolation="
+                 f"{self.interpolation!r}), t = {self.t:g} ms"]
+        lines.append(f"populations ({len(self.populations)}):")
+        lines += [f"  {name}: {type(p).__name__}, {p.n} cells"
+                  for name, p in self.populations.items()]
+        lines.append(f"projections ({len(self.projections)}):")
+        lines += [f"  {p.pre.name} -> {p.post.name}: {p.receptor.name}, rule {p.rule}, "
+                  f"{p.n_synapses} synapses ({p.storage}), delay {p._delay_text()}"
+                  for p in self.projections]
+        if self.gap_junctions_list:
+            lines.append(f"gap junctions ({len(self.gap_junctions_list)}):")
+            lines += [f"  {g!r}" for g in self.gap_junctions_list]
+        lines.append(f"stimuli ({len(self.stimuli)}):")
+        lines += [f"  {pop.name}: {stimulus!r}" for pop, stimulus in self.stimuli]
+        lines.append(f"monitors ({len(self.monitors)}):")
+        lines += [f"  {m.population.name}: {', '.join(m.variables)} of {len(m.neurons)} cells "
+                  f"every {m.interval * self.dt:g} ms" for m in self.monitors]
+        return "\n".join(lines)
 
     # -- building ---------------------------------------------------------------------------
 
@@ -189,8 +224,9 @@ class Network:
         receptor : {"AMPA", "GABA", "NMDA"} or a receptor object
             ``ln.AMPA(...)``, ``ln.GABA(...)``, ``ln.NMDA(...)`` or any
             ``ln.ExponentialSynapse(tau=..., E=..., name=...)``.
-        rule : {"all_to_all", "probability", "fixed_indegree", "convergence", "divergence",
-                "ring", "array"}
+        rule : str
+            One of "all_to_all", "probability", "fixed_indegree", "convergence",
+            "divergence", "ring", "array".
             ``all_to_all`` with a scalar weight is stored as one number;
             ``ring`` connects two ring populations with the footprint of
             Compte et al. (2000): ``weight * J(theta_i - theta_j)``,
@@ -265,7 +301,7 @@ class Network:
                 raise val.ParameterError(
                     f"connect: the delay expression gives {shortest:.4g} ms, shorter "
                     f"than dt={self.dt} ms; delays must be >= dt")
-        proj = Projection(pre, post, receptor, synapses, delay)
+        proj = Projection(pre, post, receptor, synapses, delay, rule=rule)
         self.projections.append(proj)
         return proj
 
@@ -281,7 +317,8 @@ class Network:
             The coupled pairs (local indices); each couples both ways.
         n_pairs : int, optional
             Instead of pairs: draw this many pairs uniformly with replacement
-            from the network's seed, as seed 004 does (500 cells x 60 / 2).
+            from the network's seed, as NEST's gap-junction example does (500
+            cells x 60 / 2).
         """
         self._check_open("add gap junctions")
         pop = self._neurons(population, "gap_junctions: population")
@@ -480,13 +517,31 @@ class Network:
                         out_rows=np.zeros(len(interval), np.int64),
                         out=np.zeros(int(offsets[-1]))), rows
 
-    def run(self, duration, *, progress=None):
+    def run(self, duration, *, progress=None, threads=None):
         """Advance the network by duration ms; return the (cumulative) RunResult.
 
-        progress: show a progress bar (default: only on a terminal and for
-        runs of more than a few seconds of compute).
+        Parameters
+        ----------
+        duration : float
+            Simulated time, ms; a whole number of steps.
+        progress : bool, optional
+            Show a progress bar (default: only on a terminal and for runs of
+            more than a few seconds of compute).
+        threads : {None, 1, 2}
+            Threads of the run. A second thread takes half of each large LIF
+            population with two gates, no noise and no NMDA. None: lifnet's
+            choice, two where numba may use two, unless the second thread's
+            kernel is not compiled yet and the run is too short to repay its
+            compilation (about 10 s, once per machine). Spikes are the same
+            either way.
         """
         duration = val.positive("duration", duration, owner="run")
+        if threads is not None:
+            threads = val.count("threads", threads, owner="run", low=1)
+            if threads > 2:
+                raise val.ParameterError(
+                    f"run: threads={threads}; a run uses one or two threads (None: lifnet's "
+                    "choice)")
         n_steps = duration / self.dt
         if abs(n_steps - round(n_steps)) > 1e-6 * max(1.0, n_steps):
             raise val.ParameterError(
@@ -511,20 +566,25 @@ class Network:
         cells = asm.cells if L.KIND_CONDUCTANCE in kinds else None
         virtual = asm.virtual if L.KIND_POISSON in kinds else None
         drives = asm.drives if asm.drives.channel.shape[0] > 0 else None
-        two_threads = second_thread.wanted(asm)
+        has_nmda = asm.sources.pop.shape[0] > 0
+        srcs = asm.sources if has_nmda else None
+        nproj = asm.nmda_projections if has_nmda else None
+        two_threads = second_thread.wanted(asm, threads, n_steps, k0, k1, drives, srcs)
         done = 0
         try:
             while done < n_steps:
                 todo = min(chunk, n_steps - done)
                 probes, rows = self._probes_for(self.step, todo)
-                with (second_thread.SecondThread(asm, k0, k1, drives) if two_threads
+                args = (self.step, todo, self.dt, interp, k0, k1, asm.populations, asm.neurons,
+                        asm.channels, asm.stimuli, drives, srcs, asm.connections, nproj,
+                        asm.storage, asm.ring, asm.arrivals, asm.shared, virtual,
+                        asm.spike_lists, asm.output, probes, asm.status, scratch, cells,
+                        (asm.mailbox, asm.fmailbox, asm.helper))
+                if done == 0:
+                    compile_for(advance, args)
+                with (second_thread.SecondThread(asm, k0, k1, drives, srcs) if two_threads
                       else nullcontext()):
-                    ran = advance(self.step, todo, self.dt, interp, k0, k1, asm.populations,
-                                  asm.neurons, asm.channels, asm.stimuli, drives,
-                                  asm.sources, asm.connections, asm.nmda_projections,
-                                  asm.storage, asm.ring, asm.arrivals, asm.shared, virtual,
-                                  asm.spike_lists, asm.output, probes, asm.status, scratch,
-                                  cells, (asm.mailbox, asm.fmailbox, asm.helper))
+                    ran = advance(*args)
                 self._collect(probes, self.step, ran)
                 self.step += ran
                 done += ran

@@ -85,12 +85,13 @@ net = ln.models.coba(n=2600, seed=2)
 # A Poisson drive into E's excitatory gate: its events too are listed by both threads.
 net.stimulate(net.population("E"), ln.PoissonDrive(
     rate=200.0, weight=0.002, receptor=ln.ExponentialSynapse(name="e", tau=5.0, E=0.0)))
-net.run(100.0)
-assert second_thread.wanted(net._asm) == (numba.get_num_threads() > 1)
-r = net.run(150.0)
-numba.set_num_threads(1)        # no second thread now: the run must not wait for one,
-net._asm.mailbox[layout.M_USE] = 1        # whatever the last timing chose
-net.run(20.0)
+threads = int(sys.argv[1])
+net.run(100.0, threads=threads)
+assert second_thread.wanted(net._asm, threads, 1, 0, 0, None, None) == (threads > 1)
+r = net.run(150.0, threads=threads)
+# No second thread now: the run must not wait for one, whatever the last timing chose.
+net._asm.mailbox[layout.M_USE] = 1
+net.run(20.0, threads=1)
 np.save(sys.argv[2], np.stack([np.concatenate([r.spikes(p).times for p in ("E", "I")]),
                                np.concatenate([r.spikes(p).ids for p in ("E", "I")])]))
 """

@@ -138,7 +138,7 @@ amp = np.zeros(E.n)
 amp[int(sys.argv[1])] = -5.0e6
 net.stimulate(E, ln.CurrentClamp(amplitude=amp, start=2.0))
 try:
-    net.run(5.0)
+    net.run(5.0, threads=2)
 except ln.SimulationError as error:
     print(error)
 """

@@ -18,6 +18,10 @@ MAX_SPIKES_PER_STEP = 64
 MAX_DRIVE_EVENTS_PER_STEP = 50.0
 RISE = "__rise"   # suffix of the rise gate of a double-exponential synapse on a LIF population
 GAP_STIFF = 0.5  # dt x (a cell's gap conductance) / C above this: refused (explicit step)
+# The _auto_stages specialisation (layout.AutoStages field) of (model, m takes both steps).
+AUTO_STAGE_NAMES = {(L.MODEL_RTM, False): "rtm", (L.MODEL_WB, False): "wb",
+                    (L.MODEL_TRAUB, False): "traub", (L.MODEL_TRAUB, True): "traub_both",
+                    (L.MODEL_HH_NEST, False): "hh", (L.MODEL_HH_NEST, True): "hh_both"}
 
 
 def _i64(values):
@@ -274,6 +278,7 @@ class Assembly:
         tables, table_key = [], {}
         table_of = np.zeros(len(self.pops), dtype=np.int64)
         m_both_steps = np.zeros(len(self.pops), dtype=np.int64)
+        stages = set()
         for q, pop in enumerate(self.pops):
             if isinstance(pop, ConductancePopulation):
                 model[q] = pop.model
@@ -287,6 +292,9 @@ class Assembly:
                 m_both_steps[q] = m_near_switch(*key, params[q, L.H_EL], params[q, L.H_VSPIKE])
                 x[:, self.starts[q]:self.starts[q + 1]] = pop.initial_gates(
                     V[self.starts[q]:self.starts[q + 1]])
+                if params[q, L.H_METHOD] == L.METHOD_AUTO and np.isnan(params[q, L.H_RESET]):
+                    stages.add(AUTO_STAGE_NAMES[pop.model, bool(m_both_steps[q]) and
+                                                pop.model in (L.MODEL_TRAUB, L.MODEL_HH_NEST)])
         rows, cols, vals = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
         for gap in net.gap_junctions_list:
             s0 = self.starts[self.pop_index[gap.population.name]]
@@ -331,7 +339,9 @@ class Assembly:
             gap_in=scratch(n_total), stiff=np.zeros(n_total, np.int64),
             memo=np.full((L.MEMO_SLOTS, 6), -1.0),
             g_in=scratch(self.channels.g.shape[0]), r_in=scratch(self.channels.g.shape[0]),
-            corr_in=scratch(n_total), moment_in=scratch(n_total))
+            corr_in=scratch(n_total), moment_in=scratch(n_total),
+            auto_stages=L.AutoStages(**{name: np.zeros(0, np.int64) if name in stages else None
+                                        for name in L.AutoStages._fields}))
 
     def grow_arrivals(self, capacity):
         """(Re)allocate the per-step arrival list with room for capacity arrivals."""

@@ -58,6 +58,8 @@ import math
 
 import numba
 import numpy as np
+from numba import types
+from numba.core.extending import overload
 
 from ..kernel_cache import njit
 from .cache_hints import prefetch
@@ -179,7 +181,7 @@ def rates(model, V, phi, VT, pb):
     its rates: the table then holds m itself, and a step divides nothing.
     """
     if model == MODEL_RTM:
-        # Börgers & Kopell's reduced Traub-Miles cell (the rate functions of seed 000).
+        # Börgers & Kopell's reduced Traub-Miles cell (as in BMTK's PING examples).
         am, bm = 0.32 * _xexp(V + 54.0, 4.0), 0.28 * _xexp(-(V + 27.0), 5.0)
         return (am / (am + bm), 0.0,
                 0.128 * math.exp(-(V + 50.0) / 18.0), 4.0 / (1.0 + math.exp(-(V + 27.0) / 5.0)),
@@ -1011,6 +1013,45 @@ def _auto_stages(table, model, both_m, args):
 
 
 @njit(cache=True, inline="always")
+def _stages_compiled(stages, model, both_m):
+    """Whether the network compiled the _auto_stages of (model, both_m) (layout.AutoStages);
+    where not, the cell-by-cell stage loops take the step, with the same arithmetic."""
+    if model == MODEL_RTM:
+        return stages.rtm is not None
+    if model == MODEL_WB:
+        return stages.wb is not None
+    if model == MODEL_TRAUB:
+        if both_m:
+            return stages.traub_both is not None
+        return stages.traub is not None
+    if both_m:
+        return stages.hh_both is not None
+    return stages.hh is not None
+
+
+def _stages_if(present, table, model, both_m, args):
+    """``_auto_stages(table, model, both_m, args)`` where the network has such cells.
+
+    ``present`` is None where no population of the network takes this
+    specialisation (``layout.AutoStages``, set at assembly): numba then types
+    the call as nothing and never compiles that ``_auto_stages``, each of
+    which takes 10-20 s to compile. (``_stages_compiled`` keeps the step from
+    calling it then.)
+    """
+
+
+@overload(_stages_if, prefer_literal=True)
+def _stages_if_typed(present, table, model, both_m, args):
+    if isinstance(present, types.NoneType):
+        return lambda present, table, model, both_m, args: None
+    model_value, both_value = model.literal_value, both_m.literal_value
+
+    def call(present, table, model, both_m, args):
+        _auto_stages(table, model_value, both_value, args)
+    return call
+
+
+@njit(cache=True, inline="always")
 def _any_crossing(V_old, V, n_sub, t_cross, b0, b1, V_spike):
     """Whether a cell of b0 ... b1 - 1 crossed V_spike in the step (in a substep, or from
     V_old to V), or diverged. A loop without branches over slices, which the compiler
@@ -1269,27 +1310,29 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
     # Euler (stable however stiff the cell is) for "exponential" and for stiff
     # cells under "auto".
     has_gap = indptr[stop] > indptr[start]
-    if not has_gap and method == METHOD_AUTO and reset_V != reset_V:
+    both_m = cells.m_both_steps[p]
+    stages = cells.auto_stages
+    if (not has_gap and method == METHOD_AUTO and reset_V != reset_V
+            and _stages_compiled(stages, model, both_m)):
         # The gates' rows as contiguous 1-D arrays (_rows), for the vector loops.
         args = (t, dt, interp, V, _rows(cells.x, start, stop), G0, H0, Gs0, Hs0, Gs1, Hs1,
                 corr, moments, n_sub, t_cross, gL, glel, inv_C, gNa, ENa, gK, EK, gK2, phi, VT,
                 pb, V_spike, sigma, sigma * math.sqrt(dt) * inv_C, step, noise_stream, k0, k1,
                 _rows(cells.a0, start, stop), _rows(cells.s0, start, stop), V_star,
                 _rows(cells.x_star, start, stop), cells.stiff[start:stop])
-        both_m = cells.m_both_steps[p]
         if model == MODEL_RTM:
-            _auto_stages(table, MODEL_RTM, 0, args)
+            _stages_if(stages.rtm, table, MODEL_RTM, 0, args)
         elif model == MODEL_WB:
-            _auto_stages(table, MODEL_WB, 0, args)
+            _stages_if(stages.wb, table, MODEL_WB, 0, args)
         elif model == MODEL_TRAUB:
             if both_m:
-                _auto_stages(table, MODEL_TRAUB, 1, args)
+                _stages_if(stages.traub_both, table, MODEL_TRAUB, 1, args)
             else:
-                _auto_stages(table, MODEL_TRAUB, 0, args)
+                _stages_if(stages.traub, table, MODEL_TRAUB, 0, args)
         elif both_m:
-            _auto_stages(table, MODEL_HH_NEST, 1, args)
+            _stages_if(stages.hh_both, table, MODEL_HH_NEST, 1, args)
         else:
-            _auto_stages(table, MODEL_HH_NEST, 0, args)
+            _stages_if(stages.hh, table, MODEL_HH_NEST, 0, args)
     else:
         if has_gap:
             for li in range(n_cells):

@@ -273,6 +273,18 @@ class Probes(NamedTuple):
     out: np.ndarray               # float64, flat
 
 
+class AutoStages(NamedTuple):
+    """Which specialisations of conductance_step._auto_stages a network needs: each
+    field None (never compiled) or an empty array, by (model, gate m takes both
+    steps)."""
+    rtm: object
+    wb: object
+    traub: object
+    traub_both: object
+    hh: object
+    hh_both: object
+
+
 class ConductanceCells(NamedTuple):
     """State, parameters, gap junctions and scratch of the conductance-cell populations."""
     model: np.ndarray       # (n_pops,) int64, MODEL_* (-1: not a conductance population)
@@ -314,6 +326,7 @@ class ConductanceCells(NamedTuple):
     r_in: np.ndarray        # flat like Channels.r: jumps of their second states
     corr_in: np.ndarray     # (N,) mV, what the stages miss of them (see corr)
     moment_in: np.ndarray   # (N,) µS ms^2, their first moments (see moments)
+    auto_stages: AutoStages  # the _auto_stages loops the populations may take
 
 
 class Status(NamedTuple):

@@ -205,19 +205,22 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
                 t_arrive = t + a * dt
                 row = ring_ids[slot, e] - pre_start
                 if kind_wanted == TARGET_NMDA_SOURCE:
-                    k = srcs.offset[target] + row
-                    if srcs.pending[k] == -math.inf:
-                        srcs.pending[k] = t_arrive
+                    if srcs is not None:
+                        k = srcs.offset[target] + row
+                        if srcs.pending[k] == -math.inf:
+                            srcs.pending[k] = t_arrive
                     continue
                 if kind_wanted == NMDA_LATE:
-                    k = srcs.offset[target] + row
-                    if srcs.pending[k] == t_arrive:
-                        srcs.pending[k] = -math.inf
-                        continue
-                    tau_x = srcs.tau_x[target]
-                    f_end = math.exp(-(1.0 - a) * dt / tau_x)
-                    srcs.x[k] += f_end
-                    srcs.s[k] += srcs.alpha[target] * (1.0 - srcs.s[k]) * tau_x * (1.0 - f_end)
+                    if srcs is not None:
+                        k = srcs.offset[target] + row
+                        if srcs.pending[k] == t_arrive:
+                            srcs.pending[k] = -math.inf
+                            continue
+                        tau_x = srcs.tau_x[target]
+                        f_end = math.exp(-(1.0 - a) * dt / tau_x)
+                        srcs.x[k] += f_end
+                        srcs.s[k] += (srcs.alpha[target] * (1.0 - srcs.s[k]) * tau_x
+                                      * (1.0 - f_end))
                     continue
                 if direct:
                     _deliver_to_cells(c, row, t + dt - t_arrive, dt, post, post_start, target,
@@ -669,9 +672,12 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
 
     ``scratch`` is None for a network without LIF populations, ``cells`` for
     one without conductance cells, ``drives`` without Poisson drive, ``virtual``
-    without Poisson populations: numba then removes the branches that use
-    them before it compiles, so a network never waits for kernels it does not
-    use (the conductance-cell step alone takes a third of a cold start).
+    without Poisson populations, ``srcs`` and ``nproj`` without NMDA: numba
+    then removes the branches that use them before it compiles, so a network
+    never waits for kernels it does not use (the conductance-cell step alone
+    takes a third of a cold start, NMDA a fifth of COBA's). Smaller parts
+    (clamps, spike sources, monitors) are compiled always: each None variant
+    is one more compilation of the whole kernel for some other model.
     ``helper`` is the mailbox and spike buffer of the second thread (second_thread),
     which takes half of each large two-gate LIF population; without the GIL, so
     that the second thread can run beside it.
@@ -681,7 +687,6 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
     for p in range(n_pops):
         worst_case += (pops.ints[p, I_STOP] - pops.ints[p, I_START]) * pops.ints[p, I_MAX_SPIKES]
     status.code[0] = STATUS_DONE
-    has_nmda = srcs.pop.shape[0] > 0
     mail, fmail, buffers = helper
     split_mid = buffers.split_mid
     probing = mail[M_ON] != 0
@@ -736,7 +741,7 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
             status.code[0] = STATUS_ARRIVALS_FULL
             return n
         _sample(step, neurons, chans, cells, probes)
-        if has_nmda:
+        if srcs is not None:
             _deliver(TARGET_NMDA_SOURCE, step, t, dt, pops, chans, srcs, conns, store, ring,
                      arrivals, shared, split_mid, False, None, neurons.V)
             _advance_nmda_sources(t, dt, pops, srcs)

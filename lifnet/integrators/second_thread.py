@@ -30,6 +30,7 @@ import time
 import numba
 import numpy as np
 
+from ..kernel_cache import cached, compile_for
 from . import layout as L
 from .run_loop import serve
 
@@ -51,34 +52,60 @@ def splittable(asm):
             & ~shared_onto).astype(np.int64)
 
 
-def wanted(asm):
-    """Whether the run should start a second thread: numba may use two threads and a
-    population may be split. Notes which ones in ``asm.helper.can_split``."""
-    asm.helper.can_split[:] = splittable(asm) if numba.get_num_threads() > 1 else 0
-    return bool(asm.helper.can_split.any())
+def wanted(asm, threads, n_steps, k0, k1, drives, srcs):
+    """Whether a run of n_steps should start a second thread; notes in
+    ``asm.helper.can_split`` which populations it takes half of.
+
+    threads: 1, 2, or None for lifnet's choice: two where numba may use two
+    and a population may be split, provided the second thread's kernel is
+    compiled already for this network's arrays or the run is long enough to
+    repay compiling it (about 10 s, once; ``COMPILE_PAYS``).
+    """
+    two = numba.get_num_threads() > 1 if threads is None else threads > 1
+    asm.helper.can_split[:] = splittable(asm) if two else 0
+    split = asm.helper.can_split.astype(bool)
+    if not split.any():
+        return False
+    if threads is not None:
+        return True
+    ints = asm.populations.ints
+    work = n_steps * int((ints[split, L.I_STOP] - ints[split, L.I_START]).sum())
+    if work >= COMPILE_PAYS or cached(serve, _serve_args(asm, k0, k1, drives, srcs)):
+        return True
+    asm.helper.can_split[:] = 0
+    return False
+
+
+# Neuron-steps of the split populations from which a run repays compiling the
+# second thread's kernel: ~1e10 take about 30 s on one thread (COBA's cells take
+# 2.8 ns a step), where the second thread saves up to a fifth.
+COMPILE_PAYS = 1e10
+
+
+def _serve_args(asm, k0, k1, drives, srcs):
+    return (asm.mailbox, asm.fmailbox, asm.neurons, asm.channels, asm.helper_arrivals,
+            asm.helper_scratch, asm.helper, k0, k1, asm.populations, srcs, asm.connections,
+            asm.storage, asm.ring, asm.shared, drives)
 
 
 class SecondThread:
     """Context manager: the second thread runs while the block (one advance call) does."""
 
-    def __init__(self, asm, k0, k1, drives):
+    def __init__(self, asm, k0, k1, drives, srcs):
         self.asm = asm
-        self.keys = (k0, k1)
-        self.drives = drives    # None where advance gets None
+        self.args = _serve_args(asm, k0, k1, drives, srcs)   # drives, srcs: as advance's
         self.thread = None
 
     def __enter__(self):
+        compile_for(serve, self.args)
         asm = self.asm
         mail = asm.mailbox
         mail[L.M_SEQ] = 0
         mail[L.M_DONE] = 0
         mail[L.M_ON] = 1
         mail[L.M_READY] = 0
-        self.thread = threading.Thread(
-            target=serve, name="lifnet-second-thread", daemon=True,
-            args=(mail, asm.fmailbox, asm.neurons, asm.channels, asm.helper_arrivals,
-                  asm.helper_scratch, asm.helper, *self.keys, asm.populations, asm.sources,
-                  asm.connections, asm.storage, asm.ring, asm.shared, self.drives))
+        self.thread = threading.Thread(target=serve, name="lifnet-second-thread",
+                                       daemon=True, args=self.args)
         self.thread.start()
         # Wait until it runs, so that its start is not timed as part of a step.
         while mail[L.M_READY] == 0 and self.thread.is_alive():
