@@ -78,7 +78,7 @@ def decode_bump(trains, theta, *, t_start=0.0, t_stop, width=250.0, baseline=Tru
     Returns
     -------
     dict with ``t`` (bin centres, ms), ``angle`` (decoded direction, rad in
-    [0, 2 pi); NaN in a bin without spikes), ``length`` (|z| in [0, 1]: 1 is
+    [0, 2 pi); NaN in a bin without spikes), ``length`` (``|z|`` in [0, 1]: 1 is
     a point, 0 no bump) and ``width`` (circular standard deviation
     ``sqrt(-2 ln |z|)``, rad).
     """

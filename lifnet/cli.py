@@ -1,53 +1,93 @@
-"""The ``lifnet`` command.
+"""The ``lifnet`` command: run a model, sweep its parameters, or time lifnet's benchmarks.
 
-    lifnet run                      a built-in model (default: coba)
-    lifnet run --model compte2000   another built-in model
-    lifnet run MODEL.yaml           a model file (YAML or JSON; see lifnet.spec)
+    lifnet run                                   COBA (Brette et al. 2007), 1 s
+    lifnet run --model compte2000                another built-in model (see --help)
+    lifnet run --model wang2002 --set coherence=51.2 --seed 3
+    lifnet run examples/netpyne_tut5.yaml        a model file (YAML or JSON; see lifnet.spec)
     lifnet run MODEL.yaml --set run.duration=500 --set populations.E.n=40
-    lifnet sweep MODEL.yaml --grid populations.E.n=20,40 --grid stimuli.0.weight=0.01:0.03:3
-    lifnet bench                    lifnet's side of every benchmark, quickly
+    lifnet sweep MODEL.yaml --grid populations.E.n=20,40 --seeds 0,1
+    lifnet bench --only coba ping                lifnet's side of the benchmarks, quickly
 
-Each run writes, in ``--out/<name>/``: ``spikes.h5`` (SONATA), one SONATA
-report per recorded variable, the plots as PNG, and ``summary.json``.
+Each run writes, in OUT/NAME/: spikes.h5 (SONATA), one SONATA
+report per recorded variable, the figures as PNG, and summary.json.
 """
 
 import argparse
+import inspect
 import json
 import os
 import sys
 import time
 
+RUN_EXAMPLES = """examples:
+  lifnet run                                    COBA network (Brette et al. 2007), 1 s
+  lifnet run --model compte2000                 the bump through a 3 s delay (Compte 2000)
+  lifnet run --model wang2002 --set coherence=51.2 --seed 3
+  lifnet run --model ping --duration 500 --dt 0.025
+  lifnet run examples/netpyne_tut5.yaml --seed 2 --duration 500
+  lifnet run MODEL.yaml --set populations.E.n=40 --set connections.0.weight=0.002
 
-def _save_plots(net, result, plots, out):
+--seed, --dt and --duration apply to built-in models and model files alike;
+--set sets a keyword of a built-in model (lifnet run --model NAME --set KEY=VALUE)
+or a key path of a model file. Kernels compile once per machine (tens of seconds)
+and are cached; later runs start in about a second.
+"""
+
+SWEEP_EXAMPLES = """examples:
+  lifnet sweep examples/netpyne_tut2.yaml --grid connections.0.weight=0.01:0.03:3 --seeds 0,1
+  lifnet sweep gap_junction_network --grid gap_weight=0:0.001:11 --seeds 1,2,3 \\
+      --duration 501 --metric synchrony_HH
+
+Every finished run is stored at once in OUT/runs.sqlite; running the same command
+again skips what is done.
+"""
+
+BENCH_EXAMPLES = """examples:
+  lifnet bench                      every workload (a few minutes the first time: compiling)
+  lifnet bench --only coba ping     two of them
+  lifnet bench --scale 0.2          shorter runs, smaller builds
+
+The full comparisons against Brian2 and NEST are the scripts in benchmarks/.
+"""
+
+
+def _save_plots(net, result, plots, out, name):
+    from . import plotting
+
+    plt = _pyplot()
+    written = []
+    for kind, options in plots:
+        if kind == "traces":
+            for k, mon in enumerate(net.monitors):
+                for var in mon.variables:
+                    fig, ax = plt.subplots(figsize=(9, 3.5))
+                    plotting.traces(mon, var, ax=ax)
+                    plotting.title(ax, result, name)
+                    written.append(_write(fig, out, f"traces_{k}_{mon.population.name}_{var}"))
+            continue
+        fig, ax = plt.subplots(figsize=(9, 5) if kind in ("raster", "rates") else (6, 5))
+        if kind == "raster":
+            plotting.raster(result, ax=ax, **options)
+        elif kind == "rates":
+            plotting.rates(result, {p: (p, None) for p in net.populations}, ax=ax)
+        elif kind == "positions":
+            plotting.positions(net, ax=ax)
+        elif kind == "connectivity":
+            plotting.connectivity(net, ax=ax)
+        else:
+            plotting.rate_histogram(result, ax=ax)
+        plotting.title(ax, result, name)
+        written.append(_write(fig, out, kind))
+    return written
+
+
+def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from . import plotting
-
-    written = []
-    for name, options in plots:
-        if name == "traces":
-            for k, mon in enumerate(net.monitors):
-                for var in mon.variables:
-                    fig, ax = plt.subplots(figsize=(9, 3.5))
-                    plotting.traces(mon, var, ax=ax)
-                    written.append(_write(fig, out, f"traces_{k}_{mon.population.name}_{var}"))
-            continue
-        fig, ax = plt.subplots(figsize=(9, 5) if name in ("raster", "rates") else (6, 5))
-        if name == "raster":
-            plotting.raster(result, ax=ax, **options)
-        elif name == "rates":
-            plotting.rates(result, {p: (p, None) for p in net.populations}, ax=ax)
-        elif name == "positions":
-            plotting.positions(net, ax=ax)
-        elif name == "connectivity":
-            plotting.connectivity(net, ax=ax)
-        else:
-            plotting.rate_histogram(result, ax=ax)
-        written.append(_write(fig, out, name))
-    return written
+    return plt
 
 
 def _write(fig, out, name):
@@ -60,29 +100,71 @@ def _write(fig, out, name):
     return path
 
 
-def _run(args):
-    from . import models, spec
-    from .io import write_report, write_spikes
+def _model_keywords(name, assignments):
+    """--set KEY=VALUE for a built-in model: checked against its function's keywords."""
+    import yaml
 
-    t0 = time.perf_counter()
+    from . import spec
+    from .models import MODELS
+
+    allowed = [k for k in inspect.signature(MODELS[name]).parameters if k not in ("dt", "seed")]
+    keywords = {}
+    for assignment in assignments:
+        if "=" not in assignment:
+            raise spec.SpecError(f"--set {assignment!r}: expected KEY=VALUE, e.g. "
+                                 f"--set {allowed[0]}=...")
+        key, text = assignment.split("=", 1)
+        if key not in allowed:
+            raise spec.SpecError(f"--set {key}: {name} has no keyword {key!r}; it has "
+                                 f"{', '.join(allowed)} (and --seed, --dt)")
+        keywords[key] = yaml.safe_load(text)
+    return keywords
+
+
+def _build_run(args):
+    """(network, name, duration, plots or None, showcase or None, keywords)."""
+    from . import spec
+
     if args.file:
+        if args.model is not None:
+            raise spec.SpecError(f"--model {args.model}: give a model file or --model, not both")
         data = spec.load(args.file)
         for assignment in args.set or []:
             spec.override(data, assignment)
+        for key, value in (("seed", args.seed), ("dt", args.dt)):
+            if value is not None:
+                data.setdefault("network", {})[key] = value
+        if args.duration is not None:
+            data.setdefault("run", {})["duration"] = args.duration
         net, run, _, plots = spec.build(data)
         name = os.path.splitext(os.path.basename(args.file))[0]
-        duration = run["duration"] if args.duration is None else args.duration
-    else:
-        if args.set:
-            raise spec.SpecError("--set applies to a model file: lifnet run FILE --set ...")
-        build = models.MODELS[args.model]
-        net = build(dt=args.dt, seed=args.seed)
-        name, plots = args.model, [("raster", {})]
-        duration = 1000.0 if args.duration is None else args.duration
-    result = net.run(duration, progress=args.progress)
-    elapsed = time.perf_counter() - t0
+        return net, name, run["duration"], plots, None, {}
+    from .models import MODELS
+    from .showcase import SHOWCASES
+
+    name = args.model or "coba"
+    show = SHOWCASES[name]
+    keywords = {**show.keywords, **_model_keywords(name, args.set or [])}
+    keywords["seed"] = 1 if args.seed is None else args.seed
+    if args.dt is not None:
+        keywords["dt"] = args.dt
+    net = MODELS[name](**keywords)
+    if show.record is not None:
+        show.record(net)
+    duration = show.duration if args.duration is None else args.duration
+    return net, name, duration, None, show, keywords
+
+
+def _run(args):
+    from .io import write_report, write_spikes
+
+    t0 = time.perf_counter()
+    net, name, duration, plots, show, keywords = _build_run(args)
     out = os.path.join(args.out, name)
     os.makedirs(out, exist_ok=True)
+    t_run = time.perf_counter()
+    result = net.run(duration, progress=args.progress, threads=args.threads)
+    run_s = time.perf_counter() - t_run
     trains = {p: result.spikes(p) for p in net.populations}
     write_spikes(os.path.join(out, "spikes.h5"), trains)
     files = [os.path.join(out, "spikes.h5")]
@@ -91,18 +173,30 @@ def _run(args):
             path = os.path.join(out, f"report_{k}_{mon.population.name}_{var}.h5")
             write_report(path, mon, var)
             files.append(path)
-    files += _save_plots(net, result, plots, out)
+    caption = None
+    if show is not None:
+        fig, caption = show.draw(net, result, keywords)
+        files.append(_write(fig, out, "figure"))
+    else:
+        files += _save_plots(net, result, plots, out, name)
+    wall = time.perf_counter() - t0
     summary = {
         "model": name, "duration_ms": duration, "dt_ms": net.dt, "seed": net.seed,
-        "wall_s": round(elapsed, 3),
+        "keywords": {k: v for k, v in keywords.items() if k not in ("dt", "seed")},
+        "wall_s": round(wall, 3), "run_s": round(run_s, 3),
         "rates_hz": {p: round(tr.rate(result.t), 3) for p, tr in trains.items()},
         "spikes": {p: len(tr) for p, tr in trains.items()},
-        "files": [os.path.relpath(f, out) for f in files],
+        "files": [os.path.relpath(f, out) for f in files] + ["summary.json"],
+        "figure_caption": caption,
     }
     with open(os.path.join(out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)
-    print(json.dumps(summary, indent=2))
-    print(f"wrote {len(files) + 1} files in {out}/")
+    rates = ", ".join(f"{p} {r:.1f} Hz" for p, r in summary["rates_hz"].items())
+    print(f"{name}: {duration:g} ms at dt {net.dt:g} ms, seed {net.seed}, in {run_s:.2f} s "
+          f"({wall:.1f} s in all); rates {rates}")
+    if caption:
+        print(f"figure.png: {caption}")
+    print(f"wrote {', '.join(summary['files'])} in {out}{os.sep}")
     return 0
 
 
@@ -177,47 +271,87 @@ def _sweep_plot(table, names, metric, path):
     plt.close(fig)
 
 
-def main(argv=None):
+def _parser():
+    from . import __version__
+    from .bench import WORKLOADS
     from .models import MODELS
+    from .showcase import SHOWCASES
 
-    parser = argparse.ArgumentParser(prog="lifnet", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run a model file or a built-in model; write spikes, "
-                                     "reports, plots and a summary")
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="lifnet", formatter_class=raw,
+        description="lifnet: spiking networks with second-order accurate spike times.\n\n"
+                    + __doc__.split("\n\n", 1)[1])
+    parser.add_argument("--version", action="version", version=f"lifnet {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    models = "\n".join(f"  {k:22s}{SHOWCASES[k].title}, {SHOWCASES[k].duration:g} ms"
+                        for k in MODELS)
+    run = sub.add_parser(
+        "run", formatter_class=raw, epilog=RUN_EXAMPLES,
+        help="run a built-in model or a model file; write spikes, figures and a summary",
+        description="Run a built-in model (default: coba) or a model file, then write "
+                    "spikes.h5 (SONATA), the figures and summary.json in OUT/NAME/.\n\n"
+                    "built-in models (--model), each run long enough to show its "
+                    f"phenomenon:\n{models}")
     run.add_argument("file", nargs="?", help="model file (.yaml, .yml, .json)")
-    run.add_argument("--set", action="append", metavar="PATH=VALUE",
-                     help="override a value of the model file, e.g. run.duration=500")
-    run.add_argument("--model", choices=sorted(MODELS), default="coba",
-                     help="built-in model when no file is given (default: coba, Brette et "
-                          "al. 2007 benchmark 1)")
+    run.add_argument("--model", choices=sorted(MODELS), default=None,
+                     help="built-in model, when no file is given (default: coba)")
+    run.add_argument("--set", action="append", metavar="KEY=VALUE",
+                     help="a keyword of the built-in model (coherence=51.2) or a key path "
+                          "of the model file (run.duration=500); repeat for more")
     run.add_argument("--duration", type=float, default=None,
-                     help="ms (default: the file's run.duration, or 1000)")
-    run.add_argument("--dt", type=float, default=0.1, help="built-in model: time step, ms")
-    run.add_argument("--seed", type=int, default=1, help="built-in model: seed")
-    run.add_argument("--out", default="lifnet-output", help="output folder")
+                     help="simulated time, ms (default: the model's, or the file's "
+                          "run.duration)")
+    run.add_argument("--dt", type=float, default=None,
+                     help="time step, ms (default: the model's or the file's)")
+    run.add_argument("--seed", type=int, default=None,
+                     help="seed of every random draw (default: 1 for a built-in model, the "
+                          "file's for a model file)")
+    run.add_argument("--threads", type=int, choices=(1, 2), default=None,
+                     help="threads of the run (default: lifnet's choice)")
+    run.add_argument("--out", default="lifnet-output", help="output folder "
+                                                            "(default: lifnet-output)")
     run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="progress bar (default: on a terminal, for long runs)")
-    sw = sub.add_parser("sweep", help="run a model file over a parameter grid and seeds; "
-                                      "write sweep.csv, a figure and runs.sqlite")
+    sw = sub.add_parser(
+        "sweep", formatter_class=raw, epilog=SWEEP_EXAMPLES,
+        help="run a model over a parameter grid and seeds; write sweep.csv, a figure, "
+             "runs.sqlite",
+        description="Run a model file or a built-in model over a grid of parameters and "
+                    "seeds, on local processes or a Dask cluster; write OUT/sweep.csv, a "
+                    "figure of one metric and OUT/runs.sqlite.")
     sw.add_argument("file", help="model file (.yaml, .yml, .json) or a built-in model's name "
                                  "(its keywords are the parameters)")
     sw.add_argument("--grid", action="append", metavar="PATH=V1,V2|START:STOP:NUM",
                     help="a swept parameter (repeat for a grid)")
     sw.add_argument("--seeds", default="0", help="comma-separated seeds (default 0)")
-    sw.add_argument("--duration", type=float, default=None, help="ms (default run.duration)")
+    sw.add_argument("--duration", type=float, default=None,
+                    help="ms (default: the file's run.duration)")
     sw.add_argument("--workers", type=int, default=None, help="local processes (default: all)")
     sw.add_argument("--scheduler", default=None, help="Dask scheduler address")
     sw.add_argument("--metric", default=None, help="metric to plot (default: the first rate)")
     sw.add_argument("--out", default="lifnet-sweep", help="output folder (re-runs skip what "
                                                           "it holds)")
-    sw.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
+    sw.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                    help="progress bar over the runs (default: on a terminal)")
     sw.add_argument("--save-spikes", action="store_true",
                     help="also write each run's spikes to OUT/spikes/<run>.h5 (SONATA)")
-    bench = sub.add_parser("bench", help="lifnet's side of every benchmark, small and quick")
+    names = "\n".join(f"  {name:12s}{what}" for name, what in WORKLOADS)
+    bench = sub.add_parser(
+        "bench", formatter_class=raw, epilog=BENCH_EXAMPLES,
+        help="lifnet's side of every benchmark, small and quick",
+        description="Time lifnet's side of the benchmarks (build and simulation, after a "
+                    f"warm-up run that compiles the kernels).\n\nworkloads:\n{names}")
     bench.add_argument("--scale", type=float, default=1.0,
                        help="simulated time and sizes relative to the defaults (default 1)")
-    bench.add_argument("--only", nargs="*", help="names of the workloads to run")
-    args = parser.parse_args(argv)
+    bench.add_argument("--only", nargs="+", metavar="WORKLOAD",
+                       choices=[name for name, _ in WORKLOADS],
+                       help="workloads to run: " + ", ".join(name for name, _ in WORKLOADS))
+    return parser
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
     from .validation import ParameterError, SimulationError
 
     try:

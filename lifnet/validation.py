@@ -121,6 +121,6 @@ class Parameterised:
         return {name: getattr(self, name) for name in self._param_names() if hasattr(self, name)}
 
     def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items()
-                         if not isinstance(v, np.ndarray))
+        args = ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v!r}"
+                         for k, v in self.get_params().items() if not isinstance(v, np.ndarray))
         return f"{type(self).__name__}({args})"

@@ -4,7 +4,7 @@ from .. import validation as val
 
 
 class GaussianNoise(val.Parameterised):
-    """A white-noise current independent in every neuron: ``C dV = ... dt + sigma dW``.
+    """A white-noise current, independent in every neuron: ``C dV = (...) dt + sigma dW``.
 
     Parameters
     ----------
