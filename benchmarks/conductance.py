@@ -1,6 +1,6 @@
 """Conductance-cell benchmarks (issue 6): lifnet vs NEST and Brian2, one invocation each.
 
-* ``gap``: seed 004, NEST's inhibitory HH network with gap junctions (500
+* ``gap``: NEST's inhibitory HH network with gap junctions (500
   ``hh_psc_alpha_gap`` cells, 501 ms, dt 0.05 ms), gap weights 0.3 and 0.7
   nS: lifnet against NEST 3 with 2 threads and waveform relaxation
   (``peers/gap_nest.py``). Simulation time, rate, chi (voltages every
@@ -195,7 +195,7 @@ def main():
     if "gap" in cases:
         rows, md = gap(args.seeds)
         write("gap-junctions", metadata("conductance.py", case="gap"), {"results": rows},
-              "Seed 004 gap-junction network: lifnet vs NEST", md)
+              "NEST's gap-junction network: lifnet vs NEST", md)
     if "ping" in cases:
         rows, md = ping(args.repeats)
         write("ping", metadata("conductance.py", case="ping"), {"results": rows},

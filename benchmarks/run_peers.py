@@ -29,7 +29,7 @@ SUITE = [
      "10 min"),
     ("sweep", ["sweep_throughput.py"], "200-run sweep: local, Dask, vs a Brian2 loop", "10 min"),
     ("conductance", ["conductance.py"],
-     "seed 004 gap network vs NEST; PING and COBAHH vs Brian2", "5 min"),
+     "NEST's gap-junction network vs NEST; PING and COBAHH vs Brian2", "5 min"),
     ("accuracy", ["accuracy_cost.py"],
      "spike-time error vs CPU time, 1000 RTM cells, lifnet vs Brian2", "2 min"),
     ("accuracy-lif", ["accuracy_cost_lif.py"],

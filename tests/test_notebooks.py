@@ -19,3 +19,13 @@ def test_notebook_runs_and_draws(path, tmp_path):
     drawing_cells = sum(1 for cell in nb.cells if cell.cell_type == "code"
                         and ("bump(" in cell.source or "plt." in cell.source))
     assert figures >= drawing_cells
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_is_committed_without_outputs(path):
+    """The repository keeps notebooks small and diffable; the documentation site runs them
+    and shows their figures (docs/conf.py)."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert not cell.get("outputs") and cell.get("execution_count") is None

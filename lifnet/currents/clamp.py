@@ -44,7 +44,7 @@ class CurrentClamp(val.Parameterised):
 
 
 class FlatCue(CurrentClamp):
-    """A cue current of the same amplitude into every neuron (the seed's ``affFlat``).
+    """A cue current of the same amplitude into every neuron.
 
     Parameters
     ----------
@@ -62,7 +62,7 @@ class FlatCue(CurrentClamp):
 
 
 class RingCue(CurrentClamp):
-    """A cue current peaked at one direction of a ring population (the seed's ``affRing``).
+    """A cue current peaked at one direction of a ring population.
 
     Neuron i, preferring direction theta_i, receives::
 

@@ -24,7 +24,7 @@ class GapJunctions:
         strongly (as two junctions); a cell paired with itself carries no
         current and is dropped.
     weight : float or array of shape (k,)
-        Conductance of each junction, µS (seed 004: 0.3e-3 to 0.7e-3).
+        Conductance of each junction, µS (NEST's gap-junction example: 0.3e-3 to 0.7e-3).
     """
 
     def __init__(self, population, pairs, weight):
@@ -72,5 +72,5 @@ class GapJunctions:
 
 
 def random_pairs(n, n_pairs, rng):
-    """n_pairs pairs of cells drawn uniformly with replacement, as seed 004 (NEST) does."""
+    """n_pairs pairs of cells drawn uniformly with replacement, as NEST's gap example does."""
     return rng.integers(0, n, size=(int(n_pairs), 2))

@@ -10,7 +10,7 @@ and on postsynaptic neuron i::
     I_NMDA = (sum_j w_ij s_j) (V - E) / (1 + [Mg]/3.57 exp(-0.062 V))
 
 The saturation (1 - s_j) acts per presynaptic neuron, as in the published
-model; the seed code applied it to the summed input, which is a different model.
+model (Wang 1999); applied to the summed input it would be a different model.
 """
 
 from .. import validation as val
@@ -24,7 +24,7 @@ class NMDA(val.Parameterised):
     tau_x : float
         Rise time constant, ms (2 in Compte 2000).
     tau : float
-        Decay time constant, ms (100 in Compte 2000; the seed code used 80).
+        Decay time constant, ms (100 in Compte 2000).
     alpha : float
         Saturation rate, 1/ms (0.5).
     E : float

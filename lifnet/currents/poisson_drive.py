@@ -75,7 +75,7 @@ class PoissonDrive(val.Parameterised):
 
 
 class RingPoissonCue(PoissonDrive):
-    """A Poisson cue whose rate peaks at one direction of a ring (the seed's ``affRingPoisson``).
+    """A Poisson cue whose rate peaks at one direction of a ring population.
 
     Neuron i, preferring direction theta_i, receives Poisson events at::
 

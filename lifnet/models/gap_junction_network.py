@@ -1,4 +1,4 @@
-"""The inhibitory Hodgkin-Huxley network with gap junctions of seed 004 (NEST's example).
+"""NEST's inhibitory Hodgkin-Huxley network with gap junctions.
 
 Hahne et al. (2015), test case 2; NEST's ``gap_junctions_inhibitory_network``:
 500 ``hh_psc_alpha_gap`` cells (``HHPop``), each receiving 50 inhibitory
@@ -15,8 +15,8 @@ partner twice (multapses), lifnet's fixed in-degree draws distinct partners;
 lifnet drops the 35 pairs that draw one cell twice (a self-junction carries
 no current); NEST counts a spike at the peak above 0 mV, on the grid,
 lifnet at the upward crossing of 0 mV, interpolated. The gap pairs are
-drawn exactly as the seed draws them (numpy's legacy generator, seeded), so
-both simulators couple the same cells.
+drawn exactly as NEST's example draws them (numpy's legacy generator,
+seeded), so both simulators couple the same cells.
 """
 
 import numpy as np
@@ -35,7 +35,7 @@ def gap_junction_network(*, gap_weight=0.0003, n=500, gap_per_neuron=60, inh_per
     Parameters
     ----------
     gap_weight : float
-        Conductance of each gap junction, µS (seed 004: 0.3 nS = 0.0003 µS
+        Conductance of each gap junction, µS (NEST's example: 0.3 nS = 0.0003 µS
         asynchronous, 0.7 nS = 0.0007 µS synchronous).
     n : int
         Number of cells.
@@ -55,12 +55,12 @@ def gap_junction_network(*, gap_weight=0.0003, n=500, gap_per_neuron=60, inh_per
     V_low, V_high : float
         V starts uniform in [V_low, V_high), mV.
     dt : float
-        Time step, ms (NEST's resolution in the seed: 0.05).
+        Time step, ms (NEST's example: 0.05).
     seed : int
         Seed of the network (wiring, initial V, Poisson trains).
     gap_seed : int or None
-        Seed of numpy's legacy generator for the gap pairs (the seed's
-        ``numpy.random.seed``); None: ``seed``.
+        Seed of numpy's legacy generator for the gap pairs (NEST's
+        example calls ``numpy.random.seed``); None: ``seed``.
     interpolation : str
         Spike placement inside the step (see ``Network``).
 

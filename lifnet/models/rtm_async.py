@@ -1,15 +1,16 @@
-"""Seed 000: 30 RTM cells, all-to-all excitation, started asynchronously by one kick each.
+"""30 RTM cells, all-to-all excitation, started asynchronously by one kick each.
 
-The BMTK notebook of seed 000 builds 30 reduced Traub-Miles cells, connects
-every ordered pair (no autapses) with an ``Exp2Syn`` synapse of random
-weight uniform in [0.00625, 0.00825], injects a constant "frozen noise"
-current uniform in [0.25, 0.35] into each cell, and gives each cell one
-input spike at a random time in [0, 25) ms ("asynchronous initialisation");
-800 ms at dt = 0.1 ms. It crashed before running (``KeyError: 'Property
-sec_x not found in edge.'``). Here it runs as point cells.
+After a BMTK (BioNet) example notebook: 30 reduced Traub-Miles cells, every
+ordered pair connected (no autapses) by an ``Exp2Syn`` synapse of random
+weight uniform in [0.00625, 0.00825], a constant "frozen noise" current
+uniform in [0.25, 0.35] into each cell, and one input spike per cell at a
+random time in [0, 25) ms ("asynchronous initialisation"); 800 ms at
+dt = 0.1 ms. In BioNet that notebook stops before it runs (``KeyError:
+'Property sec_x not found in edge.'``: its edges carry no section
+position); here it runs as point cells.
 
 The weights (µS) and currents (nA) of the notebook are for whole cells.
-Its template ``RTMExcCell`` (not in the seed; public BMTK PING examples
+Its template ``RTMExcCell`` (not in the notebook; public BMTK PING examples
 define it) is one soma section with NEURON's default size, L = 100 µm and
 diam = 500 µm: 1.5708e-3 cm². So the cells here have the RTM densities
 times that area (``area``): C = 1.5708 nF, g_Na = 157 µS, and so on, and
@@ -33,7 +34,7 @@ def rtm_async(*, n=30, w_min=0.00625, w_max=0.00825, i_min=0.25, i_max=0.35, kic
               kick_weight=1.0, tau_rise=0.5, tau_decay=3.0, E_syn=0.0, n_i=0, g_ei=0.25,
               g_ie=0.25, g_ii=0.25, p_inh=0.5, tau_rise_i=0.5, tau_decay_i=9.0, E_inh=-75.0,
               area=NEURON_SOMA_AREA, delay=0.1, dt=0.1, seed=0, interpolation="hermite"):
-    """Build the seed-000 network; every quantity a keyword.
+    """Build the network; every quantity a keyword.
 
     Parameters
     ----------
@@ -55,7 +56,7 @@ def rtm_async(*, n=30, w_min=0.00625, w_max=0.00825, i_min=0.25, i_max=0.35, kic
         The synapses' rise and decay times (ms) and reversal potential (mV).
     n_i : int
         Wang-Buzsáki interneurons added to make the network's PING version
-        (0: the seed's E-only network), wired as ``models.ping`` wires them.
+        (0: the BMTK notebook's E-only network), wired as ``models.ping`` wires them.
     g_ei, g_ie, g_ii : float
         Summed peak conductance onto a cell from a whole population, per
         area, mS/cm²: E -> I, I -> E, I -> I (with interneurons).

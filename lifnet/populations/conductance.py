@@ -107,7 +107,7 @@ class ConductancePopulation(val.Parameterised):
 class RTMPop(ConductancePopulation):
     """Reduced Traub-Miles excitatory cells (Ermentrout & Kopell 1998; Börgers & Kopell 2003).
 
-    The rate functions of seed 000 (a BMTK notebook); the sodium activation
+    The rate functions of Börgers & Kopell (as in BMTK's PING examples); the sodium activation
     m is instantaneous, h and n are integrated. Per-area parameters (see the
     module docstring): C 1 nF (µF/cm²), g_Na 100, g_K 80, g_L 0.1 µS
     (mS/cm²), E_Na 50, E_K -100, E_L -67 mV. With no input the cell rests

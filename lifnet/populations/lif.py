@@ -80,7 +80,7 @@ class PyrPop(LIFPopulation):
     """Pyramidal (excitatory) LIF cells; defaults from Compte et al. (2000).
 
     C 0.5 nF, g_L 25 nS, E_L -70 mV, V_th -50 mV, V_reset -60 mV, t_ref 2 ms
-    (tau_m 20 ms). The seed code used V_th -52 mV; the published value is -50.
+    (tau_m 20 ms).
     See ``LIFPopulation`` for the meaning and units of every parameter.
     """
 

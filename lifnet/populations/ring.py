@@ -21,11 +21,11 @@ class RingMixin:
 
 
 class PyrRingPop(RingMixin, PyrPop):
-    """Pyramidal cells on a ring (the seed's ``pyrRingPop``); parameters as ``PyrPop``."""
+    """Pyramidal cells on a ring, with preferred directions; parameters as ``PyrPop``."""
 
 
 class InterRingPop(RingMixin, InterPop):
-    """Interneurons on a ring (the seed's ``interRingPop``); parameters as ``InterPop``."""
+    """Interneurons on a ring, with preferred directions; parameters as ``InterPop``."""
 
 
 def is_ring(population):
