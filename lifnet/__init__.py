@@ -10,6 +10,7 @@ from .currents import (
                        AMPA,
                        GABA,
                        NMDA,
+                       AdaptationCurrent,
                        AlphaCurrentSynapse,
                        CurrentClamp,
                        DoubleExponentialSynapse,
@@ -21,13 +22,16 @@ from .currents import (
                        RingCue,
                        RingPoissonCue,
 )
+from .mechanism import CellModel, Current, Parameter, State
 from .network import Network, Projection
 from .populations import (
+                       AdExPop,
                        ConductancePopulation,
                        HHPop,
                        InterPop,
                        InterRingPop,
                        IzhikevichPop,
+                       LIFCell,
                        LIFPopulation,
                        PoissonPop,
                        PyrPop,
@@ -47,4 +51,5 @@ __all__ = ["Network", "Projection", "LIFPopulation", "PyrPop", "InterPop", "PyrR
            "InterRingPop", "AMPA", "GABA", "NMDA", "ExponentialSynapse", "PoissonDrive",
            "RingPoissonCue", "GaussianNoise", "CurrentClamp", "FlatCue", "RingCue", "models",
            "ParameterError", "SimulationError", "analysis", "plotting", "sweep",
+           "AdExPop", "LIFCell", "AdaptationCurrent", "CellModel", "Current", "Parameter", "State",
            "__version__"]

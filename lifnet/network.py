@@ -19,13 +19,14 @@ from .currents import (
     PoissonDrive,
 )
 from .currents.gap_junctions import GapJunctions, random_pairs
+from .integrators import custom_cells, second_thread
 from .integrators import layout as L
-from .integrators import second_thread
 from .integrators.assemble import Assembly, delay_in_steps
 from .integrators.lif_rk2 import INTERP_HERMITE, INTERP_LINEAR, INTERP_NONE
 from .integrators.philox import split_seed
 from .integrators.run_loop import advance
 from .kernel_cache import compile_for
+from .mechanism import CellModel
 from .monitors import RunResult, StateMonitor
 from .populations import ConductancePopulation, LIFPopulation, PoissonPop, SpikeSourcePop
 from .positions import place
@@ -168,7 +169,7 @@ class Network:
         """
         self._check_open("add a population")
         if not isinstance(population, (LIFPopulation, ConductancePopulation, PoissonPop,
-                                       SpikeSourcePop)):
+                                       SpikeSourcePop, CellModel)):
             raise val.ParameterError(
                 "Network.add: expected a population (e.g. PyrPop, PoissonPop), got "
                 f"{type(population).__name__}")
@@ -370,7 +371,7 @@ class Network:
         """Set ``"V"`` (mV) or a gate ``"g_<name>"`` (µS) of every neuron of a population."""
         pop = self._neurons(population, "set_state: population")
         values = val.per_neuron(variable, values, pop.n, owner="set_state")
-        if variable != "V" and values.min() < 0:
+        if variable.startswith("g_") and values.min() < 0:
             raise val.ParameterError(
                 f"set_state: {variable} must be >= 0 (a conductance); minimum {values.min()}")
         if self._asm is None:
@@ -392,6 +393,8 @@ class Network:
             return self._asm.channels.g
         if kind == L.PROBE_CELL_GATE:
             return self._asm.cells.x.reshape(-1)
+        if kind == L.PROBE_CUSTOM:
+            return self._asm.custom.x
         return self._asm.neurons.nmda_u[self.step & 1]
 
     def _write_state(self, pop, variable, values):
@@ -566,6 +569,8 @@ class Network:
         cells = asm.cells if L.KIND_CONDUCTANCE in kinds else None
         virtual = asm.virtual if L.KIND_POISSON in kinds else None
         drives = asm.drives if asm.drives.channel.shape[0] > 0 else None
+        custom = asm.custom if L.KIND_CUSTOM in kinds else None
+        run_loop = advance if custom is None else custom_cells.run_loop_for(asm.custom_models)
         has_nmda = asm.sources.pop.shape[0] > 0
         srcs = asm.sources if has_nmda else None
         nproj = asm.nmda_projections if has_nmda else None
@@ -579,12 +584,12 @@ class Network:
                         asm.channels, asm.stimuli, drives, srcs, asm.connections, nproj,
                         asm.storage, asm.ring, asm.arrivals, asm.shared, virtual,
                         asm.spike_lists, asm.output, probes, asm.status, scratch, cells,
-                        (asm.mailbox, asm.fmailbox, asm.helper))
+                        (asm.mailbox, asm.fmailbox, asm.helper), custom)
                 if done == 0:
-                    compile_for(advance, args)
+                    compile_for(run_loop, args)
                 with (second_thread.SecondThread(asm, k0, k1, drives, srcs) if two_threads
                       else nullcontext()):
-                    ran = advance(*args)
+                    ran = run_loop(*args)
                 self._collect(probes, self.step, ran)
                 self.step += ran
                 done += ran

@@ -5,7 +5,8 @@ A spec is a dict (or a YAML / JSON file holding one)::
     network:     {dt: 0.1, seed: 1}                         # ms
     populations:
       E:      {type: PyrPop, n: 80, params: {t_ref: 2.0},
-               positions: {layout: Column, radius: 100, height: 400}}
+               positions: {layout: Column, radius: 100, height: 400},
+               currents: [{type: AdaptationCurrent, b: 0.02, tau_w: 150.0}]}
       thal:   {type: PoissonPop, n: 100, rate: 15.0, stop: 3000.0}
     connections:
       - {pre: thal, post: E, receptor: AMPA, rule: probability, p: 0.1,
@@ -39,7 +40,9 @@ SECTIONS = ("network", "populations", "connections", "gap_junctions", "stimuli",
             "run", "plots")
 POPULATION_TYPES = {name: getattr(populations, name) for name in
                     ("PyrPop", "InterPop", "PyrRingPop", "InterRingPop", "LIFPopulation",
-                     "PoissonPop", "RTMPop", "WBPop", "HHPop", "TraubPop", "IzhikevichPop")}
+                     "PoissonPop", "RTMPop", "WBPop", "HHPop", "TraubPop", "IzhikevichPop",
+                     "AdExPop")}
+CURRENTS = {"AdaptationCurrent": currents.AdaptationCurrent}
 LAYOUTS = {name: getattr(positions, name) for name in ("Box", "Column", "Grid", "Ring")}
 RECEPTORS = {name: getattr(currents, name) for name in
              ("AMPA", "GABA", "NMDA", "ExponentialSynapse", "DoubleExponentialSynapse",
@@ -143,6 +146,20 @@ def _names(value, net, path):
     return names
 
 
+def _currents(items, path):
+    """A population's currents: a list of {type: AdaptationCurrent, <its parameters>}."""
+    if not isinstance(items, list):
+        _fail(path, f"expected a list of currents, got {type(items).__name__}")
+    out = []
+    for k, cfg in enumerate(items):
+        cfg = dict(_mapping(cfg, f"{path}[{k}]", required=("type",)))
+        kind = cfg.pop("type")
+        if kind not in CURRENTS:
+            _fail(f"{path}[{k}].type", f"{kind!r} is not one of {', '.join(CURRENTS)}")
+        out.append(_build(f"{path}[{k}]", CURRENTS[kind], **cfg))
+    return out
+
+
 def _receptor(cfg, path):
     rec = dict(_mapping(cfg, path, required=("type",)))
     kind = rec.pop("type")
@@ -159,8 +176,8 @@ def build(spec):
 
     for name, cfg in _mapping(spec["populations"], "populations").items():
         path = f"populations.{name}"
-        cfg = _mapping(cfg, path, ("type", "n", "params", "positions", "rate", "start", "stop"),
-                       required=("type", "n"))
+        cfg = _mapping(cfg, path, ("type", "n", "params", "positions", "rate", "start", "stop",
+                                   "currents"), required=("type", "n"))
         kind = cfg["type"]
         if kind not in POPULATION_TYPES:
             _fail(f"{path}.type", f"{kind!r} is not one of {', '.join(POPULATION_TYPES)}")
@@ -173,7 +190,13 @@ def build(spec):
             for key in ("rate", "start", "stop"):
                 if key in cfg:
                     _fail(f"{path}.{key}", f"only a PoissonPop takes {key}")
-            params = _mapping(cfg.get("params", {}), f"{path}.params")
+            params = dict(_mapping(cfg.get("params", {}), f"{path}.params"))
+            if "currents" in cfg:
+                if kind in ("PoissonPop", "RTMPop", "WBPop", "HHPop", "TraubPop",
+                            "IzhikevichPop"):
+                    _fail(f"{path}.currents", f"a {kind} takes no currents; LIF populations "
+                          "and AdExPop do")
+                params["currents"] = _currents(cfg["currents"], f"{path}.currents")
             pop = _build(f"{path}.params", POPULATION_TYPES[kind], cfg["n"], name=name,
                          **params)
         layout = None

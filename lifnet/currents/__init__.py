@@ -1,5 +1,6 @@
 """Currents acting on populations: synapses, drives, noise, injected currents."""
 
+from .adaptation import AdaptationCurrent
 from .clamp import CurrentClamp, FlatCue, RingCue
 from .gap_junctions import GapJunctions
 from .nmda import NMDA
@@ -15,4 +16,4 @@ from .synapses import (
 
 __all__ = ["AMPA", "GABA", "NMDA", "ExponentialSynapse", "DoubleExponentialSynapse",
            "AlphaCurrentSynapse", "GapJunctions", "PoissonDrive", "RingPoissonCue",
-           "GaussianNoise", "CurrentClamp", "FlatCue", "RingCue"]
+           "GaussianNoise", "CurrentClamp", "FlatCue", "RingCue", "AdaptationCurrent"]

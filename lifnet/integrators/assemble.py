@@ -8,11 +8,13 @@ from .. import validation as val
 from ..connectivity import Circulant, Dense, Uniform
 from ..currents import NMDA, CurrentClamp, ExponentialSynapse, GaussianNoise, PoissonDrive
 from ..currents.synapses import AlphaCurrentSynapse, DoubleExponentialSynapse
+from ..mechanism import CellModel
 from ..pair_kernels import delay_steps
 from ..populations import PoissonPop, SpikeSourcePop
 from ..populations.conductance import GATES, ConductancePopulation
 from . import layout as L
 from .conductance_step import m_near_switch, rate_table
+from .custom_step_template import WORK_ROWS
 
 MAX_SPIKES_PER_STEP = 64
 MAX_DRIVE_EVENTS_PER_STEP = 50.0
@@ -39,6 +41,22 @@ def _aligned(a, align=64):
     out = buf[first:first + a.size].reshape(a.shape)
     out[...] = a
     return out
+
+
+def custom_model(pop):
+    """The CellModel a population is stepped as: itself, the LIF model of a LIF population
+    that carries currents, or None (a built-in population)."""
+    if isinstance(pop, CellModel):
+        return pop
+    cell_model = getattr(pop, "cell_model", None)
+    return cell_model() if cell_model is not None else None
+
+
+def _native_gates(pop):
+    """Whether a population's step takes double-exponential and alpha-current gates as
+    they are (conductance cells, user-defined cell models); a LIF population's step
+    takes exponential gates only."""
+    return isinstance(pop, ConductancePopulation) or custom_model(pop) is not None
 
 
 def delay_in_steps(delay, dt):
@@ -94,16 +112,22 @@ class Assembly:
 
         for q, specs in enumerate(chan_specs):
             for rec in specs.values():
-                if not isinstance(pops[q], ConductancePopulation) and isinstance(
-                        rec, AlphaCurrentSynapse):
+                if not _native_gates(pops[q]) and isinstance(rec, AlphaCurrentSynapse):
                     raise val.ParameterError(
                         f"population {pops[q].name!r}: receptor {rec!r} acts on "
                         "conductance-cell populations (RTMPop, WBPop, HHPop, TraubPop, "
-                        "IzhikevichPop); LIF populations take conductances: "
-                        "ExponentialSynapse, DoubleExponentialSynapse, AMPA, GABA and NMDA")
-            if isinstance(pops[q], ConductancePopulation) and nmda_post[q] is not None:
+                        "IzhikevichPop) and user-defined cell models; LIF populations take "
+                        "conductances: ExponentialSynapse, DoubleExponentialSynapse, AMPA, "
+                        "GABA and NMDA")
+            if _native_gates(pops[q]) and nmda_post[q] is not None:
                 raise val.ParameterError(
-                    f"population {pops[q].name!r}: NMDA acts on LIF populations only")
+                    f"population {pops[q].name!r}: NMDA acts on LIF populations without "
+                    "currents only")
+            if custom_model(pops[q]) is not None and sigma2[q] > 0:
+                raise val.ParameterError(
+                    f"population {pops[q].name!r}: GaussianNoise does not act on a "
+                    "population of a user-defined cell model (or a LIF population with "
+                    "currents); give it Poisson input instead")
         chan_offset, chan_pop, chan_tau, chan_E = [], [], [], []
         chan_kind, chan_rise, chan_peak = [], [], []
         self.channel_of = {}
@@ -181,6 +205,10 @@ class Assembly:
                 # many spikes in one step (probability < 1e-12) loses the excess.
                 ints[q, L.I_MAX_SPIKES] = 2 * int(most + 8.0 * math.sqrt(most) + 8)
                 continue
+            if custom_model(pop) is not None:
+                ints[q, L.I_KIND] = L.KIND_CUSTOM
+                ints[q, L.I_MAX_SPIKES] = custom_model(pop).max_spikes_per_step(dt)
+                continue
             if isinstance(pop, ConductancePopulation):
                 ints[q, L.I_KIND] = L.KIND_CONDUCTANCE
                 ints[q, L.I_MAX_SPIKES] = 1   # an upward crossing: at most one per step
@@ -217,6 +245,7 @@ class Assembly:
         V = np.concatenate([np.zeros(pop.n) if isinstance(pop, (PoissonPop, SpikeSourcePop)) else
                             pop.initial_V(rng_v[q]) for q, pop in enumerate(pops)])
         self._assemble_cells(net, V)
+        self._assemble_custom()
         self.neurons = L.Neurons(
             V=_f64(V), ref_until=np.full(n_total, -np.inf), I_now=np.zeros(n_total),
             dI=np.zeros(n_total), I_corr=np.zeros(n_total), nmda_u=np.zeros((2, n_total)))
@@ -343,6 +372,41 @@ class Assembly:
             auto_stages=L.AutoStages(**{name: np.zeros(0, np.int64) if name in stages else None
                                         for name in L.AutoStages._fields}))
 
+    def _assemble_custom(self):
+        """States and parameters of the populations of user-defined cell models."""
+        model = np.full(len(self.pops), -1, dtype=np.int64)
+        x_offset = np.zeros(len(self.pops), dtype=np.int64)
+        par_offset = np.zeros(len(self.pops), dtype=np.int64)
+        n_params = np.zeros(len(self.pops), dtype=np.int64)
+        xs, params = [], []
+        self.custom_models = []    # one per distinct (model class, its currents' classes)
+        kinds = []
+        n_x = n_par = 0
+        most = 1
+        for q, pop in enumerate(self.pops):
+            cell = custom_model(pop)
+            if cell is None:
+                continue
+            kind = (type(cell), tuple((type(c), c.name) for c in cell.currents))
+            if kind not in kinds:
+                kinds.append(kind)
+                self.custom_models.append(cell)
+            model[q] = kinds.index(kind)
+            state = cell.initial_state()[1:]
+            most = max(most, state.shape[0] + 1)
+            x_offset[q], par_offset[q] = n_x, n_par
+            xs.append(state.ravel())
+            values = np.array(cell.all_parameter_values(), dtype=np.float64)
+            params.append(values)
+            n_params[q] = values.size
+            n_x += state.size
+            n_par += values.size
+        self.custom = L.CustomCells(
+            model=model, x_offset=x_offset, par_offset=par_offset, n_params=n_params,
+            x=np.concatenate(xs) if xs else np.zeros(0),
+            params=np.concatenate(params) if params else np.zeros(0),
+            work=np.zeros((WORK_ROWS, most)))
+
     def grow_arrivals(self, capacity):
         """(Re)allocate the per-step arrival list with room for capacity arrivals."""
         n_total = int(self.starts[-1])
@@ -364,8 +428,7 @@ class Assembly:
         by +f w and -f w (``_targets``): the LIF step, exact for exponential
         gates, then needs nothing new.
         """
-        if isinstance(receptor, DoubleExponentialSynapse) and not isinstance(
-                pop, ConductancePopulation):
+        if isinstance(receptor, DoubleExponentialSynapse) and not _native_gates(pop):
             for name, tau in ((receptor.name, receptor.tau_decay),
                               (receptor.name + RISE, receptor.tau_rise)):
                 self._add_channel(specs, ExponentialSynapse(tau=tau, E=receptor.E, name=name),
@@ -375,8 +438,7 @@ class Assembly:
 
     def _targets(self, receptor, pop):
         """[(channel, weight factor)] an arrival through receptor on pop opens."""
-        if isinstance(receptor, DoubleExponentialSynapse) and not isinstance(
-                pop, ConductancePopulation):
+        if isinstance(receptor, DoubleExponentialSynapse) and not _native_gates(pop):
             f = receptor.peak_factor()
             return [(self.channel_of[(pop.name, receptor.name)], f),
                     (self.channel_of[(pop.name, receptor.name + RISE)], -f)]
@@ -584,6 +646,10 @@ class Assembly:
         if isinstance(pop, ConductancePopulation) and variable in GATES:
             return L.PROBE_CELL_GATE, GATES.index(variable) * int(self.starts[-1]) + int(
                 self.starts[q])
+        cell = custom_model(pop)
+        if cell is not None and variable in cell.state_names()[1:]:
+            row = cell.state_names().index(variable) - 1
+            return L.PROBE_CUSTOM, int(self.custom.x_offset[q]) + row * pop.n
         if variable.startswith("g_"):
             gate = variable[2:]
             c = self.channel_of.get((pop.name, gate))
@@ -594,6 +660,8 @@ class Assembly:
         gates = [f"g_{name}" for (p, name) in self.channel_of if p == pop.name]
         if isinstance(pop, ConductancePopulation):
             gates = list(pop.uses) + gates
+        if custom_model(pop) is not None:
+            gates = custom_model(pop).state_names()[1:] + gates
         if self.nmda_post[q] is not None:
             gates.append(f"g_{self.nmda_post[q].name}")
         raise val.ParameterError(

@@ -20,7 +20,7 @@ N_PARAMS = 10
 N_INTS = 9
 
 # Population kinds (Populations.ints[:, I_KIND]).
-KIND_LIF, KIND_POISSON, KIND_SPIKES, KIND_CONDUCTANCE = 0, 1, 2, 3
+KIND_LIF, KIND_POISSON, KIND_SPIKES, KIND_CONDUCTANCE, KIND_CUSTOM = 0, 1, 2, 3, 4
 
 # Channel kinds (Channels.kind): what a gate's two state arrays (g, r) hold.
 CH_EXP = 0           # conductance g, exponential decay (r unused)
@@ -64,7 +64,7 @@ TARGET_GATE, TARGET_NMDA_SOURCE = 0, 1
 STORE_CSR, STORE_DENSE, STORE_IDENTITY, STORE_UNIFORM, STORE_CIRCULANT = 0, 1, 2, 3, 4
 
 # What a probe reads.
-PROBE_V, PROBE_GATE, PROBE_NMDA_U, PROBE_CELL_GATE = 0, 1, 2, 3
+PROBE_V, PROBE_GATE, PROBE_NMDA_U, PROBE_CELL_GATE, PROBE_CUSTOM = 0, 1, 2, 3, 4
 
 # Status codes returned by a compiled run.
 STATUS_DONE, STATUS_SPIKES_FULL, STATUS_DIVERGED, STATUS_ARRIVALS_FULL = 0, 1, 2, 3
@@ -327,6 +327,21 @@ class ConductanceCells(NamedTuple):
     corr_in: np.ndarray     # (N,) mV, what the stages miss of them (see corr)
     moment_in: np.ndarray   # (N,) µS ms^2, their first moments (see moments)
     auto_stages: AutoStages  # the _auto_stages loops the populations may take
+
+
+class CustomCells(NamedTuple):
+    """State and parameters of the populations of user-defined cell models (lifnet.mechanism).
+
+    A population's states other than V (its model's, then its currents') are rows of
+    its block of x: state k of cell i at x_offset + (k - 1) n + i.
+    """
+    model: np.ndarray       # (n_pops,) int64, the population's model in the run loop (-1: none)
+    x_offset: np.ndarray    # (n_pops,) int64, into x
+    par_offset: np.ndarray  # (n_pops,) int64, into params
+    n_params: np.ndarray    # (n_pops,) int64
+    x: np.ndarray           # float64, flat
+    params: np.ndarray      # float64, flat: the model's parameters, then each current's
+    work: np.ndarray        # (custom_step_template.WORK_ROWS, most states) float64 scratch
 
 
 class Status(NamedTuple):

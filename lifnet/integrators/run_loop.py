@@ -52,6 +52,7 @@ from .layout import (
     KIND_CONDUCTANCE,
     KIND_LIF,
     KIND_POISSON,
+    KIND_SPIKES,
     M_CYCLES_WITH,
     M_CYCLES_WITHOUT,
     M_DONE,
@@ -64,6 +65,7 @@ from .layout import (
     M_USE,
     PROBE_BLOCK,
     PROBE_CELL_GATE,
+    PROBE_CUSTOM,
     PROBE_GATE,
     PROBE_PERIOD,
     PROBE_STEPS,
@@ -548,7 +550,16 @@ def _emit_listed(p, step, t, dt, pops, lists, ring, out):
 
 
 @njit(cache=True, _nrt=False)
-def _sample(step, neurons, chans, cells, probes):
+def step_custom_populations(p, step, t, dt, interp, pops, neurons, chans, arrivals, shared,
+                            custom, ring, out, status):
+    """Populations of user-defined cell models: in the run loops that custom_cells
+    generates for them, their kernels; here, where advance gets no ``custom``, never
+    called."""
+    return True
+
+
+@njit(cache=True, _nrt=False)
+def _sample(step, neurons, chans, cells, custom, probes):
     V, g, nmda_u = neurons.V, chans.g, neurons.nmda_u[step & 1]
     n_all = V.shape[0]
     kinds, index, out = probes.kind, probes.index, probes.out
@@ -569,6 +580,9 @@ def _sample(step, neurons, chans, cells, probes):
             elif kind == PROBE_CELL_GATE:
                 if cells is not None:
                     out[base + q] = cells.x[idx // n_all, idx % n_all]
+            elif kind == PROBE_CUSTOM:
+                if custom is not None:
+                    out[base + q] = custom.x[idx]
             else:
                 out[base + q] = nmda_u[idx]
         probes.out_rows[m] = row + 1
@@ -662,7 +676,7 @@ def serve(mail, fmail, neurons, chans, arrivals, scratch, buffers, k0, k1, pops,
 @njit(cache=True, nogil=True, _nrt=False)
 def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, drives, srcs,
             conns, nproj, store, ring, arrivals, shared, virtual, lists, out, probes, status,
-            scratch, cells, helper):
+            scratch, cells, helper, custom):
     """Run up to n_steps steps from step0; return the number of steps done.
 
     Stops early, with ``status.code`` set, when the spike output buffer could
@@ -678,6 +692,9 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
     takes a third of a cold start, NMDA a fifth of COBA's). Smaller parts
     (clamps, spike sources, monitors) are compiled always: each None variant
     is one more compilation of the whole kernel for some other model.
+    ``custom``: the state and parameters of populations of user-defined cell models
+    (None without them; with them, advance runs in a module of custom_cells, where
+    step_custom_populations steps them).
     ``helper`` is the mailbox and spike buffer of the second thread (second_thread),
     which takes half of each large two-gate LIF population; without the GIL, so
     that the second thread can run beside it.
@@ -740,7 +757,7 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
                 cells.moment_in[:] = 0.0
             status.code[0] = STATUS_ARRIVALS_FULL
             return n
-        _sample(step, neurons, chans, cells, probes)
+        _sample(step, neurons, chans, cells, custom, probes)
         if srcs is not None:
             _deliver(TARGET_NMDA_SOURCE, step, t, dt, pops, chans, srcs, conns, store, ring,
                      arrivals, shared, split_mid, False, None, neurons.V)
@@ -765,8 +782,11 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
             elif pops.ints[p, I_KIND] == KIND_POISSON:
                 if virtual is not None:
                     _emit_poisson(p, step, t, dt, k0, k1, pops, virtual, ring, out)
-            else:
+            elif pops.ints[p, I_KIND] == KIND_SPIKES:
                 _emit_listed(p, step, t, dt, pops, lists, ring, out)
+            elif custom is not None:
+                ok &= step_custom_populations(p, step, t, dt, interp, pops, neurons, chans,
+                                              arrivals, shared, custom, ring, out, status)
         if timed:
             mail[M_CYCLES_WITH if with_it else M_CYCLES_WITHOUT] += cycle_counter() - cycles
             if phase == 2 * PROBE_STEPS - 1:

@@ -24,13 +24,14 @@ from ..currents import CurrentClamp
 from .atomic import atomic_path
 
 FORMAT = "lifnet-checkpoint"
-VERSION = 2
+VERSION = 3
 
 # Arrays a run changes, by layout group and field.
 STATE = {
     "neurons": ("V", "ref_until", "I_now", "dI", "I_corr", "nmda_u"),
     "channels": ("g", "r"),
     "cells": ("x",),
+    "custom": ("x",),
     "sources": ("x", "s", "pending"),
     "ring": ("ids", "theta", "pop_stop"),
     "stimuli": ("pop", "amp_offset", "start", "stop", "amp"),
@@ -41,6 +42,7 @@ STRUCTURE = {
     "populations": ("params", "ints"),
     "channels": ("offset", "pop", "tau", "E", "kind", "tau_rise", "peak"),
     "cells": ("model", "params", "gap_indptr", "gap_indices", "gap_g"),
+    "custom": ("model", "x_offset", "par_offset", "params"),
     "drives": ("channel", "lam_offset", "lam", "start", "stop", "weight", "stream"),
     "sources": ("pop", "offset", "tau_x", "tau", "alpha"),
     "connections": ("pre", "post", "kind", "target", "store", "delay_steps", "delay_frac",

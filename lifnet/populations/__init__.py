@@ -1,5 +1,6 @@
 """Neuron populations: state vectors of one cell type, and virtual input cells."""
 
+from .adex import AdExPop
 from .conductance import (
     ConductancePopulation,
     HHPop,
@@ -8,10 +9,10 @@ from .conductance import (
     TraubPop,
     WBPop,
 )
-from .lif import InterPop, LIFPopulation, PyrPop
+from .lif import InterPop, LIFCell, LIFPopulation, PyrPop
 from .poisson import PoissonPop, SpikeSourcePop
 from .ring import InterRingPop, PyrRingPop, is_ring
 
 __all__ = ["ConductancePopulation", "RTMPop", "WBPop", "HHPop", "TraubPop", "IzhikevichPop",
            "LIFPopulation", "PyrPop", "InterPop", "PyrRingPop", "InterRingPop", "PoissonPop",
-           "SpikeSourcePop", "is_ring"]
+           "SpikeSourcePop", "is_ring", "AdExPop", "LIFCell"]

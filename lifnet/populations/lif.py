@@ -12,6 +12,7 @@ et al. (2000), Cerebral Cortex 10:910, Methods, which follow Wang (1999).
 import numpy as np
 
 from .. import validation as val
+from ..mechanism import CellModel, Current, Parameter, State
 
 
 class LIFPopulation(val.Parameterised):
@@ -38,11 +39,18 @@ class LIFPopulation(val.Parameterised):
     V_init : float, array of shape (n,), or "uniform"
         Membrane potential at t = 0, mV. ``"uniform"`` draws it uniformly in
         [V_reset, V_th) from the network's seed.
+    currents : sequence of Current
+        Currents added to every cell (``ln.AdaptationCurrent``, or one of your
+        own through ``lifnet.mechanism``). A population with currents is
+        stepped as the cell model ``LIFCell`` with them (Heun with substeps,
+        every arrival at its exact time), not by the fused LIF kernel, and
+        takes no NMDA and no Gaussian noise.
     """
 
     kind = "lif"
 
-    def __init__(self, n, *, name=None, C, g_L, E_L, V_th, V_reset, t_ref, V_init="uniform"):
+    def __init__(self, n, *, name=None, C, g_L, E_L, V_th, V_reset, t_ref, V_init="uniform",
+                 currents=()):
         owner = type(self).__name__
         self.n = val.count("n", n, owner=owner)
         self.name = val.population_name(name, owner=owner)
@@ -60,6 +68,20 @@ class LIFPopulation(val.Parameterised):
             self.V_init = V_init
         else:
             self.V_init = val.per_neuron("V_init", V_init, self.n, owner=owner)
+        self.currents = tuple(currents)
+        for current in self.currents:
+            if not isinstance(current, Current):
+                raise val.ParameterError(
+                    f"{owner}: currents must be Current objects (e.g. AdaptationCurrent), "
+                    f"got {current!r}")
+
+    def cell_model(self):
+        """The LIFCell population this population is stepped as, if it carries currents."""
+        if not self.currents:
+            return None
+        return LIFCell(self.n, name=self.name, currents=self.currents, C=self.C,
+                       g_L=self.g_L, E_L=self.E_L, V_th=self.V_th, V_reset=self.V_reset,
+                       t_ref=self.t_ref)
 
     @property
     def tau_m(self):
@@ -85,9 +107,9 @@ class PyrPop(LIFPopulation):
     """
 
     def __init__(self, n, *, name=None, C=0.5, g_L=0.025, E_L=-70.0, V_th=-50.0,
-                 V_reset=-60.0, t_ref=2.0, V_init="uniform"):
+                 V_reset=-60.0, t_ref=2.0, V_init="uniform", currents=()):
         super().__init__(n, name=name, C=C, g_L=g_L, E_L=E_L, V_th=V_th, V_reset=V_reset,
-                         t_ref=t_ref, V_init=V_init)
+                         t_ref=t_ref, V_init=V_init, currents=currents)
 
 
 class InterPop(LIFPopulation):
@@ -98,6 +120,39 @@ class InterPop(LIFPopulation):
     """
 
     def __init__(self, n, *, name=None, C=0.2, g_L=0.02, E_L=-65.0, V_th=-50.0,
-                 V_reset=-60.0, t_ref=1.0, V_init="uniform"):
+                 V_reset=-60.0, t_ref=1.0, V_init="uniform", currents=()):
         super().__init__(n, name=name, C=C, g_L=g_L, E_L=E_L, V_th=V_th, V_reset=V_reset,
-                         t_ref=t_ref, V_init=V_init)
+                         t_ref=t_ref, V_init=V_init, currents=currents)
+
+
+def _leak(V, g_L, E_L):
+    return -g_L * (V - E_L)
+
+
+def _to_reset(V, V_reset):
+    return V_reset
+
+
+class LIFCell(CellModel):
+    """The LIF cell written through ``lifnet.mechanism``: how a LIF population that
+    carries currents is stepped (``LIFPopulation(..., currents=[...])``).
+
+    ``C dV/dt = -g_L (V - E_L) + currents + synapses + injected``; a spike where V
+    reaches V_th, then V = V_reset for t_ref. Parameters and units as
+    ``LIFPopulation``'s (defaults: Compte et al. 2000's pyramidal cell).
+    """
+
+    parameters = {
+        "C": Parameter(0.5, "nF", positive=True, doc="membrane capacitance"),
+        "g_L": Parameter(0.025, "µS", positive=True, doc="leak conductance"),
+        "E_L": Parameter(-70.0, "mV", doc="leak reversal potential"),
+        "V_th": Parameter(-50.0, "mV", doc="spike threshold"),
+        "V_reset": Parameter(-60.0, "mV", doc="potential after a spike"),
+        "t_ref": Parameter(2.0, "ms", low=0.0, doc="refractory period"),
+    }
+    states = {"V": State("mV", "E_L")}
+    current = staticmethod(_leak)
+    derivatives = {}
+    threshold = "V_th"
+    reset = staticmethod(_to_reset)
+    refractory = "t_ref"
