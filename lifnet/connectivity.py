@@ -35,9 +35,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import validation as val
+from .expressions import Expression, compile_value
 from .kernel_cache import njit
 from .pair_functions import compilable
-from .pair_kernels import draw, draw_partners
+from .pair_kernels import draw, draw_partners, sort_rows_by_delay, steps_of
+from .populations import is_ring
 
 RULES = ("all_to_all", "probability", "fixed_indegree", "convergence", "divergence", "ring",
          "array")
@@ -207,8 +209,6 @@ class CSR:
     def write_into(self, indices, weights, delay_steps, dt):
         """Put the synapses in indices and weights and their delays in steps of dt into
         delay_steps (if they have delays), then keep indices and weights as views."""
-        from .pair_kernels import sort_rows_by_delay, steps_of
-
         if self._indices is None:
             self._write(indices, weights, delay_steps if self.has_delays else None,
                         dt if self.has_delays else None, last=True)
@@ -393,8 +393,6 @@ def _from_array(weight, n_pre, n_post, skip_diag):
 
 
 def _ring(weight, pre, post, skip_diag, J_plus, sigma, profile):
-    from .populations import is_ring
-
     owner = "connect"
     for which, pop in (("pre", pre), ("post", post)):
         if not is_ring(pop):
@@ -489,8 +487,6 @@ def _coordinate_table(pop, needed, owner):
 
 def _parsed(pre, post, owner, **values):
     """Expressions parsed and numbers checked, and the coordinate tables they need."""
-    from .expressions import Expression
-
     def parse(value, name):
         if isinstance(value, str):
             return Expression(value, allowed=PAIR_VARIABLES, owner=f"{owner} ({name})")
@@ -505,8 +501,6 @@ def _parsed(pre, post, owner, **values):
 
 def _compiled_pairs(pre, post, pre_idx, post_idx, *, p, weight, nsyn, delay, skip_diag, seed):
     """Draw pairs with the expressions compiled (numba); returns the CSR."""
-    from .expressions import Expression
-
     owner = "connect"
     values, P, Q = _parsed(pre, post, owner, p=p, weight=weight, nsyn=nsyn, delay=delay)
     if values["p"] is not None and not isinstance(values["p"], Expression) and not (
@@ -553,8 +547,6 @@ def _compiled_partners(rule, pre, post, pre_idx, post_idx, *, k, weight, nsyn, d
 
 def _pairwise(rule, pre, post, *, weight, p, k, nsyn, skip_diag, seed, pre_select,
               post_select, delay):
-    from .expressions import compile_value
-
     owner = "connect"
     rng = np.random.default_rng(seed)
     pre_idx = _select(pre, pre_select, "pre_select")

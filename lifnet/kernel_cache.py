@@ -143,13 +143,36 @@ def _warn(message):
         warnings.warn(f"lifnet: {message}; kernels compile in every process", stacklevel=3)
 
 
-def njit(*args, **options):
+def _refcount_option():
+    """Whether numba takes its (private) option to compile a kernel without reference
+    counting; checked once, where numba's option table lists it."""
+    try:
+        from numba.core.cpu import CPUTargetOptions
+    except ImportError:
+        return False
+    return hasattr(CPUTargetOptions, "_nrt")
+
+
+REFCOUNT_OPTION = _refcount_option()
+
+
+def njit(*args, refcount=None, **options):
     """numba's njit, with ``cache=True`` caching into lifnet's kernel folder.
 
     Where the folder cannot be had, or numba caches elsewhere than it was told,
     the kernel compiles uncached (one warning per process), so that nothing
     is ever written into the installed package.
+
+    ``refcount=False``: compile without numba's reference counting, for the step
+    kernels that allocate nothing and keep no array past the call (with it,
+    every call pays an atomic increment and decrement per array of its
+    NamedTuple arguments; numba then refuses an allocation, so none slips in).
+    numba's option for it is private: where it is gone, kernels compile with
+    reference counting (slower, the same results). ``refcount=True`` asks for it
+    where a kernel called from such a one allocates.
     """
+    if refcount is not None and REFCOUNT_OPTION:
+        options["_nrt"] = refcount
     if args and callable(args[0]) and len(args) == 1:
         return njit(**options)(args[0])
 

@@ -25,6 +25,7 @@ from .integrators.assemble import Assembly, delay_in_steps
 from .integrators.lif_rk2 import INTERP_HERMITE, INTERP_LINEAR, INTERP_NONE
 from .integrators.philox import split_seed
 from .integrators.run_loop import advance
+from .io import checkpoint
 from .kernel_cache import compile_for
 from .mechanism import CellModel
 from .monitors import RunResult, StateMonitor
@@ -105,7 +106,8 @@ class Network:
     """
 
     def __init__(self, *, dt=0.1, seed=0, interpolation="hermite"):
-        self.dt = val.positive("dt", dt, owner="Network")
+        self._dt_used = False
+        self.dt = dt
         self.seed = val.count("seed", seed, owner="Network", low=0)
         self.interpolation = val.choice("interpolation", interpolation, tuple(INTERPOLATIONS),
                                         owner="Network")
@@ -123,6 +125,21 @@ class Network:
     def t(self):
         """Current time, ms."""
         return self.step * self.dt
+
+    @property
+    def dt(self):
+        """The time step, ms. Fixed once a projection is made or the network has run: delays
+        are checked and stored, decay factors and rate tables computed, for it."""
+        return self._dt
+
+    @dt.setter
+    def dt(self, value):
+        if self._dt_used:
+            raise val.ParameterError(
+                f"Network.dt: the network's projections and layout are built for dt="
+                f"{self._dt} ms; build a new Network with dt={value!r} (the same calls with "
+                "the same seed give the same network)")
+        self._dt = val.positive("dt", value, owner="Network")
 
     def get_params(self):
         return {"dt": self.dt, "seed": self.seed, "interpolation": self.interpolation}
@@ -261,6 +278,7 @@ class Network:
             conduction at 300 µm/ms), except on NMDA projections.
         """
         self._check_open("connect populations")
+        self._dt_used = True
         pre = self.population(pre)
         post = self._neurons(post, "connect: post")
         if isinstance(receptor, str):
@@ -356,6 +374,7 @@ class Network:
     def monitor(self, population, variables="V", *, neurons=None, interval=None):
         """Record state variables (``"V"``, ``"g_<gate>"``) of some neurons every interval ms."""
         self._check_open("add a monitor")
+        self._dt_used = True        # its interval is counted in steps
         pop = self._neurons(population, "monitor: population")
         interval = self.dt if interval is None else val.positive("interval", interval,
                                                                  owner="monitor")
@@ -476,14 +495,10 @@ class Network:
         ``load_checkpoint`` on a network built the same way, then ``run``,
         continues as if the run had never stopped, bit for bit.
         """
-        from .io import checkpoint
-
         checkpoint.save(self, path)
 
     def load_checkpoint(self, path):
         """Restore a state written by ``save_checkpoint`` into this network (built as before)."""
-        from .io import checkpoint
-
         checkpoint.load(self, path)
 
     # -- running ----------------------------------------------------------------------------
@@ -493,6 +508,7 @@ class Network:
             return
         if not self.populations:
             raise val.ParameterError("Network.run: the network has no populations")
+        self._dt_used = True
         self._asm = Assembly(self)
         for pop, variable, values in self._pending_state:
             self._write_state(pop, variable, values)
@@ -572,6 +588,8 @@ class Network:
         custom = asm.custom if L.KIND_CUSTOM in kinds else None
         run_loop = advance if custom is None else custom_cells.run_loop_for(asm.custom_models)
         has_nmda = asm.sources.pop.shape[0] > 0
+        if has_nmda:
+            import rocket_fft  # noqa: F401  (np.fft in compiled code; 0.35 s to import)
         srcs = asm.sources if has_nmda else None
         nproj = asm.nmda_projections if has_nmda else None
         two_threads = second_thread.wanted(asm, threads, n_steps, k0, k1, drives, srcs)

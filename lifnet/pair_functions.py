@@ -19,6 +19,7 @@ import math
 import numpy as np
 from numba import uint64
 
+from .expressions import Expression
 from .integrators.philox import philox4x32
 from .kernel_cache import njit
 
@@ -354,8 +355,6 @@ def _njit_source(text, name):
 
 def function_source(value, name):
     """Source of ``def name(P, a, Q, b, S)``: the value of an Expression (or a number)."""
-    from .expressions import Expression
-
     body = _source(value.tree) if isinstance(value, Expression) else repr(float(value))
     return f"def {name}(P, a, Q, b, S):\n    return {body}\n"
 
@@ -382,8 +381,6 @@ def compiled(value):
     Rows are indexed inside (no row views: a view per pair costs more than the
     expression).
     """
-    from .expressions import Expression
-
     key = ("value", value.text if isinstance(value, Expression) else float(value))
     if key not in _cache:
         _cache[key] = _njit_source(function_source(value, "f"), "f")

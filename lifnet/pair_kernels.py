@@ -55,6 +55,7 @@ import numpy as np
 from numba import uint64
 
 from . import pair_functions
+from .expressions import Expression
 from .integrators.philox import split_seed
 from .kernel_cache import kernel_folder, njit
 from .pair_functions import HELPERS_IMPORT, bound_source, function_source
@@ -242,8 +243,6 @@ def draw(p, weight, delay, nsyn, *, P, Q, pre_idx, post_idx, n_pre, skip_diag, s
     non-finite weight or delay or a negative nsyn (an error for the caller); the
     delay range (float32 ms, min and max) is None without per-synapse delays.
     """
-    from .expressions import Expression
-
     p_bounded = isinstance(p, Expression)
     use_delay = delay is not None
     if p_bounded and post_idx.size:
@@ -326,8 +325,6 @@ def draw_partners(weight, delay, nsyn, *, P, Q, owners, partners, k, per_post, s
     as in ``draw``. Owners are postsynaptic if ``per_post`` (convergence), else
     presynaptic (divergence); ``partners`` must be sorted.
     """
-    from .expressions import Expression
-
     use_delay = delay is not None
     sure = (nsyn is None and not isinstance(weight, Expression) and weight != 0.0
             and np.isfinite(weight))

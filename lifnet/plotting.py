@@ -7,6 +7,8 @@ title with the model, seed and duration (``title``).
 
 import numpy as np
 
+from .analysis import decode_bump, population_rate, ring_histogram
+
 PALETTE = ("tab:red", "tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:brown",
            "tab:pink", "tab:gray", "tab:olive", "tab:cyan")
 # Units of recordable variables that are not conductances: gates of conductance
@@ -103,8 +105,6 @@ def bump(result, population="E", *, ax=None, t_start=0.0, t_stop=None, width=50.
     """
     import matplotlib.pyplot as plt
 
-    from .analysis import decode_bump, ring_histogram
-
     pop = result._network.population(population)
     t_stop = result.t if t_stop is None else t_stop
     trains = result.spikes(pop.name)
@@ -143,8 +143,6 @@ def rates(result, groups, *, ax=None, t_start=0.0, t_stop=None, width=50.0):
     population's curve takes its colour (``population_colors``) unless it is split.
     """
     import matplotlib.pyplot as plt
-
-    from .analysis import population_rate
 
     t_stop = result.t if t_stop is None else t_stop
     if ax is None:

@@ -31,7 +31,11 @@ import traceback
 
 import numpy as np
 
+from . import __version__, models, spec
 from . import validation as val
+from .analysis import decode_bump
+from .io import write_spikes
+from .populations import is_ring
 
 BUILT_IN = "builtin:"
 
@@ -80,9 +84,6 @@ def default_metrics(network, result):
     - ``angle_<pop>`` and ``bump_<pop>``: for ring populations, the decoded
       direction (degrees) and bump length over the last quarter of the run.
     """
-    from .analysis import decode_bump
-    from .populations import is_ring
-
     out = {}
     duration = result.t
     edges = np.arange(0.0, duration + 5.0, 5.0)
@@ -126,8 +127,6 @@ def run_one(task):
         result = network.run(duration, progress=False)
         row["metrics"] = dict((metrics or default_metrics)(network, result))
         if spikes_path is not None:
-            from .io import write_spikes
-
             write_spikes(spikes_path, {name: result.spikes(name)
                                        for name in network.populations})
     except Exception:   # a failed run is a row, not the end of the sweep
@@ -138,8 +137,6 @@ def run_one(task):
 
 
 def _build(model, params, seed):
-    from . import models, spec
-
     if isinstance(model, dict) or (isinstance(model, str) and model.endswith(
             (".yaml", ".yml", ".json"))):
         data = spec.load(model)
@@ -171,8 +168,6 @@ class _Store:
         return {k for (k,) in self.db.execute("SELECT key FROM runs")}
 
     def add(self, key, model_id, duration, row):
-        from . import __version__
-
         with self.db:   # one transaction: the row is there whole or not at all
             self.db.execute(
                 "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

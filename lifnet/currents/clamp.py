@@ -96,10 +96,9 @@ class RingCue(CurrentClamp):
 
 
 def ring_profile(population, kappa, theta, *, owner):
-    """exp(kappa (cos(theta_i - theta) - 1)) for each neuron of a ring population."""
-    from ..populations import is_ring
-
-    if not is_ring(population):
+    """exp(kappa (cos(theta_i - theta) - 1)) for each neuron of a ring population (one with
+    preferred directions, ``theta``)."""
+    if getattr(population, "theta", None) is None:
         raise val.ParameterError(
             f"{owner}: population {population.name!r} is a {type(population).__name__}, not a "
             "ring population (PyrRingPop or InterRingPop)")

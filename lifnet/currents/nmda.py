@@ -13,7 +13,13 @@ The saturation (1 - s_j) acts per presynaptic neuron, as in the published
 model (Wang 1999); applied to the summed input it would be a different model.
 """
 
+import math
+
+import numpy as np
+
 from .. import validation as val
+from ..integrators.layout import I_HAS_NMDA, I_START, I_STOP, STORE_CSR, STORE_DENSE, STORE_UNIFORM
+from ..kernel_cache import njit
 
 
 class NMDA(val.Parameterised):
@@ -55,3 +61,128 @@ class NMDA(val.Parameterised):
 
     def postsynaptic_key(self):
         return (self.E, self.Mg)
+
+
+@njit(cache=True, inline="always")
+def _heun(x0, s0, h, decay_x, tau, alpha):
+    """Heun step of h ms for ds/dt = -s/tau + alpha x (1 - s), x decaying exactly."""
+    x1 = x0 * decay_x
+    k1 = -s0 / tau + alpha * x0 * (1.0 - s0)
+    ss = s0 + h * k1
+    k2 = -ss / tau + alpha * x1 * (1.0 - ss)
+    return x1, s0 + 0.5 * h * (k1 + k2)
+
+
+@njit(cache=True, refcount=False)
+def advance_sources(t, dt, pops, srcs):
+    """Every presynaptic gate pair (x, s) over the step, in two Heun pieces split at the
+    step's first arrival where one reaches it (x jumps by 1 there)."""
+    # Arrays out of their NamedTuple once, not per neuron (see _push_arrival).
+    xs, ss, pending = srcs.x, srcs.s, srcs.pending
+    for k in range(srcs.pop.shape[0]):
+        dx = srcs.decay_x[k]
+        tau_x = srcs.tau_x[k]
+        tau = srcs.tau[k]
+        alpha = srcs.alpha[k]
+        off = srcs.offset[k]
+        n = pops.ints[srcs.pop[k], I_STOP] - pops.ints[srcs.pop[k], I_START]
+        x = xs[off:off + n]
+        s = ss[off:off + n]
+        due = pending[off:off + n]
+        for j in range(n):
+            ta = due[j]
+            if ta == -math.inf:
+                x[j], s[j] = _heun(x[j], s[j], dt, dx, tau, alpha)
+            else:
+                h = ta - t
+                x1, s1 = _heun(x[j], s[j], h, math.exp(-h / tau_x), tau, alpha)
+                h = t + dt - ta
+                x[j], s[j] = _heun(x1 + 1.0, s1, h, math.exp(-h / tau_x), tau, alpha)
+
+
+@njit(cache=True, refcount=True)  # its FFTs allocate; called from advance, it would inherit False
+def conductance(step, pops, neurons, srcs, nproj, store):
+    """The postsynaptic NMDA conductance u = W s at t + dt of every population that has one,
+    by the storage of each projection (a circulant one by FFT: rocket_fft, which
+    Network.run imports for networks with NMDA, gives numba NumPy's FFT)."""
+    u = neurons.nmda_u[1 - (step & 1)]
+    ss = srcs.s
+    indptr, indices, weights, dense = store.indptr, store.indices, store.weights, store.dense
+    kernel, kernel_hat = store.kernel, store.kernel_hat
+    for p in range(pops.ints.shape[0]):
+        if pops.ints[p, I_HAS_NMDA] != 0:
+            u[pops.ints[p, I_START]:pops.ints[p, I_STOP]] = 0.0
+    for c in range(nproj.source.shape[0]):
+        src = nproj.source[c]
+        pre = srcs.pop[src]
+        n_pre = pops.ints[pre, I_STOP] - pops.ints[pre, I_START]
+        s = ss[srcs.offset[src]:srcs.offset[src] + n_pre]
+        n_post = nproj.n_post[c]
+        post_start = pops.ints[nproj.post[c], I_START]
+        out = u[post_start:post_start + n_post]
+        store_kind = nproj.store[c]
+        p0 = nproj.ptr_offset[c]
+        if store_kind == STORE_CSR:
+            for j in range(n_pre):
+                sj = s[j]
+                if sj == 0.0:
+                    continue
+                for q in range(indptr[p0 + j], indptr[p0 + j + 1]):
+                    out[indices[q]] += weights[q] * sj
+        elif store_kind == STORE_DENSE:
+            for j in range(n_pre):
+                sj = s[j]
+                if sj == 0.0:
+                    continue
+                row = dense[p0 + j * n_post:p0 + (j + 1) * n_post]
+                for li in range(n_post):
+                    out[li] += row[li] * sj
+        elif store_kind == STORE_UNIFORM:
+            w = kernel[p0]
+            total = 0.0
+            for j in range(n_pre):
+                total += s[j]
+            if kernel[p0 + 1] != 0.0:
+                for li in range(n_post):
+                    out[li] += w * (total - s[li])
+            else:
+                for li in range(n_post):
+                    out[li] += w * total
+        else:
+            # Circulant: u_i = sum_j kernel[(i - j) mod n] s_j, a circular convolution.
+            h0 = nproj.hat_offset[c]
+            s_hat = np.fft.rfft(s)
+            conv = np.fft.irfft(s_hat * kernel_hat[h0:h0 + s_hat.shape[0]], n_pre)
+            for li in range(n_post):
+                out[li] += conv[li]
+
+
+@njit(cache=True, inline="always")
+def note_first_arrival(srcs, source, row, t_arrive):
+    """The time of the step's first arrival at presynaptic gate ``row`` of ``source``
+    (advance_sources splits the step there)."""
+    k = srcs.offset[source] + row
+    if srcs.pending[k] == -math.inf:
+        srcs.pending[k] = t_arrive
+
+
+@njit(cache=True, inline="always")
+def add_later_arrival(srcs, source, row, t_arrive, a, dt):
+    """After advance_sources: an arrival at fraction a of the step other than the first
+    (possible only when t_ref < dt), added with its in-step integral: s gains
+    alpha (1 - s) times the integral of the new x."""
+    k = srcs.offset[source] + row
+    if srcs.pending[k] == t_arrive:
+        srcs.pending[k] = -math.inf
+        return
+    tau_x = srcs.tau_x[source]
+    f_end = math.exp(-(1.0 - a) * dt / tau_x)
+    srcs.x[k] += f_end
+    srcs.s[k] += srcs.alpha[source] * (1.0 - srcs.s[k]) * tau_x * (1.0 - f_end)
+
+
+@njit(cache=True, inline="always")
+def current(V, u, E, mg, mg_slope):
+    """The NMDA current (nA) of a cell at V (mV) with summed gate u (µS): the magnesium
+    block 1 / (1 + [Mg]/3.57 exp(-0.062 V)), mg = [Mg] / 3.57 (Jahr & Stevens 1990)."""
+    return u * (V - E) / (1.0 + mg * math.exp(-mg_slope * V))

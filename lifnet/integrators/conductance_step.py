@@ -62,6 +62,7 @@ from numba import types
 from numba.core.extending import overload
 
 from ..kernel_cache import njit
+from ..populations import hh, izhikevich, rtm, traub, wb
 from .cache_hints import prefetch
 from .layout import (
     CH_ALPHA_CURRENT,
@@ -156,15 +157,6 @@ SPIKE_CHUNK = 64
 
 
 @njit(cache=True, inline="always")
-def _xexp(x, k):
-    """x / (1 - exp(-x / k)), with its limit k at x = 0."""
-    z = x / k
-    if abs(z) < 1e-7:
-        return k * (1.0 + 0.5 * z)
-    return x / -math.expm1(-z)
-
-
-@njit(cache=True, inline="always")
 def _phi1(z):
     """(1 - exp(-z)) / z, with its limit 1 at z = 0."""
     if abs(z) < 1e-8:
@@ -172,44 +164,24 @@ def _phi1(z):
     return -math.expm1(-z) / z
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, refcount=False)
 def rates(model, V, phi, VT, pb):
-    """Opening and closing rates (1/ms) of the gates m, h, n, p at V (mV).
+    """Opening and closing rates (1/ms) of the gates m, h, n, p at V (mV), from the rate
+    functions of the model's module.
 
     A gate a model does not use gets 0 and 0 (it stays where it is). RTM and
     WB cells, whose m is instantaneous, get m's steady state and 0 in place of
     its rates: the table then holds m itself, and a step divides nothing.
     """
     if model == MODEL_RTM:
-        # Börgers & Kopell's reduced Traub-Miles cell (as in BMTK's PING examples).
-        am, bm = 0.32 * _xexp(V + 54.0, 4.0), 0.28 * _xexp(-(V + 27.0), 5.0)
-        return (am / (am + bm), 0.0,
-                0.128 * math.exp(-(V + 50.0) / 18.0), 4.0 / (1.0 + math.exp(-(V + 27.0) / 5.0)),
-                0.032 * _xexp(V + 52.0, 5.0), 0.5 * math.exp(-(V + 57.0) / 40.0), 0.0, 0.0)
+        return rtm.rates(V, phi, VT, pb)
     if model == MODEL_WB:
-        # Wang & Buzsáki (1996); h and n are sped up by phi.
-        am, bm = 0.1 * _xexp(V + 35.0, 10.0), 4.0 * math.exp(-(V + 60.0) / 18.0)
-        return (am / (am + bm), 0.0,
-                phi * 0.07 * math.exp(-(V + 58.0) / 20.0),
-                phi / (1.0 + math.exp(-(V + 28.0) / 10.0)),
-                phi * 0.01 * _xexp(V + 34.0, 10.0), phi * 0.125 * math.exp(-(V + 44.0) / 80.0),
-                0.0, 0.0)
+        return wb.rates(V, phi, VT, pb)
     if model == MODEL_IZHIKEVICH:
-        # du/dt = a (b (V - v_r) - u): "opening rate" a b (V - v_r), total rate a
-        # (phi = a, VT = v_r, pb = b).
-        a_u = phi * pb * (V - VT)
-        return a_u, phi - a_u, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+        return izhikevich.rates(V, phi, VT, pb)
     if model == MODEL_TRAUB:
-        # Traub & Miles (1991) as in Brette et al. (2007), benchmark 3; u = V - V_T.
-        u = V - VT
-        return (0.32 * _xexp(u - 13.0, 4.0), 0.28 * _xexp(40.0 - u, 5.0),
-                0.128 * math.exp((17.0 - u) / 18.0), 4.0 / (1.0 + math.exp((40.0 - u) / 5.0)),
-                0.032 * _xexp(u - 15.0, 5.0), 0.5 * math.exp((10.0 - u) / 40.0), 0.0, 0.0)
-    # MODEL_HH_NEST: NEST's hh_psc_alpha_gap (Mancilla et al. 2007): Kv1 (n^4), Kv3 (p^2).
-    return (40.0 * _xexp(V - 75.5, 13.5), 1.2262 * math.exp(-V / 42.248),
-            0.0035 * math.exp(-V / 24.186), 0.017 * _xexp(V + 51.25, 5.2),
-            0.014 * _xexp(V + 44.0, 2.3), 0.0043 * math.exp(-(V + 44.0) / 34.0),
-            _xexp(V - 95.0, 11.8), 0.025 * math.exp(-V / 22.222))
+        return traub.rates(V, phi, VT, pb)
+    return hh.rates(V, phi, VT, pb)
 
 
 @njit(cache=True, inline="always")
@@ -366,8 +338,7 @@ def ionic(model, am, bm, m, h, n, p, gNa, ENa, gK, EK, gK2, V):
     above v_t: the upstroke's instability), H = -k (V - v_t) v_r - u.
     """
     if model == MODEL_IZHIKEVICH:
-        G = -gNa * (V - ENa)
-        return G, G * EK - m
+        return izhikevich.ionic(m, V, gNa, ENa, EK)
     if model == MODEL_RTM or model == MODEL_WB:
         m = am      # instantaneous activation: rates() gives its steady state
     g_na = gNa * m * m * m * h
@@ -392,7 +363,7 @@ def _moment(e, X, tau, t_off, dt):
     return t_off * tau * (1.0 - e) + second - 0.5 * dt * dt * e
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, refcount=False)
 def unit_arrival(kind, L, tau, tau_r, peak, dt):
     """An arrival of unit weight, L ms before the step's end, on one gate.
 
@@ -572,7 +543,7 @@ def _substep(table, model, j, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C
     return vn, x0, x1, x2, x3, t_cross
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, refcount=False)
 def _substeps(table, model, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C, gNa, ENa, gK,
               EK, gK2, phi, VT, pb, V_spike, interp, g_lo, g_hi):
     """The m substeps (_substep) of one cell; V, the gates and the crossing time."""
@@ -684,7 +655,7 @@ def _rows(a, b0, b1):
     return a[0][b0:b1], a[1][b0:b1], a[2][b0:b1], a[3][b0:b1]
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, refcount=False)
 def _predict_cell(table, model, both, i, V, x, G0, H0, Gs0, Hs0, V_star, x_star, a0, s0, cell,
                   dt):
     """Stage 1 of method "auto" for cell i (unsigned): G and H of the cell at t, the
@@ -724,7 +695,7 @@ def _predict_cell(table, model, both, i, V, x, G0, H0, Gs0, Hs0, V_star, x_star,
         x_star[3][i], a0[3][i], s0[3][i] = _predict(x3, ap, sp, E0p, dt, False), ap, sp
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, refcount=False)
 def _correct_cell(table, model, both, i, V, x, G0, H0, Gs1, Hs1, V_star, x_star, a0, s0, corr,
                   moments, n_sub, t_cross, cell, dt, eta):
     """Stage 2 of method "auto" for cell i (unsigned), after _predict_cell: the corrector
@@ -784,7 +755,7 @@ def _correct_cell(table, model, both, i, V, x, G0, H0, Gs1, Hs1, V_star, x_star,
     return 1
 
 
-@vector_njit(cache=True, _nrt=False)
+@vector_njit(cache=True, refcount=False)
 def _predict_block(table, model, V, x, Gs0, Hs0, G0, H0, V_star, x_star, a0, s0, done, cell,
                    dt):
     """_predict_cell for a block of cells, eight at a time (vector_jit), where it takes
@@ -831,7 +802,7 @@ def _predict_block(table, model, V, x, Gs0, Hs0, G0, H0, V_star, x_star, a0, s0,
     return left
 
 
-@vector_njit(cache=True, _nrt=False)
+@vector_njit(cache=True, refcount=False)
 def _correct_block(table, model, V, x, G0, H0, Gs1, Hs1, V_star, x_star, a0, s0, corr, moments,
                    n_sub, t_cross, cell, dt):
     """_correct_cell without noise for a block of cells after _predict_block, eight at
@@ -897,7 +868,7 @@ def _correct_block(table, model, V, x, G0, H0, Gs1, Hs1, V_star, x_star, a0, s0,
         n_sub[k] = substeps if ok else 0
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, refcount=False)
 def _auto_stages(table, model, both_m, args):
     """Both stages of method "auto" for a population without gap junctions.
 
@@ -1068,7 +1039,7 @@ def _any_crossing(V_old, V, n_sub, t_cross, b0, b1, V_spike):
     return found > 0
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, refcount=False)
 def _reset(li, ts, t1, reset_V, u, V, x, Gs, Hs, gL, glel, inv_C, table, model, gNa, ENa,
            gK, EK, gK2, phi, VT, pb):
     """A resetting cell (Izhikevich) spiked at ts: from V = c and u (already + d), one Heun
@@ -1099,7 +1070,7 @@ def _gap_sum(indptr, indices, gap_g, V_all, i):
     return acc
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, refcount=False)
 def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, arrivals,
                                 shared, cells, ring, out, status):
     """Advance conductance-cell population p from t to t + dt; False if a cell diverged."""
@@ -1509,19 +1480,3 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
                 out.count[0] = n + 1
     ring.pop_stop[slot, p] = n_ring
     return ok
-
-
-@njit(cache=True)
-def steady_gates(model, V, phi, VT, pb):
-    """Gates m, h, n, p at their steady state a / (a + b) for each V (mV); shape (4, len(V))."""
-    out = np.zeros((N_GATES, V.shape[0]))
-    for i in range(V.shape[0]):
-        rs = rates(model, V[i], phi, VT, pb)
-        for k in range(N_GATES):
-            a = rs[2 * k]
-            s = a + rs[2 * k + 1]
-            if k == 0 and (model == MODEL_RTM or model == MODEL_WB):
-                out[k, i] = a       # rates() gives the instantaneous m itself
-            else:
-                out[k, i] = a / s if s > 0.0 else 0.0
-    return out

@@ -27,6 +27,7 @@ import sys
 import tempfile
 
 from ..kernel_cache import kernel_folder
+from ..validation import ParameterError
 from . import run_loop
 
 _HERE = pathlib.Path(__file__).resolve().parent
@@ -47,8 +48,6 @@ def _import_path(cls):
 
 
 def _refuse(cls, why):
-    from ..validation import ParameterError
-
     return ParameterError(f"{cls.__name__} {why} (lifnet compiles it from its module)")
 
 
@@ -204,7 +203,7 @@ def run_loop_for(models):
     lines += [f"import {m.__name__} as _m{k}" for k, m in enumerate(modules)]
     args = ("p, step, t, dt, interp, pops, neurons, chans, arrivals, shared, custom, ring, "
             "out, status")
-    lines += ["", "", "@njit(cache=True, _nrt=False)",
+    lines += ["", "", "@njit(cache=True, refcount=False)",
               f"def step_custom_populations({args}):",
               "    m = custom.model[p]"]
     for k in range(len(modules)):

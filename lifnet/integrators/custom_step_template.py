@@ -203,7 +203,7 @@ def _substeps(work, par, chans, c_first, c_stop, li, h, I_inj, dt, frozen):
     return max(1, min(MAX_SUBSTEPS, int(math.ceil(slope * h / (SLOPE_REF * dt)))))
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, refcount=False)
 def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shared, custom,
                     ring, out, status):
     """Advance population p of this model from t to t + dt; False if a cell diverged."""

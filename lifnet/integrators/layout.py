@@ -1,5 +1,11 @@
 """The flat arrays a compiled run works on, grouped by what they describe.
 
+Every field of every group is declared in its class as one of STATE (what a run
+changes and a checkpoint saves), STRUCTURE (what defines the network: a
+checkpoint's fingerprint), DERIVED (computed from the structure and dt) or
+SCRATCH (values that do not outlive a step); ``tests/test_structure.py``
+checks that none is left out, and ``io.checkpoint`` reads these declarations.
+
 A network is flattened once, when it is first run: every LIF neuron gets a
 global index, every synaptic gate a slot in one array, every projection a
 block of CSR or dense storage. The compiled loop (``run_loop.advance``) then
@@ -74,6 +80,10 @@ class Populations(NamedTuple):
     params: np.ndarray      # (n_pops, N_PARAMS) float64
     ints: np.ndarray        # (n_pops, N_INTS) int64
     switching: np.ndarray   # (n_pops,) int64 scratch: a current switches this step
+    STATE = ()
+    STRUCTURE = ("params", "ints")
+    DERIVED = ()
+    SCRATCH = ("switching",)
 
 
 class Neurons(NamedTuple):
@@ -83,6 +93,10 @@ class Neurons(NamedTuple):
     dI: np.ndarray          # nA, change of injected current during this step (scratch)
     I_corr: np.ndarray      # nA, exact step-mean current minus the trapezoid (scratch)
     nmda_u: np.ndarray      # (2, N) µS, summed NMDA conductance at t and t+dt (by step parity)
+    STATE = ("V", "ref_until", "I_now", "dI", "I_corr", "nmda_u")
+    STRUCTURE = ()
+    DERIVED = ()
+    SCRATCH = ()
 
 
 class Channels(NamedTuple):
@@ -98,6 +112,10 @@ class Channels(NamedTuple):
     peak: np.ndarray        # CH_EXP2: 1 / peak of exp(-t/tau) - exp(-t/tau_rise);
     #                         CH_ALPHA_CURRENT: e; CH_EXP: 1
     r: np.ndarray           # second state of CH_EXP2 / CH_ALPHA_CURRENT gates, flat like g
+    STATE = ("g", "r")
+    STRUCTURE = ("offset", "pop", "tau", "E", "kind", "tau_rise", "peak")
+    DERIVED = ("decay", "rate")
+    SCRATCH = ()
 
 
 class Stimuli(NamedTuple):
@@ -106,6 +124,10 @@ class Stimuli(NamedTuple):
     start: np.ndarray       # ms
     stop: np.ndarray        # ms
     amp: np.ndarray         # nA, per neuron, flat
+    STATE = ("pop", "amp_offset", "start", "stop", "amp")
+    STRUCTURE = ()
+    DERIVED = ()
+    SCRATCH = ()
 
 
 class Drives(NamedTuple):
@@ -117,6 +139,10 @@ class Drives(NamedTuple):
     stop: np.ndarray        # ms
     weight: np.ndarray      # µS per event
     stream: np.ndarray      # int64, random stream id
+    STATE = ()
+    STRUCTURE = ("channel", "lam_offset", "lam", "start", "stop", "weight", "stream")
+    DERIVED = ("p_none",)
+    SCRATCH = ()
 
 
 class NMDASources(NamedTuple):
@@ -129,6 +155,10 @@ class NMDASources(NamedTuple):
     x: np.ndarray           # rise variable, flat
     s: np.ndarray           # gating variable in [0, 1), flat
     pending: np.ndarray     # time of the step's first arrival (ms), -inf if none, flat
+    STATE = ("x", "s", "pending")
+    STRUCTURE = ("pop", "offset", "tau_x", "tau", "alpha")
+    DERIVED = ("decay_x",)
+    SCRATCH = ()
 
 
 class VirtualSources(NamedTuple):
@@ -140,6 +170,10 @@ class VirtualSources(NamedTuple):
     lam: np.ndarray         # expected spikes in a whole step, per cell, flat
     p_none: np.ndarray      # exp(-lam)
     stream: np.ndarray      # int64, random stream of the window
+    STATE = ()
+    STRUCTURE = ("pop", "start", "stop", "lam_offset", "lam", "stream")
+    DERIVED = ("p_none",)
+    SCRATCH = ()
 
 
 class SpikeLists(NamedTuple):
@@ -150,6 +184,10 @@ class SpikeLists(NamedTuple):
     times: np.ndarray       # float64, ms
     ids: np.ndarray         # int64, cell within the population
     cursor: np.ndarray      # int64 per list: the next spike to emit (state)
+    STATE = ("cursor",)
+    STRUCTURE = ("pop", "first", "stop", "times", "ids")
+    DERIVED = ()
+    SCRATCH = ()
 
 
 class Connections(NamedTuple):
@@ -167,6 +205,11 @@ class Connections(NamedTuple):
     #                              unless per_synapse; then delay_steps is the longest)
     scale: np.ndarray       # float64, multiplies the stored weights (-f for the rise gate of
     #                         a double-exponential synapse on a LIF population; 1 elsewhere)
+    STATE = ()
+    STRUCTURE = ("pre", "post", "kind", "target", "store", "delay_steps", "delay_frac",
+                      "ptr_offset", "n_post", "per_synapse", "delay_steps_min", "scale")
+    DERIVED = ()
+    SCRATCH = ()
 
 
 class NMDAProjections(NamedTuple):
@@ -176,6 +219,10 @@ class NMDAProjections(NamedTuple):
     ptr_offset: np.ndarray  # int64
     hat_offset: np.ndarray  # int64, into kernel_hat (STORE_CIRCULANT)
     n_post: np.ndarray      # int64
+    STATE = ()
+    STRUCTURE = ("source", "post", "store", "ptr_offset", "n_post")
+    DERIVED = ("hat_offset",)
+    SCRATCH = ()
 
 
 class Storage(NamedTuple):
@@ -189,12 +236,20 @@ class Storage(NamedTuple):
     kernel: np.ndarray      # float64: circulant kernels (µS, W[j, i] = kernel[(i - j) mod n]);
     #                         uniform blocks (weight µS, then 1.0 if i -> i is skipped)
     kernel_hat: np.ndarray  # complex128, rfft of each circulant kernel (NMDA's W s by FFT)
+    STATE = ()
+    STRUCTURE = ("indptr", "indices", "weights", "syn_delay", "dense", "kernel")
+    DERIVED = ("kernel_hat",)
+    SCRATCH = ()
 
 
 class SpikeRing(NamedTuple):
     ids: np.ndarray         # (slots, capacity) int32, global neuron index
     theta: np.ndarray       # (slots, capacity) float64, emission time within its step, in steps
     pop_stop: np.ndarray    # (slots, n_pops) int64, end of each population's spikes in the slot
+    STATE = ("ids", "theta", "pop_stop")
+    STRUCTURE = ()
+    DERIVED = ()
+    SCRATCH = ()
 
 
 class Arrivals(NamedTuple):
@@ -205,6 +260,10 @@ class Arrivals(NamedTuple):
     channel: np.ndarray     # int64
     weight: np.ndarray      # float64, µS
     count: np.ndarray       # (1,) int64
+    STATE = ()
+    STRUCTURE = ()
+    DERIVED = ()
+    SCRATCH = ("head", "next", "time", "channel", "weight", "count")
 
 
 class SharedArrivals(NamedTuple):
@@ -228,6 +287,10 @@ class SharedArrivals(NamedTuple):
     corr_p: np.ndarray      # µS: sum of w (int phi ds - dt e / 2) / dt
     corr_q: np.ndarray      # µS ms: sum of w int phi(s) (t + dt - s) ds / dt
     corr_r: np.ndarray      # µS ms: sum of w (int phi(s) (s - t) ds - dt^2 e / 2) / dt
+    STATE = ()
+    STRUCTURE = ()
+    DERIVED = ()
+    SCRATCH = ("pop", "time", "channel", "weight", "count", "jump", "corr_p", "corr_q", "corr_r")
 
 
 N_LANES = 10
@@ -243,6 +306,10 @@ class StepScratch(NamedTuple):
     keep: np.ndarray        # 1.0: the quick step stands; 0.0: the neuron takes the careful path
     flagged: np.ndarray     # int64, local indices of the neurons with keep 0.0
     lanes: np.ndarray       # (N_LANES, n): lif_rk2._few_arrivals' gathered neurons
+    STATE = ()
+    STRUCTURE = ()
+    DERIVED = ()
+    SCRATCH = ("G0", "H0", "G1", "H1", "V_next", "keep", "flagged", "lanes")
 
 
 class HelperBuffers(NamedTuple):
@@ -254,12 +321,20 @@ class HelperBuffers(NamedTuple):
     can_split: np.ndarray   # int64 (n_pops,), 1: population may be split (second_thread)
     split_mid: np.ndarray   # int64 (n_pops,), first neuron of the second thread's half
                             # this step (the population's stop if not split)
+    STATE = ()
+    STRUCTURE = ()
+    DERIVED = ()
+    SCRATCH = ("ids", "theta", "times", "count", "can_split", "split_mid")
 
 
 class SpikeOutput(NamedTuple):
     ids: np.ndarray         # int32, global neuron index
     times: np.ndarray       # float64, ms
     count: np.ndarray       # (1,) int64
+    STATE = ()
+    STRUCTURE = ()
+    DERIVED = ()
+    SCRATCH = ("ids", "times", "count")
 
 
 class Probes(NamedTuple):
@@ -327,6 +402,12 @@ class ConductanceCells(NamedTuple):
     corr_in: np.ndarray     # (N,) mV, what the stages miss of them (see corr)
     moment_in: np.ndarray   # (N,) µS ms^2, their first moments (see moments)
     auto_stages: AutoStages  # the _auto_stages loops the populations may take
+    STATE = ("x",)
+    STRUCTURE = ("model", "params", "gap_indptr", "gap_indices", "gap_g")
+    DERIVED = ("tables", "table_of", "m_both_steps", "gap_total", "auto_stages")
+    SCRATCH = ("Gs0", "Hs0", "gap0", "n_sub", "t_cross", "G0", "H0", "Gs1", "Hs1", "a0", "s0",
+                    "V_star", "x_star", "V_old", "u_old", "corr", "moments", "gap_in", "stiff",
+                    "memo", "g_in", "r_in", "corr_in", "moment_in")
 
 
 class CustomCells(NamedTuple):
@@ -342,9 +423,27 @@ class CustomCells(NamedTuple):
     x: np.ndarray           # float64, flat
     params: np.ndarray      # float64, flat: the model's parameters, then each current's
     work: np.ndarray        # (custom_step_template.WORK_ROWS, most states) float64 scratch
+    STATE = ("x",)
+    STRUCTURE = ("model", "x_offset", "par_offset", "params")
+    DERIVED = ("n_params",)
+    SCRATCH = ("work",)
 
 
 class Status(NamedTuple):
     code: np.ndarray        # (1,) int64, STATUS_*
     neuron: np.ndarray      # (1,) int64, global index of a diverged neuron
     time: np.ndarray        # (1,) float64, ms
+    STATE = ()
+    STRUCTURE = ()
+    DERIVED = ()
+    SCRATCH = ("code", "neuron", "time")
+
+
+# The groups of an assembled network, by their attribute on the Assembly.
+GROUPS = {"populations": Populations, "neurons": Neurons, "channels": Channels,
+          "stimuli": Stimuli, "drives": Drives, "sources": NMDASources, "virtual": VirtualSources,
+          "spike_lists": SpikeLists, "connections": Connections,
+          "nmda_projections": NMDAProjections, "storage": Storage, "ring": SpikeRing,
+          "arrivals": Arrivals, "shared": SharedArrivals, "scratch": StepScratch,
+          "helper": HelperBuffers, "output": SpikeOutput, "cells": ConductanceCells,
+          "custom": CustomCells, "status": Status}

@@ -58,6 +58,7 @@ import math
 
 import numpy as np
 
+from ..currents import nmda
 from ..kernel_cache import njit
 from .atomics import store_release, wait_for
 from .layout import (
@@ -122,11 +123,11 @@ V_LIMIT = 1.0e4  # mV; beyond this a membrane potential is a numerical failure
 def _dvdt(V, G, H, u, E_nmda, mg, mg_slope, inv_C):
     i_nmda = 0.0
     if u != 0.0:
-        i_nmda = u * (V - E_nmda) / (1.0 + mg * math.exp(-mg_slope * V))
+        i_nmda = nmda.current(V, u, E_nmda, mg, mg_slope)
     return (H - G * V - i_nmda) * inv_C
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, refcount=False)
 def hermite_crossing(Va, Vb, ka, kb, h, Vth):
     """Fraction of a piece in [0, 1] where the cubic Hermite interpolant meets Vth.
 
@@ -215,7 +216,7 @@ def _heun_piece(V, h, sa, sb, sa1, sb1, base_h, E_a, E_b, gL, inv_C):
     return V + 0.5 * h * (ka + kb)
 
 
-@njit(cache=True, fastmath={"contract"}, _nrt=False)
+@njit(cache=True, fastmath={"contract"}, refcount=False)
 def _few_arrivals(n_flagged, flagged, lanes, V_pop, g_a, g_b, I_pop, ref_pop, head_pop, a_next,
                   a_time, a_weight, a_chan, c_first, t, dt, r_a, r_b, E_a, E_b, gL, glel, inv_C,
                   Vth):

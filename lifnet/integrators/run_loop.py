@@ -6,12 +6,10 @@ A. Spikes and Poisson drive events that arrive on linear gates during the
    step are listed per neuron (``Arrivals``); the LIF step sorts each list by
    time and cuts the step at the arrivals. Nothing else changes here, so a step whose list
    would overflow is abandoned, the list grown, and the step retried.
-B. NMDA presynaptic gates (x, s) advance by Heun, in two pieces split at the
-   arrival when a spike reaches them inside the step (x jumps by 1 there). A
-   second arrival in the same step (possible only when t_ref < dt) is added
-   afterwards with its in-step integral: s gains alpha (1 - s) times the
-   integral of the new x.
-C. The postsynaptic NMDA conductance at t1, u = W s, for every NMDA projection.
+B. NMDA presynaptic gates (x, s) advance (currents.nmda.advance_sources), with
+   the step's arrivals at their times (note_first_arrival, add_later_arrival).
+C. The postsynaptic NMDA conductance at t1, u = W s, for every NMDA projection
+   (currents.nmda.conductance).
 D. Injected currents that switch on or off inside the step are noted with the
    exact step mean (``I_corr``).
 E. Every LIF population takes its RK2 step and emits its spikes (lif_rk2);
@@ -23,19 +21,20 @@ delay of D = k + phi steps arrives at fraction theta + phi of step m + k
 (or of m + k + 1 when that exceeds 1).
 
 The step kernels (here, in lif_rk2 and in conductance_step) are compiled
-without numba's reference counting (``_nrt=False``): they allocate nothing
-and keep no array past the call, and with it every call pays an atomic
-increment and decrement for each array of its NamedTuple arguments, about
-1.3 µs a step (a tenth of the COBA benchmark's run). numba refuses to
-compile an allocation in such a kernel, so a new one cannot slip in
-unnoticed; the one kernel that allocates (the NMDA FFT) says ``_nrt=True``.
+without numba's reference counting (``refcount=False``, kernel_cache.njit):
+they allocate nothing and keep no array past the call, and with it every call
+pays an atomic increment and decrement for each array of its NamedTuple
+arguments, about 1.3 µs a step (a tenth of the COBA benchmark's run). numba
+refuses to compile an allocation in such a kernel, so a new one cannot slip in
+unnoticed; the one kernel that allocates (the NMDA FFT, currents.nmda) says
+``refcount=True``.
 """
 
 import math
 
 import numpy as np
-import rocket_fft  # noqa: F401  (registers np.fft for numba)
 
+from ..currents import nmda
 from ..kernel_cache import njit
 from .atomics import cycle_counter, store_release, wait_for, wait_while
 from .conductance_step import add_arrival, step_conductance_population, unit_arrival
@@ -43,7 +42,6 @@ from .layout import (
     CH_ALPHA_CURRENT,
     F_DT,
     H_C,
-    I_HAS_NMDA,
     I_KIND,
     I_MAX_SPIKES,
     I_RECORD,
@@ -145,7 +143,7 @@ def _deliver_to_cells(c, row, L, dt, post, post_start, target, sc, chans, conns,
                         corr_in, moment_in)
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, refcount=False)
 def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, arrivals, shared,
              split_mid, upper, cells, V):
     """Deliver the spikes arriving during the step; False if the arrival list overflowed.
@@ -208,21 +206,11 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
                 row = ring_ids[slot, e] - pre_start
                 if kind_wanted == TARGET_NMDA_SOURCE:
                     if srcs is not None:
-                        k = srcs.offset[target] + row
-                        if srcs.pending[k] == -math.inf:
-                            srcs.pending[k] = t_arrive
+                        nmda.note_first_arrival(srcs, target, row, t_arrive)
                     continue
                 if kind_wanted == NMDA_LATE:
                     if srcs is not None:
-                        k = srcs.offset[target] + row
-                        if srcs.pending[k] == t_arrive:
-                            srcs.pending[k] = -math.inf
-                            continue
-                        tau_x = srcs.tau_x[target]
-                        f_end = math.exp(-(1.0 - a) * dt / tau_x)
-                        srcs.x[k] += f_end
-                        srcs.s[k] += (srcs.alpha[target] * (1.0 - srcs.s[k]) * tau_x
-                                      * (1.0 - f_end))
+                        nmda.add_later_arrival(srcs, target, row, t_arrive, a, dt)
                     continue
                 if direct:
                     _deliver_to_cells(c, row, t + dt - t_arrive, dt, post, post_start, target,
@@ -294,96 +282,7 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
     return True
 
 
-@njit(cache=True, inline="always")
-def _nmda_heun(x0, s0, h, decay_x, tau, alpha):
-    """Heun step of h ms for ds/dt = -s/tau + alpha x (1 - s), x decaying exactly."""
-    x1 = x0 * decay_x
-    k1 = -s0 / tau + alpha * x0 * (1.0 - s0)
-    ss = s0 + h * k1
-    k2 = -ss / tau + alpha * x1 * (1.0 - ss)
-    return x1, s0 + 0.5 * h * (k1 + k2)
-
-
-@njit(cache=True, _nrt=False)
-def _advance_nmda_sources(t, dt, pops, srcs):
-    # Arrays out of their NamedTuple once, not per neuron (see _push_arrival).
-    xs, ss, pending = srcs.x, srcs.s, srcs.pending
-    for k in range(srcs.pop.shape[0]):
-        dx = srcs.decay_x[k]
-        tau_x = srcs.tau_x[k]
-        tau = srcs.tau[k]
-        alpha = srcs.alpha[k]
-        off = srcs.offset[k]
-        n = pops.ints[srcs.pop[k], I_STOP] - pops.ints[srcs.pop[k], I_START]
-        x = xs[off:off + n]
-        s = ss[off:off + n]
-        due = pending[off:off + n]
-        for j in range(n):
-            ta = due[j]
-            if ta == -math.inf:
-                x[j], s[j] = _nmda_heun(x[j], s[j], dt, dx, tau, alpha)
-            else:
-                h = ta - t
-                x1, s1 = _nmda_heun(x[j], s[j], h, math.exp(-h / tau_x), tau, alpha)
-                h = t + dt - ta
-                x[j], s[j] = _nmda_heun(x1 + 1.0, s1, h, math.exp(-h / tau_x), tau, alpha)
-
-
-@njit(cache=True, _nrt=True)     # its FFTs allocate; called from advance, it would inherit False
-def _nmda_conductance(step, pops, neurons, srcs, nproj, store):
-    u = neurons.nmda_u[1 - (step & 1)]
-    ss = srcs.s
-    indptr, indices, weights, dense = store.indptr, store.indices, store.weights, store.dense
-    kernel, kernel_hat = store.kernel, store.kernel_hat
-    for p in range(pops.ints.shape[0]):
-        if pops.ints[p, I_HAS_NMDA] != 0:
-            u[pops.ints[p, I_START]:pops.ints[p, I_STOP]] = 0.0
-    for c in range(nproj.source.shape[0]):
-        src = nproj.source[c]
-        pre = srcs.pop[src]
-        n_pre = pops.ints[pre, I_STOP] - pops.ints[pre, I_START]
-        s = ss[srcs.offset[src]:srcs.offset[src] + n_pre]
-        n_post = nproj.n_post[c]
-        post_start = pops.ints[nproj.post[c], I_START]
-        out = u[post_start:post_start + n_post]
-        store_kind = nproj.store[c]
-        p0 = nproj.ptr_offset[c]
-        if store_kind == STORE_CSR:
-            for j in range(n_pre):
-                sj = s[j]
-                if sj == 0.0:
-                    continue
-                for q in range(indptr[p0 + j], indptr[p0 + j + 1]):
-                    out[indices[q]] += weights[q] * sj
-        elif store_kind == STORE_DENSE:
-            for j in range(n_pre):
-                sj = s[j]
-                if sj == 0.0:
-                    continue
-                row = dense[p0 + j * n_post:p0 + (j + 1) * n_post]
-                for li in range(n_post):
-                    out[li] += row[li] * sj
-        elif store_kind == STORE_UNIFORM:
-            w = kernel[p0]
-            total = 0.0
-            for j in range(n_pre):
-                total += s[j]
-            if kernel[p0 + 1] != 0.0:
-                for li in range(n_post):
-                    out[li] += w * (total - s[li])
-            else:
-                for li in range(n_post):
-                    out[li] += w * total
-        else:
-            # Circulant: u_i = sum_j kernel[(i - j) mod n] s_j, a circular convolution.
-            h0 = nproj.hat_offset[c]
-            s_hat = np.fft.rfft(s)
-            conv = np.fft.irfft(s_hat * kernel_hat[h0:h0 + s_hat.shape[0]], n_pre)
-            for li in range(n_post):
-                out[li] += conv[li]
-
-
-@njit(cache=True, _nrt=False)
+@njit(cache=True, refcount=False)
 def _switch_currents(t, dt, pops, neurons, stims):
     t1 = t + dt
     pops.switching[:] = 0
@@ -448,7 +347,7 @@ def _event_fraction(li, step, stream, e, k0, k1):
     return open_unit(r0, r1)
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, refcount=False)
 def _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals, split_mid, upper):
     """List the step's Poisson drive events; False if the arrival list overflowed.
 
@@ -493,7 +392,7 @@ def _emit_spike(i, ts, theta, slot, n, record, ring, out):
         out.count[0] = k + 1
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, refcount=False)
 def _emit_poisson(p, step, t, dt, k0, k1, pops, virtual, ring, out):
     """Spikes of virtual Poisson population p in this step, at exact times, into the ring."""
     slot = step % ring.ids.shape[0]
@@ -525,7 +424,7 @@ def _emit_poisson(p, step, t, dt, k0, k1, pops, virtual, ring, out):
     ring.pop_stop[slot, p] = n_ring
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, refcount=False)
 def _emit_listed(p, step, t, dt, pops, lists, ring, out):
     """Given spikes of population p that fall in this step, into the ring."""
     slot = step % ring.ids.shape[0]
@@ -549,7 +448,7 @@ def _emit_listed(p, step, t, dt, pops, lists, ring, out):
     ring.pop_stop[slot, p] = n_ring
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, refcount=False)
 def step_custom_populations(p, step, t, dt, interp, pops, neurons, chans, arrivals, shared,
                             custom, ring, out, status):
     """Populations of user-defined cell models: in the run loops that custom_cells
@@ -558,7 +457,7 @@ def step_custom_populations(p, step, t, dt, interp, pops, neurons, chans, arriva
     return True
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, refcount=False)
 def _sample(step, neurons, chans, cells, custom, probes):
     V, g, nmda_u = neurons.V, chans.g, neurons.nmda_u[step & 1]
     n_all = V.shape[0]
@@ -588,7 +487,7 @@ def _sample(step, neurons, chans, cells, custom, probes):
         probes.out_rows[m] = row + 1
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, refcount=False)
 def _shared_sums(t, dt, pops, chans, shared):
     """Per channel, the step's shared jumps at t + dt and their in-step corrections.
 
@@ -636,7 +535,7 @@ def _split_populations(use, pops, buffers):
     return any_split
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, refcount=False)
 def serve(mail, fmail, neurons, chans, arrivals, scratch, buffers, k0, k1, pops, srcs, conns,
           store, ring, shared, drives):
     """The second thread of a run (second_thread): wait for a task, do it, report
@@ -673,7 +572,7 @@ def serve(mail, fmail, neurons, chans, arrivals, scratch, buffers, k0, k1, pops,
         store_release(mail, M_DONE, seq)
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, refcount=False)
 def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, drives, srcs,
             conns, nproj, store, ring, arrivals, shared, virtual, lists, out, probes, status,
             scratch, cells, helper, custom):
@@ -761,10 +660,10 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
         if srcs is not None:
             _deliver(TARGET_NMDA_SOURCE, step, t, dt, pops, chans, srcs, conns, store, ring,
                      arrivals, shared, split_mid, False, None, neurons.V)
-            _advance_nmda_sources(t, dt, pops, srcs)
+            nmda.advance_sources(t, dt, pops, srcs)
             _deliver(NMDA_LATE, step, t, dt, pops, chans, srcs, conns, store, ring, arrivals,
                      shared, split_mid, False, None, neurons.V)
-            _nmda_conductance(step, pops, neurons, srcs, nproj, store)
+            nmda.conductance(step, pops, neurons, srcs, nproj, store)
         if stims.pop.shape[0] > 0:
             _switch_currents(t, dt, pops, neurons, stims)
         ok = True

@@ -1,17 +1,18 @@
 """Checkpoints: the complete state of a running network in one HDF5 file.
 
-A checkpoint holds everything a run changes: membrane potentials,
-refractory clocks, injected currents, every synaptic gate (both traces of a
-double-exponential or alpha synapse), the gates of conductance cells, the NMDA
-presynaptic gates, the spikes still in flight (the delay ring), the step
-count (which keys every random number: Philox counters need no other
+A checkpoint holds everything a run changes, as the layout groups declare it
+(``layout``: each group's STATE): membrane potentials, refractory clocks,
+injected currents, every synaptic gate (both traces of a double-exponential or
+alpha synapse), the gates of conductance cells, the states of user-defined
+cells and currents, the NMDA presynaptic gates, the spikes still in flight (the
+delay ring), the step count (which keys every random number: Philox counters need no other
 state), the current clamps added since the first run, and what has been
 recorded so far (spikes and monitor samples). Loading it into a network
 built the same way and running on gives the run that was never
 interrupted, bit for bit.
 
 The network's structure is not stored; a fingerprint of it is (SHA-256 of
-every parameter and connectivity array), and loading into a network that
+every STRUCTURE array), and loading into a network that
 differs is an error that says what differs.
 """
 
@@ -21,37 +22,16 @@ import numpy as np
 
 from .. import validation as val
 from ..currents import CurrentClamp
+from ..integrators import layout as L
 from .atomic import atomic_path
 
 FORMAT = "lifnet-checkpoint"
 VERSION = 3
 
-# Arrays a run changes, by layout group and field.
-STATE = {
-    "neurons": ("V", "ref_until", "I_now", "dI", "I_corr", "nmda_u"),
-    "channels": ("g", "r"),
-    "cells": ("x",),
-    "custom": ("x",),
-    "sources": ("x", "s", "pending"),
-    "ring": ("ids", "theta", "pop_stop"),
-    "stimuli": ("pop", "amp_offset", "start", "stop", "amp"),
-    "spike_lists": ("cursor",),
-}
-# Arrays that define the network: they must match between saving and loading.
-STRUCTURE = {
-    "populations": ("params", "ints"),
-    "channels": ("offset", "pop", "tau", "E", "kind", "tau_rise", "peak"),
-    "cells": ("model", "params", "gap_indptr", "gap_indices", "gap_g"),
-    "custom": ("model", "x_offset", "par_offset", "params"),
-    "drives": ("channel", "lam_offset", "lam", "start", "stop", "weight", "stream"),
-    "sources": ("pop", "offset", "tau_x", "tau", "alpha"),
-    "connections": ("pre", "post", "kind", "target", "store", "delay_steps", "delay_frac",
-                    "ptr_offset", "n_post", "per_synapse", "delay_steps_min", "scale"),
-    "nmda_projections": ("source", "post", "store", "ptr_offset", "n_post"),
-    "storage": ("indptr", "indices", "weights", "syn_delay", "dense", "kernel"),
-    "virtual": ("pop", "start", "stop", "lam_offset", "lam", "stream"),
-    "spike_lists": ("pop", "first", "stop", "times", "ids"),
-}
+# Arrays a run changes, and arrays that define the network (which must match between
+# saving and loading), by layout group: as each group's class declares them.
+STATE = {group: cls.STATE for group, cls in L.GROUPS.items() if cls.STATE}
+STRUCTURE = {group: cls.STRUCTURE for group, cls in L.GROUPS.items() if cls.STRUCTURE}
 
 
 def fingerprint(net):

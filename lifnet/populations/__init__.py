@@ -1,17 +1,15 @@
 """Neuron populations: state vectors of one cell type, and virtual input cells."""
 
 from .adex import AdExPop
-from .conductance import (
-    ConductancePopulation,
-    HHPop,
-    IzhikevichPop,
-    RTMPop,
-    TraubPop,
-    WBPop,
-)
+from .conductance import ConductancePopulation
+from .hh import HHPop
+from .izhikevich import IzhikevichPop
 from .lif import InterPop, LIFCell, LIFPopulation, PyrPop
 from .poisson import PoissonPop, SpikeSourcePop
 from .ring import InterRingPop, PyrRingPop, is_ring
+from .rtm import RTMPop
+from .traub import TraubPop
+from .wb import WBPop
 
 __all__ = ["ConductancePopulation", "RTMPop", "WBPop", "HHPop", "TraubPop", "IzhikevichPop",
            "LIFPopulation", "PyrPop", "InterPop", "PyrRingPop", "InterRingPop", "PoissonPop",

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from .. import validation as val
+from ..io.sonata import read_spikes
 
 
 class PoissonPop(val.Parameterised):
@@ -113,8 +114,6 @@ class SpikeSourcePop(val.Parameterised):
     @classmethod
     def from_sonata(cls, path, population, *, n=None, name=None):
         """Read the spikes of one population of a SONATA spike file (ms, node ids)."""
-        from ..io import read_spikes
-
         spikes = read_spikes(path)
         if population not in spikes:
             raise val.ParameterError(
