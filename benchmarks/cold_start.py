@@ -94,7 +94,8 @@ def main():
         lines.append(f"| `{r['command']}` | {r['version']} | {r['cold_s']:.1f} | "
                      f"{r['warm_s']:.1f} | {r['cold_s'] / first['cold_s']:.2f} |")
     meta = metadata("cold_start.py", before=args.before, after=commit_of(args.after))
-    write("cold-start", meta, {"rows": rows}, "Cold and warm start", "\n".join(lines))
+    write("cold-start-run" if args.skip_bench else "cold-start", meta, {"rows": rows},
+          "Cold and warm start", "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -236,15 +236,26 @@ class CSR:
                              shape=(n_pre, self.n_post))
 
 
-@njit(cache=True)
 def _bernoulli_csr(n_pre, n_post, p, skip_diagonal, seed):
+    """(indptr, indices) of independent connections with probability p per pair."""
+    capacity = int(n_pre * n_post * p * 1.1) + 64
+    while True:
+        indptr = np.zeros(n_pre + 1, np.int64)
+        indices = np.empty(capacity, np.int32)
+        n = _bernoulli_rows(n_pre, n_post, p, skip_diagonal, seed, indptr, indices)
+        if n >= 0:
+            return indptr, indices[:n].copy()
+        capacity *= 2        # drawn again from the same seed: the same synapses
+
+
+@njit(cache=True)
+def _bernoulli_rows(n_pre, n_post, p, skip_diagonal, seed, indptr, indices):
+    """Fill indptr and indices; return the number of synapses, or -1 if indices is too
+    short. Allocates nothing (numba compiles an allocation's code in seconds)."""
     np.random.seed(seed)
-    expected = int(n_pre * n_post * p * 1.1) + 64
-    indices = np.empty(expected, np.int32)
-    indptr = np.zeros(n_pre + 1, np.int64)
     n = 0
     if p <= 0.0:
-        return indptr, indices[:0].copy()
+        return 0
     log_q = np.log1p(-p) if p < 1.0 else -np.inf
     for i in range(n_pre):
         j = -1
@@ -259,13 +270,11 @@ def _bernoulli_csr(n_pre, n_post, p, skip_diagonal, seed):
             if skip_diagonal and j == i:
                 continue
             if n == indices.shape[0]:
-                grown = np.empty(2 * n, np.int32)
-                grown[:n] = indices
-                indices = grown
+                return -1
             indices[n] = j
             n += 1
         indptr[i + 1] = n
-    return indptr, indices[:n].copy()
+    return n
 
 
 @njit(cache=True)
