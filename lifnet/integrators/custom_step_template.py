@@ -40,6 +40,7 @@ from lifnet.integrators.layout import (
     STATUS_DIVERGED,
 )
 from lifnet.integrators.lif_rk2 import INTERP_HERMITE, INTERP_NONE, V_LIMIT, hermite_crossing
+from lifnet.integrators.run_loop import emit_spike
 from lifnet.kernel_cache import njit
 
 N_STATES = 1
@@ -185,18 +186,12 @@ def _crossing(work, par, chans, c_first, c_stop, li, I_inj, h, v_th, interp):
 
 @njit(cache=True, inline="always")
 def _substeps(work, par, chans, c_first, c_stop, li, h, I_inj, dt, frozen):
-    """Heun over h ms from work[Y]: the slopes at both ends decide the number of substeps."""
+    """Heun over h ms from work[Y] into work[Y1]; the slopes at both ends decide the number
+    of substeps the piece takes (with one, work[Y1] is its result)."""
     G0, H0 = _drive(chans, c_first, c_stop, li, 0.0, I_inj)
     G1, H1 = _drive(chans, c_first, c_stop, li, h, I_inj)
-    y, k1, yp, k2 = work[Y], work[K1], work[YP], work[K2]
-    rhs(y, par, G0, H0, k1)
-    if frozen:
-        k1[0] = 0.0
-    for k in range(N_STATES):
-        yp[k] = y[k] + h * k1[k]
-    rhs(yp, par, G1, H1, k2)
-    if frozen:
-        k2[0] = 0.0
+    k1, k2 = work[K1], work[K2]
+    _heun(par, work[Y], work[Y1], k1, work[YP], k2, G0, H0, G1, H1, h, frozen)
     slope = max(abs(k1[0]), abs(k2[0]))
     if not slope < 1e300:
         return MAX_SUBSTEPS
@@ -260,13 +255,10 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
                 spiked = False
                 for _ in range(m):
                     y1, yp, k1, k2 = work[Y1], work[YP], work[K1], work[K2]
-                    if m > 1:     # (one substep: _substeps has taken its two stages)
+                    if m > 1:     # (one substep: _substeps has taken it)
                         G0, H0 = _drive(chans, c_first, c_stop, li, 0.0, I_inj)
                         G1, H1 = _drive(chans, c_first, c_stop, li, hs, I_inj)
                         _heun(par, y, y1, k1, yp, k2, G0, H0, G1, H1, hs, frozen)
-                    else:
-                        for k in range(N_STATES):
-                            y1[k] = y[k] + 0.5 * hs * (k1[k] + k2[k])
                     if not frozen and y[0] < v_th and not (y1[0] < v_th) and \
                             spikes < max_spikes:
                         # A spike in this substep, placed on the Hermite cubic of V.
@@ -279,14 +271,8 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
                             y[k] = ys[k]
                         neurons.ref_until[i] = ts + t_ref
                         spikes += 1
-                        ring.ids[slot, n_ring] = i
-                        ring.theta[slot, n_ring] = (ts - t) / dt
+                        emit_spike(i, ts, (ts - t) / dt, slot, n_ring, record, ring, out)
                         n_ring += 1
-                        if record:
-                            o = out.count[0]
-                            out.ids[o] = i
-                            out.times[o] = ts
-                            out.count[0] = o + 1
                         s = ts
                         spiked = True
                         break

@@ -381,7 +381,7 @@ def _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals, split_mi
 
 
 @njit(cache=True, inline="always")
-def _emit_spike(i, ts, theta, slot, n, record, ring, out):
+def emit_spike(i, ts, theta, slot, n, record, ring, out):
     """Put a virtual cell's spike into the delay ring (entry n of the slot) and the output."""
     ring.ids[slot, n] = i
     ring.theta[slot, n] = theta
@@ -419,7 +419,7 @@ def _emit_poisson(p, step, t, dt, k0, k1, pops, virtual, ring, out):
                 if n_ring == budget:
                     break
                 ts = a + _event_fraction(li, step, stream, e, k0, k1) * (b - a)
-                _emit_spike(start + li, ts, (ts - t) / dt, slot, n_ring, record, ring, out)
+                emit_spike(start + li, ts, (ts - t) / dt, slot, n_ring, record, ring, out)
                 n_ring += 1
     ring.pop_stop[slot, p] = n_ring
 
@@ -440,7 +440,7 @@ def _emit_listed(p, step, t, dt, pops, lists, ring, out):
             # A time a rounding error below t (t1 of the last step is not always
             # exactly this t) counts at the start of this step.
             ts = lists.times[c]
-            _emit_spike(start + lists.ids[c], ts, max(0.0, (ts - t) / dt), slot, n_ring,
+            emit_spike(start + lists.ids[c], ts, max(0.0, (ts - t) / dt), slot, n_ring,
                         record, ring, out)
             n_ring += 1
             c += 1
