@@ -213,8 +213,11 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
                         nmda.add_later_arrival(srcs, target, row, t_arrive, a, dt)
                     continue
                 if direct:
-                    _deliver_to_cells(c, row, t + dt - t_arrive, dt, post, post_start, target,
-                                      sc, chans, conns, store, cells, V)
+                    # (direct implies cells; the test lets numba versions that do not see
+                    # through direct drop the call where cells is None)
+                    if cells is not None:
+                        _deliver_to_cells(c, row, t + dt - t_arrive, dt, post, post_start,
+                                          target, sc, chans, conns, store, cells, V)
                 elif conns.store[c] == STORE_CSR and per_synapse:
                     # Synapses of delay d (steps) arrive at fraction theta + d - back of
                     # this step: those with d in [back - theta, back - theta + 1), found by
