@@ -13,7 +13,9 @@ from .currents import (
                        AdaptationCurrent,
                        AlphaCurrentSynapse,
                        CurrentClamp,
+                       DeltaSynapse,
                        DoubleExponentialSynapse,
+                       ExponentialCurrentSynapse,
                        ExponentialSynapse,
                        FlatCue,
                        GapJunctions,
@@ -22,11 +24,13 @@ from .currents import (
                        RingCue,
                        RingPoissonCue,
 )
+from .distributions import Normal
 from .mechanism import CellModel, Current, Parameter, State
 from .network import Network, Projection
 from .populations import (
                        AdExPop,
                        ConductancePopulation,
+                       CurrentBasedLIFPop,
                        HHPop,
                        InterPop,
                        InterRingPop,
@@ -47,6 +51,7 @@ from .validation import ParameterError, SimulationError
 __all__ = ["Network", "Projection", "LIFPopulation", "PyrPop", "InterPop", "PyrRingPop",
            "PoissonPop", "SpikeSourcePop", "ConductancePopulation", "RTMPop", "WBPop", "HHPop",
            "TraubPop", "IzhikevichPop", "DoubleExponentialSynapse", "AlphaCurrentSynapse",
+           "ExponentialCurrentSynapse", "DeltaSynapse", "CurrentBasedLIFPop", "Normal",
            "GapJunctions",
            "InterRingPop", "AMPA", "GABA", "NMDA", "ExponentialSynapse", "PoissonDrive",
            "RingPoissonCue", "GaussianNoise", "CurrentClamp", "FlatCue", "RingCue", "models",

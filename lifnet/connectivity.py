@@ -13,8 +13,17 @@
   dense when more than a quarter of its entries are synapses, else CSR.
   Zero entries are no synapse.
 * ``convergence`` (k presynaptic partners per postsynaptic neuron, as
-  ``fixed_indegree``) and ``divergence`` (k postsynaptic partners per
-  presynaptic neuron) -> CSR.
+  ``fixed_indegree``) and ``divergence`` or ``fixed_outdegree`` (k distinct
+  postsynaptic partners per presynaptic neuron) -> CSR.
+* ``fixed_total_number`` (NEST's rule: n_synapses pairs drawn uniformly and
+  independently, so that a pair may be drawn twice, a multapse; autapses
+  only if asked) -> CSR, each row drawn straight into its place: the row
+  sizes are multinomial, then each row's targets uniform, so no edge list is
+  made and sorted.
+* ``one_to_one`` (neuron i onto neuron i of a population of the same size) -> CSR.
+
+``weight`` and ``delay`` may be a ``lifnet.distributions.Normal`` on the
+rules of ``DISTRIBUTION_RULES``: each synapse draws its own.
 
 Rules other than ``ring`` and ``array`` also take, NetPyNE- and BMTK-style:
 ``p``, ``weight`` and ``nsyn`` (synapses per connected pair, summed into the
@@ -28,21 +37,26 @@ synapses, on all threads (``lifnet.pair_kernels``; the k partners of
 evaluated vectorised, a block of candidate pairs at a time. Either is stored as CSR,
 rows sorted by delay when each synapse has its own.
 
-Weights are conductance increments in µS.
+Weights are conductance increments in µS, or currents in nA for current
+synapses.
 """
 
 import numpy as np
 import scipy.sparse as sp
 
 from . import validation as val
+from .distributions import Normal
 from .expressions import Expression, compile_value
 from .kernel_cache import njit
 from .pair_functions import compilable
 from .pair_kernels import draw, draw_partners, sort_rows_by_delay, steps_of
 from .populations import is_ring
 
-RULES = ("all_to_all", "probability", "fixed_indegree", "convergence", "divergence", "ring",
-         "array")
+RULES = ("all_to_all", "probability", "fixed_indegree", "convergence", "divergence",
+         "fixed_outdegree", "fixed_total_number", "one_to_one", "ring", "array")
+#: Rules whose synapses can draw their weights and delays from a Distribution.
+DISTRIBUTION_RULES = ("probability", "fixed_indegree", "convergence", "fixed_total_number",
+                      "one_to_one")
 COORDINATES = ("x", "y", "z", "xnorm", "ynorm", "znorm")
 PAIR_VARIABLES = (("dist_3D", "dist_2D", "dist_x", "dist_y", "dist_z")
                   + tuple(f"{side}_{c}" for side in ("pre", "post") for c in COORDINATES))
@@ -310,18 +324,56 @@ def _fixed_indegree_csr(n_pre, n_post, k, skip_diagonal, seed):
     return indptr, indices
 
 
+def _fixed_total_csr(n_pre, n_post, n_syn, skip_diagonal, seed):
+    indptr = np.zeros(n_pre + 1, np.int64)
+    indices = np.empty(n_syn, np.int32)
+    _fixed_total_rows(n_pre, n_post, n_syn, skip_diagonal, seed, indptr, indices)
+    return indptr, indices
+
+
+@njit(cache=True)
+def _fixed_total_rows(n_pre, n_post, n_syn, skip_diagonal, seed, indptr, indices):
+    """n_syn (pre, post) pairs, uniform and independent, straight into CSR rows."""
+    np.random.seed(seed)
+    left = n_syn
+    for i in range(n_pre):
+        # Multinomial row sizes, one binomial draw per row.
+        k = left if i == n_pre - 1 else np.random.binomial(left, 1.0 / (n_pre - i))
+        indptr[i + 1] = indptr[i] + k
+        left -= k
+    pool = n_post - 1 if skip_diagonal else n_post
+    for i in range(n_pre):
+        a, b = indptr[i], indptr[i + 1]
+        for q in range(a, b):
+            j = np.random.randint(0, pool)
+            if skip_diagonal and j >= i:
+                j += 1
+            indices[q] = j
+        indices[a:b].sort()
+
+
 def _is_expression(value):
     return isinstance(value, str) or callable(value)
 
 
 def build(rule, pre, post, *, weight, seed, autapses=False, p=None, indegree=None,
           J_plus=None, sigma=None, profile="gaussian", nsyn=None, pre_select=None,
-          post_select=None, delay=None):
+          post_select=None, delay=None, n_synapses=None):
     """Draw a projection's synapses and store them as Uniform, Circulant, Dense or CSR."""
     owner = "connect"
     val.choice("rule", rule, RULES, owner=owner)
+    if rule == "fixed_outdegree":
+        rule = "divergence"
     n_pre, n_post = pre.n, post.n
     skip_diag = pre is post and not autapses
+    if (rule == "fixed_total_number") != (n_synapses is not None):
+        raise val.ParameterError(
+            "connect: n_synapses (an integer) goes with rule='fixed_total_number', and that "
+            f"rule needs it; got rule={rule!r}, n_synapses={n_synapses!r}")
+    if isinstance(weight, Normal) or isinstance(delay, Normal):
+        return _with_distributions(rule, pre, post, weight=weight, delay=delay, seed=seed,
+                                   skip_diag=skip_diag, p=p, indegree=indegree,
+                                   n_synapses=n_synapses)
     if rule != "ring" and (J_plus is not None or sigma is not None):
         raise val.ParameterError(
             f"connect: J_plus and sigma belong to rule='ring', not rule={rule!r}")
@@ -339,6 +391,10 @@ def build(rule, pre, post, *, weight, seed, autapses=False, p=None, indegree=Non
                          delay=delay if _is_expression(delay) else None)
     if rule == "convergence":
         rule = "fixed_indegree"
+    if rule in ("fixed_total_number", "one_to_one"):
+        w = val.number("weight", weight, owner=owner)
+        indptr, indices = _structure(rule, pre, post, skip_diag, seed, n_synapses=n_synapses)
+        return CSR(indptr, indices, np.full(indices.shape[0], w, np.float32), n_post)
     if rule == "array":
         return _from_array(weight, n_pre, n_post, skip_diag)
     if rule == "all_to_all":
@@ -372,6 +428,73 @@ def build(rule, pre, post, *, weight, seed, autapses=False, p=None, indegree=Non
                 f"connect: indegree={k} exceeds the {available} available presynaptic neurons")
         indptr, indices = _fixed_indegree_csr(n_pre, n_post, k, skip_diag, seed)
     return CSR(indptr, indices, np.full(indices.shape[0], w, np.float32), n_post)
+
+
+def _structure(rule, pre, post, skip_diag, seed, *, p=None, indegree=None, n_synapses=None):
+    """(indptr, indices) of the rules that draw no value per pair."""
+    owner = "connect"
+    n_pre, n_post = pre.n, post.n
+    if rule == "one_to_one":
+        if n_pre != n_post:
+            raise val.ParameterError(
+                f"connect: rule='one_to_one' needs populations of one size; {pre.name!r} has "
+                f"{n_pre}, {post.name!r} {n_post}")
+        if skip_diag:
+            raise val.ParameterError(
+                "connect: rule='one_to_one' from a population onto itself connects each "
+                "neuron to itself: pass autapses=True")
+        return np.arange(n_pre + 1, dtype=np.int64), np.arange(n_post, dtype=np.int32)
+    if rule == "fixed_total_number":
+        k = val.count("n_synapses", n_synapses, owner=owner, low=0)
+        if skip_diag and n_post < 2:
+            raise val.ParameterError(
+                "connect: rule='fixed_total_number' without autapses needs 2 or more neurons")
+        if k > np.iinfo(np.int64).max // 16:
+            raise val.ParameterError(f"connect: n_synapses={k} is too large")
+        return _fixed_total_csr(n_pre, n_post, k, skip_diag, seed)
+    if rule == "probability":
+        if p is None:
+            raise val.ParameterError("connect: rule='probability' needs p (0 <= p <= 1)")
+        p = val.number("p", p, owner=owner, low=0.0, high=1.0)
+        return _bernoulli_csr(n_pre, n_post, p, skip_diag, seed)
+    if indegree is None:
+        raise val.ParameterError(
+            "connect: rules 'fixed_indegree' and 'convergence' need indegree (an integer)")
+    k = val.count("indegree", indegree, owner=owner, low=0)
+    available = n_pre - 1 if skip_diag else n_pre
+    if k > available:
+        raise val.ParameterError(
+            f"connect: indegree={k} exceeds the {available} available presynaptic neurons")
+    return _fixed_indegree_csr(n_pre, n_post, k, skip_diag, seed)
+
+
+def _with_distributions(rule, pre, post, *, weight, delay, seed, skip_diag, p, indegree,
+                        n_synapses):
+    """A CSR whose synapses draw their weight and/or delay from Normal distributions."""
+    owner = "connect"
+    if rule not in DISTRIBUTION_RULES:
+        raise val.ParameterError(
+            f"connect: a weight or delay drawn from a distribution needs one of the rules "
+            f"{', '.join(DISTRIBUTION_RULES)}; got rule={rule!r}")
+    for name, value in (("weight", weight), ("delay", delay)):
+        if not (value is None or isinstance(value, Normal) or np.ndim(value) == 0) or \
+                _is_expression(value):
+            raise val.ParameterError(
+                f"connect: with a distribution, {name} must be a number or a Normal, got "
+                f"{value!r}")
+    indptr, indices = _structure(rule, pre, post, skip_diag, seed, p=p, indegree=indegree,
+                                 n_synapses=n_synapses)
+    n = indices.shape[0]
+    rng = np.random.default_rng([seed, 7])
+    weights = np.empty(n, np.float32)
+    if isinstance(weight, Normal):
+        weight.draw(rng, n, out=weights)
+    else:
+        weights[:] = val.number("weight", weight, owner=owner)
+    delays = None
+    if isinstance(delay, Normal):
+        delays = delay.draw(rng, n, out=np.empty(n, np.float32))
+    return CSR(indptr, indices, weights, post.n, delays)
 
 
 def _from_array(weight, n_pre, n_post, skip_diag):

@@ -11,7 +11,6 @@ from .currents import (
     AMPA,
     GABA,
     NMDA,
-    AlphaCurrentSynapse,
     CurrentClamp,
     DoubleExponentialSynapse,
     ExponentialSynapse,
@@ -19,6 +18,8 @@ from .currents import (
     PoissonDrive,
 )
 from .currents.gap_junctions import GapJunctions, random_pairs
+from .currents.synapses import CURRENT_SYNAPSES
+from .distributions import Normal
 from .integrators import custom_cells, second_thread
 from .integrators import layout as L
 from .integrators.assemble import Assembly, delay_in_steps
@@ -225,26 +226,36 @@ class Network:
 
     def connect(self, pre, post, *, weight, receptor="AMPA", rule="all_to_all", p=None,
                 indegree=None, J_plus=None, sigma=None, profile="gaussian", nsyn=None,
-                pre_select=None, post_select=None, autapses=False, delay=None):
+                pre_select=None, post_select=None, autapses=False, delay=None,
+                n_synapses=None):
         """Connect two populations and return the Projection.
 
         Parameters
         ----------
         pre, post : population or str
             Presynaptic and postsynaptic population.
-        weight : float, array, str or callable
-            Conductance increment per spike, µS: a scalar, an (n_pre, n_post)
+        weight : float, array, str, callable or Normal
+            Conductance increment per spike, µS (current synapses: nA, negative
+            for inhibition; ``DeltaSynapse``: mV): a scalar, an (n_pre, n_post)
             array for ``all_to_all``, the explicit matrix (dense or
             scipy.sparse) for ``rule="array"``, or an expression string /
             callable over the candidate pairs (``connectivity.PAIR_VARIABLES``,
             e.g. ``"0.002 * exp(-dist_3D / 100) * uniform(0.8, 1.2)"``; a
-            callable receives a mapping of those names to arrays).
+            callable receives a mapping of those names to arrays), or
+            ``ln.Normal(mean=..., sd=..., low=..., high=...)``: a truncated
+            normal draw per synapse (rules in ``connectivity.DISTRIBUTION_RULES``).
         receptor : {"AMPA", "GABA", "NMDA"} or a receptor object
             ``ln.AMPA(...)``, ``ln.GABA(...)``, ``ln.NMDA(...)`` or any
-            ``ln.ExponentialSynapse(tau=..., E=..., name=...)``.
+            ``ln.ExponentialSynapse(tau=..., E=..., name=...)``; onto a
+            ``CurrentBasedLIFPop``, ``ln.ExponentialCurrentSynapse``,
+            ``ln.AlphaCurrentSynapse`` or ``ln.DeltaSynapse``.
         rule : str
             One of "all_to_all", "probability", "fixed_indegree", "convergence",
-            "divergence", "ring", "array".
+            "divergence", "fixed_outdegree" (as divergence), "fixed_total_number",
+            "one_to_one", "ring", "array".
+            ``fixed_total_number`` draws ``n_synapses`` (pre, post) pairs
+            uniformly and independently (NEST's rule: multapses, and autapses if
+            ``autapses=True``); ``one_to_one`` connects neuron i to neuron i.
             ``all_to_all`` with a scalar weight is stored as one number;
             ``ring`` connects two ring populations with the footprint of
             Compte et al. (2000): ``weight * J(theta_i - theta_j)``,
@@ -272,10 +283,13 @@ class Network:
             ``{"y": (100, 1000)}`` or ``{"ynorm": (0.0, 0.5)}`` (needs positions).
         autapses : bool
             Allow a neuron to connect to itself when pre is post.
-        delay : float, str or callable
+        delay : float, str, callable or Normal
             Transmission delay, ms, >= dt; default dt. Need not be a multiple of
             dt. An expression gives each synapse its own (``"0.5 + dist_3D / 300"``,
-            conduction at 300 µm/ms), except on NMDA projections.
+            conduction at 300 µm/ms), except on NMDA projections; so does a
+            ``Normal`` (bound it below by dt: ``low=dt``).
+        n_synapses : int
+            Number of synapses of ``fixed_total_number``.
         """
         self._check_open("connect populations")
         self._dt_used = True
@@ -288,12 +302,17 @@ class Network:
                     "nor a receptor object")
             receptor = RECEPTORS[receptor]()
         elif not isinstance(receptor, (ExponentialSynapse, NMDA, DoubleExponentialSynapse,
-                                       AlphaCurrentSynapse)):
+                                       *CURRENT_SYNAPSES)):
             raise val.ParameterError(
                 f"connect: receptor={receptor!r} must be a name or a receptor object")
         if not isinstance(autapses, bool):
             raise val.ParameterError(f"connect: autapses={autapses!r} must be True or False")
-        per_synapse = isinstance(delay, str) or callable(delay)
+        per_synapse = isinstance(delay, (str, Normal)) or callable(delay)
+        if isinstance(delay, Normal) and delay.low < self.dt * (1 - 1e-7) and not (
+                delay.resolution is not None and delay.resolution >= self.dt * (1 - 1e-7)):
+            raise val.ParameterError(
+                f"connect: delay={delay!r} can draw delays below dt={self.dt} ms; bound it "
+                f"(low={self.dt}), or round it to the step (resolution={self.dt})")
         if per_synapse and isinstance(receptor, NMDA):
             raise val.ParameterError(
                 "connect: an NMDA projection takes one delay (its presynaptic gates are "
@@ -311,7 +330,7 @@ class Network:
                                       autapses=autapses, p=p, indegree=indegree, J_plus=J_plus,
                                       sigma=sigma, profile=profile, nsyn=nsyn,
                                       pre_select=pre_select, post_select=post_select,
-                                      delay=delay)
+                                      delay=delay, n_synapses=n_synapses)
         if per_synapse:
             delay = None
             shortest = synapses.delay_range[0]

@@ -164,6 +164,53 @@ def _rtm(net, result, keywords):
     return fig, caption + f"Mean rates: {_rates_text(result, names)}."
 
 
+def _microcircuit(net, result, keywords):
+    import matplotlib.pyplot as plt
+
+    layers = ("L23", "L4", "L5", "L6")
+    fig, axes = plt.subplot_mosaic([[layer, "box"] for layer in layers], figsize=(11, 7.5),
+                                   width_ratios=(2.2, 1.0))
+    colors = plotting.population_colors(net)
+    t_stop = result.t
+    t_start = max(0.0, t_stop - 200.0)
+    transient = min(100.0, t_stop / 2)
+    for k, layer in enumerate(layers):
+        ax = axes[layer]
+        plotting.raster(result, [layer + "E", layer + "I"], ax=ax, t_start=t_start,
+                        t_stop=t_stop, colors=colors)
+        ax.set_ylabel(layer.replace("L23", "L2/3"))
+        if k == 0:
+            plotting.title(ax, result, "Potjans & Diesmann (2014) microcircuit")
+        if k < 3:
+            ax.set_xlabel("")
+            ax.tick_params(labelbottom=False)
+    box = axes["box"]
+    names = [p for p in net.populations if p != "TC"]
+    per_cell = []
+    for name in names:
+        spikes = result.spikes(name)
+        late = spikes.times >= transient
+        counts = np.bincount(spikes.ids[late], minlength=net.population(name).n)
+        per_cell.append(counts / ((t_stop - transient) / 1000.0))
+    parts = box.boxplot(per_cell[::-1], vert=False, showfliers=False, patch_artist=True,
+                        medianprops={"color": "k"})
+    box.set_yticks(range(1, len(names) + 1), names[::-1])
+    for patch, name in zip(parts["boxes"], names[::-1], strict=True):
+        patch.set_facecolor(colors[name])
+    box.set_xlabel(f"rate per cell (Hz), {transient:g}-{t_stop:g} ms")
+    box.set_title("rates", fontsize="medium")
+    scale = keywords.get("scale", 1.0)
+    n_cells = sum(net.population(name).n for name in names)
+    background = keywords.get("background", "poisson")
+    return fig, (f"{n_cells} LIF cells with current synapses in four layers (scale {scale:g} "
+                 f"of the 77 169), {background} background. Left: spikes of the "
+                 f"last {t_stop - t_start:g} ms per layer (excitatory cells below, inhibitory "
+                 "above): asynchronous and irregular, L2/3E and L6E nearly silent, L5 the "
+                 "busiest, as in the paper's Fig. 6 and NEST's example. Right: rates of "
+                 f"single cells after the first {transient:g} ms. Mean rates: "
+                 f"{_rates_text(result, names)}.")
+
+
 def _record_voltages(net):
     net.monitor("HH", "V", interval=0.5)
 
@@ -185,4 +232,6 @@ SHOWCASES = {
     "rtm_async": Showcase("30 RTM cells started asynchronously (BMTK)", 800.0, _rtm),
     "gap_junction_network": Showcase("Gap-junction network (NEST)", 501.0, _gap,
                                      record=_record_voltages),
+    "potjans_diesmann": Showcase("Potjans & Diesmann (2014) microcircuit (NEST)", 1000.0,
+                                 _microcircuit, keywords={"scale": 0.1, "k_scale": 0.1}),
 }

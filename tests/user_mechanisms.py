@@ -70,3 +70,28 @@ class SlowPotassium(ln.Current):
     states = {"n": ln.State("1", 0.0)}
     current = staticmethod(_potassium)
     derivatives = {"n": _dn}
+
+
+def _leak(V, C, tau_m, E_L, I_e):
+    return C * (E_L - V) / tau_m + I_e
+
+
+class PlainLIF(ln.CellModel):
+    """C dV/dt = C (E_L - V) / tau_m + I_e, through the contract's Heun step (no exact
+    step of its own): the same cell as CurrentBasedLIFPop, to compare the two."""
+
+    parameters = {
+        "C": ln.Parameter(0.25, "nF", positive=True),
+        "tau_m": ln.Parameter(10.0, "ms", positive=True),
+        "E_L": ln.Parameter(-65.0, "mV"),
+        "V_th": ln.Parameter(-50.0, "mV"),
+        "V_reset": ln.Parameter(-65.0, "mV"),
+        "t_ref": ln.Parameter(2.0, "ms", low=0.0),
+        "I_e": ln.Parameter(0.0, "nA"),
+    }
+    states = {"V": ln.State("mV", "E_L")}
+    current = staticmethod(_leak)
+    derivatives = {}
+    threshold = "V_th"
+    reset = staticmethod(_to_reset)
+    refractory = "t_ref"

@@ -10,10 +10,13 @@ from .synapses import (
     AMPA,
     GABA,
     AlphaCurrentSynapse,
+    DeltaSynapse,
     DoubleExponentialSynapse,
+    ExponentialCurrentSynapse,
     ExponentialSynapse,
 )
 
 __all__ = ["AMPA", "GABA", "NMDA", "ExponentialSynapse", "DoubleExponentialSynapse",
-           "AlphaCurrentSynapse", "GapJunctions", "PoissonDrive", "RingPoissonCue",
+           "AlphaCurrentSynapse", "ExponentialCurrentSynapse", "DeltaSynapse", "GapJunctions",
+           "PoissonDrive", "RingPoissonCue",
            "GaussianNoise", "CurrentClamp", "FlatCue", "RingCue", "AdaptationCurrent"]

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import validation as val
 from .clamp import ring_profile
-from .synapses import AlphaCurrentSynapse, DoubleExponentialSynapse, ExponentialSynapse
+from .synapses import CURRENT_SYNAPSES, DoubleExponentialSynapse, ExponentialSynapse
 
 
 class PoissonDrive(val.Parameterised):
@@ -36,7 +36,8 @@ class PoissonDrive(val.Parameterised):
         The gate the events enter, instead of tau, E and name: e.g.
         ``AlphaCurrentSynapse(tau=0.2, name="ex")`` for NEST's
         ``poisson_generator`` onto ``hh_psc_alpha_gap`` (weight in nA, and
-        negative for an inhibitory current), or a
+        negative for an inhibitory current), an ``ExponentialCurrentSynapse``
+        or ``DeltaSynapse`` onto a ``CurrentBasedLIFPop`` (nA, mV), or a
         ``DoubleExponentialSynapse``.
     """
 
@@ -49,7 +50,7 @@ class PoissonDrive(val.Parameterised):
                 f"{owner}: rate must be a scalar or a 1-D array of rates >= 0 Hz; got "
                 f"{rate!r}")
         self.rate = float(rates) if rates.ndim == 0 else rates
-        current = isinstance(receptor, AlphaCurrentSynapse)
+        current = isinstance(receptor, CURRENT_SYNAPSES)
         self.weight = (val.number if current else val.non_negative)("weight", weight,
                                                                     owner=owner)
         self.tau = val.positive("tau", tau, owner=owner)
@@ -63,10 +64,11 @@ class PoissonDrive(val.Parameterised):
         if receptor is None:
             receptor = ExponentialSynapse(tau=self.tau, E=self.E, name=name)
         elif not isinstance(receptor, (ExponentialSynapse, DoubleExponentialSynapse,
-                                       AlphaCurrentSynapse)):
+                                       *CURRENT_SYNAPSES)):
             raise val.ParameterError(
                 f"{owner}: receptor={receptor!r} must be an ExponentialSynapse, "
-                "DoubleExponentialSynapse or AlphaCurrentSynapse")
+                "DoubleExponentialSynapse, AlphaCurrentSynapse, ExponentialCurrentSynapse "
+                "or DeltaSynapse")
         self.receptor = receptor
 
     def rates(self, population):

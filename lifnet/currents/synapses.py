@@ -1,11 +1,18 @@
-"""Linear synapses: exponential and double-exponential conductances, alpha currents.
+"""Linear synapses: exponential and double-exponential conductances; exponential, alpha
+and delta currents.
 
 First order: ``I = g (V - E)``, ``dg/dt = -g / tau``, ``g -> g + w`` at each
 arrival, with w (µS) the weight of the connection. AMPA and GABA_A are this
 with the defaults of Compte et al. (2000); give ``tau`` and ``E`` to make any
 other (the COBA benchmark: excitatory tau 5 ms, inhibitory tau 10 ms, E -80
 mV). The double-exponential conductance acts on any population, the alpha
-current on conductance-cell populations.
+current on conductance-cell populations and user-defined cell models.
+
+Current-based synapses (NEST's ``iaf_psc_exp``, ``iaf_psc_alpha``,
+``iaf_psc_delta``) add a current that does not depend on V: their weight is
+in nA (negative: inhibitory) or, for the delta synapse, in mV.
+``CurrentBasedLIFPop`` takes all three and integrates them exactly; the
+exponential current also acts on user-defined cell models.
 """
 
 import math
@@ -133,3 +140,64 @@ class AlphaCurrentSynapse(val.Parameterised):
 
     def key(self):
         return ("alpha_current", self.tau)
+
+
+def _gate_name(owner, name):
+    if not isinstance(name, str) or not name.isidentifier():
+        raise val.ParameterError(f"{owner}: name={name!r} must be an identifier")
+    return name
+
+
+class ExponentialCurrentSynapse(val.Parameterised):
+    """A current-based exponential PSC, as NEST's ``iaf_psc_exp``: I(t) = w exp(-t / tau).
+
+    The current jumps by w (nA; positive depolarises, negative
+    hyperpolarises) at each arrival and decays with tau. On
+    ``CurrentBasedLIFPop`` and user-defined cell models.
+
+    Parameters
+    ----------
+    tau : float
+        Decay time constant, ms (NEST ``tau_syn_ex``/``tau_syn_in``; 0.5 in
+        Potjans & Diesmann 2014).
+    name : str
+        Name of the input on the postsynaptic population (state ``g_<name>``
+        is the current, nA).
+    """
+
+    E = 0.0
+
+    def __init__(self, *, tau, name):
+        owner = type(self).__name__
+        self.tau = val.positive("tau", tau, owner=owner)
+        self.name = _gate_name(owner, name)
+
+    def key(self):
+        return ("exp_current", self.tau)
+
+
+class DeltaSynapse(val.Parameterised):
+    """A delta synapse, as NEST's ``iaf_psc_delta``: each arrival moves V by w (mV) at once.
+
+    Arrivals during the refractory period are lost (NEST's default,
+    ``refractory_input=False``); an arrival that lifts V to threshold is a
+    spike at its arrival time. On ``CurrentBasedLIFPop`` only.
+
+    Parameters
+    ----------
+    name : str
+        Name of the input on the postsynaptic population (it has no state).
+    """
+
+    E = 0.0
+    tau = 1.0   # (unused: the input has no state)
+
+    def __init__(self, *, name="delta"):
+        self.name = _gate_name(type(self).__name__, name)
+
+    def key(self):
+        return ("delta",)
+
+
+#: Synapses whose weight is a current (nA) or a jump of V (mV), of either sign.
+CURRENT_SYNAPSES = (AlphaCurrentSynapse, ExponentialCurrentSynapse, DeltaSynapse)

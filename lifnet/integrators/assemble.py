@@ -7,11 +7,17 @@ import numpy as np
 from .. import validation as val
 from ..connectivity import Circulant, Dense, Uniform
 from ..currents import NMDA, CurrentClamp, ExponentialSynapse, GaussianNoise, PoissonDrive
-from ..currents.synapses import AlphaCurrentSynapse, DoubleExponentialSynapse
+from ..currents.synapses import (
+    AlphaCurrentSynapse,
+    DeltaSynapse,
+    DoubleExponentialSynapse,
+    ExponentialCurrentSynapse,
+)
 from ..mechanism import CellModel
 from ..pair_kernels import delay_steps
 from ..populations import PoissonPop, SpikeSourcePop
 from ..populations.conductance import GATES, ConductancePopulation
+from ..populations.current_lif import CurrentBasedLIFPop
 from . import layout as L
 from .conductance_step import m_near_switch, rate_table
 from .custom_step_template import WORK_ROWS
@@ -57,6 +63,26 @@ def _native_gates(pop):
     they are (conductance cells, user-defined cell models); a LIF population's step
     takes exponential gates only."""
     return isinstance(pop, ConductancePopulation) or custom_model(pop) is not None
+
+
+def _check_receptor(pop, rec):
+    """Refuse a receptor a population's step does not take."""
+    exact = isinstance(pop, CurrentBasedLIFPop)
+    if exact and not isinstance(rec, (ExponentialCurrentSynapse, AlphaCurrentSynapse,
+                                      DeltaSynapse)):
+        raise val.ParameterError(
+            f"population {pop.name!r}: receptor {rec!r} is a conductance; a "
+            "CurrentBasedLIFPop takes current synapses: ExponentialCurrentSynapse, "
+            "AlphaCurrentSynapse, DeltaSynapse")
+    if isinstance(rec, DeltaSynapse) and not exact:
+        raise val.ParameterError(
+            f"population {pop.name!r}: {rec!r} acts on CurrentBasedLIFPop populations only")
+    if isinstance(rec, ExponentialCurrentSynapse) and custom_model(pop) is None:
+        raise val.ParameterError(
+            f"population {pop.name!r}: {rec!r} acts on CurrentBasedLIFPop and user-defined "
+            f"cell models; a {type(pop).__name__} takes "
+            + ("AlphaCurrentSynapse as a current" if isinstance(pop, ConductancePopulation)
+               else "conductances (ExponentialSynapse, AMPA, GABA, NMDA, ...)"))
 
 
 def delay_in_steps(delay, dt):
@@ -112,6 +138,7 @@ class Assembly:
 
         for q, specs in enumerate(chan_specs):
             for rec in specs.values():
+                _check_receptor(pops[q], rec)
                 if not _native_gates(pops[q]) and isinstance(rec, AlphaCurrentSynapse):
                     raise val.ParameterError(
                         f"population {pops[q].name!r}: receptor {rec!r} acts on "
@@ -149,6 +176,11 @@ class Assembly:
                     chan_kind.append(L.CH_ALPHA_CURRENT)
                     chan_rise.append(0.0)
                     chan_peak.append(math.e)
+                elif isinstance(rec, (ExponentialCurrentSynapse, DeltaSynapse)):
+                    chan_kind.append(L.CH_EXP_CURRENT if isinstance(
+                        rec, ExponentialCurrentSynapse) else L.CH_DELTA)
+                    chan_rise.append(0.0)
+                    chan_peak.append(1.0)
                 else:
                     chan_kind.append(L.CH_EXP)
                     chan_rise.append(0.0)

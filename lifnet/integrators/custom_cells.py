@@ -186,7 +186,11 @@ def classes_of(model):
 
 
 def model_module(model):
-    """The compiled step (``step_population``) of a CellModel population's model."""
+    """The compiled step (``step_population``) of a CellModel population's model: the
+    module its class names as ``step_kernel`` (lifnet's exact linear cells), or one
+    generated from the contract's functions."""
+    if getattr(type(model), "step_kernel", None):
+        return importlib.import_module(type(model).step_kernel)
     text = _TEMPLATE.replace(_PREAMBLE, "").replace(_PLACEHOLDER, _glue(model))
     return _load("model", text, classes_of(model))
 

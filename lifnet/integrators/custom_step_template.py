@@ -29,8 +29,6 @@ One step of one cell from t to t + dt:
 import math
 
 from lifnet.integrators.layout import (
-    CH_ALPHA_CURRENT,
-    CH_EXP2,
     I_CHAN_FIRST,
     I_CHAN_STOP,
     I_MAX_SPIKES,
@@ -40,6 +38,7 @@ from lifnet.integrators.layout import (
     STATUS_DIVERGED,
 )
 from lifnet.integrators.lif_rk2 import INTERP_HERMITE, INTERP_NONE, V_LIMIT, hermite_crossing
+from lifnet.integrators.linear_gates import advance_gates, arrive, drive
 from lifnet.integrators.run_loop import emit_spike
 from lifnet.kernel_cache import njit
 
@@ -57,65 +56,6 @@ REFINE, REFINE_LEVELS, STEEP = 8, 6, 4.0
 # a piece of a substep being searched for a crossing.
 Y, Y1, YP, K1, K2, YS, YA, YB = range(8)
 WORK_ROWS = 8
-
-
-@njit(cache=True, inline="always")
-def _drive(chans, c_first, c_stop, li, h, I_inj):
-    """Synaptic conductance (µS) and drive (nA, g E summed, currents, injected) of cell li,
-    h ms after the time its gates are at (they decay exactly)."""
-    G = 0.0
-    H = I_inj
-    for c in range(c_first, c_stop):
-        k = chans.offset[c] + li
-        tau = chans.tau[c]
-        kind = chans.kind[c]
-        d = math.exp(-h / tau) if h > 0.0 else 1.0
-        if kind == CH_EXP2:
-            dr = math.exp(-h / chans.tau_rise[c]) if h > 0.0 else 1.0
-            g = chans.peak[c] * (chans.g[k] * d - chans.r[k] * dr)
-            G += g
-            H += g * chans.E[c]
-        elif kind == CH_ALPHA_CURRENT:
-            H += (chans.g[k] + chans.r[k] * h / tau) * d
-        else:
-            g = chans.g[k] * d
-            G += g
-            H += g * chans.E[c]
-    return G, H
-
-
-@njit(cache=True, inline="always")
-def _advance_gates(chans, c_first, c_stop, li, h):
-    """Move cell li's gates h ms on (exact decay)."""
-    if h <= 0.0:
-        return
-    for c in range(c_first, c_stop):
-        k = chans.offset[c] + li
-        tau = chans.tau[c]
-        d = math.exp(-h / tau)
-        kind = chans.kind[c]
-        if kind == CH_EXP2:
-            chans.g[k] *= d
-            chans.r[k] *= math.exp(-h / chans.tau_rise[c])
-        elif kind == CH_ALPHA_CURRENT:
-            chans.g[k] = (chans.g[k] + chans.r[k] * h / tau) * d
-            chans.r[k] *= d
-        else:
-            chans.g[k] *= d
-
-
-@njit(cache=True, inline="always")
-def _arrive(chans, c, li, w):
-    """A synaptic arrival of weight w on gate c of cell li."""
-    k = chans.offset[c] + li
-    kind = chans.kind[c]
-    if kind == CH_EXP2:
-        chans.g[k] += w
-        chans.r[k] += w
-    elif kind == CH_ALPHA_CURRENT:
-        chans.r[k] += w * chans.peak[c]
-    else:
-        chans.g[k] += w
 
 
 @njit(cache=True, inline="always")
@@ -148,8 +88,8 @@ def _crossing(work, par, chans, c_first, c_stop, li, I_inj, h, v_th, interp):
         yb[k] = work[Y1][k]
     lo = 0.0
     for _ in range(REFINE_LEVELS + 1):
-        G0, H0 = _drive(chans, c_first, c_stop, li, lo, I_inj)
-        G1, H1 = _drive(chans, c_first, c_stop, li, lo + h, I_inj)
+        G0, H0 = drive(chans, c_first, c_stop, li, lo, I_inj)
+        G1, H1 = drive(chans, c_first, c_stop, li, lo + h, I_inj)
         rhs(ya, par, G0, H0, k1)
         rhs(yb, par, G1, H1, k2)
         va, vb = ya[0], yb[0]
@@ -159,8 +99,8 @@ def _crossing(work, par, chans, c_first, c_stop, li, I_inj, h, v_th, interp):
             break
         hq = h / REFINE
         for j in range(REFINE):
-            Ga, Ha = _drive(chans, c_first, c_stop, li, lo + j * hq, I_inj)
-            Gb, Hb = _drive(chans, c_first, c_stop, li, lo + (j + 1) * hq, I_inj)
+            Ga, Ha = drive(chans, c_first, c_stop, li, lo + j * hq, I_inj)
+            Gb, Hb = drive(chans, c_first, c_stop, li, lo + (j + 1) * hq, I_inj)
             _heun(par, ya, yb, k1, yp, k2, Ga, Ha, Gb, Hb, hq, False)
             if not (yb[0] < v_th) or j == REFINE - 1:
                 lo += j * hq
@@ -188,8 +128,8 @@ def _crossing(work, par, chans, c_first, c_stop, li, I_inj, h, v_th, interp):
 def _substeps(work, par, chans, c_first, c_stop, li, h, I_inj, dt, frozen):
     """Heun over h ms from work[Y] into work[Y1]; the slopes at both ends decide the number
     of substeps the piece takes (with one, work[Y1] is its result)."""
-    G0, H0 = _drive(chans, c_first, c_stop, li, 0.0, I_inj)
-    G1, H1 = _drive(chans, c_first, c_stop, li, h, I_inj)
+    G0, H0 = drive(chans, c_first, c_stop, li, 0.0, I_inj)
+    G1, H1 = drive(chans, c_first, c_stop, li, h, I_inj)
     k1, k2 = work[K1], work[K2]
     _heun(par, work[Y], work[Y1], k1, work[YP], k2, G0, H0, G1, H1, h, frozen)
     slope = max(abs(k1[0]), abs(k2[0]))
@@ -256,8 +196,8 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
                 for _ in range(m):
                     y1, yp, k1, k2 = work[Y1], work[YP], work[K1], work[K2]
                     if m > 1:     # (one substep: _substeps has taken it)
-                        G0, H0 = _drive(chans, c_first, c_stop, li, 0.0, I_inj)
-                        G1, H1 = _drive(chans, c_first, c_stop, li, hs, I_inj)
+                        G0, H0 = drive(chans, c_first, c_stop, li, 0.0, I_inj)
+                        G1, H1 = drive(chans, c_first, c_stop, li, hs, I_inj)
                         _heun(par, y, y1, k1, yp, k2, G0, H0, G1, H1, hs, frozen)
                     if not frozen and y[0] < v_th and not (y1[0] < v_th) and \
                             spikes < max_spikes:
@@ -265,7 +205,7 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
                         ts = s + _crossing(work, par, chans, c_first, c_stop, li, I_inj, hs,
                                            v_th, interp)
                         ys = work[YS]
-                        _advance_gates(chans, c_first, c_stop, li, ts - s)
+                        advance_gates(chans, c_first, c_stop, li, ts - s)
                         reset(ys, par)
                         for k in range(N_STATES):
                             y[k] = ys[k]
@@ -278,7 +218,7 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
                         break
                     for k in range(N_STATES):
                         y[k] = y1[k]
-                    _advance_gates(chans, c_first, c_stop, li, hs)
+                    advance_gates(chans, c_first, c_stop, li, hs)
                     s = s + hs
                 if not spiked:
                     s = seg_end
@@ -288,11 +228,11 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
             e = head[i]
             while e >= 0:
                 if a_time[e] == t_next:
-                    _arrive(chans, a_chan[e], li, a_weight[e])
+                    arrive(chans, a_chan[e], li, a_weight[e])
                 e = a_next[e]
             for q in range(shared.count[0]):
                 if shared.pop[q] == p and shared.time[q] == t_next:
-                    _arrive(chans, shared.channel[q], li, shared.weight[q])
+                    arrive(chans, shared.channel[q], li, shared.weight[q])
             last = t_next
         head[i] = -1
         if switching:

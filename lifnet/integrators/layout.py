@@ -32,6 +32,8 @@ KIND_LIF, KIND_POISSON, KIND_SPIKES, KIND_CONDUCTANCE, KIND_CUSTOM = 0, 1, 2, 3,
 CH_EXP = 0           # conductance g, exponential decay (r unused)
 CH_EXP2 = 1          # conductance peak * (g - r): decay trace g, rise trace r
 CH_ALPHA_CURRENT = 2  # current g (nA, alpha-shaped); r drives it (dg/dt = -g/tau + r/tau)
+CH_EXP_CURRENT = 3   # current g (nA), exponential decay (r unused)
+CH_DELTA = 4         # no state: an arrival moves V by its weight (mV)
 
 # Conductance-cell models (ConductanceCells.model) and their parameter columns.
 MODEL_RTM, MODEL_WB, MODEL_HH_NEST, MODEL_TRAUB, MODEL_IZHIKEVICH = 0, 1, 2, 3, 4

@@ -2,6 +2,7 @@
 
 from .adex import AdExPop
 from .conductance import ConductancePopulation
+from .current_lif import CurrentBasedLIFPop
 from .hh import HHPop
 from .izhikevich import IzhikevichPop
 from .lif import InterPop, LIFCell, LIFPopulation, PyrPop
@@ -13,4 +14,4 @@ from .wb import WBPop
 
 __all__ = ["ConductancePopulation", "RTMPop", "WBPop", "HHPop", "TraubPop", "IzhikevichPop",
            "LIFPopulation", "PyrPop", "InterPop", "PyrRingPop", "InterRingPop", "PoissonPop",
-           "SpikeSourcePop", "is_ring", "AdExPop", "LIFCell"]
+           "SpikeSourcePop", "is_ring", "AdExPop", "LIFCell", "CurrentBasedLIFPop"]

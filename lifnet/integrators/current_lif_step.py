@@ -1,0 +1,300 @@
+"""The exact step of a population of ``CurrentBasedLIFPop`` (LIF cells, current synapses).
+
+One step of one cell from t to t + dt:
+
+1. Its arrivals of the step (its own list and the population's shared
+   ones), in time order, cut the step into pieces; at each cut the
+   currents jump (exponential: the current; alpha: its drive) and a delta
+   synapse moves V, which is a spike at that time if V reaches threshold.
+2. On each piece, V and the currents at its end are the exact solution
+   (``populations.current_lif.membrane_at``). A spike is the first time where
+   that solution reaches V_th: bracketed by the piece's end, or by the top
+   of a hump of V inside the piece (located where dV/dt = 0), then found by
+   safeguarded Newton iterations to ``TIME_TOL``.
+3. After a spike V is V_reset and held there for t_ref; the currents go on;
+   the rest of the step is integrated as above.
+
+Plugged into the run loops of ``custom_cells`` as the population's model
+kernel (``CurrentBasedLIFPop.step_kernel``), with the same arguments as the
+contract's generated ones.
+"""
+
+import math
+
+from lifnet.integrators.layout import (
+    CH_ALPHA_CURRENT,
+    CH_DELTA,
+    CH_EXP_CURRENT,
+    I_CHAN_FIRST,
+    I_CHAN_STOP,
+    I_MAX_SPIKES,
+    I_RECORD,
+    I_START,
+    I_STOP,
+    STATUS_DIVERGED,
+)
+from lifnet.integrators.lif_rk2 import V_LIMIT
+from lifnet.integrators.linear_gates import advance_gates, arrive
+from lifnet.integrators.run_loop import emit_spike
+from lifnet.kernel_cache import njit
+from lifnet.populations.current_lif import (
+    P_C,
+    P_E_L,
+    P_I_E,
+    P_T_REF,
+    P_TAU_M,
+    P_V_RESET,
+    P_V_TH,
+    membrane_at,
+    phi1,
+)
+
+TIME_TOL = 1e-13    # ms: Newton stops when its step, or the bracket, is this short
+MAX_ITER = 100
+
+
+@njit(cache=True, inline="always")
+def _newton(which, target, a, b, V0, V_inf, tau_m, inv_C, chans, c_first, c_stop, li):
+    """The zero in [a, b] of V - target (which 0) or of dV/dt (which 1), bracketed:
+    negative at a, non-negative at b for V; positive at a, negative at b for dV/dt."""
+    x = 0.5 * (a + b)
+    for _ in range(MAX_ITER):
+        V, dV, d2V = membrane_at(x, V0, V_inf, tau_m, inv_C, chans, c_first, c_stop, li)
+        if which == 0:
+            f, df = V - target, dV
+            below = f < 0.0
+        else:
+            f, df = dV, d2V
+            below = f > 0.0
+        if below:
+            a = x
+        else:
+            b = x
+        step = f / df if df != 0.0 else math.inf
+        nxt = x - step
+        if not (a < nxt < b):
+            nxt = 0.5 * (a + b)
+        if b - a < TIME_TOL:
+            return b if which == 0 else 0.5 * (a + b)   # (V reaches target at b)
+        if abs(nxt - x) < TIME_TOL:
+            return nxt
+        x = nxt
+    return b
+
+
+@njit(cache=True, inline="always")
+def slope_and_bend(h, V0, V_inf, tau_m, inv_C, chans, c_first, c_stop, li):
+    """dV/dt at the start of a piece of h ms with no arrival, and M >= |d2V/dt2| on it.
+
+    ``V'' = (V - V_inf) / tau_m^2 - I / (C tau_m) + I' / C``, where each current
+    is at most its size (|g|, plus |r| for an alpha current), |I'| at most twice
+    its size over tau, and V - V_inf at most |V0 - V_inf| plus h I / C.
+    """
+    I = 0.0
+    size = 0.0
+    per_tau = 0.0
+    for c in range(c_first, c_stop):
+        kind = chans.kind[c]
+        if kind != CH_EXP_CURRENT and kind != CH_ALPHA_CURRENT:
+            continue
+        k = chans.offset[c] + li
+        sc = abs(chans.g[k]) + (abs(chans.r[k]) if kind == CH_ALPHA_CURRENT else 0.0)
+        I += chans.g[k]
+        size += sc
+        per_tau += 2.0 * sc / chans.tau[c]
+    bend = (abs(V_inf - V0) / (tau_m * tau_m)
+            + inv_C * (size * (h / (tau_m * tau_m) + 1.0 / tau_m) + per_tau))
+    return (V_inf - V0) / tau_m + I * inv_C, bend
+
+
+@njit(cache=True, inline="always")
+def whole_step(dt, V0, V_inf, tau_m, inv_C, em, chans, c_first, c_stop, li):
+    """(V, dV/dt) after a whole step of exponential currents, from the step's decays
+    (``em`` = exp(-dt / tau_m), ``chans.decay``): no exponential to compute."""
+    V = V_inf + (V0 - V_inf) * em
+    I = 0.0
+    for c in range(c_first, c_stop):
+        if chans.kind[c] != CH_EXP_CURRENT:
+            continue
+        k = chans.offset[c] + li
+        es = chans.decay[c]
+        delta = 1.0 / chans.tau[c] - 1.0 / tau_m
+        g = chans.g[k]
+        # em phi1(delta, dt) = (em - es) / delta, but for delta near 0
+        V += inv_C * g * ((em - es) / delta if abs(delta * dt) > 1e-3 else
+                          em * phi1(delta, dt))
+        I += g * es
+    return V, (V_inf - V) / tau_m + I * inv_C
+
+
+@njit(cache=True, inline="always")
+def crossing(h, V0, V1, d0, d1, bend, V_inf, tau_m, inv_C, v_th, chans, c_first, c_stop, li):
+    """The first time in (0, h] where V reaches v_th on a piece from V0 (< v_th) to V1,
+    with slopes d0 and d1 at its ends; -1 if none."""
+    if not (V0 < v_th):
+        return 0.0
+    top = h
+    if V1 < v_th:
+        # Below at both ends: V reaches v_th only on a hump inside, which lies below
+        # the chord plus bend h^2 / 8.
+        if not (d0 > 0.0 and d1 < 0.0) or max(V0, V1) + 0.125 * bend * h * h < v_th:
+            return -1.0
+        top = _newton(1, 0.0, 0.0, h, V0, V_inf, tau_m, inv_C, chans, c_first, c_stop, li)
+        Vm, _, _ = membrane_at(top, V0, V_inf, tau_m, inv_C, chans, c_first, c_stop, li)
+        if Vm < v_th:
+            return -1.0
+    return _newton(0, v_th, 0.0, top, V0, V_inf, tau_m, inv_C, chans, c_first, c_stop, li)
+
+
+@njit(cache=True, refcount=False)
+def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shared, custom,
+                    ring, out, status):
+    """Advance population p from t to t + dt exactly; False if a cell diverged."""
+    ints = pops.ints[p]
+    start, stop = ints[I_START], ints[I_STOP]
+    c_first, c_stop = ints[I_CHAN_FIRST], ints[I_CHAN_STOP]
+    max_spikes = ints[I_MAX_SPIKES]
+    record = ints[I_RECORD] != 0
+    switching = pops.switching[p] != 0
+    par = custom.params[custom.par_offset[p]:custom.par_offset[p] + custom.n_params[p]]
+    inv_C = 1.0 / par[P_C]
+    tau_m, E_L, v_th = par[P_TAU_M], par[P_E_L], par[P_V_TH]
+    v_reset, t_ref, I_e = par[P_V_RESET], par[P_T_REF], par[P_I_E]
+    V = neurons.V
+    t1 = t + dt
+    em = math.exp(-dt / tau_m)
+    only_exp = True     # a whole step takes the step's decays (exponential currents only)
+    for c in range(c_first, c_stop):
+        if chans.kind[c] != CH_EXP_CURRENT and chans.kind[c] != CH_DELTA:
+            only_exp = False
+    slot = step % ring.ids.shape[0]
+    n_ring = ring.pop_stop[slot, p - 1] if p > 0 else 0
+    head, a_next, a_time = arrivals.head, arrivals.next, arrivals.time
+    a_chan, a_weight = arrivals.channel, arrivals.weight
+    ok = True
+    shared_here = False
+    for q in range(shared.count[0]):
+        if shared.pop[q] == p:
+            shared_here = True
+    quiet = only_exp and not shared_here and not switching
+    for li in range(stop - start):
+        i = start + li
+        v = V[i]
+        V_inf = E_L + tau_m * (I_e + neurons.I_now[i]) * inv_C
+        if quiet and head[i] < 0 and neurons.ref_until[i] <= t and v < v_th:
+            # No arrival, not refractory: a whole step, unless V may reach threshold.
+            V1, d1 = whole_step(dt, v, V_inf, tau_m, inv_C, em, chans, c_first, c_stop, li)
+            d0, bend = slope_and_bend(dt, v, V_inf, tau_m, inv_C, chans, c_first, c_stop, li)
+            if V1 < v_th and (not (d0 > 0.0 and d1 < 0.0)
+                              or max(v, V1) + 0.125 * bend * dt * dt < v_th):
+                for c in range(c_first, c_stop):
+                    chans.g[chans.offset[c] + li] *= chans.decay[c]
+                if not (abs(V1) < V_LIMIT):
+                    if ok:
+                        status.code[0] = STATUS_DIVERGED
+                        status.neuron[0] = i
+                        status.time[0] = t1
+                    ok = False
+                V[i] = V1
+                continue
+        s = t
+        last = -math.inf
+        spikes = 0
+        while True:
+            # The next arrival (own list or the population's shared ones) after `last`.
+            t_next = math.inf
+            e = head[i]
+            while e >= 0:
+                if last < a_time[e] < t_next:
+                    t_next = a_time[e]
+                e = a_next[e]
+            for q in range(shared.count[0]):
+                if shared.pop[q] == p and last < shared.time[q] < t_next:
+                    t_next = shared.time[q]
+            piece_end = t1 if t_next == math.inf else min(max(t_next, t), t1)
+            while s < piece_end:
+                ref_until = neurons.ref_until[i]
+                if s < ref_until:
+                    # Refractory: V stays at V_reset; the currents go on.
+                    seg_end = min(piece_end, ref_until)
+                    advance_gates(chans, c_first, c_stop, li, seg_end - s)
+                    s = seg_end
+                    continue
+                h = piece_end - s
+                whole = h == dt and only_exp
+                if whole:
+                    V1, d1 = whole_step(dt, v, V_inf, tau_m, inv_C, em, chans, c_first, c_stop,
+                                        li)
+                else:
+                    V1, d1, _ = membrane_at(h, v, V_inf, tau_m, inv_C, chans, c_first, c_stop,
+                                            li)
+                tc = -1.0
+                if spikes < max_spikes:
+                    d0, bend = slope_and_bend(h, v, V_inf, tau_m, inv_C, chans, c_first,
+                                              c_stop, li)
+                    tc = crossing(h, v, V1, d0, d1, bend, V_inf, tau_m, inv_C, v_th, chans,
+                                  c_first, c_stop, li)
+                if tc < 0.0:
+                    v = V1
+                    if whole:
+                        for c in range(c_first, c_stop):
+                            chans.g[chans.offset[c] + li] *= chans.decay[c]
+                    else:
+                        advance_gates(chans, c_first, c_stop, li, h)
+                    s = piece_end
+                    continue
+                ts = s + tc
+                advance_gates(chans, c_first, c_stop, li, tc)
+                v = v_reset
+                neurons.ref_until[i] = ts + t_ref
+                spikes += 1
+                emit_spike(i, ts, (ts - t) / dt, slot, n_ring, record, ring, out)
+                n_ring += 1
+                s = ts
+            if t_next == math.inf:
+                break
+            # The arrivals at t_next; a delta synapse acts outside the refractory period.
+            open_ = t_next >= neurons.ref_until[i]
+            e = head[i]
+            while e >= 0:
+                if a_time[e] == t_next:
+                    c = a_chan[e]
+                    if chans.kind[c] == CH_DELTA:
+                        if open_:
+                            v += a_weight[e]
+                    else:
+                        arrive(chans, c, li, a_weight[e])
+                e = a_next[e]
+            for q in range(shared.count[0]):
+                if shared.pop[q] == p and shared.time[q] == t_next:
+                    c = shared.channel[q]
+                    if chans.kind[c] == CH_DELTA:
+                        if open_:
+                            v += shared.weight[q]
+                    else:
+                        arrive(chans, c, li, shared.weight[q])
+            if open_ and not (v < v_th) and spikes < max_spikes and t_next < t1:
+                # Lifted to threshold by a delta synapse: a spike now.
+                v = v_reset
+                neurons.ref_until[i] = t_next + t_ref
+                spikes += 1
+                emit_spike(i, t_next, (t_next - t) / dt, slot, n_ring, record, ring, out)
+                n_ring += 1
+            last = t_next
+        head[i] = -1
+        if switching:
+            # The injected current switched inside the step: V took I_now throughout;
+            # the difference, to first order in the fraction of the step.
+            v += dt * (0.5 * neurons.dI[i] + neurons.I_corr[i]) * inv_C
+            neurons.I_now[i] += neurons.dI[i]
+            neurons.dI[i] = 0.0
+            neurons.I_corr[i] = 0.0
+        if not (abs(v) < V_LIMIT):
+            if ok:
+                status.code[0] = STATUS_DIVERGED
+                status.neuron[0] = i
+                status.time[0] = t1
+            ok = False
+        V[i] = v
+    ring.pop_stop[slot, p] = n_ring
+    return ok

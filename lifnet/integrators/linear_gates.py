@@ -1,0 +1,75 @@
+"""Linear synaptic gates of one cell, in the steps that take them as they are: their
+conductance and drive at a time inside the step, their exact decay, an arrival.
+
+Gate c of cell li is ``chans.g[chans.offset[c] + li]`` (and ``chans.r``
+likewise); ``layout.CH_*`` say what the two hold. A delta synapse
+(``CH_DELTA``) has no state: the step that takes it moves V itself.
+"""
+
+import math
+
+from lifnet.integrators.layout import CH_ALPHA_CURRENT, CH_DELTA, CH_EXP2, CH_EXP_CURRENT
+from lifnet.kernel_cache import njit
+
+
+@njit(cache=True, inline="always")
+def drive(chans, c_first, c_stop, li, h, I_inj):
+    """Synaptic conductance (µS) and drive (nA, g E summed, currents, injected) of cell li,
+    h ms after the time its gates are at (they decay exactly)."""
+    G = 0.0
+    H = I_inj
+    for c in range(c_first, c_stop):
+        k = chans.offset[c] + li
+        tau = chans.tau[c]
+        kind = chans.kind[c]
+        d = math.exp(-h / tau) if h > 0.0 else 1.0
+        if kind == CH_EXP2:
+            dr = math.exp(-h / chans.tau_rise[c]) if h > 0.0 else 1.0
+            g = chans.peak[c] * (chans.g[k] * d - chans.r[k] * dr)
+            G += g
+            H += g * chans.E[c]
+        elif kind == CH_ALPHA_CURRENT:
+            H += (chans.g[k] + chans.r[k] * h / tau) * d
+        elif kind == CH_EXP_CURRENT:
+            H += chans.g[k] * d
+        elif kind == CH_DELTA:
+            continue
+        else:
+            g = chans.g[k] * d
+            G += g
+            H += g * chans.E[c]
+    return G, H
+
+
+@njit(cache=True, inline="always")
+def advance_gates(chans, c_first, c_stop, li, h):
+    """Move cell li's gates h ms on (exact decay)."""
+    if h <= 0.0:
+        return
+    for c in range(c_first, c_stop):
+        k = chans.offset[c] + li
+        tau = chans.tau[c]
+        d = math.exp(-h / tau)
+        kind = chans.kind[c]
+        if kind == CH_EXP2:
+            chans.g[k] *= d
+            chans.r[k] *= math.exp(-h / chans.tau_rise[c])
+        elif kind == CH_ALPHA_CURRENT:
+            chans.g[k] = (chans.g[k] + chans.r[k] * h / tau) * d
+            chans.r[k] *= d
+        else:
+            chans.g[k] *= d
+
+
+@njit(cache=True, inline="always")
+def arrive(chans, c, li, w):
+    """A synaptic arrival of weight w on gate c of cell li."""
+    k = chans.offset[c] + li
+    kind = chans.kind[c]
+    if kind == CH_EXP2:
+        chans.g[k] += w
+        chans.r[k] += w
+    elif kind == CH_ALPHA_CURRENT:
+        chans.r[k] += w * chans.peak[c]
+    else:
+        chans.g[k] += w
