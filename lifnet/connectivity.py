@@ -41,15 +41,26 @@ Weights are conductance increments in µS, or currents in nA for current
 synapses.
 """
 
+import math
+
+import numba
 import numpy as np
 import scipy.sparse as sp
 
 from . import validation as val
 from .distributions import Normal
 from .expressions import Expression, compile_value
+from .integrators.philox import split_seed
 from .kernel_cache import njit
-from .pair_functions import compilable
-from .pair_kernels import draw, draw_partners, sort_rows_by_delay, steps_of
+from .pair_functions import compilable, row_state, unit
+from .pair_kernels import (
+    draw,
+    draw_partners,
+    on_threads,
+    scatter_by_delay,
+    sort_rows_by_delay,
+    steps_of,
+)
 from .populations import is_ring
 
 RULES = ("all_to_all", "probability", "fixed_indegree", "convergence", "divergence",
@@ -324,32 +335,17 @@ def _fixed_indegree_csr(n_pre, n_post, k, skip_diagonal, seed):
     return indptr, indices
 
 
-def _fixed_total_csr(n_pre, n_post, n_syn, skip_diagonal, seed):
-    indptr = np.zeros(n_pre + 1, np.int64)
-    indices = np.empty(n_syn, np.int32)
-    _fixed_total_rows(n_pre, n_post, n_syn, skip_diagonal, seed, indptr, indices)
-    return indptr, indices
-
-
-@njit(cache=True)
-def _fixed_total_rows(n_pre, n_post, n_syn, skip_diagonal, seed, indptr, indices):
-    """n_syn (pre, post) pairs, uniform and independent, straight into CSR rows."""
-    np.random.seed(seed)
+def _fixed_total_indptr(n_pre, n_syn, seed):
+    """Row sizes of n_syn synapses whose presynaptic cells are uniform draws: multinomial,
+    one binomial draw per row."""
+    rng = np.random.default_rng([seed, 11])
+    sizes = np.zeros(n_pre, np.int64)
     left = n_syn
-    for i in range(n_pre):
-        # Multinomial row sizes, one binomial draw per row.
-        k = left if i == n_pre - 1 else np.random.binomial(left, 1.0 / (n_pre - i))
-        indptr[i + 1] = indptr[i] + k
-        left -= k
-    pool = n_post - 1 if skip_diagonal else n_post
-    for i in range(n_pre):
-        a, b = indptr[i], indptr[i + 1]
-        for q in range(a, b):
-            j = np.random.randint(0, pool)
-            if skip_diagonal and j >= i:
-                j += 1
-            indices[q] = j
-        indices[a:b].sort()
+    for i in range(n_pre - 1):
+        sizes[i] = rng.binomial(left, 1.0 / (n_pre - i))
+        left -= sizes[i]
+    sizes[-1] = left
+    return np.concatenate(([0], np.cumsum(sizes)))
 
 
 def _is_expression(value):
@@ -392,9 +388,9 @@ def build(rule, pre, post, *, weight, seed, autapses=False, p=None, indegree=Non
     if rule == "convergence":
         rule = "fixed_indegree"
     if rule in ("fixed_total_number", "one_to_one"):
-        w = val.number("weight", weight, owner=owner)
-        indptr, indices = _structure(rule, pre, post, skip_diag, seed, n_synapses=n_synapses)
-        return CSR(indptr, indices, np.full(indices.shape[0], w, np.float32), n_post)
+        return _with_distributions(rule, pre, post, weight=weight, delay=None, seed=seed,
+                                   skip_diag=skip_diag, p=None, indegree=None,
+                                   n_synapses=n_synapses)
     if rule == "array":
         return _from_array(weight, n_pre, n_post, skip_diag)
     if rule == "all_to_all":
@@ -451,7 +447,7 @@ def _structure(rule, pre, post, skip_diag, seed, *, p=None, indegree=None, n_syn
                 "connect: rule='fixed_total_number' without autapses needs 2 or more neurons")
         if k > np.iinfo(np.int64).max // 16:
             raise val.ParameterError(f"connect: n_synapses={k} is too large")
-        return _fixed_total_csr(n_pre, n_post, k, skip_diag, seed)
+        return _fixed_total_indptr(n_pre, k, seed), None
     if rule == "probability":
         if p is None:
             raise val.ParameterError("connect: rule='probability' needs p (0 <= p <= 1)")
@@ -484,17 +480,104 @@ def _with_distributions(rule, pre, post, *, weight, delay, seed, skip_diag, p, i
                 f"{value!r}")
     indptr, indices = _structure(rule, pre, post, skip_diag, seed, p=p, indegree=indegree,
                                  n_synapses=n_synapses)
-    n = indices.shape[0]
-    rng = np.random.default_rng([seed, 7])
+    n = int(indptr[-1])
+    draw_targets = indices is None     # (fixed_total_number: drawn with the values)
+    if draw_targets:
+        indices = np.empty(n, np.int32)
+    w = weight.params() if isinstance(weight, Normal) else (
+        val.number("weight", weight, owner=owner), 0.0, -np.inf, np.inf, 0.0)
+    with_delays = isinstance(delay, Normal)
     weights = np.empty(n, np.float32)
-    if isinstance(weight, Normal):
-        weight.draw(rng, n, out=weights)
-    else:
-        weights[:] = val.number("weight", weight, owner=owner)
-    delays = None
-    if isinstance(delay, Normal):
-        delays = delay.draw(rng, n, out=np.empty(n, np.float32))
-    return CSR(indptr, indices, weights, post.n, delays)
+    delays = np.empty(n if with_delays else 0, np.float32)
+    _draw_rows(indptr, post.n, skip_diag, seed, indices, weights, delays, w,
+               delay.params() if with_delays else NO_DISTRIBUTION, draw_targets=draw_targets)
+    return CSR(indptr, indices, weights, post.n, delays if with_delays else None,
+               sorted_by_delay=with_delays)
+
+
+MAX_REDRAWS = 1 << 30   # a Normal has at least 1e-6 of its mass in bounds: never reached
+NO_DISTRIBUTION = (0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+@njit(cache=True, inline="always")
+def _redrawn(S, dist, first):
+    """A draw of a Normal's params() from stream S, redrawn until in bounds (the first
+    try is ``first``, a standard normal), then rounded to its resolution."""
+    mean, sd, low, high, resolution = dist
+    x = mean + sd * first
+    if sd > 0.0:
+        for _ in range(MAX_REDRAWS):
+            if low <= x <= high:
+                break
+            x = mean + sd * _standard_normal_pair(S)[0]
+    if resolution > 0.0:
+        x = max(np.rint(x / resolution), 1.0 if low > 0.0 else -np.inf) * resolution
+    return x
+
+
+@njit(cache=True, inline="always")
+def _standard_normal_pair(S):
+    """Two independent standard normals (Box-Muller, both halves)."""
+    radius = math.sqrt(-2.0 * math.log(unit(S)))
+    angle = 2.0 * math.pi * unit(S)
+    return radius * math.cos(angle), radius * math.sin(angle)
+
+
+@njit(cache=True, nogil=True)
+def _fill_rows(first, stop, indptr, n_post, skip_diagonal, draw_targets, k0, k1, indices,
+               weights, delays, w, d):
+    """Rows first ... stop - 1: targets (if draw_targets: uniform, autapses skipped if
+    asked), weights and delays (if delays has room), each row from its own stream, so
+    that any split of the rows among threads gives the same synapses. Rows with delays
+    are sorted by delay."""
+    with_delays = delays.shape[0] > 0
+    longest = 1
+    for r in range(first, stop):
+        longest = max(longest, indptr[r + 1] - indptr[r])
+    tJ = np.empty(longest, np.int32)
+    tW = np.empty(longest, np.float32)
+    tD = np.empty(longest, np.float32)
+    count = np.empty(longest + 1, np.int64)
+    bucket = np.empty(longest, np.int64)
+    S = np.empty(1, np.uint64)
+    pool = n_post - 1 if skip_diagonal else n_post
+    for r in range(first, stop):
+        S[0] = row_state(r, 23, k0, k1)
+        lo, m = indptr[r], indptr[r + 1] - indptr[r]
+        for q in range(m):
+            if draw_targets:
+                j = min(int(unit(S) * pool), pool - 1)
+                if skip_diagonal and j >= r:
+                    j += 1
+                tJ[q] = j
+            else:
+                tJ[q] = indices[lo + q]
+            z1, z2 = _standard_normal_pair(S)
+            tW[q] = _redrawn(S, w, z1)
+            if with_delays:
+                tD[q] = _redrawn(S, d, z2)
+        if with_delays:
+            scatter_by_delay(tJ, tW, tD, m, indices, weights, delays, lo, count, bucket)
+        else:
+            indices[lo:lo + m] = tJ[:m]
+            weights[lo:lo + m] = tW[:m]
+
+
+def _draw_rows(indptr, n_post, skip_diag, seed, indices, weights, delays, w, d, *,
+               draw_targets):
+    """_fill_rows over all rows, in chunks of about equal synapse counts on numba's threads."""
+    k0, k1 = split_seed(int(seed % (1 << 63)))
+    n_rows = indptr.shape[0] - 1
+    parts = max(1, min(n_rows, 8 * numba.get_num_threads()))
+    cuts = np.searchsorted(indptr, np.linspace(0, indptr[-1], parts + 1)[1:-1])
+    bounds = np.unique(np.concatenate(([0], np.clip(cuts, 0, n_rows), [n_rows])))
+    chunks = list(zip(bounds[:-1], bounds[1:], strict=True))
+
+    def fill(chunk):
+        _fill_rows(int(chunk[0]), int(chunk[1]), indptr, n_post, skip_diag, draw_targets,
+                   k0, k1, indices, weights, delays, w, d)
+
+    on_threads(fill, chunks)
 
 
 def _from_array(weight, n_pre, n_post, skip_diag):

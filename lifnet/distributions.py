@@ -8,7 +8,6 @@ the network's seed.
 
 import math
 
-import numpy as np
 from scipy import special
 
 from . import validation as val
@@ -22,9 +21,9 @@ class Normal(val.Parameterised):
 
     Values outside the bounds are drawn again, as NEST's
     ``nest.math.redraw(nest.random.normal(...), min=low, max=high)`` does: the
-    result is the normal distribution conditioned on the bounds (drawn here in
-    one pass, by inverting its distribution function), with no mass piled up
-    at a bound as clipping would give. Potjans & Diesmann's microcircuit
+    result is the normal distribution conditioned on the bounds, with no mass
+    piled up at a bound as clipping would give (``connectivity`` draws them,
+    with each synapse). Potjans & Diesmann's microcircuit
     draws its weights (bounded at 0, so that none changes sign) and delays
     (bounded below by the step) this way.
 
@@ -74,25 +73,9 @@ class Normal(val.Parameterised):
         lo, hi = self._cdf_bounds()
         return hi - lo
 
-    def draw(self, rng, n, out=None):
-        """n values (into ``out``, of any float dtype, if given; drawn in blocks, so that no
-        float64 temporary of size n is made)."""
-        out = np.empty(n) if out is None else out
-        if self.sd == 0.0:
-            out[:] = self.mean
-            return out
-        lo, hi = self._cdf_bounds()
-        block = 1 << 22
-        for b0 in range(0, n, block):
-            m = min(block, n - b0)
-            u = lo + (hi - lo) * rng.random(m)
-            x = self.mean + self.sd * special.ndtri(u)
-            np.clip(x, self.low, self.high, out=x)   # (rounding at a bound only)
-            if self.resolution is not None:
-                x = np.maximum(np.rint(x / self.resolution), 1.0 if self.low > 0 else
-                               -np.inf) * self.resolution
-            out[b0:b0 + m] = x
-        return out
+    def params(self):
+        """(mean, sd, low, high, resolution or 0) as the drawing kernel takes them."""
+        return (self.mean, self.sd, self.low, self.high, self.resolution or 0.0)
 
     def moments(self):
         """(mean, sd) of the truncated distribution (before any rounding)."""

@@ -18,9 +18,9 @@ from lifnet.pair_functions import row_state, unit
 from lifnet.pair_kernels import (
     SKIP_BELOW,
     _bit_index,
-    _scatter_by_delay,
     _times_count,
     delay_steps,
+    scatter_by_delay,
 )
 
 p_fn = bound_fn = w_fn = d_fn = n_fn = None  # EXPRESSIONS
@@ -165,7 +165,7 @@ def draw_rows(fill, p_bounded, p_const, w_const, use_n, use_delay, dt, rows, off
                 delay_range[1] = max(delay_range[1], d32)
             n += 1
         if fill and use_delay:
-            _scatter_by_delay(tJ, tW, tD, n - start, J, W, D, start, count, bucket)
+            scatter_by_delay(tJ, tW, tD, n - start, J, W, D, start, count, bucket)
             if dt > 0.0:
                 for q in range(start, n):
                     D[q] = delay_steps(D[q], dt)

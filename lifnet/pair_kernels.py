@@ -107,7 +107,7 @@ def steps_of(delays, dt, out):
 
 
 @njit(cache=True)
-def _scatter_by_delay(tJ, tW, tD, m, J, W, D, start, count, bucket):
+def scatter_by_delay(tJ, tW, tD, m, J, W, D, start, count, bucket):
     """Write the m synapses tJ, tW, tD to J, W, D from start, in increasing delay.
 
     A stable sort (equal delays keep their order, so the result is unique):
@@ -274,7 +274,7 @@ def draw(p, weight, delay, nsyn, *, P, Q, pre_idx, post_idx, n_pre, skip_diag, s
                          skip_diag, k0, k1, _NO_INT, _NO_FLOAT, _NO_FLOAT, counts[chunks[k]],
                          ranges[k], bits[chunks[k]])
 
-    bad = sum(_on_threads(count, range(n_chunks)))
+    bad = sum(on_threads(count, range(n_chunks)))
     row_counts = np.zeros(n_pre, np.int64)
     row_counts[rows] = counts
     indptr = np.concatenate(([0], np.cumsum(row_counts)))
@@ -296,7 +296,7 @@ def draw(p, weight, delay, nsyn, *, P, Q, pre_idx, post_idx, n_pre, skip_diag, s
                       _NO_FLOAT if delays is None else delays, counts[part], ranges[0],
                       kept["bits"][part])
 
-        _on_threads(fill, chunks)
+        on_threads(fill, chunks)
         if last:
             kept["bits"] = kept["bits"][:, :0].copy()
 
@@ -308,7 +308,7 @@ _NO_INT = np.zeros(0, np.int32)
 _NO_FLOAT = np.zeros(0, np.float32)
 
 
-def _on_threads(work, chunks):
+def on_threads(work, chunks):
     """[work(chunk) for chunk in chunks], on numba's number of threads (work releases the GIL)."""
     threads = numba.get_num_threads()
     if threads == 1 or len(chunks) == 1:
@@ -351,4 +351,4 @@ def sort_rows_by_delay(indptr, indices, weights, delays):
         tJ[:m] = indices[lo:lo + m]
         tW[:m] = weights[lo:lo + m]
         tD[:m] = delays[lo:lo + m]
-        _scatter_by_delay(tJ, tW, tD, m, indices, weights, delays, lo, count, bucket)
+        scatter_by_delay(tJ, tW, tD, m, indices, weights, delays, lo, count, bucket)

@@ -85,6 +85,32 @@ def _check_receptor(pop, rec):
                else "conductances (ExponentialSynapse, AMPA, GABA, NMDA, ...)"))
 
 
+def _psp_peak_time(tau_syn, tau_m):
+    """When the PSP of an exponential current peaks, ms."""
+    if abs(tau_syn - tau_m) < 1e-12 * tau_m:
+        return tau_m
+    return tau_m * tau_syn * math.log(tau_m / tau_syn) / (tau_m - tau_syn)
+
+
+def _summed_channels(pops, pop_chan, kinds, taus, dt):
+    """Which channels' arrivals delivery sums (linear_gates.summed_arrival), and the
+    constants of their cells: those of a CurrentBasedLIFPop whose inputs are all
+    exponential currents whose PSP peaks after a step, or delta synapses."""
+    n = len(kinds)
+    summed, cell_rate, cell_inv_C = np.zeros(n, np.int64), np.zeros(n), np.zeros(n)
+    for q, pop in enumerate(pops):
+        if not isinstance(pop, CurrentBasedLIFPop):
+            continue
+        first, stop = pop_chan[q]
+        if all(kinds[c] == L.CH_DELTA or (kinds[c] == L.CH_EXP_CURRENT and
+                                          _psp_peak_time(taus[c], pop.tau_m) >= dt)
+               for c in range(first, stop)):
+            summed[first:stop] = 1
+            cell_rate[first:stop] = 1.0 / pop.tau_m
+            cell_inv_C[first:stop] = 1.0 / pop.C
+    return summed, cell_rate, cell_inv_C
+
+
 def delay_in_steps(delay, dt):
     """Split a delay (ms) into whole steps and a fraction of a step in [0, 1)."""
     d = delay / dt
@@ -188,11 +214,14 @@ class Assembly:
                 gate_total += pops[q].n
             pop_chan[q, 1] = len(chan_offset)
         chan_tau = _f64(chan_tau)
+        summed, cell_rate, cell_inv_C = _summed_channels(pops, pop_chan, chan_kind, chan_tau,
+                                                         dt)
         self.channels = L.Channels(
             offset=_i64(chan_offset), pop=_i64(chan_pop), decay=np.exp(-dt / chan_tau),
             tau=chan_tau, rate=1.0 / chan_tau, E=_f64(chan_E), g=np.zeros(gate_total),
             kind=_i64(chan_kind), tau_rise=_f64(chan_rise), peak=_f64(chan_peak),
-            r=np.zeros(gate_total))
+            r=np.zeros(gate_total), summed=summed, cell_rate=cell_rate, cell_inv_C=cell_inv_C,
+            v_in=np.zeros(n_total), v_up=np.zeros(n_total))
 
         # Population parameter tables.
         params = np.zeros((len(pops), L.N_PARAMS))

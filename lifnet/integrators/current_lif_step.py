@@ -34,7 +34,7 @@ from lifnet.integrators.layout import (
     STATUS_DIVERGED,
 )
 from lifnet.integrators.lif_rk2 import V_LIMIT
-from lifnet.integrators.linear_gates import advance_gates, arrive
+from lifnet.integrators.linear_gates import advance_gates, arrive, phi1
 from lifnet.integrators.run_loop import emit_spike
 from lifnet.kernel_cache import njit
 from lifnet.populations.current_lif import (
@@ -46,7 +46,6 @@ from lifnet.populations.current_lif import (
     P_V_RESET,
     P_V_TH,
     membrane_at,
-    phi1,
 )
 
 TIME_TOL = 1e-13    # ms: Newton stops when its step, or the bracket, is this short
@@ -176,19 +175,31 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
     for q in range(shared.count[0]):
         if shared.pop[q] == p:
             shared_here = True
-    quiet = only_exp and not shared_here and not switching
+    # A whole step at once: exponential currents and delta synapses only, and the
+    # step's arrivals summed in delivery (or none).
+    whole_ok = only_exp and not shared_here and not switching
+    all_summed = c_stop == c_first or chans.summed[c_first] != 0
+    v_in, v_up = chans.v_in, chans.v_up
     for li in range(stop - start):
         i = start + li
         v = V[i]
         V_inf = E_L + tau_m * (I_e + neurons.I_now[i]) * inv_C
-        if quiet and head[i] < 0 and neurons.ref_until[i] <= t and v < v_th:
-            # No arrival, not refractory: a whole step, unless V may reach threshold.
-            V1, d1 = whole_step(dt, v, V_inf, tau_m, inv_C, em, chans, c_first, c_stop, li)
-            d0, bend = slope_and_bend(dt, v, V_inf, tau_m, inv_C, chans, c_first, c_stop, li)
-            if V1 < v_th and (not (d0 > 0.0 and d1 < 0.0)
-                              or max(v, V1) + 0.125 * bend * dt * dt < v_th):
+        if whole_ok and (all_summed or head[i] < 0) and neurons.ref_until[i] <= t and \
+                v < v_th:
+            # V without the step's arrivals, and a bound of V inside the step: that
+            # trajectory's ends plus its bend (V'' bounded) plus the most the arrivals
+            # can lift it (v_up). Below threshold: the arrivals' sums finish the step.
+            V1, _ = whole_step(dt, v, V_inf, tau_m, inv_C, em, chans, c_first, c_stop, li)
+            _, bend = slope_and_bend(dt, v, V_inf, tau_m, inv_C, chans, c_first, c_stop, li)
+            if max(v, V1) + 0.125 * bend * dt * dt + v_up[i] < v_th:
+                V1 += v_in[i]
+                v_in[i] = 0.0
+                v_up[i] = 0.0
+                head[i] = -1
                 for c in range(c_first, c_stop):
-                    chans.g[chans.offset[c] + li] *= chans.decay[c]
+                    k = chans.offset[c] + li
+                    chans.g[k] = chans.g[k] * chans.decay[c] + chans.r[k]
+                    chans.r[k] = 0.0
                 if not (abs(V1) < V_LIMIT):
                     if ok:
                         status.code[0] = STATUS_DIVERGED
@@ -282,6 +293,12 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
                 n_ring += 1
             last = t_next
         head[i] = -1
+        if all_summed:
+            # (the list had every arrival; the sums are not needed)
+            v_in[i] = 0.0
+            v_up[i] = 0.0
+            for c in range(c_first, c_stop):
+                chans.r[chans.offset[c] + li] = 0.0
         if switching:
             # The injected current switched inside the step: V took I_now throughout;
             # the difference, to first order in the fraction of the step.

@@ -113,11 +113,18 @@ class Channels(NamedTuple):
     tau_rise: np.ndarray    # ms (CH_EXP2), 0 elsewhere
     peak: np.ndarray        # CH_EXP2: 1 / peak of exp(-t/tau) - exp(-t/tau_rise);
     #                         CH_ALPHA_CURRENT: e; CH_EXP: 1
-    r: np.ndarray           # second state of CH_EXP2 / CH_ALPHA_CURRENT gates, flat like g
+    r: np.ndarray           # second state of CH_EXP2 / CH_ALPHA_CURRENT gates, flat like g;
+    #                         summed channels: the jump of the current at the step's end
+    summed: np.ndarray      # int64, 1: the channel's arrivals onto linear cells are summed
+    #                         in delivery (linear_gates.summed_arrival)
+    cell_rate: np.ndarray   # 1/ms, 1 / tau_m of the channel's cells (summed channels)
+    cell_inv_C: np.ndarray  # 1/nF, 1 / C of the channel's cells (summed channels)
+    v_in: np.ndarray        # mV, per neuron: the step's summed arrivals' change of V at its end
+    v_up: np.ndarray        # mV, per neuron: their bound of the rise of V inside the step
     STATE = ("g", "r")
     STRUCTURE = ("offset", "pop", "tau", "E", "kind", "tau_rise", "peak")
-    DERIVED = ("decay", "rate")
-    SCRATCH = ()
+    DERIVED = ("decay", "rate", "summed", "cell_rate", "cell_inv_C")
+    SCRATCH = ("v_in", "v_up")
 
 
 class Stimuli(NamedTuple):

@@ -4,12 +4,45 @@ conductance and drive at a time inside the step, their exact decay, an arrival.
 Gate c of cell li is ``chans.g[chans.offset[c] + li]`` (and ``chans.r``
 likewise); ``layout.CH_*`` say what the two hold. A delta synapse
 (``CH_DELTA``) has no state: the step that takes it moves V itself.
+
+On linear cells (``CurrentBasedLIFPop``) the effect of an arrival at the
+step's end is linear in its weight: ``summed_arrival`` gives it, so that
+delivery can sum the step's arrivals per cell (``Channels.v_in``, ``r``) and the
+step take them all at once where V stays clear of threshold.
 """
 
 import math
 
 from lifnet.integrators.layout import CH_ALPHA_CURRENT, CH_DELTA, CH_EXP2, CH_EXP_CURRENT
 from lifnet.kernel_cache import njit
+
+
+@njit(cache=True, inline="always")
+def phi1(delta, u):
+    """int_0^u exp(-delta s) ds, for any sign of delta, without cancellation."""
+    x = delta * u
+    if abs(x) < 1e-300:
+        return u
+    return -math.expm1(-x) / delta
+
+
+@njit(cache=True, inline="always")
+def summed_arrival(kind, h, tau, rate_m, inv_C):
+    """What a unit arrival h ms before the step's end on a linear cell (membrane rate
+    1/tau_m = rate_m, 1/C = inv_C) leaves at the end: (jump of the current, change of
+    V, bound of its rise of V inside the step for a positive weight).
+
+    An exponential current's PSP rises for longer than a step (``Channels.summed``
+    is set only then), so its value at the end bounds it; a delta synapse's jump
+    is largest at once.
+    """
+    em = math.exp(-h * rate_m)
+    if kind == CH_DELTA:
+        return 0.0, em, 1.0
+    es = math.exp(-h / tau)
+    delta = 1.0 / tau - rate_m
+    dV = inv_C * ((em - es) / delta if abs(delta * h) > 1e-3 else em * phi1(delta, h))
+    return es, dV, dV
 
 
 @njit(cache=True, inline="always")

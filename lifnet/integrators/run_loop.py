@@ -79,6 +79,7 @@ from .layout import (
     TASK_DELIVER,
 )
 from .lif_rk2 import step_lif_population, step_upper_half
+from .linear_gates import summed_arrival
 from .philox import open_unit, philox4x32
 
 NMDA_LATE = -1  # second visit of NMDA sources in a step (see _deliver)
@@ -105,6 +106,24 @@ def _push_arrival(i, channel, w, t_arrive, head, nxt, time, chan, weight, count)
     nxt[e] = head[i]
     head[i] = e
     return True
+
+
+@njit(cache=True, inline="always")
+def _sum_arrival(chans, i, o, w, factors):
+    """Add an arrival of weight w on cell i (gate o + i) to the step's sums of a linear
+    cell: factors from linear_gates.summed_arrival."""
+    fg, fV, fup = factors
+    chans.r[o + i] += w * fg
+    chans.v_in[i] += w * fV
+    if w > 0.0:
+        chans.v_up[i] += w * fup
+
+
+@njit(cache=True, inline="always")
+def _summed_factors(chans, c, a, dt):
+    """linear_gates.summed_arrival for channel c and an arrival at fraction a of the step."""
+    return summed_arrival(chans.kind[c], (1.0 - a) * dt, chans.tau[c], chans.cell_rate[c],
+                          chans.cell_inv_C[c])
 
 
 @njit(cache=True, inline="always")
@@ -186,6 +205,8 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
         per_synapse = conns.per_synapse[c] != 0
         sc = conns.scale[c]
         k_min = conns.delay_steps_min[c]
+        summed = chans.summed[target] != 0
+        o_sum = chans.offset[target] - post_start
         direct = (cells is not None and pops.ints[post, I_KIND] == KIND_CONDUCTANCE
                   and not per_synapse
                   and (conns.store[c] == STORE_CSR or conns.store[c] == STORE_DENSE))
@@ -231,32 +252,53 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
                             q_lo = mid + 1
                         else:
                             q_hi = mid
+                    a_known = -1.0
+                    factors = (0.0, 0.0, 0.0)
                     for q in range(q_lo, indptr[p0 + 1]):
                         aq = syn_delay[q] - low
                         if aq >= 1.0:
                             break
                         i = post_start + indices[q]
-                        if (i >= split_at) == upper and not _push_arrival(
-                                i, target, sc * weights[q], t + aq * dt, head, nxt, time,
-                                chan, weight, count):
+                        if (i >= split_at) != upper:
+                            continue
+                        w = sc * weights[q]
+                        if not _push_arrival(i, target, w, t + aq * dt, head, nxt, time, chan,
+                                             weight, count):
                             return False
+                        if summed:
+                            if aq != a_known:   # (one value for delays on the grid)
+                                factors = _summed_factors(chans, target, aq, dt)
+                                a_known = aq
+                            _sum_arrival(chans, i, o_sum, w, factors)
                 elif conns.store[c] == STORE_CSR:
                     p0 = conns.ptr_offset[c] + row
+                    factors = _summed_factors(chans, target, a, dt) if summed else (
+                        0.0, 0.0, 0.0)
                     for q in range(indptr[p0], indptr[p0 + 1]):
                         i = post_start + indices[q]
-                        if (i >= split_at) == upper and not _push_arrival(
-                                i, target, sc * weights[q], t_arrive, head, nxt, time, chan,
-                                weight, count):
+                        if (i >= split_at) != upper:
+                            continue
+                        w = sc * weights[q]
+                        if not _push_arrival(i, target, w, t_arrive, head, nxt, time, chan,
+                                             weight, count):
                             return False
+                        if summed:
+                            _sum_arrival(chans, i, o_sum, w, factors)
                 elif conns.store[c] == STORE_DENSE:
                     n_post = conns.n_post[c]
                     d0 = conns.ptr_offset[c] + row * n_post
+                    factors = _summed_factors(chans, target, a, dt) if summed else (
+                        0.0, 0.0, 0.0)
                     for li in range(n_post):
                         w = sc * dense[d0 + li]
                         i = post_start + li
-                        if w != 0.0 and (i >= split_at) == upper and not _push_arrival(
-                                i, target, w, t_arrive, head, nxt, time, chan, weight, count):
+                        if w == 0.0 or (i >= split_at) != upper:
+                            continue
+                        if not _push_arrival(i, target, w, t_arrive, head, nxt, time, chan,
+                                             weight, count):
                             return False
+                        if summed:
+                            _sum_arrival(chans, i, o_sum, w, factors)
                 elif conns.store[c] == STORE_UNIFORM:
                     # Listed once for the whole population (see SharedArrivals); a
                     # neuron that must not receive it (no autapse) gets -w in its own list.
@@ -380,6 +422,9 @@ def _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals, split_mi
                 if not _push_arrival(start + li, c, w, ts,
                                      head, nxt, time, chan, weight, count):
                     return False
+                if chans.summed[c] != 0:
+                    _sum_arrival(chans, start + li, chans.offset[c] - start, w,
+                                 _summed_factors(chans, c, (ts - t) / dt, dt))
     return True
 
 

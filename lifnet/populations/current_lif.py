@@ -26,21 +26,13 @@ steps a population with them.
 import math
 
 from ..integrators.layout import CH_ALPHA_CURRENT, CH_EXP_CURRENT
+from ..integrators.linear_gates import phi1
 from ..kernel_cache import njit
 from ..mechanism import CellModel, Parameter, State
 from ..validation import ParameterError
 
 # The parameters in the order CellModel stores them (custom.params).
 P_C, P_TAU_M, P_E_L, P_V_TH, P_V_RESET, P_T_REF, P_I_E = range(7)
-
-
-@njit(cache=True, inline="always")
-def phi1(delta, u):
-    """int_0^u exp(-delta s) ds, for any sign of delta, without cancellation."""
-    x = delta * u
-    if abs(x) < 1e-300:
-        return u
-    return -math.expm1(-x) / delta
 
 
 @njit(cache=True, inline="always")
