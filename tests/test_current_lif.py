@@ -160,6 +160,25 @@ def test_a_hump_between_two_points_below_threshold_is_a_spike():
     assert abs(got[0] - expected[0]) < 1e-6
 
 
+def test_a_volley_of_arrivals_inside_one_step_is_taken_in_time_order():
+    """Hundreds of arrivals in one step (a synchronous volley), listed in no particular
+    order: each acts at its own time, as in the reference."""
+    rng = np.random.default_rng(5)
+    volley = 24.0 + rng.uniform(0.0, 0.1, 400)                 # arrive in [25.0, 25.1)
+    times = np.concatenate([volley, rng.uniform(0.0, 60.0, 200)])
+    which = rng.integers(0, 2, times.size)
+    order = rng.permutation(times.size)
+    times, which = times[order], which[order]
+    synapses, weights = [("exp", 0.5), ("exp", 2.0)], [0.125, -0.0625]
+    expected = reference(times, which, synapses, weights, I_e=0.35, t_end=80.0)
+    assert np.any((expected > 25.0) & (expected < 27.0)), expected
+    receptors = [ln.ExponentialCurrentSynapse(tau=0.5, name="ex"),
+                 ln.ExponentialCurrentSynapse(tau=2.0, name="inh")]
+    got = simulate(times, which, receptors, weights, I_e=0.35, dt=0.1, t_end=80.0)
+    assert got.size == expected.size
+    assert np.max(np.abs(got - expected)) < 1e-6
+
+
 def test_constant_input_fires_at_the_analytic_period():
     I_e = 0.7
     net = ln.Network(dt=0.1, seed=1)

@@ -35,7 +35,7 @@ from lifnet.integrators.layout import (
 )
 from lifnet.integrators.lif_rk2 import V_LIMIT
 from lifnet.integrators.linear_gates import advance_gates, arrive, phi1
-from lifnet.integrators.run_loop import emit_spike
+from lifnet.integrators.run_loop import emit_spike, sorted_arrivals
 from lifnet.kernel_cache import njit
 from lifnet.populations.current_lif import (
     P_C,
@@ -211,14 +211,10 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
         s = t
         last = -math.inf
         spikes = 0
+        e = sorted_arrivals(head[i], a_next, a_time)    # the next of the cell's arrivals
         while True:
             # The next arrival (own list or the population's shared ones) after `last`.
-            t_next = math.inf
-            e = head[i]
-            while e >= 0:
-                if last < a_time[e] < t_next:
-                    t_next = a_time[e]
-                e = a_next[e]
+            t_next = a_time[e] if e >= 0 else math.inf
             for q in range(shared.count[0]):
                 if shared.pop[q] == p and last < shared.time[q] < t_next:
                     t_next = shared.time[q]
@@ -266,15 +262,13 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
                 break
             # The arrivals at t_next; a delta synapse acts outside the refractory period.
             open_ = t_next >= neurons.ref_until[i]
-            e = head[i]
-            while e >= 0:
-                if a_time[e] == t_next:
-                    c = a_chan[e]
-                    if chans.kind[c] == CH_DELTA:
-                        if open_:
-                            v += a_weight[e]
-                    else:
-                        arrive(chans, c, li, a_weight[e])
+            while e >= 0 and a_time[e] == t_next:
+                c = a_chan[e]
+                if chans.kind[c] == CH_DELTA:
+                    if open_:
+                        v += a_weight[e]
+                else:
+                    arrive(chans, c, li, a_weight[e])
                 e = a_next[e]
             for q in range(shared.count[0]):
                 if shared.pop[q] == p and shared.time[q] == t_next:

@@ -39,7 +39,7 @@ from lifnet.integrators.layout import (
 )
 from lifnet.integrators.lif_rk2 import INTERP_HERMITE, INTERP_NONE, V_LIMIT, hermite_crossing
 from lifnet.integrators.linear_gates import advance_gates, arrive, drive
-from lifnet.integrators.run_loop import emit_spike
+from lifnet.integrators.run_loop import emit_spike, sorted_arrivals
 from lifnet.kernel_cache import njit
 
 N_STATES = 1
@@ -174,14 +174,10 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
         s = t
         last = -math.inf
         spikes = 0
+        e = sorted_arrivals(head[i], a_next, a_time)    # the next of the cell's arrivals
         while True:
             # The next arrival (own list or the population's shared ones) after `last`.
-            t_next = math.inf
-            e = head[i]
-            while e >= 0:
-                if last < a_time[e] < t_next:
-                    t_next = a_time[e]
-                e = a_next[e]
+            t_next = a_time[e] if e >= 0 else math.inf
             for q in range(shared.count[0]):
                 if shared.pop[q] == p and last < shared.time[q] < t_next:
                     t_next = shared.time[q]
@@ -225,10 +221,8 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
             if t_next == math.inf:
                 break
             # The arrivals at t_next.
-            e = head[i]
-            while e >= 0:
-                if a_time[e] == t_next:
-                    arrive(chans, a_chan[e], li, a_weight[e])
+            while e >= 0 and a_time[e] == t_next:
+                arrive(chans, a_chan[e], li, a_weight[e])
                 e = a_next[e]
             for q in range(shared.count[0]):
                 if shared.pop[q] == p and shared.time[q] == t_next:
