@@ -114,3 +114,39 @@ def test_populations_split_between_two_threads_give_the_same_spikes(tmp_path):
         out.append(np.load(path))
     assert out[0].shape[1] > 5000
     np.testing.assert_array_equal(out[0], out[1])
+
+
+MICROCIRCUIT_SPLIT_SCRIPT = """
+import numba, numpy as np, sys
+numba.set_num_threads(int(sys.argv[1]))
+import lifnet as ln
+from lifnet.integrators import second_thread
+threads = int(sys.argv[1])
+# Scale 0.1: L2/3E and I, L4E and I, L6E (583-2192 cells) are split between the threads;
+# Poisson drive and recurrent current synapses onto both halves.
+net = ln.models.potjans_diesmann(scale=0.1, k_scale=0.1, seed=3)
+net.run(50.0, threads=threads)
+assert second_thread.wanted(net._asm, threads, 1, 0, 0, None, None) == (threads > 1)
+assert net._asm.helper.can_split.sum() == (5 if threads > 1 else 0)
+r = net.run(250.0, threads=threads)
+names = list(net.populations)
+np.save(sys.argv[2], np.stack([np.concatenate([r.spikes(p).times for p in names]),
+                               np.concatenate([r.spikes(p).ids for p in names])]))
+"""
+
+
+def test_current_based_cells_split_between_two_threads_give_the_same_spikes(tmp_path):
+    """The second thread takes the upper half of each large CurrentBasedLIFPop population
+    (its arrivals and summed inputs, its exact step, its spikes appended after the
+    first thread's): the spikes of the microcircuit must not change."""
+    import os
+
+    out = []
+    for threads in (1, 2):
+        path = tmp_path / f"t{threads}.npy"
+        env = dict(os.environ, NUMBA_NUM_THREADS="2")
+        subprocess.run([sys.executable, "-c", MICROCIRCUIT_SPLIT_SCRIPT, str(threads),
+                        str(path)], check=True, env=env, timeout=600)
+        out.append(np.load(path))
+    assert out[0].shape[1] > 3000
+    np.testing.assert_array_equal(out[0], out[1])

@@ -347,9 +347,11 @@ class Assembly:
                                      lanes=np.zeros((L.N_LANES, largest)))
         # The second thread's (second_thread): its own scratch, and the mailbox.
         self.helper_scratch = L.StepScratch(*(np.zeros_like(a) for a in self.scratch))
-        # Its spikes in a step: at most those of the upper half of a LIF population.
-        lif = ints[:, L.I_KIND] == L.KIND_LIF
-        most = int(((sizes - sizes // 2) * ints[:, L.I_MAX_SPIKES])[lif].max(initial=0))
+        # Its spikes in a step: at most those of the upper half of a population it may
+        # take (LIF, CurrentBasedLIFPop).
+        halves = (ints[:, L.I_KIND] == L.KIND_LIF) | np.array(
+            [isinstance(pop, CurrentBasedLIFPop) for pop in pops], bool)
+        most = int(((sizes - sizes // 2) * ints[:, L.I_MAX_SPIKES])[halves].max(initial=0))
         self.helper = L.HelperBuffers(ids=np.zeros(most, np.int32), theta=np.zeros(most),
                                       times=np.zeros(most), count=np.zeros(1, np.int64),
                                       can_split=np.zeros(len(pops), np.int64),

@@ -21,21 +21,28 @@ contract's generated ones.
 
 import math
 
+from lifnet.integrators.atomics import store_release
+from lifnet.integrators.events import emit_spike, sorted_arrivals
 from lifnet.integrators.layout import (
     CH_ALPHA_CURRENT,
     CH_DELTA,
     CH_EXP_CURRENT,
+    F_DT,
     I_CHAN_FIRST,
     I_CHAN_STOP,
     I_MAX_SPIKES,
     I_RECORD,
     I_START,
     I_STOP,
+    M_SEQ,
+    M_START,
+    M_STEP,
+    M_TASK,
     STATUS_DIVERGED,
+    TASK_CUSTOM_HALF,
 )
-from lifnet.integrators.lif_rk2 import V_LIMIT
+from lifnet.integrators.lif_rk2 import V_LIMIT, wait_two_gates
 from lifnet.integrators.linear_gates import advance_gates, arrive, phi1
-from lifnet.integrators.run_loop import emit_spike, sorted_arrivals
 from lifnet.kernel_cache import njit
 from lifnet.populations.current_lif import (
     P_C,
@@ -147,10 +154,65 @@ def crossing(h, V0, V1, d0, d1, bend, V_inf, tau_m, inv_C, v_th, chans, c_first,
 
 @njit(cache=True, refcount=False)
 def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shared, custom,
-                    ring, out, status):
-    """Advance population p from t to t + dt exactly; False if a cell diverged."""
+                    ring, out, status, helper):
+    """Advance population p from t to t + dt exactly; False if a cell diverged.
+
+    With a second thread (second_thread.splittable), it steps the cells from
+    ``split_mid[p]`` on with its own arrival list (run_loop.serve), while this
+    thread steps the others; its spikes are appended after this thread's, so
+    the ring holds them in the order one thread gives.
+    """
+    mail, fmail, buffers = helper
+    start, stop = pops.ints[p, I_START], pops.ints[p, I_STOP]
+    slot = step % ring.ids.shape[0]
+    n_ring = ring.pop_stop[slot, p - 1] if p > 0 else 0
+    mid = buffers.split_mid[p]
+    split = mid < stop
+    if split:
+        mail[M_START] = p
+        mail[M_STEP] = step
+        fmail[F_DT] = dt
+        mail[M_TASK] = TASK_CUSTOM_HALF
+        store_release(mail, M_SEQ, mail[M_SEQ] + 1)
+    diverged, n_ring = step_cells(p, start, mid, step, t, dt, pops, neurons, chans, arrivals,
+                                  shared, custom, ring, out, None, n_ring)
+    if split:
+        n_ring, theirs = wait_two_gates(mail, buffers, ring.ids[slot], ring.theta[slot],
+                                        n_ring, out, pops.ints[p, I_RECORD] != 0)
+        if diverged < 0:
+            diverged = theirs
+    ring.pop_stop[slot, p] = n_ring
+    if diverged >= 0:
+        status.code[0] = STATUS_DIVERGED
+        status.neuron[0] = diverged
+        status.time[0] = t + dt
+        return False
+    return True
+
+
+@njit(cache=True, inline="always")
+def _emit(i, ts, t, dt, slot, n_ring, record, ring, out, their):
+    """A spike of cell i at ts: into the ring and output (their None), or into the second
+    thread's buffer; returns the next ring entry."""
+    if their is None:
+        emit_spike(i, ts, (ts - t) / dt, slot, n_ring, record, ring, out)
+        return n_ring + 1
+    k = their.count[0]
+    their.ids[k] = i
+    their.theta[k] = (ts - t) / dt
+    their.times[k] = ts
+    their.count[0] = k + 1
+    return n_ring
+
+
+@njit(cache=True, nogil=True, refcount=False)
+def step_cells(p, lo, hi, step, t, dt, pops, neurons, chans, arrivals, shared, custom, ring,
+               out, their, n_ring):
+    """Step cells lo ... hi - 1 (global indices) of population p from t to t + dt; their
+    arrivals are in ``arrivals``, their spikes go out through ``_emit`` from ring entry
+    n_ring. Returns (the first cell that diverged or -1, the next ring entry)."""
     ints = pops.ints[p]
-    start, stop = ints[I_START], ints[I_STOP]
+    start = ints[I_START]
     c_first, c_stop = ints[I_CHAN_FIRST], ints[I_CHAN_STOP]
     max_spikes = ints[I_MAX_SPIKES]
     record = ints[I_RECORD] != 0
@@ -167,10 +229,9 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
         if chans.kind[c] != CH_EXP_CURRENT and chans.kind[c] != CH_DELTA:
             only_exp = False
     slot = step % ring.ids.shape[0]
-    n_ring = ring.pop_stop[slot, p - 1] if p > 0 else 0
     head, a_next, a_time = arrivals.head, arrivals.next, arrivals.time
     a_chan, a_weight = arrivals.channel, arrivals.weight
-    ok = True
+    diverged = -1
     shared_here = False
     for q in range(shared.count[0]):
         if shared.pop[q] == p:
@@ -180,7 +241,7 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
     whole_ok = only_exp and not shared_here and not switching
     all_summed = c_stop == c_first or chans.summed[c_first] != 0
     v_in, v_up = chans.v_in, chans.v_up
-    for li in range(stop - start):
+    for li in range(lo - start, hi - start):
         i = start + li
         v = V[i]
         V_inf = E_L + tau_m * (I_e + neurons.I_now[i]) * inv_C
@@ -200,12 +261,8 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
                     k = chans.offset[c] + li
                     chans.g[k] = chans.g[k] * chans.decay[c] + chans.r[k]
                     chans.r[k] = 0.0
-                if not (abs(V1) < V_LIMIT):
-                    if ok:
-                        status.code[0] = STATUS_DIVERGED
-                        status.neuron[0] = i
-                        status.time[0] = t1
-                    ok = False
+                if not (abs(V1) < V_LIMIT) and diverged < 0:
+                    diverged = i
                 V[i] = V1
                 continue
         s = t
@@ -255,8 +312,7 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
                 v = v_reset
                 neurons.ref_until[i] = ts + t_ref
                 spikes += 1
-                emit_spike(i, ts, (ts - t) / dt, slot, n_ring, record, ring, out)
-                n_ring += 1
+                n_ring = _emit(i, ts, t, dt, slot, n_ring, record, ring, out, their)
                 s = ts
             if t_next == math.inf:
                 break
@@ -283,8 +339,7 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
                 v = v_reset
                 neurons.ref_until[i] = t_next + t_ref
                 spikes += 1
-                emit_spike(i, t_next, (t_next - t) / dt, slot, n_ring, record, ring, out)
-                n_ring += 1
+                n_ring = _emit(i, t_next, t, dt, slot, n_ring, record, ring, out, their)
             last = t_next
         head[i] = -1
         if all_summed:
@@ -300,12 +355,7 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
             neurons.I_now[i] += neurons.dI[i]
             neurons.dI[i] = 0.0
             neurons.I_corr[i] = 0.0
-        if not (abs(v) < V_LIMIT):
-            if ok:
-                status.code[0] = STATUS_DIVERGED
-                status.neuron[0] = i
-                status.time[0] = t1
-            ok = False
+        if not (abs(v) < V_LIMIT) and diverged < 0:
+            diverged = i
         V[i] = v
-    ring.pop_stop[slot, p] = n_ring
-    return ok
+    return diverged, n_ring

@@ -206,7 +206,7 @@ def run_loop_for(models):
              "                  if not k.startswith('__')})", ""]
     lines += [f"import {m.__name__} as _m{k}" for k, m in enumerate(modules)]
     args = ("p, step, t, dt, interp, pops, neurons, chans, arrivals, shared, custom, ring, "
-            "out, status")
+            "out, status, helper")
     lines += ["", "", "@njit(cache=True, refcount=False)",
               f"def step_custom_populations({args}):",
               "    m = custom.model[p]"]

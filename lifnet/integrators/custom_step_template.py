@@ -28,6 +28,7 @@ One step of one cell from t to t + dt:
 
 import math
 
+from lifnet.integrators.events import emit_spike, sorted_arrivals
 from lifnet.integrators.layout import (
     I_CHAN_FIRST,
     I_CHAN_STOP,
@@ -39,7 +40,6 @@ from lifnet.integrators.layout import (
 )
 from lifnet.integrators.lif_rk2 import INTERP_HERMITE, INTERP_NONE, V_LIMIT, hermite_crossing
 from lifnet.integrators.linear_gates import advance_gates, arrive, drive
-from lifnet.integrators.run_loop import emit_spike, sorted_arrivals
 from lifnet.kernel_cache import njit
 
 N_STATES = 1
@@ -140,8 +140,9 @@ def _substeps(work, par, chans, c_first, c_stop, li, h, I_inj, dt, frozen):
 
 @njit(cache=True, refcount=False)
 def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shared, custom,
-                    ring, out, status):
-    """Advance population p of this model from t to t + dt; False if a cell diverged."""
+                    ring, out, status, helper):
+    """Advance population p of this model from t to t + dt; False if a cell diverged.
+    (``helper``: the second thread's, which takes no part of these populations.)"""
     ints = pops.ints[p]
     start, stop = ints[I_START], ints[I_STOP]
     n_cells = stop - start

@@ -54,7 +54,7 @@ F_DA, F_DB, F_JA, F_JB, F_EA, F_EB, F_GL, F_GLEL, F_INVC, F_DT, F_VTH, F_T, F_RA
 MAILBOX_SLOTS = 21
 # What the second thread is asked to do (M_TASK): its half of a population step, or
 # the delivery of the step's arrivals to the halves it will step.
-TASK_HALF, TASK_DELIVER = 0, 1
+TASK_HALF, TASK_DELIVER, TASK_CUSTOM_HALF = 0, 1, 2
 # Populations this large or larger are split between the two threads.
 PARALLEL_MIN = 512
 # Every PROBE_PERIOD steps, PROBE_STEPS steps with the second thread and as many

@@ -36,8 +36,10 @@ import numpy as np
 
 from ..currents import nmda
 from ..kernel_cache import njit
+from . import current_lif_step
 from .atomics import cycle_counter, store_release, wait_for, wait_while
 from .conductance_step import add_arrival, step_conductance_population, unit_arrival
+from .events import emit_spike
 from .layout import (
     CH_ALPHA_CURRENT,
     F_DT,
@@ -53,11 +55,13 @@ from .layout import (
     KIND_SPIKES,
     M_CYCLES_WITH,
     M_CYCLES_WITHOUT,
+    M_DIVERGED,
     M_DONE,
     M_FULL,
     M_ON,
     M_READY,
     M_SEQ,
+    M_START,
     M_STEP,
     M_TASK,
     M_USE,
@@ -76,6 +80,7 @@ from .layout import (
     STORE_UNIFORM,
     TARGET_GATE,
     TARGET_NMDA_SOURCE,
+    TASK_CUSTOM_HALF,
     TASK_DELIVER,
 )
 from .lif_rk2 import step_lif_population, step_upper_half
@@ -106,50 +111,6 @@ def _push_arrival(i, channel, w, t_arrive, head, nxt, time, chan, weight, count)
     nxt[e] = head[i]
     head[i] = e
     return True
-
-
-@njit(cache=True, inline="always")
-def sorted_arrivals(head, nxt, time):
-    """Relink the arrival list that starts at head in order of time (stable: equal times
-    keep their order) and return its new head: a bottom-up merge sort in place,
-    O(k log k) for k arrivals, where finding each next arrival by a scan of the
-    list costs O(k^2) (a cell in a synchronous volley gets hundreds in a step)."""
-    width = 1
-    while head >= 0:
-        p = head
-        head = -1
-        tail = -1
-        merges = 0
-        while p >= 0:
-            merges += 1
-            q = p
-            p_size = 0
-            for _ in range(width):
-                p_size += 1
-                q = nxt[q]
-                if q < 0:
-                    break
-            q_size = width
-            while p_size > 0 or (q_size > 0 and q >= 0):
-                if p_size == 0 or (q_size > 0 and q >= 0 and time[q] < time[p]):
-                    e = q
-                    q = nxt[q]
-                    q_size -= 1
-                else:
-                    e = p
-                    p = nxt[p]
-                    p_size -= 1
-                if tail >= 0:
-                    nxt[tail] = e
-                else:
-                    head = e
-                tail = e
-            p = q
-        nxt[tail] = -1
-        if merges <= 1:
-            break
-        width *= 2
-    return head
 
 
 @njit(cache=True, inline="always")
@@ -472,18 +433,6 @@ def _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals, split_mi
     return True
 
 
-@njit(cache=True, inline="always")
-def emit_spike(i, ts, theta, slot, n, record, ring, out):
-    """Put a virtual cell's spike into the delay ring (entry n of the slot) and the output."""
-    ring.ids[slot, n] = i
-    ring.theta[slot, n] = theta
-    if record:
-        k = out.count[0]
-        out.ids[k] = i
-        out.times[k] = ts
-        out.count[0] = k + 1
-
-
 @njit(cache=True, refcount=False)
 def _emit_poisson(p, step, t, dt, k0, k1, pops, virtual, ring, out):
     """Spikes of virtual Poisson population p in this step, at exact times, into the ring."""
@@ -542,7 +491,7 @@ def _emit_listed(p, step, t, dt, pops, lists, ring, out):
 
 @njit(cache=True, refcount=False)
 def step_custom_populations(p, step, t, dt, interp, pops, neurons, chans, arrivals, shared,
-                            custom, ring, out, status):
+                            custom, ring, out, status, helper):
     """Populations of user-defined cell models: in the run loops that custom_cells
     generates for them, their kernels; here, where advance gets no ``custom``, never
     called."""
@@ -629,7 +578,7 @@ def _split_populations(use, pops, buffers):
 
 @njit(cache=True, nogil=True, refcount=False)
 def serve(mail, fmail, neurons, chans, arrivals, scratch, buffers, k0, k1, pops, srcs, conns,
-          store, ring, shared, drives):
+          store, ring, shared, drives, custom):
     """The second thread of a run (second_thread): wait for a task, do it, report
     (M_DONE), wait again; return when M_SEQ turns negative.
 
@@ -659,6 +608,17 @@ def serve(mail, fmail, neurons, chans, arrivals, scratch, buffers, k0, k1, pops,
                        or _poisson_drives(step, t, dt, k0, k1, pops, chans, drives,
                                           arrivals, split_mid, True)))
             mail[M_FULL] = 0 if ok else 1
+        elif mail[M_TASK] == TASK_CUSTOM_HALF:
+            # The upper part of a CurrentBasedLIFPop population (current_lif_step).
+            if custom is not None:
+                p = mail[M_START]
+                step = mail[M_STEP]
+                dt = fmail[F_DT]
+                buffers.count[0] = 0
+                diverged, _ = current_lif_step.step_cells(
+                    p, buffers.split_mid[p], pops.ints[p, I_STOP], step, step * dt, dt, pops,
+                    neurons, chans, arrivals, shared, custom, ring, buffers, buffers, 0)
+                mail[M_DIVERGED] = diverged
         else:
             step_upper_half(mail, fmail, neurons, chans, arrivals, scratch, buffers)
         store_release(mail, M_DONE, seq)
@@ -777,7 +737,8 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
                 _emit_listed(p, step, t, dt, pops, lists, ring, out)
             elif custom is not None:
                 ok &= step_custom_populations(p, step, t, dt, interp, pops, neurons, chans,
-                                              arrivals, shared, custom, ring, out, status)
+                                              arrivals, shared, custom, ring, out, status,
+                                              helper)
         if timed:
             mail[M_CYCLES_WITH if with_it else M_CYCLES_WITHOUT] += cycle_counter() - cycles
             if phase == 2 * PROBE_STEPS - 1:

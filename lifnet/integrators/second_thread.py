@@ -31,6 +31,7 @@ import numba
 import numpy as np
 
 from ..kernel_cache import cached, compile_for
+from ..populations.current_lif import CurrentBasedLIFPop
 from . import layout as L
 from .run_loop import serve
 
@@ -44,12 +45,13 @@ def splittable(asm):
     conns = asm.connections
     shared_onto = np.zeros(len(ints), bool)
     shared_onto[conns.post[conns.store == L.STORE_UNIFORM]] = True
-    return ((ints[:, L.I_KIND] == L.KIND_LIF)
-            & (ints[:, L.I_STOP] - ints[:, L.I_START] >= L.PARALLEL_MIN)
-            & (ints[:, L.I_CHAN_STOP] - ints[:, L.I_CHAN_FIRST] == 2)
-            & (asm.populations.params[:, L.P_SIGMA] == 0.0)
-            & (ints[:, L.I_HAS_NMDA] == 0)
-            & ~shared_onto).astype(np.int64)
+    large = ints[:, L.I_STOP] - ints[:, L.I_START] >= L.PARALLEL_MIN
+    two_gate_lif = ((ints[:, L.I_KIND] == L.KIND_LIF)
+                    & (ints[:, L.I_CHAN_STOP] - ints[:, L.I_CHAN_FIRST] == 2)
+                    & (asm.populations.params[:, L.P_SIGMA] == 0.0)
+                    & (ints[:, L.I_HAS_NMDA] == 0))
+    current_lif = np.array([isinstance(pop, CurrentBasedLIFPop) for pop in asm.pops])
+    return ((two_gate_lif | current_lif) & large & ~shared_onto).astype(np.int64)
 
 
 def wanted(asm, threads, n_steps, k0, k1, drives, srcs):
@@ -83,9 +85,10 @@ COMPILE_PAYS = 1e10
 
 
 def _serve_args(asm, k0, k1, drives, srcs):
+    custom = asm.custom if (asm.populations.ints[:, L.I_KIND] == L.KIND_CUSTOM).any() else None
     return (asm.mailbox, asm.fmailbox, asm.neurons, asm.channels, asm.helper_arrivals,
             asm.helper_scratch, asm.helper, k0, k1, asm.populations, srcs, asm.connections,
-            asm.storage, asm.ring, asm.shared, drives)
+            asm.storage, asm.ring, asm.shared, drives, custom)
 
 
 class SecondThread:
