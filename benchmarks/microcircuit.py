@@ -144,9 +144,8 @@ def _markdown(runs, args):
     lines = [f"Scale {args.scale:g} (cells), k_scale {args.k_scale:g} (in-degrees), "
              f"{args.background} background, dt 0.1 ms, {args.t_presim:g} ms transient, "
              f"{args.t_sim:g} ms timed. Real-time factor: simulation wall time per "
-             "simulated second. lifnet steps CurrentBasedLIFPop populations on one thread "
-             "(its second thread takes conductance LIF populations only), so its rows with "
-             "2 threads measure one.", "",
+             "simulated second. lifnet uses at most two threads: with two, the second "
+             "takes half of each population of 512 cells or more.", "",
              "| simulator | threads | seed | build (s) | sim (s) | sim CPU (s) | RTF | "
              "peak RSS (MB) |", "|---|---|---|---|---|---|---|---|"]
     for r in runs:
