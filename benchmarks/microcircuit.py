@@ -113,8 +113,10 @@ def main():
               args.background, "--t-presim", str(args.t_presim), "--t-sim", str(args.t_sim)]
     # lifnet's kernels compiled once, before any timing (a cold start is measured by
     # benchmarks/cold_start.py, not here).
-    _run([sys.executable, __file__, "--child", "lifnet", "--scale", "0.01", "--k-scale", "0.01",
-          "--background", args.background, "--t-presim", "1", "--t-sim", "1"])
+    for threads in args.threads:      # (the second thread's kernel is compiled apart)
+        _run([sys.executable, __file__, "--child", "lifnet", "--scale", "0.1", "--k-scale",
+              "0.01", "--background", args.background, "--t-presim", "1", "--t-sim", "1",
+              "--threads", str(threads)])
     runs = []
     for seed in args.seeds:
         for threads in args.threads:
@@ -135,7 +137,8 @@ def main():
     meta = results_io.metadata("microcircuit.py", scale=args.scale, k_scale=args.k_scale,
                                background=args.background, t_sim=args.t_sim,
                                load=os.getloadavg())
-    results_io.write(f"microcircuit-scale{args.scale:g}-{args.background}", meta,
+    name = f"microcircuit-scale{args.scale:g}-{args.background}"
+    results_io.write(name + ("-lifnet" if args.skip_nest else ""), meta,
                      {"runs": runs}, "Potjans & Diesmann microcircuit, NEST vs lifnet",
                      _markdown(runs, args))
 

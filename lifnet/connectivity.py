@@ -408,21 +408,7 @@ def build(rule, pre, post, *, weight, seed, autapses=False, p=None, indegree=Non
         raise val.ParameterError(
             f"connect: rule={rule!r} takes a scalar weight (µS); got shape {np.shape(weight)}. "
             "Use rule='array' for explicit weights.")
-    if rule == "probability":
-        if p is None:
-            raise val.ParameterError("connect: rule='probability' needs p (0 <= p <= 1)")
-        p = val.number("p", p, owner=owner, low=0.0, high=1.0)
-        indptr, indices = _bernoulli_csr(n_pre, n_post, p, skip_diag, seed)
-    else:
-        if indegree is None:
-            raise val.ParameterError(
-                "connect: rules 'fixed_indegree' and 'convergence' need indegree (an integer)")
-        k = val.count("indegree", indegree, owner=owner, low=0)
-        available = n_pre - 1 if skip_diag else n_pre
-        if k > available:
-            raise val.ParameterError(
-                f"connect: indegree={k} exceeds the {available} available presynaptic neurons")
-        indptr, indices = _fixed_indegree_csr(n_pre, n_post, k, skip_diag, seed)
+    indptr, indices = _structure(rule, pre, post, skip_diag, seed, p=p, indegree=indegree)
     return CSR(indptr, indices, np.full(indices.shape[0], w, np.float32), n_post)
 
 

@@ -20,6 +20,12 @@ import math
 from .. import validation as val
 
 
+def _gate_name(owner, name):
+    if not isinstance(name, str) or not name.isidentifier():
+        raise val.ParameterError(f"{owner}: name={name!r} must be an identifier")
+    return name
+
+
 class ExponentialSynapse(val.Parameterised):
     """A conductance gate with exponential decay.
 
@@ -39,9 +45,7 @@ class ExponentialSynapse(val.Parameterised):
         owner = type(self).__name__
         self.tau = val.positive("tau", tau, owner=owner)
         self.E = val.number("E", E, owner=owner)
-        if not isinstance(name, str) or not name.isidentifier():
-            raise val.ParameterError(f"{owner}: name={name!r} must be an identifier")
-        self.name = name
+        self.name = _gate_name(owner, name)
 
     def key(self):
         return ("exp", self.tau, self.E)
@@ -94,9 +98,7 @@ class DoubleExponentialSynapse(val.Parameterised):
                 f"{owner}: tau_rise={self.tau_rise} ms must be below tau_decay="
                 f"{self.tau_decay} ms")
         self.E = val.number("E", E, owner=owner)
-        if not isinstance(name, str) or not name.isidentifier():
-            raise val.ParameterError(f"{owner}: name={name!r} must be an identifier")
-        self.name = name
+        self.name = _gate_name(owner, name)
 
     @property
     def tau(self):
@@ -134,18 +136,10 @@ class AlphaCurrentSynapse(val.Parameterised):
     def __init__(self, *, tau, name):
         owner = type(self).__name__
         self.tau = val.positive("tau", tau, owner=owner)
-        if not isinstance(name, str) or not name.isidentifier():
-            raise val.ParameterError(f"{owner}: name={name!r} must be an identifier")
-        self.name = name
+        self.name = _gate_name(owner, name)
 
     def key(self):
         return ("alpha_current", self.tau)
-
-
-def _gate_name(owner, name):
-    if not isinstance(name, str) or not name.isidentifier():
-        raise val.ParameterError(f"{owner}: name={name!r} must be an identifier")
-    return name
 
 
 class ExponentialCurrentSynapse(val.Parameterised):

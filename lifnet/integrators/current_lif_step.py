@@ -22,7 +22,7 @@ contract's generated ones.
 import math
 
 from lifnet.integrators.atomics import store_release
-from lifnet.integrators.events import emit_spike, sorted_arrivals
+from lifnet.integrators.events import emit_spike, next_arrival, sorted_arrivals
 from lifnet.integrators.layout import (
     CH_ALPHA_CURRENT,
     CH_DELTA,
@@ -270,11 +270,7 @@ def step_cells(p, lo, hi, step, t, dt, pops, neurons, chans, arrivals, shared, c
         spikes = 0
         e = sorted_arrivals(head[i], a_next, a_time)    # the next of the cell's arrivals
         while True:
-            # The next arrival (own list or the population's shared ones) after `last`.
-            t_next = a_time[e] if e >= 0 else math.inf
-            for q in range(shared.count[0]):
-                if shared.pop[q] == p and last < shared.time[q] < t_next:
-                    t_next = shared.time[q]
+            t_next = next_arrival(e, a_time, shared, p, last)
             piece_end = t1 if t_next == math.inf else min(max(t_next, t), t1)
             while s < piece_end:
                 ref_until = neurons.ref_until[i]

@@ -28,7 +28,7 @@ One step of one cell from t to t + dt:
 
 import math
 
-from lifnet.integrators.events import emit_spike, sorted_arrivals
+from lifnet.integrators.events import emit_spike, next_arrival, sorted_arrivals
 from lifnet.integrators.layout import (
     I_CHAN_FIRST,
     I_CHAN_STOP,
@@ -177,11 +177,7 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
         spikes = 0
         e = sorted_arrivals(head[i], a_next, a_time)    # the next of the cell's arrivals
         while True:
-            # The next arrival (own list or the population's shared ones) after `last`.
-            t_next = a_time[e] if e >= 0 else math.inf
-            for q in range(shared.count[0]):
-                if shared.pop[q] == p and last < shared.time[q] < t_next:
-                    t_next = shared.time[q]
+            t_next = next_arrival(e, a_time, shared, p, last)
             piece_end = t1 if t_next == math.inf else min(max(t_next, t), t1)
             while s < piece_end:
                 frozen = s < neurons.ref_until[i]

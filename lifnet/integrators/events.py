@@ -4,6 +4,8 @@ Shared by the run loop (virtual cells), the steps of cell models written
 through ``lifnet.mechanism`` and the exact step of ``CurrentBasedLIFPop``.
 """
 
+import math
+
 from lifnet.kernel_cache import njit
 
 
@@ -61,3 +63,15 @@ def sorted_arrivals(head, nxt, time):
             break
         width *= 2
     return head
+
+
+@njit(cache=True, inline="always")
+def next_arrival(e, time, shared, p, last):
+    """When the next arrival acts on a cell of population p: its next own arrival (e, in
+    its list sorted by sorted_arrivals; -1 if none) or the population's next shared one
+    after ``last``; inf if there is none."""
+    t_next = time[e] if e >= 0 else math.inf
+    for q in range(shared.count[0]):
+        if shared.pop[q] == p and last < shared.time[q] < t_next:
+            t_next = shared.time[q]
+    return t_next
