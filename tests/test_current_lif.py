@@ -255,3 +255,19 @@ def test_bad_parameters_are_refused():
         ln.CurrentBasedLIFPop(3, currents=[ln.AdaptationCurrent()])
     with pytest.raises(ln.ParameterError, match="tau"):
         ln.ExponentialCurrentSynapse(tau=0.0, name="x")
+
+
+def test_a_step_delivered_again_after_the_arrival_list_grows_counts_each_arrival_once():
+    """When a step's arrivals overflow the list, the step is delivered again into a
+    longer one: the sums onto linear cells must not keep the first attempt's."""
+    def network():
+        net = ln.models.potjans_diesmann(scale=0.02, k_scale=0.1, seed=4)
+        net.run(5.0)
+        return net
+
+    roomy, tight = network(), network()
+    tight._asm.grow_arrivals(8)         # overflows at once, and grows again and again
+    a, b = roomy.run(100.0), tight.run(100.0)
+    assert tight._asm.arrivals.time.shape[0] > 8
+    for name in roomy.populations:
+        np.testing.assert_array_equal(a.spikes(name).times, b.spikes(name).times)

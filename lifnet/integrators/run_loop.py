@@ -125,6 +125,18 @@ def _sum_arrival(chans, i, o, w, factors):
 
 
 @njit(cache=True, inline="always")
+def _clear_sums(pops, chans):
+    """Forget the step's sums onto linear cells (the step is delivered again)."""
+    chans.v_in[:] = 0.0
+    chans.v_up[:] = 0.0
+    for c in range(chans.summed.shape[0]):
+        if chans.summed[c] != 0:
+            p = chans.pop[c]
+            n = pops.ints[p, I_STOP] - pops.ints[p, I_START]
+            chans.r[chans.offset[c]:chans.offset[c] + n] = 0.0
+
+
+@njit(cache=True, inline="always")
 def _summed_factors(chans, c, a, dt):
     """linear_gates.summed_arrival for channel c and an arrival at fraction a of the step."""
     return summed_arrival(chans.kind[c], (1.0 - a) * dt, chans.tau[c], chans.cell_rate[c],
@@ -169,7 +181,7 @@ def _deliver_to_cells(c, row, L, dt, post, post_start, target, sc, chans, conns,
 
 @njit(cache=True, refcount=False)
 def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, arrivals, shared,
-             split_mid, upper, cells, V):
+             split_mid, upper, cells, V, custom):
     """Deliver the spikes arriving during the step; False if the arrival list overflowed.
 
     Spikes onto conductance cells through synapses that share the spike's
@@ -178,6 +190,10 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
     effect of an arrival is computed once per spike and projection, and no
     arrival is listed. ``V`` is the membrane potential at t (the step has not
     moved it yet). ``cells`` is None without conductance cells.
+
+    Arrivals onto linear cells (CurrentBasedLIFPop) are listed and also summed
+    (``_sum_arrival``); ``custom`` is None in a network without such cells or
+    other user-defined ones, and then the sums are not even compiled.
 
     NMDA sources are visited twice: before their advance (``kind_wanted ==
     TARGET_NMDA_SOURCE``, noting the first arrival of each) and after it
@@ -270,7 +286,7 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
                         if not _push_arrival(i, target, w, t + aq * dt, head, nxt, time, chan,
                                              weight, count):
                             return False
-                        if summed:
+                        if custom is not None and summed:
                             if aq != a_known:   # (one value for delays on the grid)
                                 factors = _summed_factors(chans, target, aq, dt)
                                 a_known = aq
@@ -287,7 +303,7 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
                         if not _push_arrival(i, target, w, t_arrive, head, nxt, time, chan,
                                              weight, count):
                             return False
-                        if summed:
+                        if custom is not None and summed:
                             _sum_arrival(chans, i, o_sum, w, factors)
                 elif conns.store[c] == STORE_DENSE:
                     n_post = conns.n_post[c]
@@ -302,7 +318,7 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
                         if not _push_arrival(i, target, w, t_arrive, head, nxt, time, chan,
                                              weight, count):
                             return False
-                        if summed:
+                        if custom is not None and summed:
                             _sum_arrival(chans, i, o_sum, w, factors)
                 elif conns.store[c] == STORE_UNIFORM:
                     # Listed once for the whole population (see SharedArrivals); a
@@ -398,7 +414,8 @@ def _event_fraction(li, step, stream, e, k0, k1):
 
 
 @njit(cache=True, refcount=False)
-def _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals, split_mid, upper):
+def _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals, split_mid, upper,
+                    custom):
     """List the step's Poisson drive events; False if the arrival list overflowed.
 
     A drive that switches on or off inside the step has its events drawn on
@@ -427,7 +444,7 @@ def _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals, split_mi
                 if not _push_arrival(start + li, c, w, ts,
                                      head, nxt, time, chan, weight, count):
                     return False
-                if chans.summed[c] != 0:
+                if custom is not None and chans.summed[c] != 0:
                     _sum_arrival(chans, start + li, chans.offset[c] - start, w,
                                  _summed_factors(chans, c, (ts - t) / dt, dt))
     return True
@@ -603,10 +620,10 @@ def serve(mail, fmail, neurons, chans, arrivals, scratch, buffers, k0, k1, pops,
             arrivals.count[0] = 0
             split_mid = buffers.split_mid
             ok = (_deliver(TARGET_GATE, step, t, dt, pops, chans, srcs, conns, store, ring,
-                           arrivals, shared, split_mid, True, None, neurons.V)
+                           arrivals, shared, split_mid, True, None, neurons.V, custom)
                   and (drives is None
                        or _poisson_drives(step, t, dt, k0, k1, pops, chans, drives,
-                                          arrivals, split_mid, True)))
+                                          arrivals, split_mid, True, custom)))
             mail[M_FULL] = 0 if ok else 1
         elif mail[M_TASK] == TASK_CUSTOM_HALF:
             # The upper part of a CurrentBasedLIFPop population (current_lif_step).
@@ -689,10 +706,10 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
         arrivals.count[0] = 0
         shared.count[0] = 0
         ok = (_deliver(TARGET_GATE, step, t, dt, pops, chans, srcs, conns, store, ring,
-                       arrivals, shared, split_mid, False, cells, neurons.V)
+                       arrivals, shared, split_mid, False, cells, neurons.V, custom)
               and (drives is None
                    or _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals,
-                                      split_mid, False))
+                                      split_mid, False, custom))
               and arrivals.count[0] + _shared_sums(t, dt, pops, chans, shared)
               <= arrivals.time.shape[0])
         if split:
@@ -706,15 +723,17 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
                 cells.r_in[:] = 0.0
                 cells.corr_in[:] = 0.0
                 cells.moment_in[:] = 0.0
+            if custom is not None:
+                _clear_sums(pops, chans)
             status.code[0] = STATUS_ARRIVALS_FULL
             return n
         _sample(step, neurons, chans, cells, custom, probes)
         if srcs is not None:
             _deliver(TARGET_NMDA_SOURCE, step, t, dt, pops, chans, srcs, conns, store, ring,
-                     arrivals, shared, split_mid, False, None, neurons.V)
+                     arrivals, shared, split_mid, False, None, neurons.V, None)
             nmda.advance_sources(t, dt, pops, srcs)
             _deliver(NMDA_LATE, step, t, dt, pops, chans, srcs, conns, store, ring, arrivals,
-                     shared, split_mid, False, None, neurons.V)
+                     shared, split_mid, False, None, neurons.V, None)
             nmda.conductance(step, pops, neurons, srcs, nproj, store)
         if stims.pop.shape[0] > 0:
             _switch_currents(t, dt, pops, neurons, stims)
