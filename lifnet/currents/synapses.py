@@ -114,7 +114,18 @@ class DoubleExponentialSynapse(val.Parameterised):
         return ("exp2", self.tau_rise, self.tau_decay, self.E)
 
 
-class AlphaCurrentSynapse(val.Parameterised):
+class _CurrentSynapse(val.Parameterised):
+    """A synaptic current with one time constant (its subclasses say its shape)."""
+
+    E = 0.0   # (no reversal potential: the current does not depend on V)
+
+    def __init__(self, *, tau, name):
+        owner = type(self).__name__
+        self.tau = val.positive("tau", tau, owner=owner)
+        self.name = _gate_name(owner, name)
+
+
+class AlphaCurrentSynapse(_CurrentSynapse):
     """A current-based alpha PSC, as NEST's ``hh_psc_alpha``: I(t) = w (t / tau) e^(1 - t / tau).
 
     The current peaks at w (nA; positive depolarises, negative
@@ -131,18 +142,11 @@ class AlphaCurrentSynapse(val.Parameterised):
         is the current, nA).
     """
 
-    E = 0.0
-
-    def __init__(self, *, tau, name):
-        owner = type(self).__name__
-        self.tau = val.positive("tau", tau, owner=owner)
-        self.name = _gate_name(owner, name)
-
     def key(self):
         return ("alpha_current", self.tau)
 
 
-class ExponentialCurrentSynapse(val.Parameterised):
+class ExponentialCurrentSynapse(_CurrentSynapse):
     """A current-based exponential PSC, as NEST's ``iaf_psc_exp``: I(t) = w exp(-t / tau).
 
     The current jumps by w (nA; positive depolarises, negative
@@ -158,13 +162,6 @@ class ExponentialCurrentSynapse(val.Parameterised):
         Name of the input on the postsynaptic population (state ``g_<name>``
         is the current, nA).
     """
-
-    E = 0.0
-
-    def __init__(self, *, tau, name):
-        owner = type(self).__name__
-        self.tau = val.positive("tau", tau, owner=owner)
-        self.name = _gate_name(owner, name)
 
     def key(self):
         return ("exp_current", self.tau)
