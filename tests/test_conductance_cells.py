@@ -21,7 +21,7 @@ def _xexp(x, k):
 
 
 def rtm_rhs(t, y, current):
-    """The RTM cell of seed 000, written out independently of lifnet's kernel."""
+    """The RTM cell of Olufsen et al. (2003), written out independently of lifnet's kernel."""
     V, h, n = y
     am = 0.32 * _xexp(V + 54.0, 4.0)
     bm = 0.28 * _xexp(-(V + 27.0), 5.0)

@@ -1,4 +1,4 @@
-"""Seed 004: the inhibitory HH network of NEST's example goes from asynchronous to
+"""The inhibitory HH network of NEST's example goes from asynchronous to
 synchronous as its gap junctions strengthen."""
 
 import pytest

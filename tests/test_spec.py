@@ -138,7 +138,7 @@ def test_a_built_network_can_be_changed_and_run_again():
 
 
 def test_conductance_cells_synapses_and_gap_junctions_from_a_spec():
-    """Seed 004's ingredients in a model file build the same network as in Python."""
+    """NEST's gap-junction network's ingredients in a model file build the same network."""
     data = {
         "network": {"dt": 0.05, "seed": 3},
         "populations": {"HH": {"type": "HHPop", "n": 60, "params": {"V_init": -65.0}}},
