@@ -601,6 +601,9 @@ class Network:
         # None for what the network lacks: advance then compiles without it.
         kinds = set(asm.populations.ints[:, L.I_KIND].tolist())
         scratch = asm.scratch if L.KIND_LIF in kinds else None
+        lif = asm.populations.ints[:, L.I_KIND] == L.KIND_LIF
+        lif_extras = True if (np.any(asm.populations.params[lif, L.P_SIGMA] != 0.0)
+                              or np.any(asm.populations.ints[lif, L.I_HAS_NMDA] != 0)) else None
         cells = asm.cells if L.KIND_CONDUCTANCE in kinds else None
         virtual = asm.virtual if L.KIND_POISSON in kinds else None
         drives = asm.drives if asm.drives.channel.shape[0] > 0 else None
@@ -620,7 +623,7 @@ class Network:
                 args = (self.step, todo, self.dt, interp, k0, k1, asm.populations, asm.neurons,
                         asm.channels, asm.stimuli, drives, srcs, asm.connections, nproj,
                         asm.storage, asm.ring, asm.arrivals, asm.shared, virtual,
-                        asm.spike_lists, asm.output, probes, asm.status, scratch, cells,
+                        asm.spike_lists, asm.output, probes, asm.status, scratch, lif_extras, cells,
                         (asm.mailbox, asm.fmailbox, asm.helper), custom)
                 if done == 0:
                     compile_for(run_loop, args)

@@ -644,7 +644,7 @@ def serve(mail, fmail, neurons, chans, arrivals, scratch, buffers, k0, k1, pops,
 @njit(cache=True, nogil=True, refcount=False)
 def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, drives, srcs,
             conns, nproj, store, ring, arrivals, shared, virtual, lists, out, probes, status,
-            scratch, cells, helper, custom):
+            scratch, lif_extras, cells, helper, custom):
     """Run up to n_steps steps from step0; return the number of steps done.
 
     Stops early, with ``status.code`` set, when the spike output buffer could
@@ -652,7 +652,8 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
     room and calls again; the step is not half done), or when a membrane
     potential diverges.
 
-    ``scratch`` is None for a network without LIF populations, ``cells`` for
+    ``scratch`` is None for a network without LIF populations, ``lif_extras`` for
+    one whose LIF populations have neither noise nor NMDA, ``cells`` for
     one without conductance cells, ``drives`` without Poisson drive, ``virtual``
     without Poisson populations, ``srcs`` and ``nproj`` without NMDA: numba
     then removes the branches that use them before it compiles, so a network
@@ -743,7 +744,7 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
                 if scratch is not None:
                     ok &= step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons,
                                               chans, arrivals, shared, ring, out, status,
-                                              scratch, helper)
+                                              scratch, helper, lif_extras)
             elif pops.ints[p, I_KIND] == KIND_CONDUCTANCE:
                 if cells is not None:
                     ok &= step_conductance_population(p, step, t, dt, interp, k0, k1, pops,
