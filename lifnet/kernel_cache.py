@@ -40,11 +40,14 @@ import numba
 from numba.core import event
 
 from . import __version__
+from .numba_inlining import copy_in_one_piece
 
 try:
     import fcntl
 except ImportError:         # not POSIX: no lock between processes
     fcntl = None
+
+copy_in_one_piece()
 
 STALE_DAYS = 14
 # Seconds a kernel took to compile on a 2-core virtual machine (AMD EPYC,
