@@ -669,6 +669,9 @@ def _select(pop, condition, name):
         if key not in COORDINATES:
             raise val.ParameterError(
                 f"connect: {name} key {key!r} is not one of {list(COORDINATES)}")
+        if isinstance(bounds, (str, bytes)) or np.ndim(bounds) != 1 or len(bounds) != 2:
+            raise val.ParameterError(
+                f"connect: {name}[{key!r}]={bounds!r} must be a pair (low, high)")
         lo, hi = (val.number(f"{name}[{key!r}]", b, owner="connect") for b in bounds)
         values = everyone[f"pre_{key}"]
         keep &= (values >= lo) & (values <= hi)
@@ -707,13 +710,16 @@ def _compiled_pairs(pre, post, pre_idx, post_idx, *, p, weight, nsyn, delay, ski
     if values["p"] is not None and not isinstance(values["p"], Expression) and not (
             0 <= values["p"] <= 1):
         raise val.ParameterError(f"{owner}: p={values['p']} must be in [0, 1]")
-    indptr, write, bad, delay_range = draw(
+    indptr, write, bad, bad_p, delay_range = draw(
         values["p"], values["weight"], values["delay"], values["nsyn"], P=P, Q=Q,
         pre_idx=pre_idx, post_idx=post_idx, n_pre=pre.n, skip_diag=skip_diag,
         seed=int(seed % (1 << 63)))
+    if bad_p:
+        raise val.ParameterError(f"{owner}: the expression p={values['p'].text!r} gave values "
+                                 f"outside [0, 1] (or NaN) for {bad_p} pairs")
     if bad:
         raise val.ParameterError(f"{owner}: an expression gave a non-finite weight or delay, "
-                                 f"or a negative nsyn, for {bad} pairs")
+                                 f"or a non-finite or negative nsyn, for {bad} pairs")
     return CSR.pending(indptr, post.n, write, delay_range)
 
 
@@ -740,7 +746,7 @@ def _compiled_partners(rule, pre, post, pre_idx, post_idx, *, k, weight, nsyn, d
                                     seed=int(seed % (1 << 63)))
     if bad:
         raise val.ParameterError(f"{owner}: an expression gave a non-finite weight or delay, "
-                                 f"or a negative nsyn, for {bad} pairs")
+                                 f"or a non-finite or negative nsyn, for {bad} pairs")
     order = np.argsort(I, kind="stable") if per_post else np.arange(I.size)
     indptr = np.concatenate(([0], np.cumsum(np.bincount(I, minlength=pre.n))))
     return CSR(indptr, J[order], W[order], post.n, None if D is None else D[order])
@@ -780,8 +786,9 @@ def _pairwise(rule, pre, post, *, weight, p, k, nsyn, skip_diag, seed, pre_selec
         w = w_fn(env, rng, I.size)
         if n_fn is not None:
             counts = np.rint(n_fn(env, rng, I.size))
-            if counts.min(initial=0) < 0:
-                raise val.ParameterError("connect: nsyn gave a negative number of synapses")
+            if not np.all(np.isfinite(counts)) or counts.min(initial=0) < 0:
+                raise val.ParameterError("connect: nsyn gave a non-finite or negative number "
+                                         "of synapses")
             w = w * counts
         if not np.all(np.isfinite(w)):
             raise val.ParameterError("connect: the weight expression gave a non-finite value")
@@ -805,6 +812,10 @@ def _pairwise(rule, pre, post, *, weight, p, k, nsyn, skip_diag, seed, pre_selec
                 I, J = I[I != J], J[I != J]
             if rule == "probability":
                 prob = p_fn(PairVariables(pre, post, I, J), rng, I.size)
+                if not np.all((prob >= 0.0) & (prob <= 1.0)):
+                    raise val.ParameterError(
+                        f"connect: p gave values outside [0, 1] (or NaN) for "
+                        f"{np.count_nonzero(~((prob >= 0.0) & (prob <= 1.0)))} pairs")
                 chosen = rng.random(I.size) < prob
                 I, J = I[chosen], J[chosen]
             finish(I, J)

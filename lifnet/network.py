@@ -97,7 +97,7 @@ class Network:
     dt : float
         Time step, ms.
     seed : int
-        Seed of every random draw (initial states, connectivity, drives,
+        Seed of every random draw, 0 to 2**64 - 1 (initial states, connectivity, drives,
         noise). The same seed gives bit-identical runs, whatever the number of
         threads and however a run is split into ``run`` calls.
     interpolation : {"hermite", "linear", "none"}
@@ -110,6 +110,9 @@ class Network:
         self._dt_used = False
         self.dt = dt
         self.seed = val.count("seed", seed, owner="Network", low=0)
+        if self.seed >= 2 ** 64:
+            raise val.ParameterError(f"Network: seed={seed} must be below 2**64 (a larger seed "
+                                     "would alias one below it)")
         self.interpolation = val.choice("interpolation", interpolation, tuple(INTERPOLATIONS),
                                         owner="Network")
         self.populations = {}
@@ -581,10 +584,13 @@ class Network:
                     f"run: threads={threads}; a run uses one or two threads (None: lifnet's "
                     "choice)")
         n_steps = duration / self.dt
-        if abs(n_steps - round(n_steps)) > 1e-6 * max(1.0, n_steps):
+        if abs(n_steps - round(n_steps)) > max(1e-6, 1e-12 * n_steps):
             raise val.ParameterError(
                 f"run: duration={duration} ms is not a whole number of steps of dt={self.dt} ms")
         n_steps = int(round(n_steps))
+        if n_steps < 1:
+            raise val.ParameterError(
+                f"run: duration={duration} ms is shorter than one step (dt={self.dt} ms)")
         self._build()
         asm = self._asm
         n_neurons = int(asm.starts[-1])

@@ -76,9 +76,13 @@ def _uniform(S, low, high):
     return low + (high - low) * unit(S)
 
 
+# A draw whose parameter is out of its domain gives NaN, which the kernels count as
+# an error (as expressions.Expression does for the NumPy path).
 @njit(cache=True)
 def _normal(S, mean, sd):
     # Box-Muller; one of the pair is used, so each call is a pure function of the stream.
+    if not sd >= 0.0:
+        return np.nan
     return mean + sd * math.sqrt(-2.0 * math.log(unit(S))) * math.cos(2.0 * math.pi * unit(S))
 
 
@@ -89,12 +93,16 @@ def _lognormal(S, mean, sigma):
 
 @njit(cache=True)
 def _exponential(S, scale):
+    if not scale >= 0.0:
+        return np.nan
     return -scale * math.log(unit(S))
 
 
 @njit(cache=True)
 def _poisson(S, lam):
-    if lam <= 0.0:
+    if not 0.0 <= lam < 1e15:   # NaN and inf included: the loop below would not end
+        return np.nan
+    if lam == 0.0:
         return 0.0
     if lam < 30.0:
         # Multiplication of uniforms (Knuth): expected lam + 1 draws.

@@ -28,11 +28,16 @@ p_fn = bound_fn = w_fn = d_fn = n_fn = None  # EXPRESSIONS
 
 @njit(cache=True, nogil=True, inline="always")
 def _candidates(p_bounded, p_const, a, blk, block_start, block_lo, block_hi, post_order, P,
-                Q, skip_diag, S, cand, kept, pv):
-    """Append to cand[kept:] the positions in block blk that row a connects to (by p)."""
+                Q, skip_diag, S, cand, kept, pv, bad_p):
+    """Append to cand[kept:] the positions in block blk that row a connects to (by p).
+
+    ``bad_p[0]`` counts the pairs whose p is outside [0, 1] or NaN (and blocks where
+    p is negative throughout)."""
     b0, b1 = block_start[blk], block_start[blk + 1]
     if p_bounded:
         p_max = bound_fn(P, a, block_lo, block_hi, blk)[1] * (1.0 + 1e-12)
+        if p_max < 0.0:
+            bad_p[0] += 1
         if not p_max < 1.0:   # also NaN: no bound
             p_max = 1.0
     else:
@@ -68,6 +73,8 @@ def _candidates(p_bounded, p_const, a, blk, block_start, block_lo, block_hi, pos
         for i in range(kept, m):
             pv[i - kept] = p_fn(P, a, Q, cand[i], S)
         for i in range(kept, m):
+            bad_p[0] += not (0.0 <= pv[i - kept] <= 1.0)
+        for i in range(kept, m):
             cand[out] = cand[i]
             out += (unit(S) * p_max < pv[i - kept]) and not (
                 skip_diag and post_order[cand[i]] == a)
@@ -87,7 +94,8 @@ def draw_rows(fill, p_bounded, p_const, w_const, use_n, use_delay, dt, rows, off
     candidate post_order[k]), so that a block's candidates are close in memory.
     Both passes draw the same synapses, so the counts are those written. The
     count pass returns the number of synapses whose weight or delay is not
-    finite and widens ``delay_range`` (float32 ms) to their delays. ``bits``
+    finite and the number of pairs whose p is not in [0, 1], and widens
+    ``delay_range`` (float32 ms) to their delays. ``bits``
     (one row of words per row, or empty): the count pass marks the candidates
     that passed p there, and the fill pass reads them instead of drawing
     again. ``p_bounded``: p is an expression, bounded per block by
@@ -115,6 +123,7 @@ def draw_rows(fill, p_bounded, p_const, w_const, use_n, use_delay, dt, rows, off
     count = np.empty(sorting + 1, np.int64)
     bucket = np.empty(sorting, np.int64)
     bad = 0
+    bad_p = np.zeros(1, np.int64)
     for r in range(rows.shape[0]):
         a = rows[r]
         Sw[0] = row_state(a, 1, k0, k1)
@@ -132,7 +141,8 @@ def draw_rows(fill, p_bounded, p_const, w_const, use_n, use_delay, dt, rows, off
             S[0] = row_state(a, 0, k0, k1)
             for blk in range(n_blocks):
                 kept = _candidates(p_bounded, p_const, a, blk, block_start, block_lo,
-                                   block_hi, post_order, P, Q, skip_diag, S, cand, kept, pv)
+                                   block_hi, post_order, P, Q, skip_diag, S, cand, kept, pv,
+                                   bad_p)
             if words > 0:
                 for i in range(kept):
                     bits[r, cand[i] >> 6] |= uint64(1) << uint64(cand[i] & 63)
@@ -171,7 +181,7 @@ def draw_rows(fill, p_bounded, p_const, w_const, use_n, use_delay, dt, rows, off
                     D[q] = delay_steps(D[q], dt)
         elif not fill:
             counts[r] = n
-    return bad
+    return bad, bad_p[0]
 
 
 @njit(cache=True, nogil=True)

@@ -233,15 +233,17 @@ def spatial_blocks(Q, post_idx, block=BLOCK):
 
 
 def draw(p, weight, delay, nsyn, *, P, Q, pre_idx, post_idx, n_pre, skip_diag, seed):
-    """Count a projection's synapses now; write them later: (indptr, write, bad, delay range).
+    """Count a projection's synapses now; write them later: (indptr, write, bad, bad p,
+    delay range).
 
     ``p``, ``weight``, ``delay``, ``nsyn``: an Expression, a number, or None (p: every
     pair; delay: none per synapse; nsyn: one). Rows come out in presynaptic order
     with the postsynaptic indices of ``post_idx``. ``write(indices, weights, delays,
     dt)`` draws the same synapses again into arrays of ``indptr[-1]`` entries: the
     network's own storage, so that they are written once. ``bad``: synapses with a
-    non-finite weight or delay or a negative nsyn (an error for the caller); the
-    delay range (float32 ms, min and max) is None without per-synapse delays.
+    non-finite weight or delay or a negative nsyn, ``bad p``: pairs whose p is not
+    in [0, 1] (errors for the caller); the delay range (float32 ms, min and max) is
+    None without per-synapse delays.
     """
     p_bounded = isinstance(p, Expression)
     use_delay = delay is not None
@@ -274,7 +276,7 @@ def draw(p, weight, delay, nsyn, *, P, Q, pre_idx, post_idx, n_pre, skip_diag, s
                          skip_diag, k0, k1, _NO_INT, _NO_FLOAT, _NO_FLOAT, counts[chunks[k]],
                          ranges[k], bits[chunks[k]])
 
-    bad = sum(on_threads(count, range(n_chunks)))
+    bad, bad_p = np.sum(on_threads(count, range(n_chunks)), axis=0)
     row_counts = np.zeros(n_pre, np.int64)
     row_counts[rows] = counts
     indptr = np.concatenate(([0], np.cumsum(row_counts)))
@@ -301,7 +303,7 @@ def draw(p, weight, delay, nsyn, *, P, Q, pre_idx, post_idx, n_pre, skip_diag, s
             kept["bits"] = kept["bits"][:, :0].copy()
 
     delay_range = (float(ranges[:, 0].min()), float(ranges[:, 1].max())) if use_delay else None
-    return indptr, write, bad, delay_range
+    return indptr, write, int(bad), int(bad_p), delay_range
 
 
 _NO_INT = np.zeros(0, np.int32)

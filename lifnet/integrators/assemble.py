@@ -257,6 +257,12 @@ class Assembly:
                 for k, (a, b, rates) in enumerate(pop.windows()):
                     lam = rates * dt / 1000.0
                     most = max(most, float(lam.max()))
+                    if most > MAX_DRIVE_EVENTS_PER_STEP:
+                        raise val.ParameterError(
+                            f"{type(pop).__name__} {pop.name!r}: rate={rates.max():g} Hz "
+                            f"gives {most:.3g} spikes per step of dt={dt} ms; at most "
+                            f"{MAX_DRIVE_EVENTS_PER_STEP:g} are allowed (split the cell into "
+                            "several, or model such input as a conductance or a current)")
                     for f, v in (("pop", q), ("start", a), ("stop", b), ("lam_offset", n_lam),
                                  ("stream", (q << 8) | 255 | (k << 16))):
                         virtual[f].append(v)
