@@ -69,7 +69,9 @@ def _save_plots(net, result, plots, out, name):
         if kind == "raster":
             plotting.raster(result, ax=ax, **options)
         elif kind == "rates":
-            plotting.rates(result, {p: (p, None) for p in net.populations}, ax=ax)
+            # 50 ms bins, or five bins over a shorter run.
+            plotting.rates(result, {p: (p, None) for p in net.populations}, ax=ax,
+                           width=min(50.0, result.t / 5.0))
         elif kind == "positions":
             plotting.positions(net, ax=ax)
         elif kind == "connectivity":
@@ -157,11 +159,14 @@ def _build_run(args):
 
 def _run(args):
     from .io import write_report, write_spikes
+    from .validation import ParameterError
 
     t0 = time.perf_counter()
     net, name, duration, plots, show, keywords = _build_run(args)
     out = os.path.join(args.out, name)
     os.makedirs(out, exist_ok=True)
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise PermissionError(f"--out {args.out}: cannot write in {out}; nothing was run")
     t_run = time.perf_counter()
     result = net.run(duration, progress=args.progress, threads=args.threads)
     run_s = time.perf_counter() - t_run
@@ -174,11 +179,15 @@ def _run(args):
             write_report(path, mon, var)
             files.append(path)
     caption = None
-    if show is not None:
-        fig, caption = show.draw(net, result, keywords)
-        files.append(_write(fig, out, "figure"))
-    else:
-        files += _save_plots(net, result, plots, out, name)
+    failure = None
+    try:
+        if show is not None:
+            fig, caption = show.draw(net, result, keywords)
+            files.append(_write(fig, out, "figure"))
+        else:
+            files += _save_plots(net, result, plots, out, name)
+    except (ParameterError, ValueError) as err:
+        failure = err     # the summary is written all the same, then the error is raised
     wall = time.perf_counter() - t0
     summary = {
         "model": name, "duration_ms": duration, "dt_ms": net.dt, "seed": net.seed,
@@ -188,9 +197,13 @@ def _run(args):
         "spikes": {p: len(tr) for p, tr in trains.items()},
         "files": [os.path.relpath(f, out) for f in files] + ["summary.json"],
         "figure_caption": caption,
+        "figure_error": None if failure is None else str(failure),
     }
     with open(os.path.join(out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)
+    if failure is not None:
+        raise ParameterError(f"the figures of {name}: {failure} (spikes and summary.json "
+                             f"are in {out})") from failure
     rates = ", ".join(f"{p} {r:.1f} Hz" for p, r in summary["rates_hz"].items())
     print(f"{name}: {duration:g} ms at dt {net.dt:g} ms, seed {net.seed}, in {run_s:.2f} s "
           f"({wall:.1f} s in all); rates {rates}")
@@ -200,15 +213,46 @@ def _run(args):
     return 0
 
 
-def _grid_values(text):
+MAX_GRID_POINTS = 10_000   # per swept parameter
+METRIC_KINDS = ("rate", "cv", "synchrony", "peak_hz", "angle", "bump")
+
+
+def _grid_values(path, text):
     """'a,b,c' -> [a, b, c] (each parsed as YAML); 'start:stop:num' -> evenly spaced numbers."""
     import numpy as np
     import yaml
 
+    from .spec import SpecError
+
     if text.count(":") == 2 and "," not in text:
         start, stop, num = text.split(":")
-        return [float(v) for v in np.linspace(float(start), float(stop), int(num))]
-    return [yaml.safe_load(v) for v in text.split(",")]
+        try:
+            start, stop, num = float(start), float(stop), int(num)
+        except ValueError:
+            raise SpecError(f"--grid {path}={text}: START:STOP:NUM needs two numbers and a "
+                            "whole number of points, e.g. 0:1:5") from None
+        if not (np.isfinite(start) and np.isfinite(stop)) or not 1 <= num <= MAX_GRID_POINTS:
+            raise SpecError(f"--grid {path}={text}: START and STOP must be finite and NUM "
+                            f"between 1 and {MAX_GRID_POINTS}")
+        return [float(v) for v in np.linspace(start, stop, num)]
+    try:
+        return [yaml.safe_load(v) for v in text.split(",")]
+    except yaml.YAMLError as err:
+        raise SpecError(f"--grid {path}={text}: cannot read a value: "
+                        f"{str(err).splitlines()[0]}") from None
+
+
+def _metric_name(metric, populations):
+    """Check --metric against default_metrics' names before any run."""
+    from .spec import SpecError
+
+    kind = next((k for k in METRIC_KINDS if metric.startswith(k + "_")), None)
+    pop = metric[len(kind) + 1:] if kind else None
+    if kind is None or (populations is not None and pop not in populations):
+        pops = ", ".join(populations) if populations is not None else "<population>"
+        raise SpecError(f"--metric {metric}: not a metric of this sweep; metrics are "
+                        f"{{{', '.join(METRIC_KINDS)}}}_{{{pops}}}")
+    return metric
 
 
 def _sweep(args):
@@ -220,27 +264,48 @@ def _sweep(args):
         if "=" not in item:
             raise spec.SpecError(f"--grid {item!r}: expected path=v1,v2,... or path=start:stop:num")
         path, text = item.split("=", 1)
-        grid[path] = _grid_values(text)
+        grid[path] = _grid_values(path, text)
     from .models import MODELS
 
+    populations = None
     if args.file in MODELS:
         duration = args.duration
     else:
-        duration = args.duration or spec.load(args.file).get("run", {}).get("duration")
+        data = spec.load(args.file)
+        populations = list(data.get("populations") or {})
+        duration = args.duration or data.get("run", {}).get("duration")
     if duration is None:
         raise spec.SpecError("lifnet sweep: give --duration (or run.duration in the file)")
-    seeds = [int(s) for s in args.seeds.split(",")]
+    try:
+        seeds = [int(s) for s in args.seeds.split(",")]
+    except ValueError:
+        raise spec.SpecError(f"--seeds {args.seeds}: expected whole numbers separated by "
+                             "commas, e.g. 0,1,2") from None
+    if any(not 0 <= s < 2 ** 64 for s in seeds):
+        raise spec.SpecError(f"--seeds {args.seeds}: seeds must be in [0, 2**64)")
+    if args.workers is not None and args.workers < 1:
+        raise spec.SpecError(f"--workers {args.workers}: must be at least 1")
+    if args.metric is not None:
+        _metric_name(args.metric, populations)
     table = sweep(args.file, grid=grid, seeds=seeds, duration=duration, out=args.out,
                   workers=args.workers, scheduler=args.scheduler, progress=args.progress,
                   save_spikes=args.save_spikes)
     path = os.path.join(args.out, "sweep.csv")
     table.to_csv(path, index=False)
     metric = args.metric or next((c for c in table.columns if c.startswith("rate_")), None)
-    if metric and grid:
+    if args.metric is not None and args.metric not in table.columns:
+        raise spec.SpecError(f"--metric {args.metric}: the runs gave no such metric; they "
+                             f"gave {', '.join(c for c in table.columns if '_' in c)}")
+    if metric and grid and (table["status"] == "ok").any():
         _sweep_plot(table, list(grid), metric, os.path.join(args.out, f"sweep_{metric}.png"))
     failed = int((table["status"] != "ok").sum())
     print(table.drop(columns=["error", "spikes_file"], errors="ignore").to_string(index=False))
     print(f"{len(table)} runs ({int(table['ran_now'].sum())} now, {failed} failed); wrote {path}")
+    if failed:
+        first = table.loc[table["status"] != "ok", "error"].iloc[0]
+        print(f"lifnet: error: {failed} of {len(table)} runs failed; the first: "
+              f"{str(first).strip().splitlines()[-1] if first else 'unknown'}", file=sys.stderr)
+        return 1
     return 0
 
 

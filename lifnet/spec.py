@@ -120,10 +120,17 @@ def override(spec, assignment):
     for k, key in enumerate(keys[:-1]):
         if isinstance(node, list):
             node = node[_index(key, node, ".".join(keys[:k + 1]))]
-        else:
+        elif isinstance(node, dict):
             node = node.setdefault(key, {})
+        if not isinstance(node, (dict, list)):
+            raise SpecError(f"--set {path}: {'.'.join(keys[:k + 1])} is a value ({node!r}), "
+                            "not a mapping or a list")
     last = keys[-1]
-    value = yaml.safe_load(text)
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise SpecError(f"--set {path}: cannot read the value {text!r}: "
+                        f"{str(err).splitlines()[0]}") from None
     if isinstance(node, list):
         node[_index(last, node, path)] = value
     else:

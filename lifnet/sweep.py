@@ -62,8 +62,11 @@ def _model_id(model):
         return "spec:" + hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest()
     if callable(model):
         return f"function:{model.__module__}.{model.__qualname__}"
-    return f"{BUILT_IN}{model}" if not str(model).endswith((".yaml", ".yml", ".json")) else \
-        f"file:{os.path.abspath(model)}"
+    if not str(model).endswith((".yaml", ".yml", ".json")):
+        return f"{BUILT_IN}{model}"
+    # A model file by its content: a rerun after an edit runs again.
+    with open(model, "rb") as f:
+        return "file:" + hashlib.sha256(f.read()).hexdigest()
 
 
 def _key(model_id, params, seed, duration):
