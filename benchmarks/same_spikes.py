@@ -122,9 +122,16 @@ def main():
         pops = r["after"] if "error" not in r["after"] else {}
         spikes = ", ".join(f"{p} {v['spikes']}" for p, v in pops.items())
         lines.append(f"| {r['case']} | {len(pops)} | {spikes} | {'yes' if r['same'] else 'NO'} |")
-    meta = metadata("same_spikes.py", before=args.before, after=args.after or "working tree")
+    meta = metadata("same_spikes.py", before=_commit(args.before),
+                    after=_commit(args.after) if args.after else "working tree")
     write("same-spikes", meta, {"rows": rows}, "Same spikes and voltages", "\n".join(lines))
     sys.exit(0 if all(r["same"] for r in rows) else 1)
+
+
+def _commit(ref):
+    """The short hash a ref names now, so that the record says which commit ran."""
+    return subprocess.run(["git", "rev-parse", "--short", ref], cwd=ROOT, check=True,
+                          capture_output=True, text=True).stdout.strip()
 
 
 if __name__ == "__main__":
