@@ -31,6 +31,7 @@ path in the file (``connections[2].rule``), the value, and what is allowed.
 import copy
 import json
 import os
+import reprlib
 
 from . import currents, populations, positions
 from . import validation as val
@@ -54,6 +55,8 @@ CONNECTION_KEYS = ("pre", "post", "receptor", "rule", "weight", "p", "indegree",
                    "sigma", "profile", "nsyn", "pre_select", "post_select", "autapses",
                    "delay")
 PLOTS = ("raster", "traces", "rates", "positions", "connectivity", "rate_histogram")
+MAX_FILE_BYTES = 50 * 2 ** 20   # a model file's size
+MAX_NODES = 1_000_000           # values in a YAML file once its aliases are expanded
 
 
 class SpecError(val.ParameterError):
@@ -64,12 +67,26 @@ def _fail(path, message):
     raise SpecError(f"{path}: {message}")
 
 
+def _short(value):
+    """A repr short enough for a message, whatever the value's size."""
+    short = reprlib.Repr()
+    short.maxlevel, short.maxstring, short.maxother = 2, 40, 40
+    return short.repr(value)
+
+
+def _one_of(value, table, path, what="one of"):
+    """``value`` if it is a name in ``table``, else a SpecError listing the names."""
+    if not isinstance(value, str) or value not in table:
+        _fail(path, f"{_short(value)} is not {what} {', '.join(table)}")
+    return value
+
+
 def _mapping(value, path, allowed=None, required=()):
     if not isinstance(value, dict):
-        _fail(path, f"expected a mapping, got {type(value).__name__} {value!r}")
+        _fail(path, f"expected a mapping, got {type(value).__name__} {_short(value)}")
     if allowed is not None:
         for key in value:
-            if key not in allowed:
+            if not isinstance(key, str) or key not in allowed:
                 _fail(f"{path}.{key}" if path else key,
                       f"unknown key; allowed: {', '.join(allowed)}")
     for key in required:
@@ -95,17 +112,70 @@ def load(source):
     if isinstance(source, dict):
         return copy.deepcopy(source)
     path = os.fspath(source)
-    with open(path) as f:
-        text = f.read()
-    if path.endswith((".yaml", ".yml")):
-        import yaml
-
-        data = yaml.safe_load(text)
-    elif path.endswith(".json"):
-        data = json.loads(text)
-    else:
+    if not path.endswith((".yaml", ".yml", ".json")):
         raise SpecError(f"{path}: a model file ends in .yaml, .yml or .json")
+    if os.path.getsize(path) > MAX_FILE_BYTES:
+        raise SpecError(f"{path}: {os.path.getsize(path)} bytes; a model file is at most "
+                        f"{MAX_FILE_BYTES} (give large arrays in files of their own)")
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except UnicodeDecodeError as err:
+        raise SpecError(f"{path}: not UTF-8 text (byte {err.start})") from None
+    try:
+        if path.endswith(".json"):
+            data = json.loads(text)
+        else:
+            data = _yaml(text, path)
+    except json.JSONDecodeError as err:
+        raise SpecError(f"{path}: not valid JSON: {err.msg} at line {err.lineno}, "
+                        f"column {err.colno}") from None
+    except RecursionError:
+        raise SpecError(f"{path}: nested too deeply to be a model file") from None
     return _mapping(data, "")
+
+
+def _yaml(text, path):
+    """YAML text -> data, refusing files whose aliases expand past MAX_NODES nodes."""
+    import yaml
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        nodes = _expanded_size(root)
+        if nodes > MAX_NODES:
+            raise SpecError(f"{path}: its aliases expand to more than {MAX_NODES} values "
+                            f"({nodes}); a model file is not that large")
+        return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise SpecError(f"{path}: not valid YAML: {err.problem or err.context}{where}") from None
+    except yaml.YAMLError as err:
+        raise SpecError(f"{path}: not valid YAML: {str(err).splitlines()[0]}") from None
+
+
+def _expanded_size(root):
+    """Values a composed YAML document holds once its aliases are expanded (no recursion)."""
+    if root is None:
+        return 0
+    size = {}
+    todo = [(root, False)]
+    while todo:
+        node, children_done = todo.pop()
+        if id(node) in size:
+            continue
+        children = []
+        if isinstance(node.value, list):
+            for item in node.value:
+                children.extend(item if isinstance(item, tuple) else (item,))
+        if children_done or not children:
+            size[id(node)] = 1 + sum(size.get(id(c), 0) for c in children)
+            if size[id(node)] > MAX_NODES:
+                return size[id(node)]
+            continue
+        todo.append((node, True))
+        todo.extend((c, False) for c in children if id(c) not in size)
+    return size[id(root)]
 
 
 def override(spec, assignment):
@@ -148,8 +218,7 @@ def _names(value, net, path):
     """One population name or a list of them, each checked."""
     names = value if isinstance(value, list) else [value]
     for name in names:
-        if name not in net.populations:
-            _fail(path, f"{name!r} is not a population; there are {', '.join(net.populations)}")
+        _one_of(name, net.populations, path, "a population; there are")
     return names
 
 
@@ -161,8 +230,7 @@ def _currents(items, path):
     for k, cfg in enumerate(items):
         cfg = dict(_mapping(cfg, f"{path}[{k}]", required=("type",)))
         kind = cfg.pop("type")
-        if kind not in CURRENTS:
-            _fail(f"{path}[{k}].type", f"{kind!r} is not one of {', '.join(CURRENTS)}")
+        _one_of(kind, CURRENTS, f"{path}[{k}].type")
         out.append(_build(f"{path}[{k}]", CURRENTS[kind], **cfg))
     return out
 
@@ -170,8 +238,7 @@ def _currents(items, path):
 def _receptor(cfg, path):
     rec = dict(_mapping(cfg, path, required=("type",)))
     kind = rec.pop("type")
-    if kind not in RECEPTORS:
-        _fail(f"{path}.type", f"{kind!r} is not one of {', '.join(RECEPTORS)}")
+    _one_of(kind, RECEPTORS, f"{path}.type")
     return _build(path, RECEPTORS[kind], **rec)
 
 
@@ -186,8 +253,7 @@ def build(spec):
         cfg = _mapping(cfg, path, ("type", "n", "params", "positions", "rate", "start", "stop",
                                    "currents"), required=("type", "n"))
         kind = cfg["type"]
-        if kind not in POPULATION_TYPES:
-            _fail(f"{path}.type", f"{kind!r} is not one of {', '.join(POPULATION_TYPES)}")
+        _one_of(kind, POPULATION_TYPES, f"{path}.type")
         if kind == "PoissonPop":
             extra = {k: cfg[k] for k in ("rate", "start", "stop") if k in cfg}
             if "params" in cfg:
@@ -210,9 +276,7 @@ def build(spec):
         if "positions" in cfg:
             lay = dict(_mapping(cfg["positions"], f"{path}.positions", required=("layout",)))
             which = lay.pop("layout")
-            if which not in LAYOUTS:
-                _fail(f"{path}.positions.layout", f"{which!r} is not one of "
-                      f"{', '.join(LAYOUTS)}")
+            _one_of(which, LAYOUTS, f"{path}.positions.layout")
             layout = _build(f"{path}.positions", LAYOUTS[which], **lay)
         _build(path, net.add, pop, positions=layout)
 
@@ -232,9 +296,8 @@ def build(spec):
         path = f"gap_junctions[{k}]"
         cfg = dict(_mapping(cfg, path, ("population", "weight", "n_pairs", "pairs"),
                             required=("population", "weight")))
-        pop = cfg.pop("population")
-        if pop not in net.populations:
-            _fail(f"{path}.population", f"{pop!r} is not a population")
+        pop = _one_of(cfg.pop("population"), net.populations, f"{path}.population",
+                      "a population; there are")
         _build(path, net.gap_junctions, pop, **cfg)
 
     for k, cfg in enumerate(spec.get("stimuli", []) or []):
@@ -242,8 +305,7 @@ def build(spec):
         cfg = dict(_mapping(cfg, path, required=("population", "type")))
         targets = _names(cfg.pop("population"), net, f"{path}.population")
         kind = cfg.pop("type")
-        if kind not in STIMULI:
-            _fail(f"{path}.type", f"{kind!r} is not one of {', '.join(STIMULI)}")
+        _one_of(kind, STIMULI, f"{path}.type")
         if isinstance(cfg.get("receptor"), dict):
             cfg["receptor"] = _receptor(cfg["receptor"], f"{path}.receptor")
         for pop in targets:
@@ -254,9 +316,8 @@ def build(spec):
         path = f"record.traces[{k}]"
         cfg = dict(_mapping(cfg, path, ("population", "variables", "neurons", "interval"),
                             required=("population",)))
-        pop = cfg.pop("population")
-        if pop not in net.populations:
-            _fail(f"{path}.population", f"{pop!r} is not a population")
+        pop = _one_of(cfg.pop("population"), net.populations, f"{path}.population",
+                      "a population; there are")
         _build(path, net.monitor, pop, cfg.pop("variables", "V"), **cfg)
 
     run = _mapping(spec.get("run", {}), "run", ("duration",), required=("duration",))
@@ -269,13 +330,11 @@ def build(spec):
         name, options = (item, {}) if not isinstance(item, dict) else next(iter(item.items()))
         if isinstance(item, dict) and len(item) != 1:
             _fail(f"plots[{k}]", "a plot with options is one mapping: {raster: {order_by: y}}")
-        if name not in PLOTS:
-            _fail(f"plots[{k}]", f"{name!r} is not one of {', '.join(PLOTS)}")
+        _one_of(name, PLOTS, f"plots[{k}]")
         allowed = ("order_by",) if name == "raster" else ()
         _mapping(options or {}, f"plots[{k}].{name}", allowed)
-        if "order_by" in (options or {}) and options["order_by"] not in ("x", "y", "z", "xnorm",
-                                                                          "ynorm", "znorm"):
-            _fail(f"plots[{k}].raster.order_by", f"{options['order_by']!r} is not a coordinate "
-                  "(x, y, z, xnorm, ynorm, znorm)")
+        if "order_by" in (options or {}):
+            _one_of(options["order_by"], ("x", "y", "z", "xnorm", "ynorm", "znorm"),
+                    f"plots[{k}].raster.order_by", "a coordinate:")
         checked.append((name, options or {}))
     return net, run, record, checked

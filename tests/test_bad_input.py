@@ -115,3 +115,41 @@ def test_malformed_selections_are_refused(select):
     net, E, I = grid_pops()
     with pytest.raises(ln.ParameterError, match="pre_select"):
         net.connect(E, I, rule="all_to_all", weight=0.01, pre_select=select)
+
+
+@pytest.mark.parametrize("text, message", [
+    (b"\xff\xfe not text", "not UTF-8"),
+    (b"populations: {E: {type: PyrPop, n: 3}\n", "not valid YAML"),
+    (b"populations:\n  E: [\n", "not valid YAML"),
+    (b"a: !!python/object:os.system {}\n", "not valid YAML"),
+    (b"populations: {E: {type: [PyrPop], n: 3}}\nrun: {duration: 10}\n",
+     "populations.E.type"),
+    (b"populations: {E: {type: PyrPop, n: 3}}\nconnections: [{pre: [[E]], post: E, "
+     b"weight: 0.1}]\nrun: {duration: 10}\n", r"connections\[0\]\.pre"),
+    (b"populations: {E: {type: PyrPop, n: 3}}\nplots: [{raster: {order_by: [x]}}]\n"
+     b"run: {duration: 10}\n", "order_by"),
+    (b"[" * 3000 + b"]" * 3000, "nested too deeply|not valid YAML"),
+])
+def test_unreadable_model_files_are_refused_naming_the_file(text, message, tmp_path):
+    path = tmp_path / "model.yaml"
+    path.write_bytes(text)
+    with pytest.raises(ln.ParameterError, match=message):
+        ln.spec.build(ln.spec.load(path))
+
+
+def test_a_json_model_file_with_a_syntax_error_names_line_and_column(tmp_path):
+    path = tmp_path / "model.json"
+    path.write_text('{"populations": {"E": {"type": "PyrPop", "n": 3,}}}')
+    with pytest.raises(ln.ParameterError, match="not valid JSON.*line 1"):
+        ln.spec.load(path)
+
+
+def test_yaml_aliases_that_expand_exponentially_are_refused_at_once(tmp_path, deadline):
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for k in range(1, 10):
+        refs = ", ".join([f"*a{k - 1}"] * 9)
+        lines.append(f"a{k}: &a{k} [{refs}]")
+    path = tmp_path / "laughs.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ln.ParameterError, match="aliases expand"):
+        ln.spec.load(path)
