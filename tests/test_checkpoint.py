@@ -121,3 +121,77 @@ def test_conductance_cells_resume_bit_for_bit(tmp_path):
         np.testing.assert_array_equal(resumed.result.spikes(name).times,
                                       whole.result.spikes(name).times)
     np.testing.assert_array_equal(resumed.get_state("I", "h"), whole.get_state("I", "h"))
+
+
+def saved(tmp_path):
+    net = network()
+    net.run(20.0)
+    path = tmp_path / "state.h5"
+    net.save_checkpoint(path)
+    return path
+
+
+def edit_V(f):
+    V = f["state/neurons/V"]
+    V[0] = -V[0]
+
+
+def edit_step(f):
+    f.attrs["step"] = f.attrs["step"] + 10
+
+
+def drop_monitor_data(f):
+    del f["recorded/monitors/0/data"]
+
+
+def drop_checksum(f):
+    del f.attrs["checksum"]
+
+
+@pytest.mark.parametrize("edit, message", [(edit_V, "checksum"), (edit_step, "checksum"),
+                                           (drop_monitor_data, "checksum"),
+                                           (drop_checksum, "lacks checksum")])
+def test_a_damaged_or_edited_checkpoint_is_refused_and_loads_nothing(edit, message, tmp_path):
+    path = saved(tmp_path)
+    with h5py.File(path, "r+") as f:
+        edit(f)
+    net = network()
+    net.run(10.0)
+    V, step = net._asm.neurons.V.copy(), net.step
+    with pytest.raises(ln.ParameterError, match=message):
+        net.load_checkpoint(path)
+    assert net.step == step
+    np.testing.assert_array_equal(net._asm.neurons.V, V)
+
+
+def test_a_checkpoint_that_is_not_hdf5_is_refused(tmp_path):
+    path = tmp_path / "state.h5"
+    path.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(100))
+    with pytest.raises(ln.ParameterError, match="cannot be read as HDF5"):
+        network().load_checkpoint(path)
+
+
+def test_a_full_disk_is_a_clean_error_that_leaves_the_old_file(tmp_path, monkeypatch):
+    import collections
+    import errno
+
+    from lifnet.io import atomic
+
+    path = saved(tmp_path)
+    before = path.read_bytes()
+    net = network()
+    net.run(30.0)
+    usage = collections.namedtuple("usage", "total used free")
+    monkeypatch.setattr(atomic.shutil, "disk_usage", lambda p: usage(10 ** 6, 10 ** 6, 5000))
+    with pytest.raises(OSError, match="needs .* bytes .* 5000 free; nothing was written"):
+        net.save_checkpoint(path)
+    monkeypatch.undo()
+
+    def no_space(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "fsync", no_space)
+    with pytest.raises(OSError, match="No space left on device; nothing was written"):
+        net.save_checkpoint(path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["state.h5"]

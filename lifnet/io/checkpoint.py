@@ -14,6 +14,11 @@ interrupted, bit for bit.
 The network's structure is not stored; a fingerprint of it is (SHA-256 of
 every STRUCTURE array), and loading into a network that
 differs is an error that says what differs.
+
+A checksum (SHA-256 of the step, the time and every array saved) is checked
+before anything is loaded, and a file is read whole before anything in the
+network changes: a damaged or edited checkpoint is refused and leaves the
+network as it was.
 """
 
 import hashlib
@@ -23,10 +28,10 @@ import numpy as np
 from .. import validation as val
 from ..currents import CurrentClamp
 from ..integrators import layout as L
-from .atomic import atomic_path
+from .atomic import hdf5_file
 
 FORMAT = "lifnet-checkpoint"
-VERSION = 3
+VERSION = 4
 
 # Arrays a run changes, and arrays that define the network (which must match between
 # saving and loading), by layout group: as each group's class declares them.
@@ -50,13 +55,34 @@ def fingerprint(net):
     return parts
 
 
-def save(net, path):
-    """Write the network's complete state to ``path`` (HDF5, atomically)."""
+def _checksum(step, t, arrays):
+    """SHA-256 of the step, the time and {dataset path: array} (in path order)."""
+    h = hashlib.sha256(repr((int(step), float(t))).encode())
+    for name in sorted(arrays):
+        arr = np.ascontiguousarray(arrays[name])
+        h.update(name.encode() + str(arr.dtype).encode() + str(arr.shape).encode())
+        h.update(arr.tobytes())
+    return h.hexdigest()
+
+
+def _datasets(group, prefix=""):
+    """{path: array} of every dataset under an h5py group, read into memory."""
     import h5py
 
+    out = {}
+    for name, item in group.items():
+        if isinstance(item, h5py.Dataset):
+            out[prefix + name] = item[()]
+        else:
+            out.update(_datasets(item, f"{prefix}{name}/"))
+    return out
+
+
+def save(net, path):
+    """Write the network's complete state to ``path`` (HDF5, atomically)."""
     net._build()
     asm = net._asm
-    with atomic_path(path, suffix=".h5.tmp") as tmp, h5py.File(tmp, "w") as f:
+    with hdf5_file(path) as f:
         f.attrs["format"] = FORMAT
         f.attrs["version"] = VERSION
         f.attrs["step"] = net.step
@@ -81,6 +107,8 @@ def save(net, path):
             data = (np.concatenate(mon._chunks, axis=0) if mon._chunks else
                     np.zeros((0, len(mon.variables) * len(mon.neurons))))
             g.create_dataset("data", data=data)
+        f.attrs["checksum"] = _checksum(net.step, net.t, {
+            **_datasets(f["state"], "state/"), **_datasets(f["recorded"], "recorded/")})
 
 
 def load(net, path):
@@ -89,44 +117,72 @@ def load(net, path):
 
     net._build()
     asm = net._asm
-    with h5py.File(path, "r") as f:
-        if f.attrs.get("format") != FORMAT:
-            raise val.ParameterError(f"load_checkpoint: {path!r} is not a lifnet checkpoint")
-        if int(f.attrs["version"]) != VERSION:
-            raise val.ParameterError(
-                f"load_checkpoint: {path!r} has format version {int(f.attrs['version'])}; "
-                f"this lifnet reads version {VERSION}")
-        mine = fingerprint(net)
-        differ = [g for g, digest in mine.items() if f["fingerprint"].attrs.get(g) != digest]
-        if differ:
-            raise val.ParameterError(
-                f"load_checkpoint: the network differs from the one saved in {path!r} in: "
-                f"{', '.join(differ)} (clock = dt, seed, interpolation, population names and "
-                "sizes); build it exactly as before, with the same seed")
-        if len(f["recorded/monitors"] if "recorded/monitors" in f else []) != len(net.monitors):
-            raise val.ParameterError(
-                f"load_checkpoint: the network has {len(net.monitors)} monitors; the saved one "
-                f"had {len(f['recorded/monitors']) if 'recorded/monitors' in f else 0}")
-        state = f["state"]
-        for group, fields in STATE.items():
-            if group == "stimuli":
-                continue
-            for name in fields:
-                getattr(getattr(asm, group), name)[...] = state[group][name][()]
-        stim = {name: state["stimuli"][name][()] for name in STATE["stimuli"]}
-        asm.stimuli = type(asm.stimuli)(**stim)
-        asm.clamps = [
-            (int(q), CurrentClamp(amplitude=stim["amp"][o:o + asm.pops[int(q)].n],
-                                  start=float(a), stop=float(b)))
-            for q, o, a, b in zip(stim["pop"], stim["amp_offset"], stim["start"], stim["stop"],
-                                  strict=True)]
-        net.step = int(f.attrs["step"])
-        net.result._times.clear()
-        net.result._ids.clear()
-        for pop in asm.pops:
-            g = f[f"recorded/spikes/{pop.name}"]
-            net.result._append(pop.name, g["times"][()], g["ids"][()])
-        for k, mon in enumerate(net.monitors):
-            g = f[f"recorded/monitors/{k}"]
-            mon._t = [g["t"][()]]
-            mon._chunks = [g["data"][()]]
+
+    def refuse(what):
+        raise val.ParameterError(f"load_checkpoint: {path!r} {what}; nothing was loaded")
+
+    try:
+        with h5py.File(path, "r") as f:
+            if f.attrs.get("format") != FORMAT:
+                refuse("is not a lifnet checkpoint")
+            if int(f.attrs.get("version", -1)) != VERSION:
+                refuse(f"has format version {int(f.attrs.get('version', -1))}; this lifnet "
+                       f"reads version {VERSION}")
+            attrs = {k: f.attrs[k] for k in ("step", "t_ms", "checksum") if k in f.attrs}
+            saved_fp = dict(f["fingerprint"].attrs) if "fingerprint" in f else {}
+            arrays = {**(_datasets(f["state"], "state/") if "state" in f else {}),
+                      **(_datasets(f["recorded"], "recorded/") if "recorded" in f else {})}
+    except OSError as err:
+        refuse(f"cannot be read as HDF5 ({err})")
+    if len(attrs) != 3:
+        refuse(f"lacks {', '.join(sorted({'step', 't_ms', 'checksum'} - set(attrs)))}")
+    step = attrs["step"]
+    if _checksum(step, attrs["t_ms"], arrays) != attrs["checksum"]:
+        refuse("does not match its checksum: it was damaged or edited after it was saved")
+    differ = [g for g, digest in fingerprint(net).items() if saved_fp.get(g) != digest]
+    if differ:
+        refuse(f"was saved from a network that differs from this one in: {', '.join(differ)} "
+               "(clock = dt, seed, interpolation, population names and sizes); build it "
+               "exactly as before, with the same seed")
+    saved_monitors = {name.split("/")[2] for name in arrays
+                      if name.startswith("recorded/monitors/")}
+    if len(saved_monitors) != len(net.monitors):
+        refuse(f"holds {len(saved_monitors)} monitors; this network has {len(net.monitors)}")
+    expected = [f"state/{group}/{name}" for group, fields in STATE.items() for name in fields]
+    expected += [f"recorded/spikes/{pop.name}/{k}" for pop in asm.pops for k in ("times", "ids")]
+    expected += [f"recorded/monitors/{k}/{x}" for k in range(len(net.monitors))
+                 for x in ("t", "data")]
+    missing = [name for name in expected if name not in arrays]
+    if missing:
+        refuse(f"lacks {', '.join(missing[:5])}")
+    for group, fields in STATE.items():
+        if group == "stimuli":
+            continue
+        for name in fields:
+            target = getattr(getattr(asm, group), name)
+            if arrays[f"state/{group}/{name}"].shape != target.shape:
+                refuse(f"holds {group}.{name} of shape {arrays[f'state/{group}/{name}'].shape}; "
+                       f"this network's is {target.shape}")
+
+    # Everything is read and checked: only now does the network change.
+    for group, fields in STATE.items():
+        if group == "stimuli":
+            continue
+        for name in fields:
+            getattr(getattr(asm, group), name)[...] = arrays[f"state/{group}/{name}"]
+    stim = {name: arrays[f"state/stimuli/{name}"] for name in STATE["stimuli"]}
+    asm.stimuli = type(asm.stimuli)(**stim)
+    asm.clamps = [
+        (int(q), CurrentClamp(amplitude=stim["amp"][o:o + asm.pops[int(q)].n],
+                              start=float(a), stop=float(b)))
+        for q, o, a, b in zip(stim["pop"], stim["amp_offset"], stim["start"], stim["stop"],
+                              strict=True)]
+    net.step = int(step)
+    net.result._times.clear()
+    net.result._ids.clear()
+    for pop in asm.pops:
+        net.result._append(pop.name, arrays[f"recorded/spikes/{pop.name}/times"],
+                           arrays[f"recorded/spikes/{pop.name}/ids"])
+    for k, mon in enumerate(net.monitors):
+        mon._t = [arrays[f"recorded/monitors/{k}/t"]]
+        mon._chunks = [arrays[f"recorded/monitors/{k}/data"]]
