@@ -19,13 +19,22 @@ Executors: local processes (default; each worker runs numba on one thread,
 and the kernels compile once per worker from the on-disk cache), or
 ``dask.distributed`` when ``scheduler`` is an address or a Client, so the
 same sweep runs on a cluster with no other change.
+
+Faults: a run that fails is a row with its error; a worker process that dies
+(killed, or crashed by a library) fails its own run only, the others go on
+in new processes. Workers end within a second when the sweep's process
+dies, however it dies. One sweep writes to a folder at a time (a lock); a
+store that is not a sweep's, or that cannot be written, is an error that
+says so before any run.
 """
 
+import contextlib
 import hashlib
 import itertools
 import json
 import os
 import sqlite3
+import threading
 import time
 import traceback
 
@@ -151,21 +160,43 @@ def _build(model, params, seed):
     return build(seed=seed, **params)
 
 
-def _init_worker():
+def _init_worker(parent):
     import numba
 
     numba.set_num_threads(1)
+    threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+
+
+def _end_with(parent):
+    """End this worker once the sweep's process is gone (this one is then adopted)."""
+    while os.getppid() == parent:
+        time.sleep(0.25)
+    os._exit(1)
+
+
+COLUMNS = ("key", "model", "params", "seed", "duration", "status", "metrics", "error",
+           "wall_s", "version", "finished")
 
 
 class _Store:
     """The sweep's SQLite file: one row per finished run."""
 
     def __init__(self, path):
-        self.db = sqlite3.connect(path)
-        self.db.execute("CREATE TABLE IF NOT EXISTS runs (key TEXT PRIMARY KEY, model TEXT, "
-                        "params TEXT, seed INTEGER, duration REAL, status TEXT, metrics TEXT, "
-                        "error TEXT, wall_s REAL, version TEXT, finished REAL)")
-        self.db.commit()
+        try:
+            self.db = sqlite3.connect(path)
+            self.db.execute("CREATE TABLE IF NOT EXISTS runs (key TEXT PRIMARY KEY, model "
+                            "TEXT, params TEXT, seed INTEGER, duration REAL, status TEXT, "
+                            "metrics TEXT, error TEXT, wall_s REAL, version TEXT, finished REAL)")
+            self.db.commit()
+            columns = tuple(row[1] for row in self.db.execute("PRAGMA table_info(runs)"))
+            self.db.execute("BEGIN IMMEDIATE")   # can it be written? (nothing is)
+            self.db.rollback()
+        except sqlite3.Error as err:
+            raise OSError(f"{path}: cannot be used as a sweep's store ({err}); give another "
+                          "--out, or remove the file to start again") from None
+        if columns != COLUMNS:
+            raise OSError(f"{path}: holds a table 'runs' that is not a lifnet sweep's "
+                          f"(columns {', '.join(columns)}); give another --out")
 
     def done(self):
         return {k for (k,) in self.db.execute("SELECT key FROM runs")}
@@ -223,10 +254,41 @@ def sweep(model, *, grid=None, values=None, random=None, n_random=0, random_seed
         cluster ``out`` must be on a file system the workers share). The
         table's ``spikes_file`` column names it.
     """
-    import pandas as pd
-
     duration = val.positive("duration", duration, owner="sweep")
     os.makedirs(out, exist_ok=True)
+    with _only_writer(out):
+        return _sweep(model, grid, values, random, n_random, random_seed, seeds, duration,
+                      metrics, out, workers, scheduler, progress, save_spikes)
+
+
+@contextlib.contextmanager
+def _only_writer(out):
+    """Hold ``<out>/runs.sqlite.lock`` for the sweep: a second sweep into out is refused."""
+    try:
+        import fcntl
+    except ImportError:       # not POSIX: no lock
+        yield
+        return
+    path = os.path.join(out, "runs.sqlite.lock")
+    with open(path, "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            raise OSError(f"{out}: another sweep is writing there (process "
+                          f"{lock.read().strip() or '?'}); wait for it to end or give "
+                          "another --out") from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(str(os.getpid()))
+        lock.flush()
+        yield
+
+
+def _sweep(model, grid, values, random, n_random, random_seed, seeds, duration, metrics, out,
+           workers, scheduler, progress, save_spikes):
+    import pandas as pd
+
     store = _Store(os.path.join(out, "runs.sqlite"))
     model_id = _model_id(model)
     spikes_dir = os.path.abspath(os.path.join(out, "spikes")) if save_spikes else None
@@ -288,9 +350,27 @@ def _execute(todo, tasks, workers, scheduler):
             yield futures[future], future.result()
         return
     from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
 
-    with ProcessPoolExecutor(max_workers=workers or os.cpu_count(),
-                             initializer=_init_worker) as pool:
-        futures = {pool.submit(run_one, tasks[k]): k for k in todo}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
+    left = list(todo)
+    alone = False   # after a worker died: each run in a process of its own
+    while left:
+        n = 1 if alone else (workers or os.cpu_count())
+        batch = left[:1] if alone else left
+        with ProcessPoolExecutor(max_workers=n, initializer=_init_worker,
+                                 initargs=(os.getpid(),)) as pool:
+            futures = {pool.submit(run_one, tasks[k]): k for k in batch}
+            for future in as_completed(futures):
+                key = futures[future]
+                try:
+                    row = future.result()
+                except BrokenProcessPool:
+                    if not alone:
+                        break       # which run killed it is not known: each alone, again
+                    model, params, seed = tasks[key][:3]
+                    row = {"params": params, "seed": seed, "status": "failed", "metrics": {},
+                           "error": "the worker process running this run died (killed, or "
+                                    "crashed inside a library)", "wall_s": float("nan")}
+                left.remove(key)
+                yield key, row
+        alone = alone or bool(left)
