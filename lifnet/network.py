@@ -33,6 +33,7 @@ from .monitors import RunResult, StateMonitor
 from .populations import ConductancePopulation, LIFPopulation, PoissonPop, SpikeSourcePop
 from .positions import place
 
+MAX_NEURONS = 2 ** 31 - 1   # cells in a network: postsynaptic indices are int32
 INTERPOLATIONS = {"hermite": INTERP_HERMITE, "linear": INTERP_LINEAR, "none": INTERP_NONE}
 STORAGE_NAMES = {"Uniform": "one weight", "Circulant": "circulant kernel",
                  "Dense": "dense matrix", "CSR": "CSR"}
@@ -201,6 +202,11 @@ class Network:
                 f"Network.add: a population named {population.name!r} is already in the network")
         if any(p is population for p in self.populations.values()):
             raise val.ParameterError(f"Network.add: {population.name!r} was already added")
+        total = population.n + sum(p.n for p in self.populations.values())
+        if total > MAX_NEURONS:
+            raise val.ParameterError(
+                f"Network.add: {population.name!r} (n={population.n}) would bring the network "
+                f"to {total} cells; at most {MAX_NEURONS} (cell indices are 32-bit)")
         if positions is not None:
             rng = np.random.default_rng(np.random.SeedSequence([self.seed, 4,
                                                                 len(self.populations)]))

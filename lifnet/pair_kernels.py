@@ -166,7 +166,7 @@ def rule_module(p, weight, delay, nsyn):
     digest = hashlib.sha256((text + _OWN_SOURCE).encode()).hexdigest()[:20]
     if digest not in _rule_modules:
         path = os.path.join(_cache_folder(), f"rule_{digest}.py")
-        if not os.path.exists(path):
+        if not _holds(path, text):   # absent, or not what its name says: written again
             fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
             with os.fdopen(fd, "w") as f:
                 f.write(text)
@@ -178,6 +178,15 @@ def rule_module(p, weight, delay, nsyn):
         spec.loader.exec_module(module)
         _rule_modules[digest] = module
     return _rule_modules[digest]
+
+
+def _holds(path, text):
+    """True if the file at path holds exactly text."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read() == text
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _cache_folder():

@@ -153,3 +153,29 @@ def test_yaml_aliases_that_expand_exponentially_are_refused_at_once(tmp_path, de
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(ln.ParameterError, match="aliases expand"):
         ln.spec.load(path)
+
+
+def test_a_network_past_32_bit_cell_indices_is_refused(monkeypatch):
+    from lifnet import network
+
+    assert network.MAX_NEURONS == np.iinfo(np.int32).max
+    monkeypatch.setattr(network, "MAX_NEURONS", 10)   # as 2**31 - 1, without the memory
+    net = ln.Network(dt=0.1, seed=1)
+    net.add(ln.PyrPop(6, name="A"))
+    with pytest.raises(ln.ParameterError, match="11 cells; at most 10.*32-bit"):
+        net.add(ln.PyrPop(5, name="B"))
+
+
+def test_a_rule_module_that_is_not_what_its_name_says_is_written_again(tmp_path, monkeypatch):
+    from lifnet import pair_kernels
+
+    monkeypatch.setattr(pair_kernels, "_cache_folder", lambda: str(tmp_path))
+    monkeypatch.setattr(pair_kernels, "_rule_modules", {})
+    module = pair_kernels.rule_module(None, 0.5, None, None)
+    path = module.__file__
+    with open(path, "a") as f:
+        f.write("\nraise SystemExit('planted')\n")
+    monkeypatch.setattr(pair_kernels, "_rule_modules", {})
+    again = pair_kernels.rule_module(None, 0.5, None, None)
+    with open(again.__file__) as f:
+        assert "planted" not in f.read()
