@@ -377,10 +377,10 @@ def build(rule, pre, post, *, weight, seed, autapses=False, p=None, indegree=Non
                or _is_expression(delay) or nsyn is not None or pre_select is not None
                or post_select is not None)
     if general:
-        if rule in ("ring", "array"):
+        if rule in ("ring", "array", "fixed_total_number", "one_to_one"):
             raise val.ParameterError(
                 f"connect: rule={rule!r} takes neither expressions nor nsyn, pre_select, "
-                "post_select")
+                "post_select (a weight or delay drawn per synapse: ln.Normal)")
         return _pairwise(rule, pre, post, weight=weight, p=p, k=indegree, nsyn=nsyn,
                          skip_diag=skip_diag, seed=seed, pre_select=pre_select,
                          post_select=post_select,
@@ -394,16 +394,17 @@ def build(rule, pre, post, *, weight, seed, autapses=False, p=None, indegree=Non
     if rule == "array":
         return _from_array(weight, n_pre, n_post, skip_diag)
     if rule == "all_to_all":
-        if np.ndim(weight) == 0:
-            return Uniform(val.number("weight", weight, owner=owner), n_pre, n_post, skip_diag)
-        matrix = val.finite_array("weight", weight, owner=owner,
+        if val.ndim("weight", weight, owner=owner) == 0:
+            return Uniform(_weight(weight, owner), n_pre, n_post, skip_diag)
+        matrix = _weights(weight, owner,
                                   shape=(n_pre, n_post)).astype(np.float32)
         if skip_diag:
             np.fill_diagonal(matrix, 0.0)
         return Dense(matrix)
     if rule == "ring":
         return _ring(weight, pre, post, skip_diag, J_plus, sigma, profile)
-    w = val.number("weight", weight, owner=owner) if np.ndim(weight) == 0 else None
+    w = (_weight(weight, owner)
+         if val.ndim("weight", weight, owner=owner) == 0 else None)
     if w is None:
         raise val.ParameterError(
             f"connect: rule={rule!r} takes a scalar weight (µS); got shape {np.shape(weight)}. "
@@ -459,8 +460,8 @@ def _with_distributions(rule, pre, post, *, weight, delay, seed, skip_diag, p, i
             f"connect: a weight or delay drawn from a distribution needs one of the rules "
             f"{', '.join(DISTRIBUTION_RULES)}; got rule={rule!r}")
     for name, value in (("weight", weight), ("delay", delay)):
-        if not (value is None or isinstance(value, Normal) or np.ndim(value) == 0) or \
-                _is_expression(value):
+        if not (value is None or isinstance(value, Normal)
+                or val.ndim(name, value, owner=owner) == 0) or _is_expression(value):
             raise val.ParameterError(
                 f"connect: with a distribution, {name} must be a number or a Normal, got "
                 f"{value!r}")
@@ -471,7 +472,7 @@ def _with_distributions(rule, pre, post, *, weight, delay, seed, skip_diag, p, i
     if draw_targets:
         indices = np.empty(n, np.int32)
     w = weight.params() if isinstance(weight, Normal) else (
-        val.number("weight", weight, owner=owner), 0.0, -np.inf, np.inf, 0.0)
+        _weight(weight, owner), 0.0, -np.inf, np.inf, 0.0)
     with_delays = isinstance(delay, Normal)
     weights = np.empty(n, np.float32)
     delays = np.empty(n if with_delays else 0, np.float32)
@@ -575,7 +576,7 @@ def _from_array(weight, n_pre, n_post, skip_diag):
                 f"connect: weight has shape {weight.shape}; expected ({n_pre}, {n_post})")
         m = sp.csr_matrix(weight, dtype=np.float64)
         m.sum_duplicates()
-        val.finite_array("weight", m.data, owner="connect")
+        _weights(m.data, "connect")
         if skip_diag:
             m.setdiag(0.0)
         m.eliminate_zeros()
@@ -583,7 +584,7 @@ def _from_array(weight, n_pre, n_post, skip_diag):
         if m.nnz > DENSE_ABOVE * n_pre * n_post:
             return Dense(m.toarray())
         return CSR(m.indptr, m.indices, m.data, n_post)
-    matrix = val.finite_array("weight", weight, owner="connect", shape=(n_pre, n_post))
+    matrix = _weights(weight, "connect", shape=(n_pre, n_post))
     if skip_diag:
         matrix = matrix.copy()
         np.fill_diagonal(matrix, 0.0)
@@ -604,7 +605,8 @@ def _ring(weight, pre, post, skip_diag, J_plus, sigma, profile):
         raise val.ParameterError(
             "connect: rule='ring' needs J_plus (peak of the footprint, >= 1) and sigma "
             "(its width, degrees)")
-    w = val.number("weight", weight, owner=owner) if np.ndim(weight) == 0 else None
+    w = (_weight(weight, owner)
+         if val.ndim("weight", weight, owner=owner) == 0 else None)
     if w is None:
         raise val.ParameterError(
             f"connect: rule='ring' takes a scalar weight (µS), got shape {np.shape(weight)}")
@@ -669,13 +671,32 @@ def _select(pop, condition, name):
         if key not in COORDINATES:
             raise val.ParameterError(
                 f"connect: {name} key {key!r} is not one of {list(COORDINATES)}")
-        if isinstance(bounds, (str, bytes)) or np.ndim(bounds) != 1 or len(bounds) != 2:
+        where = f"{name}[{key!r}]"
+        if (isinstance(bounds, (str, bytes)) or val.ndim(where, bounds, owner="connect") != 1
+                or len(bounds) != 2):
             raise val.ParameterError(
                 f"connect: {name}[{key!r}]={bounds!r} must be a pair (low, high)")
         lo, hi = (val.number(f"{name}[{key!r}]", b, owner="connect") for b in bounds)
         values = everyone[f"pre_{key}"]
         keep &= (values >= lo) & (values <= hi)
     return np.flatnonzero(keep)
+
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)   # weights are stored as float32
+
+
+def _weight(value, owner):
+    """A weight (number) that float32 storage holds."""
+    return val.number("weight", value, owner=owner, low=-FLOAT32_MAX, high=FLOAT32_MAX)
+
+
+def _weights(value, owner, shape=None):
+    """An array of weights that float32 storage holds."""
+    arr = val.finite_array("weight", value, owner=owner, shape=shape)
+    if arr.size and np.abs(arr).max() > FLOAT32_MAX:
+        raise val.ParameterError(f"{owner}: weight has magnitudes up to {np.abs(arr).max():g}; "
+                                 f"stored as float32, at most {FLOAT32_MAX:g}")
+    return arr
 
 
 def _coordinate_table(pop, needed, owner):
@@ -718,8 +739,9 @@ def _compiled_pairs(pre, post, pre_idx, post_idx, *, p, weight, nsyn, delay, ski
         raise val.ParameterError(f"{owner}: the expression p={values['p'].text!r} gave values "
                                  f"outside [0, 1] (or NaN) for {bad_p} pairs")
     if bad:
-        raise val.ParameterError(f"{owner}: an expression gave a non-finite weight or delay, "
-                                 f"or a non-finite or negative nsyn, for {bad} pairs")
+        raise val.ParameterError(f"{owner}: an expression gave a weight that is not finite or "
+                                 "beyond float32, a non-finite delay, or a non-finite or "
+                                 f"negative nsyn, for {bad} pairs")
     return CSR.pending(indptr, post.n, write, delay_range)
 
 
@@ -745,8 +767,9 @@ def _compiled_partners(rule, pre, post, pre_idx, post_idx, *, k, weight, nsyn, d
                                     per_post=per_post, skip_diag=skip_diag,
                                     seed=int(seed % (1 << 63)))
     if bad:
-        raise val.ParameterError(f"{owner}: an expression gave a non-finite weight or delay, "
-                                 f"or a non-finite or negative nsyn, for {bad} pairs")
+        raise val.ParameterError(f"{owner}: an expression gave a weight that is not finite or "
+                                 "beyond float32, a non-finite delay, or a non-finite or "
+                                 f"negative nsyn, for {bad} pairs")
     order = np.argsort(I, kind="stable") if per_post else np.arange(I.size)
     indptr = np.concatenate(([0], np.cumsum(np.bincount(I, minlength=pre.n))))
     return CSR(indptr, J[order], W[order], post.n, None if D is None else D[order])
@@ -790,8 +813,9 @@ def _pairwise(rule, pre, post, *, weight, p, k, nsyn, skip_diag, seed, pre_selec
                 raise val.ParameterError("connect: nsyn gave a non-finite or negative number "
                                          "of synapses")
             w = w * counts
-        if not np.all(np.isfinite(w)):
-            raise val.ParameterError("connect: the weight expression gave a non-finite value")
+        if not np.all(np.abs(w) <= FLOAT32_MAX):
+            raise val.ParameterError("connect: the weight expression gave a value that is not "
+                                     "finite or beyond float32")
         d = np.zeros(I.size) if d_fn is None else d_fn(env, rng, I.size)
         if not np.all(np.isfinite(d)):
             raise val.ParameterError("connect: the delay expression gave a non-finite value")

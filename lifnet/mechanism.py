@@ -263,10 +263,10 @@ class CellModel(_Declared):
         cls = type(self)
         owner = cls.__name__
         cls._check_model()
-        self.n = val.count("n", n, owner=owner)
+        self.n = val.size("n", n, owner=owner)
         self.name = val.population_name(name, owner=owner)
         self._set_parameters(parameters)
-        self.currents = tuple(currents)
+        self.currents = val.sequence("currents", currents, owner=owner)
         names = set()
         for current in self.currents:
             if not isinstance(current, Current):
@@ -279,13 +279,13 @@ class CellModel(_Declared):
                     f"{current.name!r}; give one another name")
             names.add(current.name)
         self.initial = {}
-        for state, value in (initial or {}).items():
+        for state, value in val.mapping("initial", initial, owner=owner).items():
             if state not in self.state_names():
                 raise val.ParameterError(
                     f"{owner}: initial value for {state!r}, which is not a state; states: "
                     f"{', '.join(self.state_names())}")
             self.initial[state] = (val.number(f"initial[{state!r}]", value, owner=owner)
-                                   if np.ndim(value) == 0 else
+                                   if val.ndim(f"initial[{state!r}]", value, owner=owner) == 0 else
                                    val.per_neuron(f"initial[{state!r}]", value, self.n,
                                                   owner=owner))
 

@@ -40,9 +40,13 @@ class StateMonitor:
         self.population = population
         if isinstance(variables, str):
             variables = (variables,)
+        if not isinstance(variables, (list, tuple)) or not variables or not all(
+                isinstance(v, str) for v in variables):
+            raise val.ParameterError(f"monitor: variables={variables!r} must be a variable's "
+                                     "name or a non-empty list of names")
         self.variables = tuple(variables)
-        if not self.variables:
-            raise val.ParameterError("monitor: variables must name at least one variable")
+        if neurons is not None:
+            val.ndim("neurons", neurons, owner="monitor")
         idx = np.arange(population.n) if neurons is None else np.atleast_1d(
             np.asarray(neurons))
         if idx.dtype.kind not in "iu" or idx.ndim != 1 or idx.size == 0:

@@ -34,6 +34,7 @@ from .populations import ConductancePopulation, LIFPopulation, PoissonPop, Spike
 from .positions import place
 
 MAX_NEURONS = 2 ** 31 - 1   # cells in a network: postsynaptic indices are int32
+MAX_DELAY_MS = 10_000.0     # a synaptic delay (spikes in flight are held in a ring of steps)
 INTERPOLATIONS = {"hermite": INTERP_HERMITE, "linear": INTERP_LINEAR, "none": INTERP_NONE}
 STORAGE_NAMES = {"Uniform": "one weight", "Circulant": "circulant kernel",
                  "Dense": "dense matrix", "CSR": "CSR"}
@@ -327,7 +328,8 @@ class Network:
                 "connect: an NMDA projection takes one delay (its presynaptic gates are "
                 "shared by all its synapses); give a number")
         if not per_synapse:
-            delay = self.dt if delay is None else val.positive("delay", delay, owner="connect")
+            delay = self.dt if delay is None else val.number(
+                "delay", delay, owner="connect", low=0.0, low_open=True, high=MAX_DELAY_MS)
             k, _ = delay_in_steps(delay, self.dt)
             if k < 1:
                 raise val.ParameterError(
@@ -348,6 +350,10 @@ class Network:
                 raise val.ParameterError(
                     f"connect: the delay expression gives {shortest:.4g} ms, shorter "
                     f"than dt={self.dt} ms; delays must be >= dt")
+            if synapses.n_synapses and synapses.delay_range[1] > MAX_DELAY_MS:
+                raise val.ParameterError(
+                    f"connect: the delay expression gives {synapses.delay_range[1]:.4g} ms; "
+                    f"delays must be <= {MAX_DELAY_MS:g} ms")
         proj = Projection(pre, post, receptor, synapses, delay, rule=rule)
         self.projections.append(proj)
         return proj
@@ -404,8 +410,8 @@ class Network:
         self._check_open("add a monitor")
         self._dt_used = True        # its interval is counted in steps
         pop = self._neurons(population, "monitor: population")
-        interval = self.dt if interval is None else val.positive("interval", interval,
-                                                                 owner="monitor")
+        interval = self.dt if interval is None else val.number(
+            "interval", interval, owner="monitor", low=0.0, low_open=True, high=1e9)
         steps = interval / self.dt
         if abs(steps - round(steps)) > 1e-9 * steps or round(steps) < 1:
             raise val.ParameterError(
@@ -582,7 +588,8 @@ class Network:
             compilation (about 10 s, once per machine). Spikes are the same
             either way.
         """
-        duration = val.positive("duration", duration, owner="run")
+        duration = val.number("duration", duration, owner="run", low=0.0, low_open=True,
+                              high=self.dt * 2.0 ** 52)
         if threads is not None:
             threads = val.count("threads", threads, owner="run", low=1)
             if threads > 2:

@@ -19,6 +19,7 @@ import math
 import numpy as np
 from numba import uint64
 
+from . import validation as val
 from .expressions import Expression
 from .integrators.philox import philox4x32
 from .kernel_cache import njit
@@ -406,4 +407,4 @@ def compiled_bound(value):
 def compilable(value):
     """True if a connect value can take the compiled path: None, a number or an expression."""
     return value is None or isinstance(value, str) or (
-        not callable(value) and np.ndim(value) == 0)
+        not callable(value) and val.ndim("value", value) == 0)

@@ -23,6 +23,8 @@ from lifnet.pair_kernels import (
     scatter_by_delay,
 )
 
+FLOAT32_MAX = 3.4028234663852886e38   # weights are stored as float32
+
 p_fn = bound_fn = w_fn = d_fn = n_fn = None  # EXPRESSIONS
 
 
@@ -167,7 +169,7 @@ def draw_rows(fill, p_bounded, p_const, w_const, use_n, use_delay, dt, rows, off
             elif fill:
                 J[n] = post_order[k]
                 W[n] = w
-            elif not (math.isfinite(w) and math.isfinite(d)):
+            elif not (abs(w) <= FLOAT32_MAX and math.isfinite(d)):
                 bad += 1
             elif use_delay:
                 d32 = float(np.float32(d))
@@ -234,7 +236,7 @@ def draw_partners(owners, partners, k, per_post, use_n, use_delay, w_const, P, Q
                 if w == 0.0:
                     continue
             d = d_fn(P, pre, Q, post, Sd) if use_delay else 0.0
-            if not (math.isfinite(w) and math.isfinite(d)):
+            if not (abs(w) <= FLOAT32_MAX and math.isfinite(d)):
                 bad += 1
             I[m] = pre
             J[m] = post

@@ -36,6 +36,11 @@ class Layout(val.Parameterised):
             if normalised is not None:
                 low[axis] = max(low[axis], lo[axis] + normalised[0] * span[axis])
                 high[axis] = min(high[axis], lo[axis] + normalised[1] * span[axis])
+        for axis, name in enumerate("xyz"):
+            if not low[axis] <= high[axis]:
+                raise val.ParameterError(
+                    f"{type(self).__name__}: the {name} range {name}_range / {name}norm_range "
+                    f"leaves no room inside the layout's extent [{lo[axis]:g}, {hi[axis]:g}] µm")
         xyz = self._draw(n, rng, low, high)
         return xyz, (xyz - lo) / np.where(span > 0, span, 1.0)
 
@@ -43,10 +48,21 @@ class Layout(val.Parameterised):
     def _bounds(name, value, owner):
         if value is None:
             return None
+        if isinstance(value, (str, bytes)) or val.ndim(name, value, owner=owner) != 1 \
+                or len(value) != 2:
+            raise val.ParameterError(f"{owner}: {name}={value!r} must be (low, high)")
         a, b = (val.number(name, v, owner=owner) for v in value)
         if not b >= a:
             raise val.ParameterError(f"{owner}: {name}={value!r} must be (low, high), low <= high")
         return (a, b)
+
+
+def _triple(name, value, owner, check):
+    """(x, y, z), each checked by ``check``."""
+    if isinstance(value, (str, bytes)) or val.ndim(name, value, owner=owner) != 1 \
+            or len(value) != 3:
+        raise val.ParameterError(f"{owner}: {name}={value!r} must be three numbers (x, y, z), µm")
+    return tuple(check(f"{name}[{k}]", c, owner=owner) for k, c in enumerate(value))
 
 
 def _ranges(self, owner, x_range, y_range, z_range, xnorm_range, ynorm_range, znorm_range):
@@ -72,8 +88,7 @@ class Box(Layout):
     def __init__(self, *, size=(100.0, 100.0, 100.0), x_range=None, y_range=None, z_range=None,
                  xnorm_range=None, ynorm_range=None, znorm_range=None):
         owner = type(self).__name__
-        self.size = tuple(val.positive(f"size[{k}]", s, owner=owner)
-                          for k, s in enumerate(size))
+        self.size = _triple("size", size, owner, val.positive)
         _ranges(self, owner, x_range, y_range, z_range, xnorm_range, ynorm_range, znorm_range)
 
     def _extent(self):
@@ -101,8 +116,7 @@ class Column(Layout):
     def __init__(self, *, center=(0.0, 0.0, 0.0), radius=100.0, height=100.0, y_range=None,
                  ynorm_range=None):
         owner = type(self).__name__
-        self.center = tuple(val.number(f"center[{k}]", c, owner=owner)
-                            for k, c in enumerate(center))
+        self.center = _triple("center", center, owner, val.number)
         self.radius = val.positive("radius", radius, owner=owner)
         self.height = val.positive("height", height, owner=owner)
         _ranges(self, owner, None, y_range, None, None, ynorm_range, None)
@@ -174,8 +188,7 @@ class Ring(Layout):
     def __init__(self, *, radius=100.0, center=(0.0, 0.0, 0.0)):
         owner = type(self).__name__
         self.radius = val.positive("radius", radius, owner=owner)
-        self.center = tuple(val.number(f"center[{k}]", c, owner=owner)
-                            for k, c in enumerate(center))
+        self.center = _triple("center", center, owner, val.number)
 
     def _extent(self):
         cx, cy, cz = self.center

@@ -81,9 +81,20 @@ def _one_of(value, table, path, what="one of"):
     return value
 
 
+def _list(spec, key):
+    """A section that is a list (absent or null: empty)."""
+    value = spec.get(key) or []
+    if not isinstance(value, list):
+        _fail(key, f"expected a list, got {type(value).__name__} {_short(value)}")
+    return value
+
+
 def _mapping(value, path, allowed=None, required=()):
     if not isinstance(value, dict):
         _fail(path, f"expected a mapping, got {type(value).__name__} {_short(value)}")
+    for key in value:
+        if not isinstance(key, str):
+            _fail(path, f"the key {_short(key)} is not a name (a string)")
     if allowed is not None:
         for key in value:
             if not isinstance(key, str) or key not in allowed:
@@ -280,7 +291,7 @@ def build(spec):
             layout = _build(f"{path}.positions", LAYOUTS[which], **lay)
         _build(path, net.add, pop, positions=layout)
 
-    for k, cfg in enumerate(spec.get("connections", []) or []):
+    for k, cfg in enumerate(_list(spec, "connections")):
         path = f"connections[{k}]"
         cfg = dict(_mapping(cfg, path, CONNECTION_KEYS, required=("pre", "post", "weight")))
         pres = _names(cfg.pop("pre"), net, f"{path}.pre")
@@ -292,7 +303,7 @@ def build(spec):
             for post in posts:
                 _build(f"{path} ({pre} -> {post})", net.connect, pre, post, **cfg)
 
-    for k, cfg in enumerate(spec.get("gap_junctions", []) or []):
+    for k, cfg in enumerate(_list(spec, "gap_junctions")):
         path = f"gap_junctions[{k}]"
         cfg = dict(_mapping(cfg, path, ("population", "weight", "n_pairs", "pairs"),
                             required=("population", "weight")))
@@ -300,7 +311,7 @@ def build(spec):
                       "a population; there are")
         _build(path, net.gap_junctions, pop, **cfg)
 
-    for k, cfg in enumerate(spec.get("stimuli", []) or []):
+    for k, cfg in enumerate(_list(spec, "stimuli")):
         path = f"stimuli[{k}]"
         cfg = dict(_mapping(cfg, path, required=("population", "type")))
         targets = _names(cfg.pop("population"), net, f"{path}.population")
@@ -312,7 +323,7 @@ def build(spec):
             _build(f"{path} ({pop})", net.stimulate, pop, _build(path, STIMULI[kind], **cfg))
 
     record = _mapping(spec.get("record", {}), "record", ("spikes", "traces"))
-    for k, cfg in enumerate(record.get("traces", []) or []):
+    for k, cfg in enumerate(_list(record, "traces")):
         path = f"record.traces[{k}]"
         cfg = dict(_mapping(cfg, path, ("population", "variables", "neurons", "interval"),
                             required=("population",)))

@@ -78,6 +78,44 @@ def finite_array(name, value, *, owner="", shape=None, low=None):
     return arr
 
 
+MAX_CELLS = 2 ** 31 - 1   # a population's cells: indices are 32-bit
+
+
+def size(name, value, *, owner=""):
+    """A population's number of cells: an integer from 1 to MAX_CELLS."""
+    value = count(name, value, owner=owner)
+    if value > MAX_CELLS:
+        raise ParameterError(f"{_where(owner)}{name}={value} must be <= {MAX_CELLS}")
+    return value
+
+
+def ndim(name, value, *, owner=""):
+    """np.ndim of a value, with ragged nested lists refused by name."""
+    try:
+        return np.ndim(value)
+    except ValueError:
+        raise ParameterError(f"{_where(owner)}{name} must be a number or a rectangular array "
+                             f"of numbers, got a ragged {type(value).__name__}") from None
+
+
+def mapping(name, value, *, owner=""):
+    """A dict (None gives an empty one)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ParameterError(f"{_where(owner)}{name} must be a mapping, got "
+                             f"{type(value).__name__}")
+    return value
+
+
+def sequence(name, value, *, owner=""):
+    """A list or tuple, as a tuple."""
+    if not isinstance(value, (list, tuple)):
+        raise ParameterError(f"{_where(owner)}{name} must be a list, got "
+                             f"{type(value).__name__}")
+    return tuple(value)
+
+
 def population_name(name, *, owner=""):
     """None or a non-empty string."""
     if name is not None and (not isinstance(name, str) or not name):

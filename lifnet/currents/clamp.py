@@ -55,7 +55,7 @@ class FlatCue(CurrentClamp):
     """
 
     def __init__(self, *, amplitude, start=0.0, stop=math.inf):
-        if np.ndim(amplitude) != 0:
+        if val.ndim("amplitude", amplitude, owner=type(self).__name__) != 0:
             raise val.ParameterError(
                 f"FlatCue: amplitude must be a scalar (nA), got shape {np.shape(amplitude)}")
         super().__init__(amplitude=amplitude, start=start, stop=stop)
@@ -83,7 +83,7 @@ class RingCue(CurrentClamp):
 
     def __init__(self, *, amplitude, kappa, theta, start=0.0, stop=math.inf):
         owner = type(self).__name__
-        if np.ndim(amplitude) != 0:
+        if val.ndim("amplitude", amplitude, owner=type(self).__name__) != 0:
             raise val.ParameterError(
                 f"{owner}: amplitude must be a scalar (nA), got shape {np.shape(amplitude)}")
         super().__init__(amplitude=amplitude, start=start, stop=stop)

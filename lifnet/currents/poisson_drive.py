@@ -2,8 +2,6 @@
 
 import math
 
-import numpy as np
-
 from .. import validation as val
 from .clamp import ring_profile
 from .synapses import CURRENT_SYNAPSES, DoubleExponentialSynapse, ExponentialSynapse
@@ -55,7 +53,6 @@ class PoissonDrive(val.Parameterised):
                                                                     owner=owner)
         self.tau = val.positive("tau", tau, owner=owner)
         self.E = val.number("E", E, owner=owner)
-        self.name = name if receptor is None else receptor.name
         self.start = val.number("start", start, owner=owner)
         self.stop = val.number("stop", stop, owner=owner, allow_inf=True)
         if self.stop <= self.start:
@@ -70,6 +67,7 @@ class PoissonDrive(val.Parameterised):
                 "DoubleExponentialSynapse, AlphaCurrentSynapse, ExponentialCurrentSynapse "
                 "or DeltaSynapse")
         self.receptor = receptor
+        self.name = receptor.name
 
     def rates(self, population):
         """Per-neuron rates (Hz) for a population."""
@@ -99,7 +97,7 @@ class RingPoissonCue(PoissonDrive):
     def __init__(self, *, rate, kappa, theta, weight, tau=2.0, E=0.0, name="cue", start=0.0,
                  stop=math.inf):
         owner = type(self).__name__
-        if np.ndim(rate) != 0:
+        if val.ndim("rate", rate, owner=owner) != 0:
             raise val.ParameterError(f"{owner}: rate must be a scalar (Hz), got {rate!r}")
         super().__init__(rate=rate, weight=weight, tau=tau, E=E, name=name, start=start,
                          stop=stop)

@@ -95,13 +95,14 @@ class ConductancePopulation(val.Parameterised):
     def _setup(self, n, name, values, V_init, gates_at, method):
         owner = type(self).__name__
         self.method = val.choice("method", method, tuple(METHODS), owner=owner)
-        self.n = val.count("n", n, owner=owner)
+        self.n = val.size("n", n, owner=owner)
         self.name = val.population_name(name, owner=owner)
         for key, value in values.items():
             check = val.positive if key in ("C", "phi") else (
                 val.non_negative if key.startswith("g_") else val.number)
             setattr(self, key, check(key, value, owner=owner))
-        self.V_init = (val.number("V_init", V_init, owner=owner) if np.ndim(V_init) == 0
+        self.V_init = (val.number("V_init", V_init, owner=owner)
+                       if val.ndim("V_init", V_init, owner=owner) == 0
                        else val.per_neuron("V_init", V_init, self.n, owner=owner))
         self.gates_at = None if gates_at is None else val.number("gates_at", gates_at,
                                                                  owner=owner)

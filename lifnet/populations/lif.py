@@ -52,7 +52,7 @@ class LIFPopulation(val.Parameterised):
     def __init__(self, n, *, name=None, C, g_L, E_L, V_th, V_reset, t_ref, V_init="uniform",
                  currents=()):
         owner = type(self).__name__
-        self.n = val.count("n", n, owner=owner)
+        self.n = val.size("n", n, owner=owner)
         self.name = val.population_name(name, owner=owner)
         self.C = val.positive("C", C, owner=owner)
         self.g_L = val.positive("g_L", g_L, owner=owner)
@@ -68,7 +68,7 @@ class LIFPopulation(val.Parameterised):
             self.V_init = V_init
         else:
             self.V_init = val.per_neuron("V_init", V_init, self.n, owner=owner)
-        self.currents = tuple(currents)
+        self.currents = val.sequence("currents", currents, owner=owner)
         for current in self.currents:
             if not isinstance(current, Current):
                 raise val.ParameterError(

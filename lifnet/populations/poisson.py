@@ -37,7 +37,7 @@ class PoissonPop(val.Parameterised):
 
     def __init__(self, n, *, rate, start=0.0, stop=math.inf, name=None):
         owner = type(self).__name__
-        self.n = val.count("n", n, owner=owner)
+        self.n = val.size("n", n, owner=owner)
         self.name = val.population_name(name, owner=owner)
         self.start = val.number("start", start, owner=owner)
         self.stop = val.number("stop", stop, owner=owner, allow_inf=True)
@@ -95,9 +95,10 @@ class SpikeSourcePop(val.Parameterised):
 
     def __init__(self, n, *, times, ids, name=None):
         owner = type(self).__name__
-        self.n = val.count("n", n, owner=owner)
+        self.n = val.size("n", n, owner=owner)
         self.name = val.population_name(name, owner=owner)
         times = val.finite_array("times", times, owner=owner).ravel()
+        val.ndim("ids", ids, owner=owner)
         ids = np.asarray(ids).ravel()
         if ids.shape != times.shape or (ids.size and ids.dtype.kind not in "iu"):
             raise val.ParameterError(
