@@ -116,6 +116,7 @@ def run(tree, per_file, per_class):
     env = dict(os.environ, PYTHONPATH=tree, LIFNET_QUIET="1",
                LIFNET_CACHE_DIR=os.path.join(tempfile.gettempdir(), "lifnet-fuzz-cache"))
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          cwd=tempfile.gettempdir(),
                           timeout=3600)
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-3000:])

@@ -1,6 +1,10 @@
 """Network: the clock, populations, projections, stimuli, monitors and the run loop."""
 
+import contextlib
+import signal
 import sys
+import threading
+import time
 from contextlib import nullcontext
 
 import numpy as np
@@ -34,6 +38,7 @@ from .populations import ConductancePopulation, LIFPopulation, PoissonPop, Spike
 from .positions import place
 
 MAX_NEURONS = 2 ** 31 - 1   # cells in a network: postsynaptic indices are int32
+CHUNK_SECONDS = 0.25       # compiled steps between two looks at Ctrl-C
 MAX_DELAY_MS = 10_000.0     # a synaptic delay (spikes in flight are held in a ring of steps)
 INTERPOLATIONS = {"hermite": INTERP_HERMITE, "linear": INTERP_LINEAR, "none": INTERP_NONE}
 STORAGE_NAMES = {"Uniform": "one weight", "Circulant": "circulant kernel",
@@ -610,11 +615,14 @@ class Network:
         if progress is None:
             progress = sys.stderr.isatty() and n_steps * n_neurons > 2e8
         bar = None
-        chunk = n_steps
+        # Compiled steps in chunks of about CHUNK_SECONDS: Ctrl-C is seen between chunks
+        # (a compiled loop cannot be interrupted), and the progress bar moves.
+        chunk = min(n_steps, 16)
+        longest = n_steps
         if progress:
             from tqdm import tqdm
             bar = tqdm(total=round(duration, 6), unit="ms", desc="lifnet run")
-            chunk = max(1, n_steps // 100)
+            longest = max(1, n_steps // 100)
         k0, k1 = split_seed(self.seed)
         interp = INTERPOLATIONS[self.interpolation]
         # None for what the network lacks: advance then compiles without it.
@@ -636,28 +644,39 @@ class Network:
         two_threads = second_thread.wanted(asm, threads, n_steps, k0, k1, drives, srcs)
         done = 0
         try:
-            while done < n_steps:
-                todo = min(chunk, n_steps - done)
-                probes, rows = self._probes_for(self.step, todo)
-                args = (self.step, todo, self.dt, interp, k0, k1, asm.populations, asm.neurons,
-                        asm.channels, asm.stimuli, drives, srcs, asm.connections, nproj,
-                        asm.storage, asm.ring, asm.arrivals, asm.shared, virtual,
-                        asm.spike_lists, asm.output, probes, asm.status, scratch, lif_extras, cells,
-                        (asm.mailbox, asm.fmailbox, asm.helper), custom)
-                if done == 0:
-                    compile_for(run_loop, args)
-                with (second_thread.SecondThread(asm, k0, k1, drives, srcs) if two_threads
-                      else nullcontext()):
-                    ran = run_loop(*args)
-                self._collect(probes, self.step, ran)
-                self.step += ran
-                done += ran
-                if bar is not None:
-                    bar.update(round(ran * self.dt, 6))
-                if asm.status.code[0] == L.STATUS_DIVERGED:
-                    self._diverged()
-                if asm.status.code[0] == L.STATUS_ARRIVALS_FULL:
-                    asm.grow_arrivals(2 * asm.arrivals.time.shape[0])
+            with _interrupt_between_chunks() as interrupted:
+                while done < n_steps:
+                    if interrupted:
+                        start, stop = self.t - done * self.dt, self.t + (n_steps - done) * self.dt
+                        raise KeyboardInterrupt(
+                            f"run stopped at t={self.t:g} ms (step {self.step}) of this run's "
+                            f"{start:g} to {stop:g} ms; the network holds its state at that "
+                            "time: run() goes on from it")
+                    todo = min(chunk, n_steps - done)
+                    probes, rows = self._probes_for(self.step, todo)
+                    args = (self.step, todo, self.dt, interp, k0, k1, asm.populations, asm.neurons,
+                            asm.channels, asm.stimuli, drives, srcs, asm.connections, nproj,
+                            asm.storage, asm.ring, asm.arrivals, asm.shared, virtual,
+                            asm.spike_lists, asm.output, probes, asm.status, scratch,
+                            lif_extras, cells, (asm.mailbox, asm.fmailbox, asm.helper), custom)
+                    if done == 0:
+                        compile_for(run_loop, args)
+                    t_chunk = time.perf_counter()
+                    with (second_thread.SecondThread(asm, k0, k1, drives, srcs) if two_threads
+                          else nullcontext()):
+                        ran = run_loop(*args)
+                    self._collect(probes, self.step, ran)
+                    self.step += ran
+                    done += ran
+                    seconds = time.perf_counter() - t_chunk
+                    chunk = int(min(longest, max(1, ran * CHUNK_SECONDS / max(seconds, 1e-6)),
+                                    4 * chunk))
+                    if bar is not None:
+                        bar.update(round(ran * self.dt, 6))
+                    if asm.status.code[0] == L.STATUS_DIVERGED:
+                        self._diverged()
+                    if asm.status.code[0] == L.STATUS_ARRIVALS_FULL:
+                        asm.grow_arrivals(2 * asm.arrivals.time.shape[0])
         finally:
             if bar is not None:
                 bar.close()
@@ -693,6 +712,30 @@ class Network:
             f"population {pop.name!r}, neuron {i - asm.starts[q]}: membrane potential "
             f"{float(asm.neurons.V[i])!r} mV at t={asm.status.time[0]:.6g} ms is not finite or "
             "beyond ±1e4 mV; check weights, currents and dt")
+
+
+@contextlib.contextmanager
+def _interrupt_between_chunks():
+    """Yield a list that Ctrl-C (SIGINT) appends to, instead of raising inside a step.
+
+    The run looks at it between chunks of compiled steps and stops there, at a
+    whole step; a second Ctrl-C raises at once.
+    """
+    flag = []
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+
+    def note(signum, frame):
+        if flag:
+            raise KeyboardInterrupt("second Ctrl-C: stopped inside a chunk of steps")
+        flag.append(signum)
+
+    previous = signal.signal(signal.SIGINT, note)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 __all__ = ["Network", "Projection"]

@@ -179,3 +179,27 @@ def test_a_rule_module_that_is_not_what_its_name_says_is_written_again(tmp_path,
     again = pair_kernels.rule_module(None, 0.5, None, None)
     with open(again.__file__) as f:
         assert "planted" not in f.read()
+
+
+def test_ctrl_c_stops_a_run_between_steps_and_the_run_goes_on_from_there():
+    import os
+    import threading
+
+    def coba():
+        return ln.models.coba(n=800, seed=3)
+
+    net = coba()
+    net.run(1.0)   # compiled before the clock starts
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt, match=r"run stopped at t=.* ms .*goes on from it"):
+        net.run(100_000.0)
+    timer.join()
+    stopped = net.t
+    assert 1.0 < stopped < 100_001.0
+    net.run(50.0)
+    whole = coba().run(round(stopped + 50.0, 6))
+    for pop in ("E", "I"):
+        a, b = whole.spikes(pop), net.result.spikes(pop)
+        np.testing.assert_array_equal(a.times, b.times)
+        np.testing.assert_array_equal(a.ids, b.ids)
