@@ -42,6 +42,7 @@ synapses.
 """
 
 import math
+import numbers
 
 import numba
 import numpy as np
@@ -348,6 +349,25 @@ def _fixed_total_indptr(n_pre, n_syn, seed):
     return np.concatenate(([0], np.cumsum(sizes)))
 
 
+def _check_room(rule, n_pre, n_post, *, weight, p, indegree, n_synapses):
+    """Refuse a projection whose expected synapses (12 bytes each) cannot fit in memory."""
+    pairs = float(n_pre) * float(n_post)
+    expected = None
+    if rule == "probability" and isinstance(p, numbers.Real) and not isinstance(p, bool):
+        expected = pairs * min(max(float(p), 0.0), 1.0)
+    elif rule == "all_to_all" and not (isinstance(weight, numbers.Real) or weight is None):
+        expected = pairs      # a matrix or an expression: one entry per pair
+    elif rule in ("fixed_indegree", "convergence", "divergence", "fixed_outdegree") and \
+            isinstance(indegree, numbers.Integral) and not isinstance(indegree, bool):
+        expected = float(indegree) * (n_pre if rule in ("divergence", "fixed_outdegree")
+                                      else n_post)
+    elif rule == "fixed_total_number" and isinstance(n_synapses, numbers.Integral):
+        expected = float(n_synapses)
+    if expected is not None:
+        val.fits(f"{rule} from {n_pre} onto {n_post} cells (about {expected:.3g} synapses)",
+                 expected * 12, owner="connect")
+
+
 def _is_expression(value):
     return isinstance(value, str) or callable(value)
 
@@ -362,6 +382,8 @@ def build(rule, pre, post, *, weight, seed, autapses=False, p=None, indegree=Non
         rule = "divergence"
     n_pre, n_post = pre.n, post.n
     skip_diag = pre is post and not autapses
+    _check_room(rule, n_pre, n_post, weight=weight, p=p, indegree=indegree,
+                n_synapses=n_synapses)
     if (rule == "fixed_total_number") != (n_synapses is not None):
         raise val.ParameterError(
             "connect: n_synapses (an integer) goes with rule='fixed_total_number', and that "

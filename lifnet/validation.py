@@ -3,6 +3,7 @@
 import inspect
 import math
 import numbers
+import os
 
 import numpy as np
 
@@ -114,6 +115,30 @@ def sequence(name, value, *, owner=""):
         raise ParameterError(f"{_where(owner)}{name} must be a list, got "
                              f"{type(value).__name__}")
     return tuple(value)
+
+
+def available_memory():
+    """Bytes of memory this machine can give now (Linux: MemAvailable), or None if unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def fits(what, nbytes, *, owner=""):
+    """Refuse, before allocating, what would not fit in the memory available now."""
+    free = available_memory()
+    if free is not None and nbytes > free:
+        raise ParameterError(
+            f"{_where(owner)}{what} needs about {nbytes / 2 ** 30:.3g} GiB; this machine has "
+            f"{free / 2 ** 30:.3g} GiB available")
 
 
 def population_name(name, *, owner=""):

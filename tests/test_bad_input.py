@@ -203,3 +203,23 @@ def test_ctrl_c_stops_a_run_between_steps_and_the_run_goes_on_from_there():
         a, b = whole.spikes(pop), net.result.spikes(pop)
         np.testing.assert_array_equal(a.times, b.times)
         np.testing.assert_array_equal(a.ids, b.ids)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"rule": "probability", "p": 0.5, "weight": 0.01},
+    {"rule": "all_to_all", "weight": "0.01 * uniform(0.5, 1.5)"},
+    {"rule": "fixed_indegree", "indegree": 10 ** 7, "weight": 0.01},
+])
+def test_a_projection_that_cannot_fit_in_memory_is_refused_before_drawing(kwargs, deadline):
+    net = ln.Network(dt=0.1, seed=1)
+    E = net.add(ln.PyrPop(10 ** 6, name="E"))
+    with pytest.raises(ln.ParameterError, match=r"needs about .* GiB; this machine has"):
+        net.connect(E, E, **kwargs)
+
+
+def test_spikes_in_flight_that_cannot_fit_are_refused_before_the_run(deadline):
+    net = ln.Network(dt=0.01, seed=1)
+    E = net.add(ln.PyrPop(10 ** 6, name="E", t_ref=0.0))
+    net.connect(E, E, rule="one_to_one", weight=0.001, delay=5000.0, autapses=True)
+    with pytest.raises(ln.ParameterError, match=r"spikes in flight .* GiB"):
+        net.run(0.01)

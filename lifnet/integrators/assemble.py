@@ -326,6 +326,9 @@ class Assembly:
             self.add_clamp(q, clamp, 0.0)
         worst = int((sizes * ints[:, L.I_MAX_SPIKES]).sum())
         slots = int(self.connections.delay_steps.max(initial=0)) + 2
+        val.fits(f"the spikes in flight ({slots} steps of delay x up to {worst} spikes a "
+                 "step; set t_ref > 0 or shorten the longest delay)", slots * worst * 12,
+                 owner="run")
         self.ring = L.SpikeRing(ids=np.zeros((slots, worst), dtype=np.int32),
                                 theta=np.zeros((slots, worst)),
                                 pop_stop=np.zeros((slots, len(pops)), dtype=np.int64))
@@ -479,6 +482,8 @@ class Assembly:
     def grow_arrivals(self, capacity):
         """(Re)allocate the per-step arrival list with room for capacity arrivals."""
         n_total = int(self.starts[-1])
+        val.fits(f"the synaptic arrivals of one step ({capacity})", capacity * 64 + n_total * 8,
+                 owner="run")
         self.arrivals = L.Arrivals(
             head=np.full(n_total, -1, dtype=np.int64), next=np.zeros(capacity, np.int64),
             time=np.zeros(capacity), channel=np.zeros(capacity, np.int64),
