@@ -401,7 +401,7 @@ class Network:
         if abs(steps - round(steps)) > 1e-9 * steps or round(steps) < 1:
             raise val.ParameterError(
                 f"monitor: interval={interval} ms must be a whole number (>= 1) of dt={self.dt}")
-        mon = StateMonitor(pop, variables, neurons, int(round(steps)))
+        mon = StateMonitor(pop, variables, neurons, int(round(steps)), period=interval)
         self.monitors.append(mon)
         return mon
 
@@ -537,6 +537,7 @@ class Network:
             first.append(len(kinds))
             for var in mon.variables:
                 kind, base = self._asm.state_slot(mon.population, var)
+                mon.units[var] = self._asm.state_unit(mon.population, var)
                 kinds.extend([kind] * len(mon.neurons))
                 index.extend(base + mon.neurons)
             stop.append(len(kinds))
