@@ -5,6 +5,7 @@
     lifnet run --model wang2002 --set coherence=51.2 --seed 3
     lifnet run examples/netpyne_tut5.yaml        a model file (YAML or JSON; see lifnet.spec)
     lifnet run MODEL.yaml --set run.duration=500 --set populations.E.n=40
+    lifnet run simulation_config.json            a SONATA circuit (BMTK; see lifnet.sonata)
     lifnet sweep MODEL.yaml --grid populations.E.n=20,40 --seeds 0,1
     lifnet bench --only coba ping                lifnet's side of the benchmarks, quickly
 
@@ -155,9 +156,32 @@ def _build_run(args):
     return net, name, duration, None, show, keywords
 
 
+def _run_sonata(args):
+    """lifnet run simulation_config.json: outputs where the config's ``output`` says."""
+    from .io import circuit
+    from .spec import SpecError
+
+    if args.set or args.model is not None:
+        raise SpecError(f"{args.file} is a SONATA config: it takes --duration, --dt, --seed, "
+                        "not --set or --model")
+    t0 = time.perf_counter()
+    net, result, files = circuit.run(args.file, tstop=args.duration, dt=args.dt,
+                                     seed=args.seed or 0, progress=args.progress,
+                                     threads=args.threads)
+    rates = ", ".join(f"{p} {result.spikes(p).rate(result.t):.1f} Hz"
+                      for p in net.populations)
+    print(f"{args.file}: {result.t:g} ms at dt {net.dt:g} ms in "
+          f"{time.perf_counter() - t0:.1f} s; rates {rates}")
+    print(f"wrote {', '.join(files)}")
+    return 0
+
+
 def _run(args):
     from .io import write_report, write_spikes
+    from .io.circuit import is_config
 
+    if args.file and is_config(args.file):
+        return _run_sonata(args)
     t0 = time.perf_counter()
     net, name, duration, plots, show, keywords = _build_run(args)
     out = os.path.join(args.out, name)
@@ -293,7 +317,8 @@ def _parser():
                     "spikes.h5 (SONATA), the figures and summary.json in OUT/NAME/.\n\n"
                     "built-in models (--model), each run long enough to show its "
                     f"phenomenon:\n{models}")
-    run.add_argument("file", nargs="?", help="model file (.yaml, .yml, .json)")
+    run.add_argument("file", nargs="?", help="model file (.yaml, .yml, .json) or a SONATA "
+                                             "simulation_config.json")
     run.add_argument("--model", choices=sorted(MODELS), default=None,
                      help="built-in model, when no file is given (default: coba)")
     run.add_argument("--set", action="append", metavar="KEY=VALUE",

@@ -4,6 +4,7 @@ import sys
 from contextlib import nullcontext
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import connectivity
 from . import validation as val
@@ -121,6 +122,7 @@ class Network:
         self.result = RunResult(self)
         self._asm = None
         self._pending_state = []
+        self.sonata = None       # what a SONATA simulation config asks (io.circuit.SonataRun)
 
     @property
     def t(self):
@@ -287,7 +289,9 @@ class Network:
             Transmission delay, ms, >= dt; default dt. Need not be a multiple of
             dt. An expression gives each synapse its own (``"0.5 + dist_3D / 300"``,
             conduction at 300 µm/ms), except on NMDA projections; so does a
-            ``Normal`` (bound it below by dt: ``low=dt``).
+            ``Normal`` (bound it below by dt: ``low=dt``), and, with
+            ``rule="array"`` and a sparse weight matrix, a sparse matrix of
+            delays that stores the same pairs (each pair once).
         n_synapses : int
             Number of synapses of ``fixed_total_number``.
         """
@@ -307,7 +311,8 @@ class Network:
                 f"connect: receptor={receptor!r} must be a name or a receptor object")
         if not isinstance(autapses, bool):
             raise val.ParameterError(f"connect: autapses={autapses!r} must be True or False")
-        per_synapse = isinstance(delay, (str, Normal)) or callable(delay)
+        per_synapse = (isinstance(delay, (str, Normal)) or callable(delay)
+                       or (rule == "array" and sp.issparse(delay)))
         if isinstance(delay, Normal) and delay.low < self.dt * (1 - 1e-7) and not (
                 delay.resolution is not None and delay.resolution >= self.dt * (1 - 1e-7)):
             raise val.ParameterError(

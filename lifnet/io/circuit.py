@@ -1,0 +1,675 @@
+"""SONATA circuits in: nodes, edges, inputs and run settings -> a ``Network``.
+
+A SONATA circuit (Dai et al. 2020) is ``nodes.h5`` and ``edges.h5`` files with
+node and edge type tables (CSV), tied together by ``circuit_config.json``; a
+``simulation_config.json`` adds the run (``tstop``, ``dt``), inputs (spike
+files for virtual nodes) and outputs. This is the format BMTK's
+``NetworkBuilder`` writes and its ``pointnet`` runs on NEST.
+
+Point neurons are read by their ``model_template``, a NEST model, and mapped
+onto lifnet's cells with the NEST parameters of ``dynamics_params`` converted
+to lifnet's units (pF -> nF, nS -> µS, pA -> nA; ms and mV as they are):
+
+=====================  ======================================================
+``nest:iaf_cond_exp``  ``LIFPopulation``; exponential conductances ``ex``
+                       (``tau_syn_ex``, ``E_ex``) and ``in``
+                       (``tau_syn_in``, ``E_in``)
+``nest:iaf_psc_exp``   ``CurrentBasedLIFPop``; ``ExponentialCurrentSynapse``
+                       ``ex`` and ``in``
+``nest:iaf_psc_alpha`` ``CurrentBasedLIFPop``; ``AlphaCurrentSynapse``
+                       ``ex`` and ``in``
+``nest:iaf_psc_delta`` ``CurrentBasedLIFPop``; ``DeltaSynapse`` (mV)
+``virtual``            ``SpikeSourcePop`` replaying the ``inputs`` spike file
+=====================  ======================================================
+
+Edges carry, as BMTK's ``pointnet`` applies them, the weight
+``syn_weight x nsyns`` (NEST units: nS for conductances, pA for currents, mV
+for delta synapses; the sign chooses the ``ex`` or ``in`` synapse, as in
+NEST) and their ``delay`` (ms), per edge or per edge type.
+"""
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from .. import validation as val
+from ..currents import (
+    AlphaCurrentSynapse,
+    CurrentClamp,
+    DeltaSynapse,
+    ExponentialCurrentSynapse,
+    ExponentialSynapse,
+)
+from ..populations import CurrentBasedLIFPop, LIFPopulation, SpikeSourcePop
+from .sonata import read_spikes
+
+
+class SonataError(val.ParameterError):
+    """A SONATA circuit or config lifnet cannot read; the message names file and key."""
+
+
+# -- NEST models: their parameters (NEST units) and how they become lifnet's -----------------
+
+_LIF_COMMON = {"C_m": 250.0, "E_L": -70.0, "V_th": -55.0, "t_ref": 2.0, "I_e": 0.0,
+               "V_m": -70.0}
+
+
+@dataclass(frozen=True)
+class NestModel:
+    """A NEST point-neuron model lifnet maps onto one of its cells.
+
+    ``defaults``: NEST's default parameters (NEST units) for every key
+    ``dynamics_params`` may set; ``synapse``: ``"cond_exp"``, ``"psc_exp"``,
+    ``"psc_alpha"`` or ``"delta"``.
+    """
+
+    defaults: dict
+    synapse: str
+
+
+NEST_MODELS = {
+    "iaf_cond_exp": NestModel(
+        {**_LIF_COMMON, "V_reset": -60.0, "g_L": 16.6667, "E_ex": 0.0, "E_in": -85.0,
+         "tau_syn_ex": 0.2, "tau_syn_in": 2.0}, "cond_exp"),
+    "iaf_psc_exp": NestModel(
+        {**_LIF_COMMON, "V_reset": -70.0, "tau_m": 10.0, "tau_syn_ex": 2.0,
+         "tau_syn_in": 2.0}, "psc_exp"),
+    "iaf_psc_alpha": NestModel(
+        {**_LIF_COMMON, "V_reset": -70.0, "tau_m": 10.0, "tau_syn_ex": 2.0,
+         "tau_syn_in": 2.0}, "psc_alpha"),
+    "iaf_psc_delta": NestModel({**_LIF_COMMON, "V_reset": -70.0, "tau_m": 10.0}, "delta"),
+}
+#: NEST unit -> lifnet unit: divide by this.
+PER_NANO = 1000.0
+_SCALED = ("C_m", "g_L", "I_e")       # pF, nS, pA -> nF, µS, nA
+SYNAPSE_MODELS = ("static_synapse",)
+#: BMTK's weight functions that compute syn_weight x nsyns.
+WEIGHT_FUNCTIONS = ("default_weight_fnc", "set_syn_weight", "wmax")
+
+
+def supported_templates():
+    """The ``model_template`` values lifnet reads, e.g. ``nest:iaf_cond_exp``."""
+    return [f"nest:{name}" for name in NEST_MODELS]
+
+
+def nest_to_lifnet(value, name):
+    """A NEST parameter in lifnet's unit (pF, nS, pA -> nF, µS, nA; others as they are)."""
+    return value / PER_NANO if name in _SCALED else value
+
+
+@dataclass
+class CellGroup:
+    """The nodes of one node type of a SONATA population, as one lifnet population."""
+
+    population: str            # SONATA population
+    node_ids: np.ndarray       # SONATA node ids, in the order of the lifnet population
+    model: str                 # NEST model name, or "virtual"
+    params: dict = field(default_factory=dict)   # NEST units; V_m may be per node
+    positions: np.ndarray = None                  # (n, 3), µm, if the nodes have them
+    lifnet: object = None
+
+    def receptor(self, sign):
+        """(receptor, weight factor) for edges of this sign onto these cells."""
+        p, kind = self.params, NEST_MODELS[self.model].synapse
+        side = "ex" if sign >= 0 else "in"
+        if kind == "cond_exp":
+            return (ExponentialSynapse(tau=p[f"tau_syn_{side}"], E=p[f"E_{side}"], name=side),
+                    1.0 / PER_NANO if sign >= 0 else -1.0 / PER_NANO)
+        if kind == "psc_exp":
+            return ExponentialCurrentSynapse(tau=p[f"tau_syn_{side}"], name=side), 1 / PER_NANO
+        if kind == "psc_alpha":
+            return AlphaCurrentSynapse(tau=p[f"tau_syn_{side}"], name=side), 1 / PER_NANO
+        return DeltaSynapse(name="delta"), 1.0
+
+
+def _build_cells(group, name):
+    """The lifnet population of a CellGroup and the current clamp its I_e needs, if any."""
+    p = group.params
+    common = dict(E_L=p["E_L"], V_th=p["V_th"], V_reset=p["V_reset"], t_ref=p["t_ref"])
+    C = nest_to_lifnet(p["C_m"], "C_m")
+    I_e = nest_to_lifnet(p["I_e"], "I_e")
+    if NEST_MODELS[group.model].synapse == "cond_exp":
+        pop = LIFPopulation(len(group.node_ids), name=name, C=C,
+                            g_L=nest_to_lifnet(p["g_L"], "g_L"), V_init=p["V_m"], **common)
+        return pop, (CurrentClamp(amplitude=I_e) if I_e != 0.0 else None)
+    pop = CurrentBasedLIFPop(len(group.node_ids), name=name, C=C, tau_m=p["tau_m"], I_e=I_e,
+                             initial={"V": p["V_m"]}, **common)
+    return pop, None
+
+
+# -- configs -------------------------------------------------------------------------------
+
+_VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
+
+
+def _substitute(text, manifest, where):
+    def one(match):
+        key = match.group(1)
+        if key not in manifest:
+            raise SonataError(f"{where}: {match.group(0)} is not defined in the manifest "
+                              f"(it defines {', '.join(sorted(manifest)) or 'nothing'})")
+        return manifest[key]
+    return _VARIABLE.sub(one, text)
+
+
+def read_config(path):
+    """A SONATA config file as a dict, its ``manifest`` variables substituted and its
+    relative paths made absolute (relative to the file's folder).
+
+    Parameters
+    ----------
+    path : str or path-like
+        ``circuit_config.json`` or ``simulation_config.json``.
+    """
+    path = os.path.abspath(os.fspath(path))
+    with open(path) as f:
+        try:
+            cfg = json.load(f)
+        except json.JSONDecodeError as err:
+            raise SonataError(f"{path}: not JSON ({err})") from None
+    folder = os.path.dirname(path)
+    manifest = {"configdir": folder, "workingdir": os.getcwd()}
+    raw = cfg.pop("manifest", {}) or {}
+    for key, value in raw.items():
+        manifest[key.lstrip("$").strip("{}")] = str(value)
+    for _ in range(len(manifest) + 1):     # variables may refer to each other
+        manifest = {k: _substitute(v, manifest, f"{path}: manifest.{k}")
+                    for k, v in manifest.items()}
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            return {k: walk(v, f"{where}.{k}" if where else k) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v, f"{where}[{k}]") for k, v in enumerate(node)]
+        if isinstance(node, str) and "$" in node:
+            return _substitute(node, manifest, f"{path}: {where}")
+        return node
+
+    cfg = walk(cfg, "")
+    cfg["_path"] = path
+    return cfg
+
+
+def is_config(path):
+    """Whether a file is a SONATA circuit or simulation config (not a lifnet model file):
+    JSON with ``networks``, or with ``network`` naming a circuit config."""
+    if not os.fspath(path).endswith(".json"):
+        return False
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except (OSError, json.JSONDecodeError):
+        return False
+    return isinstance(data, dict) and ("networks" in data
+                                       or isinstance(data.get("network"), str))
+
+
+def _path(value, cfg):
+    folder = os.path.dirname(cfg["_path"])
+    return value if os.path.isabs(value) else os.path.normpath(os.path.join(folder, value))
+
+
+def _circuit_of(cfg):
+    """The circuit config of a simulation config (``network``), or the config itself."""
+    if "networks" in cfg:
+        return cfg
+    if "network" in cfg:
+        return read_config(_path(cfg["network"], cfg))
+    raise SonataError(f"{cfg['_path']}: neither 'networks' (a circuit config) nor 'network' "
+                      "(a simulation config naming its circuit config)")
+
+
+# -- tables --------------------------------------------------------------------------------
+
+def _read_types(path):
+    import pandas as pd
+
+    try:
+        table = pd.read_csv(path, sep=r"\s+", engine="python")
+    except FileNotFoundError:
+        raise SonataError(f"type table {path} does not exist") from None
+    return table.set_index(table.columns[0], drop=False)
+
+
+def _dynamics(value, folder, where):
+    """dynamics_params: a JSON file's dict (name relative to folder), or {} for none."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value in ("", "NULL",
+                                                                                    "None"):
+        return {}
+    path = value if os.path.isabs(value) else os.path.join(folder or "", value)
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        raise SonataError(f"{where}: dynamics_params file {path} does not exist") from None
+
+
+def _text(value):
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    return None if value is None else str(value)
+
+
+def _group_columns(group):
+    """{name: array} of a node or edge group's datasets; positions as x, y, z."""
+    columns = {k: v[()] for k, v in group.items() if not isinstance(v, type(group))}
+    if "positions" in columns:
+        pos = columns.pop("positions")
+        columns.update(x=pos[:, 0], y=pos[:, 1], z=pos[:, 2])
+    return columns
+
+
+def _node_attribute(name, per_node, row, rows):
+    """A node type's attribute: the nodes' own value if they share one, else the type's."""
+    if name in per_node:
+        values = {_text(v) for v in per_node[name][rows]}
+        if len(values) == 1:
+            return values.pop()
+    return _text(row[name]) if name in row.index else None
+
+
+def _edge_column(name, default, per_edge, row, rows, where):
+    """An edge attribute per edge (float64): the edges' own values, else the edge type's,
+    else default; an error if there is none."""
+    if name in per_edge and not np.isnan(per_edge[name][rows]).any():
+        return per_edge[name][rows]
+    value = row.get(name)
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        if default is None:
+            raise SonataError(f"{where}: no {name}, neither per edge nor in its edge type")
+        return np.full(rows.size, float(default))
+    return np.full(rows.size, float(value))
+
+
+def _read_nodes(nodes_file, types_file, models_dir):
+    """[CellGroup] of one nodes file, one per (population, node type), with positions."""
+    import h5py
+
+    types = _read_types(types_file)
+    groups = []
+    with h5py.File(nodes_file, "r") as f:
+        if "nodes" not in f:
+            raise SonataError(f"{nodes_file}: no /nodes group")
+        for pop_name, pop in f["nodes"].items():
+            type_ids = pop["node_type_id"][()]
+            n = type_ids.size
+            group_ids = pop["node_group_id"][()] if "node_group_id" in pop else np.zeros(n, int)
+            group_index = (pop["node_group_index"][()] if "node_group_index" in pop
+                           else np.arange(n))
+            per_node = {}
+            for gid in np.unique(group_ids):
+                g = pop[str(gid)]
+                rows = np.flatnonzero(group_ids == gid)
+                for name, column in _group_columns(g).items():
+                    per_node.setdefault(name, np.full(n, np.nan, object))[rows] = \
+                        column[group_index[rows]]
+                if "dynamics_params" in g:
+                    for name, ds in g["dynamics_params"].items():
+                        per_node.setdefault(f"dynamics_params/{name}", np.full(n, np.nan))[
+                            rows] = ds[()][group_index[rows]]
+            for type_id in np.unique(type_ids):
+                where = f"{nodes_file}: population {pop_name!r}, node type {type_id}"
+                if type_id not in types.index:
+                    raise SonataError(f"{where}: not in {types_file}")
+                row = types.loc[type_id]
+                rows = np.flatnonzero(type_ids == type_id)
+                model_type = _node_attribute("model_type", per_node, row, rows)
+                template = _node_attribute("model_template", per_node, row, rows)
+                if model_type == "virtual":
+                    groups.append(CellGroup(pop_name, rows, "virtual"))
+                    continue
+                model = (template or "").split(":", 1)
+                if len(model) != 2 or model[0] != "nest" or model[1] not in NEST_MODELS:
+                    raise SonataError(
+                        f"{where} (model_type {model_type!r}): model_template {template!r} "
+                        f"has no lifnet cell; supported: {', '.join(supported_templates())}, "
+                        "and model_type 'virtual'")
+                defaults = NEST_MODELS[model[1]].defaults
+                params = dict(defaults)
+                given = _dynamics(_node_attribute("dynamics_params", per_node, row, rows),
+                                  models_dir, where)
+                for key, value in given.items():
+                    if key not in defaults:
+                        raise SonataError(
+                            f"{where}: dynamics_params key {key!r} is not a parameter lifnet "
+                            f"maps for {template}; it takes {', '.join(defaults)}")
+                    params[key] = float(value)
+                for name, column in per_node.items():
+                    if not name.startswith("dynamics_params/"):
+                        continue
+                    key = name.split("/", 1)[1]
+                    values = np.asarray(column[rows], np.float64)
+                    if key == "V_m":
+                        params["V_m"] = values
+                    elif np.all(values == values[0]):
+                        params[key] = float(values[0])
+                    else:
+                        raise SonataError(
+                            f"{where}: per-node dynamics_params/{key} differs between nodes; "
+                            "lifnet reads per-node V_m only (give each value its own node type)")
+                positions = (np.column_stack([per_node[c][rows].astype(np.float64)
+                                              for c in "xyz"])
+                             if all(c in per_node for c in "xyz") else None)
+                groups.append(CellGroup(pop_name, rows, model[1], params, positions))
+    return groups
+
+
+def _read_edges(edges_file, types_file, synapses_dir):
+    """Yield (edge population, source population, target population, source ids, target ids,
+    weights in NEST units, delays in ms) per edge type."""
+    import h5py
+
+    types = _read_types(types_file)
+    with h5py.File(edges_file, "r") as f:
+        if "edges" not in f:
+            raise SonataError(f"{edges_file}: no /edges group")
+        for pop_name, pop in f["edges"].items():
+            src_ds, trg_ds = pop["source_node_id"], pop["target_node_id"]
+            src_pop = _text(src_ds.attrs.get("node_population"))
+            trg_pop = _text(trg_ds.attrs.get("node_population"))
+            src, trg = src_ds[()].astype(np.int64), trg_ds[()].astype(np.int64)
+            type_ids = pop["edge_type_id"][()]
+            n = type_ids.size
+            group_ids = pop["edge_group_id"][()] if "edge_group_id" in pop else np.zeros(n, int)
+            group_index = (pop["edge_group_index"][()] if "edge_group_index" in pop
+                           else np.arange(n))
+            per_edge = {}
+            for gid in np.unique(group_ids):
+                g = pop[str(gid)] if str(gid) in pop else None
+                if g is None:
+                    continue
+                rows = np.flatnonzero(group_ids == gid)
+                for name in ("syn_weight", "nsyns", "delay"):
+                    if name in g:
+                        per_edge.setdefault(name, np.full(n, np.nan))[rows] = \
+                            g[name][()][group_index[rows]]
+            for type_id in np.unique(type_ids):
+                where = f"{edges_file}: population {pop_name!r}, edge type {type_id}"
+                if type_id not in types.index:
+                    raise SonataError(f"{where}: not in {types_file}")
+                row = types.loc[type_id]
+                rows = np.flatnonzero(type_ids == type_id)
+                template = (_text(row.get("model_template")) or "static_synapse")
+                if template.split(":")[-1] not in SYNAPSE_MODELS:
+                    raise SonataError(f"{where}: synapse model_template {template!r} is not "
+                                      f"supported; lifnet reads {', '.join(SYNAPSE_MODELS)}")
+                function = _text(row.get("weight_function"))
+                if function is not None and function not in WEIGHT_FUNCTIONS:
+                    raise SonataError(
+                        f"{where}: weight_function {function!r} is Python code lifnet cannot "
+                        f"read; it reads {', '.join(WEIGHT_FUNCTIONS)} (syn_weight x nsyns)")
+                dynamics = _dynamics(_text(row.get("dynamics_params")), synapses_dir, where)
+                unknown = set(dynamics) - {"delay", "weight", "receptor_type"}
+                if unknown or dynamics.get("receptor_type", 0) != 0:
+                    raise SonataError(
+                        f"{where}: synapse dynamics_params {dynamics} are not supported; "
+                        "static_synapse takes delay (and weight, replaced by syn_weight x "
+                        "nsyns, as in BMTK)")
+                weight = (_edge_column("syn_weight", None, per_edge, row, rows, where)
+                          * _edge_column("nsyns", 1.0, per_edge, row, rows, where))
+                delay = _edge_column("delay", dynamics.get("delay"), per_edge, row, rows, where)
+                yield pop_name, src_pop, trg_pop, src[rows], trg[rows], weight, delay
+
+
+# -- the network ----------------------------------------------------------------------------
+
+@dataclass
+class SonataRun:
+    """What a simulation config asks beyond the network: ``tstop`` (ms), where outputs go,
+    the reports, and which lifnet population holds which SONATA nodes."""
+
+    tstop: float = None
+    output_dir: str = None
+    spikes_file: str = "spikes.h5"
+    node_map: dict = field(default_factory=dict)   # lifnet name -> (population, node ids)
+    reports: list = field(default_factory=list)    # (file, monitor, variable)
+
+
+def _node_set(value, node_sets, where):
+    """The SONATA population a node set names (its name, or {"population": ...})."""
+    if isinstance(value, str) and value in node_sets:
+        value = node_sets[value]
+    if isinstance(value, dict) and set(value) == {"population"}:
+        return value["population"]
+    if isinstance(value, str):
+        return value
+    raise SonataError(f"{where}: node_set {value!r} must name a population (or a node set "
+                      "that is {\"population\": ...}); lifnet reads no other node sets")
+
+
+def load(config, *, dt=None, seed=0):
+    """Build a Network from a SONATA circuit or simulation config.
+
+    Parameters
+    ----------
+    config : str or path-like
+        ``circuit_config.json`` (the network alone), or ``simulation_config.json``
+        (the network of its ``network`` key, plus ``run.dt``, ``run.tstop``,
+        spike ``inputs`` for virtual nodes, ``output`` and ``reports``).
+    dt : float, optional
+        Time step, ms (default: the config's ``run.dt``, else 0.1).
+    seed : int
+        The network's seed; a circuit's cells start at ``V_m`` and draw nothing.
+
+    Returns
+    -------
+    Network
+        Its ``sonata`` attribute (a ``SonataRun``) holds ``tstop`` (ms), the
+        output folder and, per lifnet population, the SONATA population and node
+        ids it holds: one lifnet population per node type, named after its
+        SONATA population, or ``"<population>.<node_type_id>"`` where a
+        population has several node types.
+    """
+    from ..network import Network
+
+    cfg = read_config(config)
+    circuit = _circuit_of(cfg)
+    components = circuit.get("components", {}) or {}
+    models_dir = components.get("point_neuron_models_dir")
+    synapses_dir = components.get("synaptic_models_dir")
+    if models_dir is not None:
+        models_dir = _path(models_dir, circuit)
+    if synapses_dir is not None:
+        synapses_dir = _path(synapses_dir, circuit)
+    run_cfg = cfg.get("run", {}) or {}
+    if float(run_cfg.get("tstart", 0.0)) != 0.0:
+        raise SonataError(f"{cfg['_path']}: run.tstart={run_cfg['tstart']}; lifnet starts at 0")
+    net = Network(dt=float(run_cfg.get("dt", 0.1)) if dt is None else dt, seed=seed)
+    run = SonataRun(tstop=float(run_cfg["tstop"]) if "tstop" in run_cfg else None)
+
+    groups = []
+    networks = circuit.get("networks", {}) or {}
+    for k, entry in enumerate(networks.get("nodes", []) or []):
+        for key in ("nodes_file", "node_types_file"):
+            if key not in entry:
+                raise SonataError(f"{circuit['_path']}: networks.nodes[{k}] has no {key}")
+        groups += _read_nodes(_path(entry["nodes_file"], circuit),
+                              _path(entry["node_types_file"], circuit), models_dir)
+    if not groups:
+        raise SonataError(f"{circuit['_path']}: networks.nodes lists no nodes")
+
+    node_sets = {}
+    if "node_sets_file" in cfg:
+        with open(_path(cfg["node_sets_file"], cfg)) as f:
+            node_sets = json.load(f)
+    spikes_of = {}
+    for name, inp in (cfg.get("inputs", {}) or {}).items():
+        where = f"{cfg['_path']}: inputs.{name}"
+        if inp.get("input_type") != "spikes":
+            raise SonataError(f"{where}: input_type {inp.get('input_type')!r}; lifnet reads "
+                              "'spikes' inputs (spike files for virtual nodes)")
+        if inp.get("module", "sonata") not in ("sonata", "h5", "hdf5"):
+            raise SonataError(f"{where}: module {inp.get('module')!r}; lifnet reads SONATA "
+                              "spike files (module 'sonata' or 'h5')")
+        population = _node_set(inp.get("node_set"), node_sets, where)
+        spikes = read_spikes(_path(inp["input_file"], cfg))
+        if population not in spikes:
+            raise SonataError(f"{where}: {inp['input_file']} has no spikes of population "
+                              f"{population!r}; it has {', '.join(spikes) or 'none'}")
+        spikes_of[population] = spikes[population]
+
+    per_population = {}
+    for g in groups:
+        per_population.setdefault(g.population, []).append(g)
+    where_node = {}      # SONATA population -> (group index per node, index in group)
+    for pop_name, members in per_population.items():
+        virtual = [g.model == "virtual" for g in members]
+        n = sum(len(g.node_ids) for g in members)
+        if any(virtual) and not all(virtual):
+            raise SonataError(f"population {pop_name!r} mixes virtual and real nodes; lifnet "
+                              "takes a population of either")
+        if all(virtual):
+            times, ids = spikes_of.get(pop_name, (np.zeros(0), np.zeros(0, np.int64)))
+            if ids.size and ids.max() >= n:
+                raise SonataError(f"inputs of population {pop_name!r}: node id {ids.max()} "
+                                  f"but the population has {n} nodes")
+            src = net.add(SpikeSourcePop(n, times=times, ids=ids, name=pop_name))
+            members[:] = [CellGroup(pop_name, np.arange(n), "virtual", lifnet=src)]
+        for k, g in enumerate(members):
+            if g.lifnet is None:
+                name = pop_name if len(members) == 1 else f"{pop_name}.{k}"
+                pop, clamp = _build_cells(g, name)
+                net.add(pop, positions=g.positions)
+                if clamp is not None:
+                    net.stimulate(pop, clamp)
+                g.lifnet = pop
+            run.node_map[g.lifnet.name] = (pop_name, g.node_ids)
+        group_of, index_in = np.full(n, -1, np.int64), np.zeros(n, np.int64)
+        for k, g in enumerate(members):
+            group_of[g.node_ids], index_in[g.node_ids] = k, np.arange(len(g.node_ids))
+        where_node[pop_name] = (members, group_of, index_in)
+
+    for k, entry in enumerate(networks.get("edges", []) or []):
+        for key in ("edges_file", "edge_types_file"):
+            if key not in entry:
+                raise SonataError(f"{circuit['_path']}: networks.edges[{k}] has no {key}")
+        for pop_name, src_pop, trg_pop, src, trg, weight, delay in _read_edges(
+                _path(entry["edges_file"], circuit), _path(entry["edge_types_file"], circuit),
+                synapses_dir):
+            for which, p in (("source", src_pop), ("target", trg_pop)):
+                if p not in where_node:
+                    raise SonataError(f"edges {pop_name!r}: {which} population {p!r} is not "
+                                      "among the nodes")
+            _connect(net, where_node[src_pop], where_node[trg_pop], src, trg, weight, delay)
+
+    out = cfg.get("output", {}) or {}
+    run.output_dir = _path(out.get("output_dir", "output"), cfg)
+    run.spikes_file = out.get("spikes_file", "spikes.h5")
+    for name, rep in (cfg.get("reports", {}) or {}).items():
+        _add_report(net, run, name, rep, node_sets, where_node, cfg)
+    net.sonata = run
+    return net
+
+
+def _connect(net, pre, post, src, trg, weight, delay):
+    """Connect one edge type: per (pre group, post group, sign), a sparse projection."""
+    pre_groups, pre_of, pre_index = pre
+    post_groups, post_of, post_index = post
+    keep = weight != 0.0
+    src, trg, weight, delay = src[keep], trg[keep], weight[keep], delay[keep]
+    sign = np.where(weight >= 0, 1, -1)
+    key = np.stack([pre_of[src], post_of[trg], sign])
+    for a, b, s in np.unique(key, axis=1).T:
+        sel = np.flatnonzero((key[0] == a) & (key[1] == b) & (key[2] == s))
+        pre_g, post_g = pre_groups[a], post_groups[b]
+        if post_g.model == "virtual":
+            raise SonataError(f"edges onto virtual population {post_g.population!r}: virtual "
+                              "nodes take no synapses")
+        receptor, factor = post_g.receptor(s)
+        rows, cols = pre_index[src[sel]], post_index[trg[sel]]
+        # A pair may have several edges: one projection per repeat, each pair once in it.
+        pair = rows * post_g.lifnet.n + cols
+        order = np.argsort(pair, kind="stable")
+        first = np.r_[True, pair[order][1:] != pair[order][:-1]]
+        starts = np.flatnonzero(first)
+        repeat = np.empty(sel.size, np.int64)
+        repeat[order] = np.arange(sel.size) - np.repeat(starts, np.diff(np.r_[starts,
+                                                                             sel.size]))
+        shape = (pre_g.lifnet.n, post_g.lifnet.n)
+        for r in range(int(repeat.max()) + 1 if sel.size else 0):
+            part = repeat == r
+            w = sp.coo_matrix((weight[sel][part] * factor, (rows[part], cols[part])), shape)
+            d = delay[sel][part]
+            if np.all(d == d[0]):
+                net.connect(pre_g.lifnet, post_g.lifnet, receptor=receptor, rule="array",
+                            weight=w.tocsr(), delay=float(d[0]), autapses=True)
+            else:
+                net.connect(pre_g.lifnet, post_g.lifnet, receptor=receptor, rule="array",
+                            weight=w, delay=sp.coo_matrix((d, (rows[part], cols[part])), shape),
+                            autapses=True)
+
+
+VARIABLES = {"V_m": "V", "V": "V"}
+
+
+def _add_report(net, run, name, rep, node_sets, where_node, cfg):
+    where = f"{cfg['_path']}: reports.{name}"
+    variable = rep.get("variable_name")
+    if variable not in VARIABLES:
+        raise SonataError(f"{where}: variable_name {variable!r}; lifnet reports "
+                          f"{', '.join(VARIABLES)} (the membrane potential)")
+    population = _node_set(rep.get("cells"), node_sets, where)
+    if population not in where_node:
+        raise SonataError(f"{where}: cells {population!r} is not a population")
+    members = where_node[population][0]
+    if len(members) != 1 or members[0].model == "virtual":
+        raise SonataError(f"{where}: lifnet reports populations of one node type of real "
+                          f"cells; {population!r} has {len(members)} node types")
+    interval = float(rep.get("dt", net.dt))
+    mon = net.monitor(members[0].lifnet, VARIABLES[variable], interval=interval)
+    run.reports.append((os.path.join(run.output_dir, rep.get("file_name", f"{name}.h5")),
+                        mon, VARIABLES[variable]))
+
+
+def run(config, *, tstop=None, dt=None, seed=0, progress=None, threads=None):
+    """Load a simulation config, run it for ``run.tstop`` and write its outputs.
+
+    Spikes go to ``output.output_dir/output.spikes_file`` by SONATA population
+    and node id; each report to its file.
+
+    Parameters
+    ----------
+    config : str or path-like
+        ``simulation_config.json`` with ``run.tstop``.
+    tstop, dt : float, optional
+        Simulated time and time step, ms, instead of the config's.
+    seed : int
+        The network's seed.
+    progress, threads
+        As ``Network.run``.
+
+    Returns
+    -------
+    (Network, RunResult, list of str)
+        The network, its result and the files written.
+    """
+    from ..monitors import SpikeTrains
+    from .sonata import write_report, write_spikes
+
+    net = load(config, dt=dt, seed=seed)
+    info = net.sonata
+    if tstop is not None:
+        info.tstop = val.positive("tstop", tstop, owner="sonata.run")
+    if info.tstop is None:
+        raise SonataError(f"{config}: run.tstop is needed to run (a simulation config)")
+    result = net.run(info.tstop, progress=progress, threads=threads)
+    trains = {}
+    for lifnet_name, (population, node_ids) in info.node_map.items():
+        tr = result.spikes(lifnet_name)
+        trains.setdefault(population, []).append((tr.times, node_ids[tr.ids], node_ids.size))
+    merged = {p: SpikeTrains(np.concatenate([t for t, _, _ in parts]),
+                             np.concatenate([i for _, i, _ in parts]),
+                             sum(n for _, _, n in parts)) for p, parts in trains.items()}
+    os.makedirs(info.output_dir, exist_ok=True)
+    files = [os.path.join(info.output_dir, info.spikes_file)]
+    write_spikes(files[0], merged)
+    for path, mon, variable in info.reports:
+        write_report(path, mon, variable)
+        files.append(path)
+    return net, result, files

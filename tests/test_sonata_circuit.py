@@ -1,0 +1,209 @@
+"""SONATA circuits read into lifnet: nodes and edges written here with h5py as the
+SONATA developer guide lays them out (as BMTK's NetworkBuilder writes them), then
+loaded, checked against the NEST models' documented units, and run."""
+
+import json
+
+import h5py
+import numpy as np
+import pytest
+
+import lifnet as ln
+from lifnet import cli
+
+COND = {"C_m": 200.0, "g_L": 20.0, "E_L": -65.0, "V_th": -50.0, "V_reset": -60.0,
+        "t_ref": 2.0, "E_ex": 0.0, "E_in": -80.0, "tau_syn_ex": 2.0, "tau_syn_in": 8.0,
+        "V_m": -65.0, "I_e": 300.0}
+ALPHA = {"C_m": 250.0, "tau_m": 10.0, "E_L": -70.0, "V_th": -55.0, "V_reset": -70.0,
+         "t_ref": 2.0, "tau_syn_ex": 1.5, "tau_syn_in": 3.0, "V_m": -70.0}
+# virtual 'inp' (2 nodes) -> 'cells' (node type 100: 3 iaf_cond_exp; 101: 2 iaf_psc_alpha,
+# interleaved). Edges: (source, target, syn_weight, nsyns, delay).
+EDGES = [(0, 0, 2.0, 3, 1.5), (1, 0, -4.0, 1, 1.0), (0, 2, 1.0, 2, 2.0), (1, 4, 5.0, 1, 1.0),
+         (0, 1, 300.0, 2, 1.0), (1, 3, -200.0, 1, 3.0)]
+CELL_TYPES = np.array([100, 101, 100, 101, 100])
+SPIKES = {0: [5.0, 12.3, 20.0], 1: [8.0, 30.0]}
+
+
+def _table(path, header, rows):
+    with open(path, "w") as f:
+        f.write(" ".join(header) + "\n")
+        for row in rows:
+            f.write(" ".join(str(v) for v in row) + "\n")
+
+
+def _stamp(f):
+    f.attrs["magic"] = np.uint32(0x0A7A)
+    f.attrs["version"] = np.array([0, 1], np.uint32)
+
+
+def write_circuit(root, template_alpha="nest:iaf_psc_alpha"):
+    """A circuit, its components and a simulation config under root; returns the config."""
+    (root / "network").mkdir()
+    (root / "components").mkdir()
+    (root / "components" / "cond.json").write_text(json.dumps(COND))
+    (root / "components" / "alpha.json").write_text(json.dumps(ALPHA))
+    (root / "components" / "static.json").write_text(json.dumps({}))
+    with h5py.File(root / "network" / "cells_nodes.h5", "w") as f:
+        _stamp(f)
+        g = f.create_group("nodes/cells")
+        g["node_type_id"] = CELL_TYPES.astype(np.uint64)
+        g["node_group_id"] = np.zeros(5, np.uint32)
+        g["node_group_index"] = np.arange(5, dtype=np.uint64)
+        g["0/positions"] = np.arange(15.0).reshape(5, 3)
+    _table(root / "network" / "cells_node_types.csv",
+           ["node_type_id", "model_type", "model_template", "dynamics_params", "pop_name"],
+           [[100, "point_neuron", "nest:iaf_cond_exp", "cond.json", "E"],
+            [101, "point_neuron", template_alpha, "alpha.json", "A"]])
+    with h5py.File(root / "network" / "inp_nodes.h5", "w") as f:
+        _stamp(f)
+        g = f.create_group("nodes/inp")
+        g["node_type_id"] = np.full(2, 7, np.uint64)
+        g["node_group_id"] = np.zeros(2, np.uint32)
+        g["node_group_index"] = np.arange(2, dtype=np.uint64)
+        g.create_group("0")
+    _table(root / "network" / "inp_node_types.csv", ["node_type_id", "model_type"],
+           [[7, "virtual"]])
+    src, trg, w, nsyns, delay = (np.array(c) for c in zip(*EDGES, strict=True))
+    with h5py.File(root / "network" / "inp_cells_edges.h5", "w") as f:
+        _stamp(f)
+        g = f.create_group("edges/inp_to_cells")
+        g["source_node_id"] = src.astype(np.uint64)
+        g["source_node_id"].attrs["node_population"] = "inp"
+        g["target_node_id"] = trg.astype(np.uint64)
+        g["target_node_id"].attrs["node_population"] = "cells"
+        g["edge_type_id"] = np.full(src.size, 50, np.uint32)
+        g["edge_group_id"] = np.zeros(src.size, np.uint32)
+        g["edge_group_index"] = np.arange(src.size, dtype=np.uint64)
+        g["0/syn_weight"] = w
+        g["0/nsyns"] = nsyns.astype(np.uint32)
+        g["0/delay"] = delay
+    _table(root / "network" / "inp_cells_edge_types.csv",
+           ["edge_type_id", "model_template", "dynamics_params", "delay"],
+           [[50, "static_synapse", "static.json", 1.0]])
+    (root / "inputs").mkdir()
+    t = np.concatenate([SPIKES[0], SPIKES[1]])
+    ids = np.repeat([0, 1], [len(SPIKES[0]), len(SPIKES[1])])
+    order = np.argsort(t)
+    with h5py.File(root / "inputs" / "inp_spikes.h5", "w") as f:
+        _stamp(f)
+        f["spikes/inp/timestamps"] = t[order]
+        f["spikes/inp/node_ids"] = ids[order].astype(np.uint64)
+    circuit = {
+        "manifest": {"$BASE_DIR": "${configdir}", "$NET": "$BASE_DIR/network",
+                     "$COMP": "${BASE_DIR}/components"},
+        "components": {"point_neuron_models_dir": "$COMP", "synaptic_models_dir": "$COMP"},
+        "networks": {
+            "nodes": [{"nodes_file": "$NET/cells_nodes.h5",
+                       "node_types_file": "$NET/cells_node_types.csv"},
+                      {"nodes_file": "$NET/inp_nodes.h5",
+                       "node_types_file": "$NET/inp_node_types.csv"}],
+            "edges": [{"edges_file": "$NET/inp_cells_edges.h5",
+                       "edge_types_file": "$NET/inp_cells_edge_types.csv"}]}}
+    (root / "circuit_config.json").write_text(json.dumps(circuit))
+    simulation = {
+        "manifest": {"$OUTPUT_DIR": "${configdir}/out"},
+        "network": "circuit_config.json",
+        "run": {"tstop": 60.0, "dt": 0.1},
+        "inputs": {"spikes": {"input_type": "spikes", "module": "sonata",
+                              "input_file": "inputs/inp_spikes.h5", "node_set": "inp"}},
+        "output": {"output_dir": "$OUTPUT_DIR", "spikes_file": "spikes.h5"}}
+    (root / "simulation_config.json").write_text(json.dumps(simulation))
+    return root / "simulation_config.json"
+
+
+def _reference():
+    """The same network built by hand from NEST's documented units (pF, nS, pA)."""
+    net = ln.Network(dt=0.1, seed=0)
+    t = np.concatenate([SPIKES[0], SPIKES[1]])
+    ids = np.repeat([0, 1], [len(SPIKES[0]), len(SPIKES[1])])
+    inp = net.add(ln.SpikeSourcePop(2, times=t, ids=ids, name="inp"))
+    E = net.add(ln.LIFPopulation(3, name="cells.0", C=0.2, g_L=0.02, E_L=-65.0, V_th=-50.0,
+                                 V_reset=-60.0, t_ref=2.0, V_init=-65.0))
+    net.stimulate(E, ln.CurrentClamp(amplitude=0.3))
+    A = net.add(ln.CurrentBasedLIFPop(2, name="cells.1", C=0.25, tau_m=10.0, E_L=-70.0,
+                                      V_th=-55.0, V_reset=-70.0, t_ref=2.0))
+    ex = ln.ExponentialSynapse(tau=2.0, E=0.0, name="ex")
+    inh = ln.ExponentialSynapse(tau=8.0, E=-80.0, name="in")
+    for pre, post, w, d, rec in ((0, 0, 0.006, 1.5, ex), (0, 1, 0.002, 2.0, ex),
+                                 (1, 2, 0.005, 1.0, ex), (1, 0, 0.004, 1.0, inh)):
+        m = np.zeros((2, 3))
+        m[pre, post] = w
+        net.connect(inp, E, receptor=rec, rule="array", weight=m, delay=d)
+    m = np.zeros((2, 2))
+    m[0, 0] = 0.6
+    net.connect(inp, A, receptor=ln.AlphaCurrentSynapse(tau=1.5, name="ex"), rule="array",
+                weight=m, delay=1.0)
+    m = np.zeros((2, 2))
+    m[1, 1] = -0.2
+    net.connect(inp, A, receptor=ln.AlphaCurrentSynapse(tau=3.0, name="in"), rule="array",
+                weight=m, delay=3.0)
+    return net
+
+
+def test_circuit_loads_with_nest_units_converted(tmp_path):
+    net = ln.sonata.load(write_circuit(tmp_path))
+    assert net.dt == 0.1 and net.sonata.tstop == 60.0
+    E, A = net.population("cells.0"), net.population("cells.1")
+    assert isinstance(E, ln.LIFPopulation) and isinstance(A, ln.CurrentBasedLIFPop)
+    assert (E.C, E.g_L, E.E_L, E.V_reset) == (0.2, 0.02, -65.0, -60.0)
+    assert (A.C, A.tau_m) == (0.25, 10.0)
+    population, node_ids = net.sonata.node_map["cells.1"]
+    assert population == "cells"
+    np.testing.assert_array_equal(node_ids, np.flatnonzero(CELL_TYPES == 101))
+    np.testing.assert_array_equal(E.positions, np.arange(15.0).reshape(5, 3)[[0, 2, 4]])
+    total = {}
+    for proj in net.projections:
+        key = (proj.post.name, proj.receptor.name)
+        total[key] = total.get(key, 0) + proj.weights().toarray()
+    # syn_weight x nsyns in nS -> µS; the sign picks ex or in
+    np.testing.assert_allclose(total["cells.0", "ex"], [[0.006, 0.002, 0], [0, 0, 0.005]],
+                               rtol=1e-6)
+    np.testing.assert_allclose(total["cells.0", "in"], [[0, 0, 0], [0.004, 0, 0]], rtol=1e-6)
+    np.testing.assert_allclose(total["cells.1", "ex"], [[0.6, 0], [0, 0]], rtol=1e-6)
+    np.testing.assert_allclose(total["cells.1", "in"], [[0, 0], [0, -0.2]], rtol=1e-6)
+
+
+def test_circuit_runs_as_the_network_built_by_hand(tmp_path):
+    net, result, files = ln.sonata.run(write_circuit(tmp_path))
+    reference = _reference()
+    expected = reference.run(60.0)
+    E = expected.spikes("cells.0")
+    assert len(E) >= 3
+    with h5py.File(files[0], "r") as f:
+        t = f["spikes/cells/timestamps"][()]
+        ids = f["spikes/cells/node_ids"][()]
+    # back in SONATA node ids: cells.0 holds nodes 0, 2, 4 and cells.1 nodes 1, 3
+    got_E = np.isin(ids, [0, 2, 4])
+    np.testing.assert_array_equal(t[got_E], E.times)
+    np.testing.assert_array_equal(ids[got_E], np.array([0, 2, 4])[E.ids])
+    A = expected.spikes("cells.1")
+    np.testing.assert_array_equal(np.sort(t[~got_E]), np.sort(A.times))
+
+
+def test_lifnet_run_takes_a_simulation_config(tmp_path, capsys):
+    config = write_circuit(tmp_path)
+    assert cli.main(["run", str(config), "--duration", "30"]) == 0
+    libsonata = pytest.importorskip("libsonata")
+    pop = libsonata.SpikeReader(str(tmp_path / "out" / "spikes.h5"))["cells"]
+    times = np.asarray(pop.get_dict()["timestamps"])
+    assert times.size and times.max() < 30.0
+    assert "cells" in capsys.readouterr().out
+
+
+def test_unknown_model_template_names_node_type_and_supported_ones(tmp_path):
+    config = write_circuit(tmp_path, template_alpha="nest:aeif_cond_alpha")
+    with pytest.raises(ln.sonata.SonataError) as err:
+        ln.sonata.load(config)
+    text = str(err.value)
+    assert "node type 101" in text and "nest:aeif_cond_alpha" in text
+    for template in ("nest:iaf_cond_exp", "nest:iaf_psc_exp", "nest:iaf_psc_alpha"):
+        assert template in text
+
+
+def test_manifest_variable_that_is_not_defined_is_an_error(tmp_path):
+    config = write_circuit(tmp_path)
+    data = json.loads(config.read_text())
+    data["output"]["output_dir"] = "$NOWHERE/out"
+    config.write_text(json.dumps(data))
+    with pytest.raises(ln.sonata.SonataError, match=r"output.output_dir: \$NOWHERE"):
+        ln.sonata.load(config)
