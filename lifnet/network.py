@@ -513,6 +513,13 @@ class Network:
 
     # -- checkpoints ------------------------------------------------------------------------
 
+    def save_sonata(self, folder, *, tstop=None):
+        """Write the network as a SONATA circuit with a simulation config; return the
+        config's path. See ``lifnet.io.circuit.save`` (what NEST models carry, units)."""
+        from .io.circuit import save
+
+        return save(self, folder, tstop=tstop)
+
     def save_checkpoint(self, path):
         """Write the complete state (and what was recorded) to an HDF5 file, atomically.
 

@@ -207,3 +207,53 @@ def test_manifest_variable_that_is_not_defined_is_an_error(tmp_path):
     config.write_text(json.dumps(data))
     with pytest.raises(ln.sonata.SonataError, match=r"output.output_dir: \$NOWHERE"):
         ln.sonata.load(config)
+
+
+def _lifnet_network():
+    net = ln.Network(dt=0.1, seed=5)
+    rng = np.random.default_rng(2)
+    t = np.sort(rng.uniform(0.0, 200.0, 400))
+    src = net.add(ln.SpikeSourcePop(20, times=t, ids=rng.integers(0, 20, t.size), name="src"))
+    E = net.add(ln.PyrPop(40, name="E"))
+    I = net.add(ln.InterPop(10, name="I"))
+    C = net.add(ln.CurrentBasedLIFPop(8, name="C", I_e=0.2))
+    net.stimulate(E, ln.CurrentClamp(amplitude=0.45))
+    net.connect(src, E, receptor=ln.AMPA(), weight=0.004, rule="probability", p=0.3,
+                delay="0.5 + 0.1 * uniform(0, 10)")
+    net.connect(E, E, receptor=ln.AMPA(), weight=0.002, rule="probability", p=0.2, delay=1.5)
+    net.connect(E, I, receptor=ln.AMPA(), weight=rng.uniform(0, 0.003, (40, 10)), delay=1.0)
+    net.connect(I, E, receptor=ln.GABA(), weight=0.003, rule="fixed_indegree", indegree=4,
+                delay=0.8)
+    net.connect(E, C, receptor=ln.ExponentialCurrentSynapse(tau=3.0, name="ex"), weight=0.3,
+                rule="probability", p=0.3, delay=1.2)
+    net.connect(I, C, receptor=ln.ExponentialCurrentSynapse(tau=6.0, name="in"), weight=-0.4,
+                rule="probability", p=0.5, delay=1.0)
+    return net
+
+
+def test_saved_network_loads_back_and_gives_bit_identical_spikes(tmp_path):
+    original = _lifnet_network()
+    config = original.save_sonata(tmp_path / "circuit", tstop=200.0)
+    loaded = ln.sonata.load(config)
+    assert loaded.sonata.tstop == 200.0
+    expected, got = original.run(200.0), loaded.run(200.0)
+    for name in ("E", "I", "C"):
+        assert len(expected.spikes(name)) > 5, name
+        np.testing.assert_array_equal(got.spikes(name).times, expected.spikes(name).times)
+        np.testing.assert_array_equal(got.spikes(name).ids, expected.spikes(name).ids)
+    # the files themselves: NEST units, as BMTK's pointnet reads them
+    with open(tmp_path / "circuit" / "components" / "point_neuron_models" / "E.json") as f:
+        params = json.load(f)
+    assert params["C_m"] == 500.0 and params["g_L"] == 25.0 and params["E_in"] == -70.0
+
+
+def test_lifnet_only_mechanisms_are_refused_by_name(tmp_path):
+    net = ln.Network(dt=0.1)
+    E = net.add(ln.PyrPop(10, name="E"))
+    net.connect(E, E, receptor="NMDA", weight=0.001)
+    with pytest.raises(ln.sonata.SonataError, match="'E'.*NMDA.*no NEST model"):
+        net.save_sonata(tmp_path)
+    net = ln.Network(dt=0.1)
+    net.add(ln.WBPop(10, name="W"))
+    with pytest.raises(ln.sonata.SonataError, match="'W' \\(WBPop\\).*no NEST model"):
+        net.save_sonata(tmp_path)

@@ -58,6 +58,11 @@ def custom_model(pop):
     return cell_model() if cell_model is not None else None
 
 
+def initial_rng(seed, q):
+    """The generator population q of a network with this seed draws its initial V from."""
+    return np.random.default_rng(np.random.SeedSequence([seed, 0, q]))
+
+
 def _ascii_unit(unit):
     """A unit as SONATA files and NEURON spell it (``uS``, not ``µS``)."""
     return unit.replace("µ", "u").replace("μ", "u")
@@ -308,8 +313,7 @@ class Assembly:
         self.populations = L.Populations(params=params, ints=ints,
                                          switching=np.zeros(len(pops), dtype=np.int64))
 
-        rng_v = [np.random.default_rng(np.random.SeedSequence([net.seed, 0, q]))
-                 for q in range(len(pops))]
+        rng_v = [initial_rng(net.seed, q) for q in range(len(pops))]
         V = np.concatenate([np.zeros(pop.n) if isinstance(pop, (PoissonPop, SpikeSourcePop)) else
                             pop.initial_V(rng_v[q]) for q, pop in enumerate(pops)])
         self._assemble_cells(net, V)

@@ -44,7 +44,7 @@ from ..currents import (
     ExponentialCurrentSynapse,
     ExponentialSynapse,
 )
-from ..populations import CurrentBasedLIFPop, LIFPopulation, SpikeSourcePop
+from ..populations import CurrentBasedLIFPop, LIFPopulation, SpikeSourcePop, is_ring
 from .sonata import read_spikes
 
 
@@ -673,3 +673,267 @@ def run(config, *, tstop=None, dt=None, seed=0, progress=None, threads=None):
         write_report(path, mon, variable)
         files.append(path)
     return net, result, files
+
+
+# -- circuits out ----------------------------------------------------------------------------
+
+class NoNestModelError(SonataError):
+    """A part of a lifnet network that no NEST model carries."""
+
+
+def _nest_value(value, name):
+    """A lifnet parameter in NEST's unit, chosen so that reading it back gives the same
+    float64 (pF, nS, pA are nF, µS, nA x 1000)."""
+    if name not in _SCALED:
+        return float(value)
+    scaled = float(value) * PER_NANO
+    for candidate in (scaled, np.nextafter(scaled, np.inf), np.nextafter(scaled, -np.inf)):
+        if candidate / PER_NANO == value:
+            return float(candidate)
+    return scaled
+
+
+def _lifnet_only(pop, what):
+    return NoNestModelError(
+        f"population {pop.name!r} ({type(pop).__name__}): {what} has no NEST model, so a "
+        f"SONATA circuit cannot carry it; save_sonata writes {', '.join(NEST_MODELS)} "
+        "(LIFPopulation with exponential conductances, CurrentBasedLIFPop) and spike "
+        "sources")
+
+
+def _cell_model(net, pop, q):
+    """(NEST model name, dynamics params in NEST units, {receptor name: +1 or -1}) of a
+    population, or NoNestModelError."""
+    from ..integrators.assemble import initial_rng
+
+    incoming = [proj for proj in net.projections if proj.post is pop]
+    receptors = {}
+    for proj in incoming:
+        receptors.setdefault(proj.receptor.name, proj.receptor)
+    I_e = 0.0
+    for target, stim in net.stimuli:
+        if target is not pop:
+            continue
+        if type(stim) is not CurrentClamp or stim.start != 0.0 or not np.isinf(stim.stop) \
+                or np.ndim(stim.amplitude) != 0:
+            raise _lifnet_only(pop, f"the stimulus {type(stim).__name__} (NEST's I_e is one "
+                                    "constant current from t = 0, a CurrentClamp)")
+        I_e += stim.amplitude
+    if is_ring(pop):
+        raise _lifnet_only(pop, "a ring population")
+    V0 = pop.initial_V(initial_rng(net.seed, q))
+    if isinstance(pop, LIFPopulation):
+        if pop.currents:
+            raise _lifnet_only(pop, "a LIF population with currents")
+        model = "iaf_cond_exp"
+        params = {"C_m": pop.C, "g_L": pop.g_L, "E_L": pop.E_L, "V_th": pop.V_th,
+                  "V_reset": pop.V_reset, "t_ref": pop.t_ref, "I_e": I_e}
+        for r in receptors.values():
+            if not isinstance(r, ExponentialSynapse):
+                raise _lifnet_only(pop, f"receptor {r!r} (iaf_cond_exp has exponential "
+                                        "conductances)")
+        kinds = sorted({(r.E, r.tau) for r in receptors.values()}, reverse=True)
+        if len(kinds) > 2:
+            raise _lifnet_only(pop, f"{len(kinds)} kinds of conductance ((E, tau) = {kinds}; "
+                                    "iaf_cond_exp has two)")
+        sides = {}
+        for side, (E, tau) in zip(("ex", "in"), kinds, strict=False):
+            params[f"E_{side}"], params[f"tau_syn_{side}"] = E, tau
+            for name, r in receptors.items():
+                if (r.E, r.tau) == (E, tau):
+                    sides[name] = 1 if side == "ex" else -1
+    elif isinstance(pop, CurrentBasedLIFPop):
+        kinds = {type(r) for r in receptors.values()}
+        if len(kinds) > 1:
+            raise _lifnet_only(pop, "a mix of current synapses (a NEST model has one kind)")
+        kind = kinds.pop() if kinds else ExponentialCurrentSynapse
+        model = {ExponentialCurrentSynapse: "iaf_psc_exp", AlphaCurrentSynapse: "iaf_psc_alpha",
+                 DeltaSynapse: "iaf_psc_delta"}[kind]
+        p = pop.get_params()
+        params = {"C_m": p["C"], "tau_m": p["tau_m"], "E_L": p["E_L"], "V_th": p["V_th"],
+                  "V_reset": p["V_reset"], "t_ref": p["t_ref"], "I_e": p["I_e"] + I_e}
+        sides = {}
+        if model != "iaf_psc_delta":
+            # NEST sends positive weights to tau_syn_ex and negative ones to tau_syn_in.
+            for proj in incoming:
+                w = proj.weights().data
+                for sign, side in ((1, "ex"), (-1, "in")):
+                    if np.any(w * sign > 0):
+                        tau = params.setdefault(f"tau_syn_{side}", proj.receptor.tau)
+                        if tau != proj.receptor.tau:
+                            raise _lifnet_only(pop, f"{'positive' if sign > 0 else 'negative'}"
+                                               f" weights through synapses of time constants "
+                                               f"{tau} and {proj.receptor.tau} ms (NEST's "
+                                               f"{model} has one per sign)")
+                sides[proj.receptor.name] = 1
+    else:
+        raise _lifnet_only(pop, "this cell model")
+    params = {k: _nest_value(v, k) for k, v in params.items()}
+    return model, params, sides, V0
+
+
+def save(net, folder, *, tstop=None):
+    """Write a network as a SONATA circuit with a simulation config.
+
+    Writes ``circuit_config.json``, ``simulation_config.json`` (``run.dt``,
+    ``run.tstop``, the spike inputs), ``network/`` (nodes and edges, one node
+    population per lifnet population, one edge population per projection),
+    ``components/`` (each population's NEST parameters, in NEST's units) and
+    ``inputs/`` (the spikes of spike sources). ``ln.sonata.load`` reads it back
+    into the same network; BMTK's ``pointnet`` runs it on NEST.
+
+    Parameters
+    ----------
+    net : Network
+    folder : str or path-like
+        Created if needed; files of the same names are replaced.
+    tstop : float, optional
+        ``run.tstop`` of the simulation config, ms (default: the time the network
+        has run to, if it has, else 1000).
+
+    Raises
+    ------
+    NoNestModelError
+        For a part of the network no NEST model carries (NMDA, HH-type cells, ring
+        populations, Poisson drives, gap junctions...): nothing is written then.
+    """
+    import h5py
+
+    from ..populations import PoissonPop
+    from .atomic import atomic_path
+    from .sonata import _stamp, write_spikes
+
+    if net.gap_junctions_list:
+        raise NoNestModelError("gap junctions: a SONATA circuit for NEST's point neurons cannot "
+                          "carry them")
+    cells, sources = {}, {}
+    for q, pop in enumerate(net.populations.values()):
+        if isinstance(pop, SpikeSourcePop):
+            sources[pop.name] = (pop.times, pop.ids, pop.n)
+        elif isinstance(pop, PoissonPop):
+            if net.t == 0.0:
+                raise _lifnet_only(pop, "a Poisson source that has not run (run the network "
+                                        "first: its spikes are written as an input file)")
+            tr = net.result.spikes(pop.name)
+            sources[pop.name] = (tr.times, tr.ids, pop.n)
+        else:
+            cells[pop.name] = _cell_model(net, pop, q)
+    tstop = float(tstop if tstop is not None else (net.t if net.t > 0 else 1000.0))
+    folder = os.path.abspath(os.fspath(folder))
+    for sub in ("network", "components/point_neuron_models", "components/synaptic_models",
+                "inputs"):
+        os.makedirs(os.path.join(folder, sub), exist_ok=True)
+
+    type_rows = []
+    with atomic_path(os.path.join(folder, "network", "nodes.h5"), suffix=".tmp") as tmp, \
+            h5py.File(tmp, "w", track_order=True) as f:
+        _stamp(f)
+        root = f.create_group("nodes", track_order=True)
+        for k, pop in enumerate(net.populations.values()):
+            g = root.create_group(pop.name)
+            g["node_type_id"] = np.full(pop.n, 100 + k, np.uint64)
+            g["node_id"] = np.arange(pop.n, dtype=np.uint64)
+            g["node_group_id"] = np.zeros(pop.n, np.uint32)
+            g["node_group_index"] = np.arange(pop.n, dtype=np.uint64)
+            group = g.create_group("0")
+            if getattr(pop, "positions", None) is not None:
+                group["positions"] = np.asarray(pop.positions, np.float64)
+            if pop.name in sources:
+                type_rows.append([100 + k, pop.name, "virtual", "NULL", "NULL"])
+                continue
+            model, params, _, V0 = cells[pop.name]
+            group["dynamics_params/V_m"] = np.asarray(V0, np.float64)
+            params_file = f"{pop.name}.json"
+            with open(os.path.join(folder, "components", "point_neuron_models",
+                                   params_file), "w") as pf:
+                json.dump({**params, "V_m": float(V0[0])}, pf, indent=1)
+            type_rows.append([100 + k, pop.name, "point_neuron", f"nest:{model}", params_file])
+    _write_table(os.path.join(folder, "network", "node_types.csv"),
+                 ["node_type_id", "pop_name", "model_type", "model_template", "dynamics_params"],
+                 type_rows)
+    with open(os.path.join(folder, "components", "synaptic_models",
+                           "static_synapse.json"), "w") as sf:
+        json.dump({}, sf)
+
+    edge_rows = []
+    with atomic_path(os.path.join(folder, "network", "edges.h5"), suffix=".tmp") as tmp, \
+            h5py.File(tmp, "w", track_order=True) as f:
+        _stamp(f)
+        root = f.create_group("edges", track_order=True)
+        for k, proj in enumerate(net.projections):
+            sign = cells[proj.post.name][2].get(proj.receptor.name, 1)
+            pre, post, weight, delay = _synapses(proj)
+            factor = PER_NANO if not isinstance(proj.receptor, DeltaSynapse) else 1.0
+            g = root.create_group(f"{proj.pre.name}_to_{proj.post.name}_{k}")
+            g["source_node_id"] = pre.astype(np.uint64)
+            g["source_node_id"].attrs["node_population"] = proj.pre.name
+            g["target_node_id"] = post.astype(np.uint64)
+            g["target_node_id"].attrs["node_population"] = proj.post.name
+            g["edge_type_id"] = np.full(pre.size, 100 + k, np.uint32)
+            g["edge_group_id"] = np.zeros(pre.size, np.uint32)
+            g["edge_group_index"] = np.arange(pre.size, dtype=np.uint64)
+            g["0/syn_weight"] = sign * weight * factor
+            if np.ndim(delay):
+                g["0/delay"] = delay
+                delay = "NULL"
+            edge_rows.append([100 + k, "static_synapse", "static_synapse.json", delay])
+    _write_table(os.path.join(folder, "network", "edge_types.csv"),
+                 ["edge_type_id", "model_template", "dynamics_params", "delay"], edge_rows)
+
+    inputs = {}
+    for name, (times, ids, n) in sources.items():
+        from ..monitors import SpikeTrains
+
+        path = os.path.join(folder, "inputs", f"{name}_spikes.h5")
+        write_spikes(path, {name: SpikeTrains(times, ids, n)})
+        inputs[f"{name}_spikes"] = {"input_type": "spikes", "module": "sonata",
+                                    "input_file": f"$INPUT_DIR/{name}_spikes.h5",
+                                    "node_set": name}
+    circuit = {
+        "manifest": {"$BASE_DIR": "${configdir}", "$NETWORK_DIR": "$BASE_DIR/network",
+                     "$COMPONENTS_DIR": "$BASE_DIR/components"},
+        "target_simulator": "NEST",
+        "components": {"point_neuron_models_dir": "$COMPONENTS_DIR/point_neuron_models",
+                       "synaptic_models_dir": "$COMPONENTS_DIR/synaptic_models"},
+        "networks": {"nodes": [{"nodes_file": "$NETWORK_DIR/nodes.h5",
+                                "node_types_file": "$NETWORK_DIR/node_types.csv"}],
+                     "edges": [{"edges_file": "$NETWORK_DIR/edges.h5",
+                                "edge_types_file": "$NETWORK_DIR/edge_types.csv"}]}}
+    simulation = {
+        "manifest": {"$BASE_DIR": "${configdir}", "$OUTPUT_DIR": "$BASE_DIR/output",
+                     "$INPUT_DIR": "$BASE_DIR/inputs"},
+        "target_simulator": "NEST",
+        "network": "$BASE_DIR/circuit_config.json",
+        "run": {"tstart": 0.0, "tstop": tstop, "dt": net.dt},
+        "inputs": inputs,
+        "output": {"output_dir": "$OUTPUT_DIR", "spikes_file": "spikes.h5",
+                   "log_file": "log.txt", "overwrite_output_dir": True}}
+    for name, data in (("circuit_config.json", circuit),
+                       ("simulation_config.json", simulation)):
+        with open(os.path.join(folder, name), "w") as cf:
+            json.dump(data, cf, indent=2)
+    return os.path.join(folder, "simulation_config.json")
+
+
+def _write_table(path, header, rows):
+    """A SONATA type table: space-separated columns, a header line."""
+    with open(path, "w") as f:
+        f.write(" ".join(header) + "\n")
+        for row in rows:
+            f.write(" ".join(repr(v) if isinstance(v, float) else str(v) for v in row) + "\n")
+
+
+def _synapses(proj):
+    """(pre ids, post ids, weights as stored, delays per synapse or one delay) of a
+    projection, ms and lifnet units."""
+    from ..connectivity import CSR
+
+    syn = proj.synapses
+    if isinstance(syn, CSR):
+        pre = np.repeat(np.arange(syn.indptr.size - 1), np.diff(syn.indptr))
+        weight = syn.weights.astype(np.float64)
+        delay = syn.delays.astype(np.float64) if proj.per_synapse_delay else float(proj.delay)
+        return pre, syn.indices.astype(np.int64), weight, delay
+    m = sp.coo_matrix(proj.weights())
+    return m.row.astype(np.int64), m.col.astype(np.int64), m.data.astype(np.float64), \
+        float(proj.delay)
