@@ -6,6 +6,7 @@
     lifnet run examples/netpyne_tut5.yaml        a model file (YAML or JSON; see lifnet.spec)
     lifnet run MODEL.yaml --set run.duration=500 --set populations.E.n=40
     lifnet run simulation_config.json            a SONATA circuit (BMTK; see lifnet.sonata)
+    lifnet export MODEL.yaml --sonata DIR        the model as a SONATA circuit, for NEST
     lifnet sweep MODEL.yaml --grid populations.E.n=20,40 --seeds 0,1
     lifnet bench --only coba ping                lifnet's side of the benchmarks, quickly
 
@@ -224,6 +225,30 @@ def _run(args):
     return 0
 
 
+def _export(args):
+    """lifnet export FILE --sonata DIR: a model file or built-in model as a SONATA circuit."""
+    from .populations import PoissonPop
+    from .spec import SpecError
+
+    args.model = None
+    if args.file is not None and not os.path.exists(args.file):
+        from .models import MODELS
+
+        if args.file not in MODELS:
+            raise SpecError(f"{args.file}: no such file, nor a built-in model "
+                            f"({', '.join(sorted(MODELS))})")
+        args.model, args.file = args.file, None
+    net, name, duration, _, _, _ = _build_run(args)
+    if any(isinstance(p, PoissonPop) for p in net.populations.values()):
+        # A Poisson source's spikes are drawn as the network runs; they become input files.
+        net.run(duration, progress=args.progress)
+    config = net.save_sonata(args.sonata, tstop=duration)
+    print(f"{name}: {len(net.populations)} populations, "
+          f"{sum(p.n_synapses for p in net.projections)} synapses, {duration:g} ms; wrote "
+          f"{config} (run it with BMTK's pointnet on NEST, or lifnet run {config})")
+    return 0
+
+
 def _grid_values(text):
     """'a,b,c' -> [a, b, c] (each parsed as YAML); 'start:stop:num' -> evenly spaced numbers."""
     import numpy as np
@@ -361,6 +386,24 @@ def _parser():
                     help="progress bar over the runs (default: on a terminal)")
     sw.add_argument("--save-spikes", action="store_true",
                     help="also write each run's spikes to OUT/spikes/<run>.h5 (SONATA)")
+    ex = sub.add_parser(
+        "export", formatter_class=raw,
+        help="write a model file or built-in model as a SONATA circuit (for NEST via BMTK)",
+        description="Write a model file or a built-in model as a SONATA circuit: nodes, "
+                    "edges, NEST parameters, input spikes and a simulation config that BMTK's "
+                    "pointnet runs on NEST (on many machines with MPI). Mechanisms without a "
+                    "NEST model (NMDA, HH-type cells, rings, Poisson drives, gap junctions) "
+                    "are an error.")
+    ex.add_argument("file", help="model file (.yaml, .yml, .json) or a built-in model's name")
+    ex.add_argument("--sonata", required=True, metavar="DIR", help="folder to write")
+    ex.add_argument("--set", action="append", metavar="KEY=VALUE",
+                    help="as for lifnet run")
+    ex.add_argument("--duration", type=float, default=None,
+                    help="run.tstop of the simulation config, ms (default: the model's)")
+    ex.add_argument("--dt", type=float, default=None, help="time step, ms")
+    ex.add_argument("--seed", type=int, default=None, help="seed")
+    ex.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                    help="progress bar while Poisson sources are drawn")
     names = "\n".join(f"  {name:12s}{what}" for name, what in WORKLOADS)
     bench = sub.add_parser(
         "bench", formatter_class=raw, epilog=BENCH_EXAMPLES,
@@ -382,6 +425,8 @@ def main(argv=None):
     try:
         if args.command == "sweep":
             return _sweep(args)
+        if args.command == "export":
+            return _export(args)
         if args.command == "bench":
             from .bench import run as run_bench
 

@@ -257,3 +257,27 @@ def test_lifnet_only_mechanisms_are_refused_by_name(tmp_path):
     net.add(ln.WBPop(10, name="W"))
     with pytest.raises(ln.sonata.SonataError, match="'W' \\(WBPop\\).*no NEST model"):
         net.save_sonata(tmp_path)
+
+
+def test_lifnet_export_writes_a_circuit_that_replays_the_model(tmp_path, capsys):
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        "network: {dt: 0.1, seed: 4}\n"
+        "populations:\n"
+        "  E: {type: PyrPop, n: 6}\n"
+        "  thal: {type: PoissonPop, n: 10, rate: 40.0}\n"
+        "connections:\n"
+        "  - {pre: thal, post: E, receptor: AMPA, rule: all_to_all, weight: 0.01, delay: 1.0}\n"
+        "run: {duration: 120.0}\n")
+    assert cli.main(["export", str(model), "--sonata", str(tmp_path / "out")]) == 0
+    from lifnet import spec
+
+    net, run, _, _ = spec.build(spec.load(model))
+    expected = net.run(run["duration"])
+    loaded = ln.sonata.load(tmp_path / "out" / "simulation_config.json")
+    got = loaded.run(loaded.sonata.tstop)
+    assert len(expected.spikes("E")) > 3
+    # the Poisson spikes became the input file: the cells fire as in the model
+    np.testing.assert_array_equal(got.spikes("thal").times, expected.spikes("thal").times)
+    np.testing.assert_array_equal(got.spikes("E").times, expected.spikes("E").times)
+    np.testing.assert_array_equal(got.spikes("E").ids, expected.spikes("E").ids)

@@ -113,16 +113,18 @@ class CellGroup:
     lifnet: object = None
 
     def receptor(self, sign):
-        """(receptor, weight factor) for edges of this sign onto these cells."""
+        """(receptor, divisor) for edges of this sign onto these cells: the lifnet weight is
+        the NEST weight / divisor (nS -> µS, pA -> nA; an inhibitory conductance's
+        negative weight -> a positive one)."""
         p, kind = self.params, NEST_MODELS[self.model].synapse
         side = "ex" if sign >= 0 else "in"
         if kind == "cond_exp":
             return (ExponentialSynapse(tau=p[f"tau_syn_{side}"], E=p[f"E_{side}"], name=side),
-                    1.0 / PER_NANO if sign >= 0 else -1.0 / PER_NANO)
+                    PER_NANO if sign >= 0 else -PER_NANO)
         if kind == "psc_exp":
-            return ExponentialCurrentSynapse(tau=p[f"tau_syn_{side}"], name=side), 1 / PER_NANO
+            return ExponentialCurrentSynapse(tau=p[f"tau_syn_{side}"], name=side), PER_NANO
         if kind == "psc_alpha":
-            return AlphaCurrentSynapse(tau=p[f"tau_syn_{side}"], name=side), 1 / PER_NANO
+            return AlphaCurrentSynapse(tau=p[f"tau_syn_{side}"], name=side), PER_NANO
         return DeltaSynapse(name="delta"), 1.0
 
 
@@ -581,7 +583,7 @@ def _connect(net, pre, post, src, trg, weight, delay):
         if post_g.model == "virtual":
             raise SonataError(f"edges onto virtual population {post_g.population!r}: virtual "
                               "nodes take no synapses")
-        receptor, factor = post_g.receptor(s)
+        receptor, divisor = post_g.receptor(s)
         rows, cols = pre_index[src[sel]], post_index[trg[sel]]
         # A pair may have several edges: one projection per repeat, each pair once in it.
         pair = rows * post_g.lifnet.n + cols
@@ -594,8 +596,17 @@ def _connect(net, pre, post, src, trg, weight, delay):
         shape = (pre_g.lifnet.n, post_g.lifnet.n)
         for r in range(int(repeat.max()) + 1 if sel.size else 0):
             part = repeat == r
-            w = sp.coo_matrix((weight[sel][part] * factor, (rows[part], cols[part])), shape)
-            d = delay[sel][part]
+            values, d = weight[sel][part] / divisor, delay[sel][part]
+            n_pairs, autapses = int(part.sum()), bool(np.any(rows[part] == cols[part]))
+            every_pair = n_pairs == shape[0] * shape[1] or (
+                pre_g is post_g and not autapses and n_pairs == shape[0] * (shape[0] - 1))
+            if every_pair and np.all(values == values[0]) and np.all(d == d[0]):
+                # Every pair, one weight (an all-to-all rule): stored as one number.
+                net.connect(pre_g.lifnet, post_g.lifnet, receptor=receptor,
+                            rule="all_to_all", weight=float(values[0]), delay=float(d[0]),
+                            autapses=autapses)
+                continue
+            w = sp.coo_matrix((values, (rows[part], cols[part])), shape)
             if np.all(d == d[0]):
                 net.connect(pre_g.lifnet, post_g.lifnet, receptor=receptor, rule="array",
                             weight=w.tocsr(), delay=float(d[0]), autapses=True)
@@ -681,16 +692,19 @@ class NoNestModelError(SonataError):
     """A part of a lifnet network that no NEST model carries."""
 
 
-def _nest_value(value, name):
-    """A lifnet parameter in NEST's unit, chosen so that reading it back gives the same
-    float64 (pF, nS, pA are nF, µS, nA x 1000)."""
-    if name not in _SCALED:
-        return float(value)
+def _exact_scaled(value):
+    """value x 1000 (nF, µS, nA -> pF, nS, pA), chosen among the nearest floats so that
+    dividing it by 1000 when the file is read gives value back exactly."""
     scaled = float(value) * PER_NANO
     for candidate in (scaled, np.nextafter(scaled, np.inf), np.nextafter(scaled, -np.inf)):
         if candidate / PER_NANO == value:
             return float(candidate)
     return scaled
+
+
+def _nest_value(value, name):
+    """A lifnet parameter in NEST's unit (pF, nS, pA for C_m, g_L, I_e)."""
+    return _exact_scaled(value) if name in _SCALED else float(value)
 
 
 def _lifnet_only(pop, what):
@@ -799,6 +813,7 @@ def save(net, folder, *, tstop=None):
     """
     import h5py
 
+    from ..connectivity import Uniform
     from ..populations import PoissonPop
     from .atomic import atomic_path
     from .sonata import _stamp, write_spikes
@@ -824,33 +839,44 @@ def save(net, folder, *, tstop=None):
                 "inputs"):
         os.makedirs(os.path.join(folder, sub), exist_ok=True)
 
-    type_rows = []
-    with atomic_path(os.path.join(folder, "network", "nodes.h5"), suffix=".tmp") as tmp, \
-            h5py.File(tmp, "w", track_order=True) as f:
-        _stamp(f)
-        root = f.create_group("nodes", track_order=True)
-        for k, pop in enumerate(net.populations.values()):
-            g = root.create_group(pop.name)
-            g["node_type_id"] = np.full(pop.n, 100 + k, np.uint64)
-            g["node_id"] = np.arange(pop.n, dtype=np.uint64)
-            g["node_group_id"] = np.zeros(pop.n, np.uint32)
-            g["node_group_index"] = np.arange(pop.n, dtype=np.uint64)
-            group = g.create_group("0")
-            if getattr(pop, "positions", None) is not None:
-                group["positions"] = np.asarray(pop.positions, np.float64)
-            if pop.name in sources:
-                type_rows.append([100 + k, pop.name, "virtual", "NULL", "NULL"])
-                continue
-            model, params, _, V0 = cells[pop.name]
-            group["dynamics_params/V_m"] = np.asarray(V0, np.float64)
-            params_file = f"{pop.name}.json"
-            with open(os.path.join(folder, "components", "point_neuron_models",
-                                   params_file), "w") as pf:
-                json.dump({**params, "V_m": float(V0[0])}, pf, indent=1)
-            type_rows.append([100 + k, pop.name, "point_neuron", f"nest:{model}", params_file])
-    _write_table(os.path.join(folder, "network", "node_types.csv"),
-                 ["node_type_id", "pop_name", "model_type", "model_template", "dynamics_params"],
-                 type_rows)
+    # Virtual nodes in a file of their own, as BMTK writes them: its node types have no
+    # model_template, which pointnet wants on every real node type.
+    type_ids = {name: 100 + k for k, name in enumerate(net.populations)}
+    for stem, members in (("nodes", [p for p in net.populations.values() if p.name in cells]),
+                          ("virtual_nodes", [p for p in net.populations.values()
+                                             if p.name in sources])):
+        if not members:
+            continue
+        rows = []
+        with atomic_path(os.path.join(folder, "network", f"{stem}.h5"), suffix=".tmp") as tmp, \
+                h5py.File(tmp, "w", track_order=True) as f:
+            _stamp(f)
+            root = f.create_group("nodes", track_order=True)
+            for pop in members:
+                g = root.create_group(pop.name)
+                g["node_type_id"] = np.full(pop.n, type_ids[pop.name], np.uint64)
+                g["node_id"] = np.arange(pop.n, dtype=np.uint64)
+                g["node_group_id"] = np.zeros(pop.n, np.uint32)
+                g["node_group_index"] = np.arange(pop.n, dtype=np.uint64)
+                group = g.create_group("0")
+                if getattr(pop, "positions", None) is not None:
+                    group["positions"] = np.asarray(pop.positions, np.float64)
+                if pop.name in sources:
+                    rows.append([type_ids[pop.name], pop.name, "virtual"])
+                    continue
+                model, params, _, V0 = cells[pop.name]
+                group["dynamics_params/V_m"] = np.asarray(V0, np.float64)
+                params_file = f"{pop.name}.json"
+                with open(os.path.join(folder, "components", "point_neuron_models",
+                                       params_file), "w") as pf:
+                    json.dump({**params, "V_m": float(V0[0])}, pf, indent=1)
+                rows.append([type_ids[pop.name], pop.name, "point_neuron", f"nest:{model}",
+                             params_file])
+        header = ["node_type_id", "pop_name", "model_type"]
+        _write_table(os.path.join(folder, "network", f"{stem.replace('nodes', 'node')}"
+                                                     "_types.csv"),
+                     header + (["model_template", "dynamics_params"] if stem == "nodes"
+                               else []), rows)
     with open(os.path.join(folder, "components", "synaptic_models",
                            "static_synapse.json"), "w") as sf:
         json.dump({}, sf)
@@ -863,7 +889,12 @@ def save(net, folder, *, tstop=None):
         for k, proj in enumerate(net.projections):
             sign = cells[proj.post.name][2].get(proj.receptor.name, 1)
             pre, post, weight, delay = _synapses(proj)
-            factor = PER_NANO if not isinstance(proj.receptor, DeltaSynapse) else 1.0
+            scaled = not isinstance(proj.receptor, DeltaSynapse)
+            if isinstance(proj.synapses, Uniform) and scaled:
+                # one weight in float64: written so that it reads back the same
+                syn_weight = np.full(pre.size, sign * _exact_scaled(proj.synapses.weight))
+            else:
+                syn_weight = sign * weight * (PER_NANO if scaled else 1.0)
             g = root.create_group(f"{proj.pre.name}_to_{proj.post.name}_{k}")
             g["source_node_id"] = pre.astype(np.uint64)
             g["source_node_id"].attrs["node_population"] = proj.pre.name
@@ -872,7 +903,7 @@ def save(net, folder, *, tstop=None):
             g["edge_type_id"] = np.full(pre.size, 100 + k, np.uint32)
             g["edge_group_id"] = np.zeros(pre.size, np.uint32)
             g["edge_group_index"] = np.arange(pre.size, dtype=np.uint64)
-            g["0/syn_weight"] = sign * weight * factor
+            g["0/syn_weight"] = syn_weight
             if np.ndim(delay):
                 g["0/delay"] = delay
                 delay = "NULL"
@@ -895,8 +926,11 @@ def save(net, folder, *, tstop=None):
         "target_simulator": "NEST",
         "components": {"point_neuron_models_dir": "$COMPONENTS_DIR/point_neuron_models",
                        "synaptic_models_dir": "$COMPONENTS_DIR/synaptic_models"},
-        "networks": {"nodes": [{"nodes_file": "$NETWORK_DIR/nodes.h5",
-                                "node_types_file": "$NETWORK_DIR/node_types.csv"}],
+        "networks": {"nodes": [{"nodes_file": f"$NETWORK_DIR/{stem}.h5",
+                                "node_types_file": f"$NETWORK_DIR/{stem.replace('nodes', 'node')}"
+                                                   "_types.csv"}
+                               for stem, some in (("nodes", cells), ("virtual_nodes", sources))
+                               if some],
                      "edges": [{"edges_file": "$NETWORK_DIR/edges.h5",
                                 "edge_types_file": "$NETWORK_DIR/edge_types.csv"}]}}
     simulation = {
