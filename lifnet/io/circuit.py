@@ -31,6 +31,7 @@ NEST) and their ``delay`` (ms), per edge or per edge type.
 import json
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -842,6 +843,7 @@ def save(net, folder, *, tstop=None):
     # Virtual nodes in a file of their own, as BMTK writes them: its node types have no
     # model_template, which pointnet wants on every real node type.
     type_ids = {name: 100 + k for k, name in enumerate(net.populations)}
+    varied = []
     for stem, members in (("nodes", [p for p in net.populations.values() if p.name in cells]),
                           ("virtual_nodes", [p for p in net.populations.values()
                                              if p.name in sources])):
@@ -866,6 +868,8 @@ def save(net, folder, *, tstop=None):
                     continue
                 model, params, _, V0 = cells[pop.name]
                 group["dynamics_params/V_m"] = np.asarray(V0, np.float64)
+                if np.any(V0 != V0[0]):
+                    varied.append(pop.name)
                 params_file = f"{pop.name}.json"
                 with open(os.path.join(folder, "components", "point_neuron_models",
                                        params_file), "w") as pf:
@@ -877,6 +881,13 @@ def save(net, folder, *, tstop=None):
                                                      "_types.csv"),
                      header + (["model_template", "dynamics_params"] if stem == "nodes"
                                else []), rows)
+    if varied:
+        warnings.warn(
+            f"save_sonata: the cells of {', '.join(map(repr, varied))} start at different V; "
+            "the circuit holds each as a per-node V_m, which lifnet and the SONATA format "
+            "read but BMTK's pointnet (1.2) does not: there every cell of a population starts "
+            "at its first cell's V. Give each population one V_init to run it the same in "
+            "NEST.", stacklevel=3)
     with open(os.path.join(folder, "components", "synaptic_models",
                            "static_synapse.json"), "w") as sf:
         json.dump({}, sf)
