@@ -21,7 +21,8 @@ and simulates it; spikes go where the config's ``output`` says.
 Output: one line of JSON on stdout (NEST's and BMTK's messages go to stderr):
 ``build`` -> ``{"bmtk", "simulation_config", "simulation_nest", "nodes",
 "edges"}``; ``run`` -> ``{"bmtk", "nest", "build_s", "run_s",
-"spikes_file"}``.
+"peak_rss_mb", "spikes_file"}`` (``build_s`` is reading the configs; pointnet
+builds the NEST network inside ``run_s``).
 
 Example: benchmarks/.peer-env/bin/python benchmarks/peers/sonata_bmtk.py build /tmp/col
 """
@@ -152,8 +153,10 @@ def run(config):
     t1 = time.perf_counter()
     sim.run()
     t2 = time.perf_counter()
+    with open("/proc/self/status") as f:     # VmHWM: peak resident memory since exec
+        peak = next(int(line.split()[1]) / 1024.0 for line in f if line.startswith("VmHWM:"))
     return {"bmtk": bmtk_version, "nest": nest.__version__, "build_s": round(t1 - t0, 3),
-            "run_s": round(t2 - t1, 3),
+            "run_s": round(t2 - t1, 3), "peak_rss_mb": round(peak, 1),
             "spikes_file": os.path.join(cfg.output_dir, cfg.output.get("spikes_file",
                                                                         "spikes.h5"))}
 

@@ -388,8 +388,11 @@ def _read_edges(edges_file, types_file, synapses_dir):
                 if g is None:
                     continue
                 rows = np.flatnonzero(group_ids == gid)
+                whole = rows.size == n and np.array_equal(group_index, np.arange(n))
                 for name in ("syn_weight", "nsyns", "delay"):
-                    if name in g:
+                    if name in g and whole:
+                        per_edge[name] = g[name][()].astype(np.float64)
+                    elif name in g:
                         per_edge.setdefault(name, np.full(n, np.nan))[rows] = \
                             g[name][()][group_index[rows]]
             for type_id in np.unique(type_ids):
@@ -575,46 +578,56 @@ def _connect(net, pre, post, src, trg, weight, delay):
     pre_groups, pre_of, pre_index = pre
     post_groups, post_of, post_index = post
     keep = weight != 0.0
-    src, trg, weight, delay = src[keep], trg[keep], weight[keep], delay[keep]
-    sign = np.where(weight >= 0, 1, -1)
-    key = np.stack([pre_of[src], post_of[trg], sign])
-    for a, b, s in np.unique(key, axis=1).T:
-        sel = np.flatnonzero((key[0] == a) & (key[1] == b) & (key[2] == s))
+    if not keep.all():
+        src, trg, weight, delay = src[keep], trg[keep], weight[keep], delay[keep]
+    code = (pre_of[src] * len(post_groups) + post_of[trg]) * 2 + (weight >= 0)
+    uniform = code.size == 0 or bool(np.all(code == code[0]))
+    for c in (code[:1] if uniform else np.unique(code)):
+        sel = slice(None) if uniform else np.flatnonzero(code == c)
+        a, b, s = int(c) // 2 // len(post_groups), int(c) // 2 % len(post_groups), int(c) % 2
         pre_g, post_g = pre_groups[a], post_groups[b]
         if post_g.model == "virtual":
             raise SonataError(f"edges onto virtual population {post_g.population!r}: virtual "
                               "nodes take no synapses")
-        receptor, divisor = post_g.receptor(s)
+        receptor, divisor = post_g.receptor(1 if s else -1)
         rows, cols = pre_index[src[sel]], post_index[trg[sel]]
+        values, d = weight[sel] / divisor, delay[sel]
         # A pair may have several edges: one projection per repeat, each pair once in it.
         pair = rows * post_g.lifnet.n + cols
-        order = np.argsort(pair, kind="stable")
-        first = np.r_[True, pair[order][1:] != pair[order][:-1]]
-        starts = np.flatnonzero(first)
-        repeat = np.empty(sel.size, np.int64)
-        repeat[order] = np.arange(sel.size) - np.repeat(starts, np.diff(np.r_[starts,
-                                                                             sel.size]))
+        if pair.size < 2 or np.all(pair[1:] > pair[:-1]):
+            repeat = np.zeros(pair.size, np.int64)
+        else:
+            order = np.argsort(pair, kind="stable")
+            first = np.r_[True, pair[order][1:] != pair[order][:-1]]
+            starts = np.flatnonzero(first)
+            repeat = np.empty(pair.size, np.int64)
+            repeat[order] = np.arange(pair.size) - np.repeat(starts, np.diff(np.r_[starts,
+                                                                                  pair.size]))
         shape = (pre_g.lifnet.n, post_g.lifnet.n)
-        for r in range(int(repeat.max()) + 1 if sel.size else 0):
-            part = repeat == r
-            values, d = weight[sel][part] / divisor, delay[sel][part]
-            n_pairs, autapses = int(part.sum()), bool(np.any(rows[part] == cols[part]))
-            every_pair = n_pairs == shape[0] * shape[1] or (
-                pre_g is post_g and not autapses and n_pairs == shape[0] * (shape[0] - 1))
-            if every_pair and np.all(values == values[0]) and np.all(d == d[0]):
-                # Every pair, one weight (an all-to-all rule): stored as one number.
-                net.connect(pre_g.lifnet, post_g.lifnet, receptor=receptor,
-                            rule="all_to_all", weight=float(values[0]), delay=float(d[0]),
-                            autapses=autapses)
-                continue
-            w = sp.coo_matrix((values, (rows[part], cols[part])), shape)
-            if np.all(d == d[0]):
-                net.connect(pre_g.lifnet, post_g.lifnet, receptor=receptor, rule="array",
-                            weight=w.tocsr(), delay=float(d[0]), autapses=True)
-            else:
-                net.connect(pre_g.lifnet, post_g.lifnet, receptor=receptor, rule="array",
-                            weight=w, delay=sp.coo_matrix((d, (rows[part], cols[part])), shape),
-                            autapses=True)
+        for r in range(int(repeat.max()) + 1 if pair.size else 0):
+            part = slice(None) if r == 0 and not repeat.any() else repeat == r
+            _connect_part(net, pre_g, post_g, receptor, rows[part], cols[part], values[part],
+                          d[part], shape)
+
+
+def _connect_part(net, pre_g, post_g, receptor, rows, cols, values, d, shape):
+    """One projection of explicit synapses, each (pre, post) pair at most once."""
+    one_delay = bool(np.all(d == d[0]))
+    autapses = pre_g is post_g and bool(np.any(rows == cols))
+    every_pair = rows.size == shape[0] * shape[1] or (
+        pre_g is post_g and not autapses and rows.size == shape[0] * (shape[0] - 1))
+    if every_pair and one_delay and np.all(values == values[0]):
+        # Every pair, one weight (an all-to-all rule): stored as one number.
+        net.connect(pre_g.lifnet, post_g.lifnet, receptor=receptor, rule="all_to_all",
+                    weight=float(values[0]), delay=float(d[0]), autapses=autapses)
+        return
+    w = sp.coo_matrix((values, (rows, cols)), shape)
+    if one_delay:
+        net.connect(pre_g.lifnet, post_g.lifnet, receptor=receptor, rule="array",
+                    weight=w.tocsr(), delay=float(d[0]), autapses=True)
+    else:
+        net.connect(pre_g.lifnet, post_g.lifnet, receptor=receptor, rule="array", weight=w,
+                    delay=sp.coo_matrix((d, (rows, cols)), shape), autapses=True)
 
 
 VARIABLES = {"V_m": "V", "V": "V"}
