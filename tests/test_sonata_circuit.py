@@ -283,3 +283,35 @@ def test_lifnet_export_writes_a_circuit_that_replays_the_model(tmp_path, capsys)
     np.testing.assert_array_equal(got.spikes("thal").times, expected.spikes("thal").times)
     np.testing.assert_array_equal(got.spikes("E").times, expected.spikes("E").times)
     np.testing.assert_array_equal(got.spikes("E").ids, expected.spikes("E").ids)
+
+
+def test_saved_circuit_files_are_read_by_libsonata(tmp_path):
+    libsonata = pytest.importorskip("libsonata")
+    net = _lifnet_network()
+    with pytest.warns(UserWarning, match="pointnet"):
+        net.save_sonata(tmp_path, tstop=100.0)
+    network = tmp_path / "network"
+    for name in ("nodes.h5", "virtual_nodes.h5", "edges.h5"):
+        with h5py.File(network / name, "r") as f:
+            assert f.attrs["magic"] == 0x0A7A and list(f.attrs["version"]) == [0, 1]
+    nodes = libsonata.NodeStorage(str(network / "nodes.h5"))
+    assert nodes.population_names == {"E", "I", "C"}
+    for name in ("E", "I", "C"):
+        assert nodes.open_population(name).size == net.population(name).n
+    V_m = nodes.open_population("E").get_dynamics_attribute(
+        "V_m", libsonata.Selection([[0, net.population("E").n]]))
+    np.testing.assert_array_equal(V_m, net.get_state("E", "V"))
+    edges = libsonata.EdgeStorage(str(network / "edges.h5"))
+    for k, proj in enumerate(net.projections):
+        pop = edges.open_population(f"{proj.pre.name}_to_{proj.post.name}_{k}")
+        assert (pop.source, pop.target) == (proj.pre.name, proj.post.name)
+        everything = libsonata.Selection([[0, pop.size]])
+        matrix = np.zeros((proj.pre.n, proj.post.n))
+        np.add.at(matrix, (pop.source_nodes(everything), pop.target_nodes(everything)),
+                  pop.get_attribute("syn_weight", everything))
+        # nS or pA: lifnet's µS or nA x 1000; the inhibitory conductance (GABA) negative
+        sign = -1.0 if proj.receptor.name == "GABA" else 1.0
+        np.testing.assert_allclose(matrix, sign * 1000.0 * proj.weights().toarray(),
+                                   rtol=1e-6)
+    spikes = libsonata.SpikeReader(str(tmp_path / "inputs" / "src_spikes.h5"))["src"]
+    np.testing.assert_array_equal(spikes.get_dict()["timestamps"], net.population("src").times)

@@ -875,7 +875,8 @@ def save(net, folder, *, tstop=None):
                 g["node_group_index"] = np.arange(pop.n, dtype=np.uint64)
                 group = g.create_group("0")
                 if getattr(pop, "positions", None) is not None:
-                    group["positions"] = np.asarray(pop.positions, np.float64)
+                    for k, axis in enumerate("xyz"):
+                        group[axis] = np.asarray(pop.positions[:, k], np.float64)
                 if pop.name in sources:
                     rows.append([type_ids[pop.name], pop.name, "virtual"])
                     continue
@@ -905,7 +906,7 @@ def save(net, folder, *, tstop=None):
                            "static_synapse.json"), "w") as sf:
         json.dump({}, sf)
 
-    edge_rows = []
+    edge_rows, edge_names = [], []
     with atomic_path(os.path.join(folder, "network", "edges.h5"), suffix=".tmp") as tmp, \
             h5py.File(tmp, "w", track_order=True) as f:
         _stamp(f)
@@ -919,7 +920,8 @@ def save(net, folder, *, tstop=None):
                 syn_weight = np.full(pre.size, sign * _exact_scaled(proj.synapses.weight))
             else:
                 syn_weight = sign * weight * (PER_NANO if scaled else 1.0)
-            g = root.create_group(f"{proj.pre.name}_to_{proj.post.name}_{k}")
+            edge_names.append(f"{proj.pre.name}_to_{proj.post.name}_{k}")
+            g = root.create_group(edge_names[-1])
             g["source_node_id"] = pre.astype(np.uint64)
             g["source_node_id"].attrs["node_population"] = proj.pre.name
             g["target_node_id"] = post.astype(np.uint64)
@@ -947,22 +949,23 @@ def save(net, folder, *, tstop=None):
     circuit = {
         "manifest": {"$BASE_DIR": "${configdir}", "$NETWORK_DIR": "$BASE_DIR/network",
                      "$COMPONENTS_DIR": "$BASE_DIR/components"},
-        "target_simulator": "NEST",
         "components": {"point_neuron_models_dir": "$COMPONENTS_DIR/point_neuron_models",
                        "synaptic_models_dir": "$COMPONENTS_DIR/synaptic_models"},
-        "networks": {"nodes": [{"nodes_file": f"$NETWORK_DIR/{stem}.h5",
-                                "node_types_file": f"$NETWORK_DIR/{stem.replace('nodes', 'node')}"
-                                                   "_types.csv"}
-                               for stem, some in (("nodes", cells), ("virtual_nodes", sources))
-                               if some],
-                     "edges": [{"edges_file": "$NETWORK_DIR/edges.h5",
-                                "edge_types_file": "$NETWORK_DIR/edge_types.csv"}]}}
+        "networks": {"nodes": [
+            {"nodes_file": f"$NETWORK_DIR/{stem}.h5",
+             "node_types_file": f"$NETWORK_DIR/{stem.replace('nodes', 'node')}_types.csv",
+             # named populations, as libsonata's CircuitConfig lists them
+             "populations": {name: {"type": kind} for name in some}}
+            for stem, some, kind in (("nodes", cells, "point_neuron"),
+                                     ("virtual_nodes", sources, "virtual")) if some],
+            "edges": [{"edges_file": "$NETWORK_DIR/edges.h5",
+                       "edge_types_file": "$NETWORK_DIR/edge_types.csv",
+                       "populations": {name: {"type": "chemical"} for name in edge_names}}]}}
     simulation = {
         "manifest": {"$BASE_DIR": "${configdir}", "$OUTPUT_DIR": "$BASE_DIR/output",
                      "$INPUT_DIR": "$BASE_DIR/inputs"},
-        "target_simulator": "NEST",
         "network": "$BASE_DIR/circuit_config.json",
-        "run": {"tstart": 0.0, "tstop": tstop, "dt": net.dt},
+        "run": {"tstart": 0.0, "tstop": tstop, "dt": net.dt, "random_seed": net.seed},
         "inputs": inputs,
         "output": {"output_dir": "$OUTPUT_DIR", "spikes_file": "spikes.h5",
                    "log_file": "log.txt", "overwrite_output_dir": True}}
