@@ -315,3 +315,12 @@ def test_saved_circuit_files_are_read_by_libsonata(tmp_path):
                                    rtol=1e-6)
     spikes = libsonata.SpikeReader(str(tmp_path / "inputs" / "src_spikes.h5"))["src"]
     np.testing.assert_array_equal(spikes.get_dict()["timestamps"], net.population("src").times)
+
+
+def test_spikes_at_time_zero_are_flagged_for_nest(tmp_path):
+    net = ln.Network(dt=0.1)
+    src = net.add(ln.SpikeSourcePop(2, times=[0.0, 3.0], ids=[0, 1], name="src"))
+    post = net.add(ln.PyrPop(2, name="post", V_init=-65.0))
+    net.connect(src, post, weight=0.001)
+    with pytest.warns(UserWarning, match="'src' fire at t = 0"):
+        net.save_sonata(tmp_path)

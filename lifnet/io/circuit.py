@@ -730,8 +730,9 @@ def _lifnet_only(pop, what):
 
 
 def _cell_model(net, pop, q):
-    """(NEST model name, dynamics params in NEST units, {receptor name: +1 or -1}) of a
-    population, or NoNestModelError."""
+    """(NEST model name, dynamics params in NEST units, {receptor name: +1 or -1, the sign
+    its weights take in NEST}, initial V in mV per cell) of population q; raises
+    NoNestModelError for what no NEST model carries."""
     from ..integrators.assemble import initial_rng
 
     incoming = [proj for proj in net.projections if proj.post is pop]
@@ -937,6 +938,11 @@ def save(net, folder, *, tstop=None):
     _write_table(os.path.join(folder, "network", "edge_types.csv"),
                  ["edge_type_id", "model_template", "dynamics_params", "delay"], edge_rows)
 
+    early = [name for name, (times, _, _) in sources.items() if np.any(times <= 0.0)]
+    if early:
+        warnings.warn(
+            f"save_sonata: {', '.join(map(repr, early))} fire at t = 0, which lifnet replays "
+            "but NEST's spike generators (through BMTK's pointnet) refuse", stacklevel=3)
     inputs = {}
     for name, (times, ids, n) in sources.items():
         from ..monitors import SpikeTrains
