@@ -159,14 +159,14 @@ def _build_run(args):
 
 def _run_sonata(args):
     """lifnet run simulation_config.json: outputs where the config's ``output`` says."""
-    from .io import circuit
+    from . import sonata
     from .spec import SpecError
 
     if args.set or args.model is not None:
         raise SpecError(f"{args.file} is a SONATA config: it takes --duration, --dt, --seed, "
                         "not --set or --model")
     t0 = time.perf_counter()
-    net, result, files = circuit.run(args.file, tstop=args.duration, dt=args.dt,
+    net, result, files = sonata.run(args.file, tstop=args.duration, dt=args.dt,
                                      seed=args.seed or 0, progress=args.progress,
                                      threads=args.threads)
     rates = ", ".join(f"{p} {result.spikes(p).rate(result.t):.1f} Hz"

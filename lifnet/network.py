@@ -122,7 +122,7 @@ class Network:
         self.result = RunResult(self)
         self._asm = None
         self._pending_state = []
-        self.sonata = None       # what a SONATA simulation config asks (io.circuit.SonataRun)
+        self.sonata = None       # what a SONATA simulation config asks (lifnet.sonata.SonataRun)
 
     @property
     def t(self):
