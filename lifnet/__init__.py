@@ -5,7 +5,7 @@ Units: ms, mV, nF, µS, nA; rates in Hz.
 
 __version__ = "0.1.0"
 
-from . import analysis, models, plotting
+from . import analysis, models, plotting, sonata
 from .currents import (
                        AMPA,
                        GABA,
@@ -57,4 +57,4 @@ __all__ = ["Network", "Projection", "LIFPopulation", "PyrPop", "InterPop", "PyrR
            "RingPoissonCue", "GaussianNoise", "CurrentClamp", "FlatCue", "RingCue", "models",
            "ParameterError", "SimulationError", "analysis", "plotting", "sweep",
            "AdExPop", "LIFCell", "AdaptationCurrent", "CellModel", "Current", "Parameter", "State",
-           "__version__"]
+           "sonata", "__version__"]

@@ -5,6 +5,8 @@
     lifnet run --model wang2002 --set coherence=51.2 --seed 3
     lifnet run examples/netpyne_tut5.yaml        a model file (YAML or JSON; see lifnet.spec)
     lifnet run MODEL.yaml --set run.duration=500 --set populations.E.n=40
+    lifnet run simulation_config.json            a SONATA circuit (BMTK; see lifnet.sonata)
+    lifnet export MODEL.yaml --sonata DIR        the model as a SONATA circuit, for NEST
     lifnet sweep MODEL.yaml --grid populations.E.n=20,40 --seeds 0,1
     lifnet bench --only coba ping                lifnet's side of the benchmarks, quickly
 
@@ -157,10 +159,33 @@ def _build_run(args):
     return net, name, duration, None, show, keywords
 
 
+def _run_sonata(args):
+    """lifnet run simulation_config.json: outputs where the config's ``output`` says."""
+    from . import sonata
+    from .spec import SpecError
+
+    if args.set or args.model is not None:
+        raise SpecError(f"{args.file} is a SONATA config: it takes --duration, --dt, --seed, "
+                        "not --set or --model")
+    t0 = time.perf_counter()
+    net, result, files = sonata.run(args.file, tstop=args.duration, dt=args.dt,
+                                     seed=args.seed or 0, progress=args.progress,
+                                     threads=args.threads)
+    rates = ", ".join(f"{p} {result.spikes(p).rate(result.t):.1f} Hz"
+                      for p in net.populations)
+    print(f"{args.file}: {result.t:g} ms at dt {net.dt:g} ms in "
+          f"{time.perf_counter() - t0:.1f} s; rates {rates}")
+    print(f"wrote {', '.join(files)}")
+    return 0
+
+
 def _run(args):
     from .io import write_report, write_spikes
+    from .io.circuit import is_config
     from .validation import ParameterError
 
+    if args.file and is_config(args.file):
+        return _run_sonata(args)
     t0 = time.perf_counter()
     net, name, duration, plots, show, keywords = _build_run(args)
     out = os.path.join(args.out, name)
@@ -210,6 +235,30 @@ def _run(args):
     if caption:
         print(f"figure.png: {caption}")
     print(f"wrote {', '.join(summary['files'])} in {out}{os.sep}")
+    return 0
+
+
+def _export(args):
+    """lifnet export FILE --sonata DIR: a model file or built-in model as a SONATA circuit."""
+    from .populations import PoissonPop
+    from .spec import SpecError
+
+    args.model = None
+    if args.file is not None and not os.path.exists(args.file):
+        from .models import MODELS
+
+        if args.file not in MODELS:
+            raise SpecError(f"{args.file}: no such file, nor a built-in model "
+                            f"({', '.join(sorted(MODELS))})")
+        args.model, args.file = args.file, None
+    net, name, duration, _, _, _ = _build_run(args)
+    if any(isinstance(p, PoissonPop) for p in net.populations.values()):
+        # A Poisson source's spikes are drawn as the network runs; they become input files.
+        net.run(duration, progress=args.progress)
+    config = net.save_sonata(args.sonata, tstop=duration)
+    print(f"{name}: {len(net.populations)} populations, "
+          f"{sum(p.n_synapses for p in net.projections)} synapses, {duration:g} ms; wrote "
+          f"{config} (run it with BMTK's pointnet on NEST, or lifnet run {config})")
     return 0
 
 
@@ -358,7 +407,8 @@ def _parser():
                     "spikes.h5 (SONATA), the figures and summary.json in OUT/NAME/.\n\n"
                     "built-in models (--model), each run long enough to show its "
                     f"phenomenon:\n{models}")
-    run.add_argument("file", nargs="?", help="model file (.yaml, .yml, .json)")
+    run.add_argument("file", nargs="?", help="model file (.yaml, .yml, .json) or a SONATA "
+                                             "simulation_config.json")
     run.add_argument("--model", choices=sorted(MODELS), default=None,
                      help="built-in model, when no file is given (default: coba)")
     run.add_argument("--set", action="append", metavar="KEY=VALUE",
@@ -401,6 +451,24 @@ def _parser():
                     help="progress bar over the runs (default: on a terminal)")
     sw.add_argument("--save-spikes", action="store_true",
                     help="also write each run's spikes to OUT/spikes/<run>.h5 (SONATA)")
+    ex = sub.add_parser(
+        "export", formatter_class=raw,
+        help="write a model file or built-in model as a SONATA circuit (for NEST via BMTK)",
+        description="Write a model file or a built-in model as a SONATA circuit: nodes, "
+                    "edges, NEST parameters, input spikes and a simulation config that BMTK's "
+                    "pointnet runs on NEST (on many machines with MPI). Mechanisms without a "
+                    "NEST model (NMDA, HH-type cells, rings, Poisson drives, gap junctions) "
+                    "are an error.")
+    ex.add_argument("file", help="model file (.yaml, .yml, .json) or a built-in model's name")
+    ex.add_argument("--sonata", required=True, metavar="DIR", help="folder to write")
+    ex.add_argument("--set", action="append", metavar="KEY=VALUE",
+                    help="as for lifnet run")
+    ex.add_argument("--duration", type=float, default=None,
+                    help="run.tstop of the simulation config, ms (default: the model's)")
+    ex.add_argument("--dt", type=float, default=None, help="time step, ms")
+    ex.add_argument("--seed", type=int, default=None, help="seed")
+    ex.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                    help="progress bar while Poisson sources are drawn")
     names = "\n".join(f"  {name:12s}{what}" for name, what in WORKLOADS)
     bench = sub.add_parser(
         "bench", formatter_class=raw, epilog=BENCH_EXAMPLES,
@@ -422,6 +490,8 @@ def main(argv=None):
     try:
         if args.command == "sweep":
             return _sweep(args)
+        if args.command == "export":
+            return _export(args)
         if args.command == "bench":
             from .bench import run as run_bench
 

@@ -414,6 +414,8 @@ def build(rule, pre, post, *, weight, seed, autapses=False, p=None, indegree=Non
                                    skip_diag=skip_diag, p=None, indegree=None,
                                    n_synapses=n_synapses)
     if rule == "array":
+        if sp.issparse(delay):
+            return _from_arrays_with_delays(weight, delay, n_pre, n_post, skip_diag)
         return _from_array(weight, n_pre, n_post, skip_diag)
     if rule == "all_to_all":
         if val.ndim("weight", weight, owner=owner) == 0:
@@ -614,6 +616,39 @@ def _from_array(weight, n_pre, n_post, skip_diag):
         return Dense(matrix)
     m = sp.csr_matrix(matrix)
     return CSR(m.indptr, m.indices, m.data, n_post)
+
+
+def _from_arrays_with_delays(weight, delay, n_pre, n_post, skip_diag):
+    """CSR of explicit synapses, each with its own delay: weight and delay are sparse
+    matrices (µS and ms) that store the same (pre, post) pairs, each pair once."""
+    if not sp.issparse(weight):
+        raise val.ParameterError(
+            "connect: with a sparse delay matrix, weight must be a sparse matrix storing "
+            "the same (pre, post) pairs")
+    w, d = sp.coo_matrix(weight), sp.coo_matrix(delay)
+    for name, m in (("weight", w), ("delay", d)):
+        if m.shape != (n_pre, n_post):
+            raise val.ParameterError(
+                f"connect: {name} has shape {m.shape}; expected ({n_pre}, {n_post})")
+    if not (np.array_equal(w.row, d.row) and np.array_equal(w.col, d.col)):
+        raise val.ParameterError(
+            "connect: weight and delay must store the same (pre, post) pairs in the same "
+            "order")
+    values = val.finite_array("weight", w.data, owner="connect").astype(np.float64)
+    delays = val.finite_array("delay", d.data, owner="connect").astype(np.float64)
+    keep = w.row != w.col if skip_diag else np.ones(w.nnz, bool)
+    row, col = w.row[keep].astype(np.int64), w.col[keep].astype(np.int64)
+    order = np.lexsort((col, row))
+    row, col = row[order], col[order]
+    twice = np.flatnonzero((np.diff(row) == 0) & (np.diff(col) == 0))
+    if twice.size:
+        k = twice[0]
+        raise val.ParameterError(
+            f"connect: the pair (pre {row[k]}, post {col[k]}) is stored twice; with a delay "
+            "per synapse each pair has one synapse (connect again for a second one)")
+    indptr = np.zeros(n_pre + 1, np.int64)
+    np.cumsum(np.bincount(row, minlength=n_pre), out=indptr[1:])
+    return CSR(indptr, col, values[keep][order], n_post, delays=delays[keep][order])
 
 
 def _ring(weight, pre, post, skip_diag, J_plus, sigma, profile):

@@ -33,11 +33,14 @@ class StateMonitor:
     population (e.g. ``g_AMPA``, ``g_ext``, ``g_NMDA``). Samples are taken at
     the start of each step whose time is a multiple of the interval. After a
     run, ``monitor.t`` holds the times (ms) and ``monitor[var]`` an array of
-    shape (n_neurons, n_samples).
+    shape (n_neurons, n_samples); ``monitor.units[var]`` its unit (``"mV"``,
+    ``"uS"``, ``"nA"``, ``"1"`` for a dimensionless gate), known once the
+    network is built.
     """
 
-    def __init__(self, population, variables, neurons, interval):
+    def __init__(self, population, variables, neurons, interval, *, period=None):
         self.population = population
+        self.period = period        # ms between samples (interval is in steps)
         if isinstance(variables, str):
             variables = (variables,)
         if not isinstance(variables, (list, tuple)) or not variables or not all(
@@ -57,6 +60,7 @@ class StateMonitor:
                 f"monitor: neurons must lie in [0, {population.n}); got {idx.min()}..{idx.max()}")
         self.neurons = idx.astype(np.int64)
         self.interval = interval
+        self.units = {}     # {variable: unit}, known once the network is built
         self._t = []
         self._chunks = []
 

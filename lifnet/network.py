@@ -8,6 +8,7 @@ import time
 from contextlib import nullcontext
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import connectivity
 from . import validation as val
@@ -131,6 +132,7 @@ class Network:
         self.result = RunResult(self)
         self._asm = None
         self._pending_state = []
+        self.sonata = None       # what a SONATA simulation config asks (lifnet.sonata.SonataRun)
 
     @property
     def t(self):
@@ -302,7 +304,9 @@ class Network:
             Transmission delay, ms, >= dt; default dt. Need not be a multiple of
             dt. An expression gives each synapse its own (``"0.5 + dist_3D / 300"``,
             conduction at 300 µm/ms), except on NMDA projections; so does a
-            ``Normal`` (bound it below by dt: ``low=dt``).
+            ``Normal`` (bound it below by dt: ``low=dt``), and, with
+            ``rule="array"`` and a sparse weight matrix, a sparse matrix of
+            delays that stores the same pairs (each pair once).
         n_synapses : int
             Number of synapses of ``fixed_total_number``.
         """
@@ -322,7 +326,8 @@ class Network:
                 f"connect: receptor={receptor!r} must be a name or a receptor object")
         if not isinstance(autapses, bool):
             raise val.ParameterError(f"connect: autapses={autapses!r} must be True or False")
-        per_synapse = isinstance(delay, (str, Normal)) or callable(delay)
+        per_synapse = (isinstance(delay, (str, Normal)) or callable(delay)
+                       or (rule == "array" and sp.issparse(delay)))
         if isinstance(delay, Normal) and delay.low < self.dt * (1 - 1e-7) and not (
                 delay.resolution is not None and delay.resolution >= self.dt * (1 - 1e-7)):
             raise val.ParameterError(
@@ -421,7 +426,7 @@ class Network:
         if abs(steps - round(steps)) > 1e-9 * steps or round(steps) < 1:
             raise val.ParameterError(
                 f"monitor: interval={interval} ms must be a whole number (>= 1) of dt={self.dt}")
-        mon = StateMonitor(pop, variables, neurons, int(round(steps)))
+        mon = StateMonitor(pop, variables, neurons, int(round(steps)), period=interval)
         self.monitors.append(mon)
         return mon
 
@@ -528,6 +533,13 @@ class Network:
 
     # -- checkpoints ------------------------------------------------------------------------
 
+    def save_sonata(self, folder, *, tstop=None):
+        """Write the network as a SONATA circuit with a simulation config; return the
+        config's path. See ``lifnet.io.circuit.save`` (what NEST models carry, units)."""
+        from .io.circuit import save
+
+        return save(self, folder, tstop=tstop)
+
     def save_checkpoint(self, path):
         """Write the complete state (and what was recorded) to an HDF5 file, atomically.
 
@@ -557,6 +569,7 @@ class Network:
             first.append(len(kinds))
             for var in mon.variables:
                 kind, base = self._asm.state_slot(mon.population, var)
+                mon.units[var] = self._asm.state_unit(mon.population, var)
                 kinds.extend([kind] * len(mon.neurons))
                 index.extend(base + mon.neurons)
             stop.append(len(kinds))

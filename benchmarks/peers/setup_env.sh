@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Create (idempotently) the virtual environment used by the peer benchmarks
-# (Brian2, NEST, NEURON and NetPyNE) at benchmarks/.peer-env and install the simulators.
+# (Brian2, NEST, NEURON, NetPyNE and BMTK) at benchmarks/.peer-env and install the simulators.
 #
 # Usage: bash benchmarks/peers/setup_env.sh
 #   PYTHON=/path/to/python3.11  choose the base interpreter (default: python3.11,
@@ -144,6 +144,14 @@ if pip_install "numpy<2.4" netpyne &&
     log "netpyne $netpyne_version"
 else
     log "WARNING: NetPyNE is not available; build_tut5.py --netpyne-cells will fail"
+fi
+log "installing bmtk and libsonata"
+if pip_install "numpy<2.4" bmtk libsonata &&
+        bmtk_version="$("$py" -c "import bmtk; print(bmtk.__version__)" 2>/dev/null |
+            tail -n 1)"; then
+    log "bmtk $bmtk_version"
+else
+    log "WARNING: BMTK is not available; sonata_bmtk.py will fail"
 fi
 log "done"
 echo "$py"

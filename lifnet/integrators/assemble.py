@@ -58,6 +58,16 @@ def custom_model(pop):
     return cell_model() if cell_model is not None else None
 
 
+def initial_rng(seed, q):
+    """The generator population q of a network with this seed draws its initial V from."""
+    return np.random.default_rng(np.random.SeedSequence([seed, 0, q]))
+
+
+def _ascii_unit(unit):
+    """A unit as SONATA files and NEURON spell it (``uS``, not ``µS``)."""
+    return unit.replace("µ", "u").replace("μ", "u")
+
+
 def _native_gates(pop):
     """Whether a population's step takes double-exponential and alpha-current gates as
     they are (conductance cells, user-defined cell models); a LIF population's step
@@ -184,12 +194,14 @@ class Assembly:
         chan_offset, chan_pop, chan_tau, chan_E = [], [], [], []
         chan_kind, chan_rise, chan_peak = [], [], []
         self.channel_of = {}
+        self.channel_receptor = {}
         pop_chan = np.zeros((len(pops), 2), dtype=np.int64)
         gate_total = 0
         for q, specs in enumerate(chan_specs):
             pop_chan[q, 0] = len(chan_offset)
             for name, rec in specs.items():
                 self.channel_of[(pops[q].name, name)] = len(chan_offset)
+                self.channel_receptor[(pops[q].name, name)] = rec
                 chan_offset.append(gate_total)
                 chan_pop.append(q)
                 chan_tau.append(rec.tau)
@@ -307,8 +319,7 @@ class Assembly:
         self.populations = L.Populations(params=params, ints=ints,
                                          switching=np.zeros(len(pops), dtype=np.int64))
 
-        rng_v = [np.random.default_rng(np.random.SeedSequence([net.seed, 0, q]))
-                 for q in range(len(pops))]
+        rng_v = [initial_rng(net.seed, q) for q in range(len(pops))]
         V = np.concatenate([np.zeros(pop.n) if isinstance(pop, (PoissonPop, SpikeSourcePop)) else
                             pop.initial_V(rng_v[q]) for q, pop in enumerate(pops)])
         self._assemble_cells(net, V)
@@ -711,6 +722,23 @@ class Assembly:
             start=_f64([c.start for _, c in self.clamps]),
             stop=_f64([c.stop for _, c in self.clamps]),
             amp=_f64(np.concatenate(amps)))
+
+    def state_unit(self, pop, variable):
+        """Unit of a state variable that ``state_slot`` resolves: ``"mV"``, ``"1"`` for a
+        dimensionless gate, ``"uS"`` for a conductance, ``"nA"`` for a synaptic current."""
+        if variable == "V":
+            return "mV"
+        if isinstance(pop, ConductancePopulation) and variable in GATES:
+            return "1"
+        cell = custom_model(pop)
+        if cell is not None and variable in cell.state_names()[1:]:
+            return _ascii_unit(cell.state_units()[variable])
+        receptor = self.channel_receptor.get((pop.name, variable[2:]))
+        if isinstance(receptor, (AlphaCurrentSynapse, ExponentialCurrentSynapse)):
+            return "nA"
+        if isinstance(receptor, DeltaSynapse):
+            return "mV"
+        return "uS"
 
     def state_slot(self, pop, variable):
         """(probe kind, global index of neuron 0) of a state variable of a population."""

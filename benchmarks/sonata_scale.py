@@ -1,0 +1,95 @@
+"""Loading a large SONATA circuit: lifnet (``ln.sonata.load``) against BMTK's ``pointnet``
+building the same network in NEST (``peers/sonata_bmtk.py run``).
+
+The circuit: ``--cells`` LIF cells, 80 % excitatory (``PyrPop``) and 20 %
+inhibitory (``InterPop``), all four pairs connected with probability ``--p``
+(about p x cells^2 edges), and 100 spike sources; written by lifnet's
+``save_sonata`` (NEST ``iaf_cond_exp``). lifnet loads it in a fresh process;
+pointnet reads it, builds it in NEST (one thread) and simulates 100 ms. Each
+side reports wall time and peak resident memory (``VmHWM``), and lifnet the
+bytes per edge above a process that only imported lifnet.
+
+Writes benchmarks/results/sonata-scale-<date>-<host>.json and .md.
+
+Example: python benchmarks/sonata_scale.py --cells 10000 --p 0.1     # 10^7 edges
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+from results_io import metadata, write
+from sonata_bmtk import peer
+
+import lifnet as ln
+
+# Memory from /proc/self/status (VmHWM: peak since exec; ru_maxrss may carry the parent's).
+LOAD = """
+import json, sys, time
+import lifnet as ln
+
+def status(key):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) / 1024.0 for line in f if line.startswith(key))
+
+base = status("VmHWM:")
+t = time.perf_counter()
+net = ln.sonata.load(sys.argv[1])
+seconds = time.perf_counter() - t
+peak = status("VmHWM:")
+print(json.dumps({"load_s": seconds, "peak_rss_mb": peak, "import_rss_mb": base,
+                  "edges": sum(p.n_synapses for p in net.projections)}))
+"""
+
+
+def circuit(folder, cells, p):
+    net = ln.Network(dt=0.1, seed=1)
+    n_e = int(round(0.8 * cells))
+    E = net.add(ln.PyrPop(n_e, name="E", V_init=-60.0))
+    I = net.add(ln.InterPop(cells - n_e, name="I", V_init=-60.0))
+    src = net.add(ln.SpikeSourcePop(100, times=np.arange(1.0, 101.0, 1.0), ids=np.arange(100),
+                                    name="src"))
+    for pre, post, receptor in ((E, E, "AMPA"), (E, I, "AMPA"), (I, E, "GABA"), (I, I, "GABA")):
+        net.connect(pre, post, receptor=receptor, weight=0.001, rule="probability", p=p,
+                    delay=1.5)
+    net.connect(src, E, receptor="AMPA", weight=0.002, rule="probability", p=0.1, delay=1.0)
+    config = net.save_sonata(folder, tstop=100.0)
+    return config, sum(proj.n_synapses for proj in net.projections)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cells", type=int, default=10000)
+    parser.add_argument("--p", type=float, default=0.1)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        config, edges = circuit(tmp, args.cells, args.p)
+        proc = subprocess.run([sys.executable, "-c", LOAD, config], capture_output=True,
+                              text=True, check=True)
+        lifnet = json.loads(proc.stdout.strip().splitlines()[-1])
+        nest = peer("run", config)
+    per_edge = (lifnet["peak_rss_mb"] - lifnet["import_rss_mb"]) * 2**20 / edges
+    nest_s = nest["build_s"] + nest["run_s"]
+    meta = metadata("sonata_scale.py", lifnet=ln.__version__, nest=nest["nest"],
+                    bmtk=nest["bmtk"], cells=args.cells, p=args.p)
+    markdown = (
+        f"{args.cells} cells, {edges:.3g} edges (`iaf_cond_exp`, written by `save_sonata`).\n\n"
+        "| | wall time | peak memory |\n|---|---|---|\n"
+        f"| lifnet `ln.sonata.load` | {lifnet['load_s']:.2f} s | {lifnet['peak_rss_mb']:.0f} MB "
+        f"({per_edge:.0f} bytes per edge above the import) |\n"
+        f"| BMTK {nest['bmtk']} pointnet, NEST {nest['nest']}: build and 100 ms | "
+        f"{nest_s:.2f} s | {nest['peak_rss_mb']:.0f} MB |\n\n"
+        f"lifnet loads {nest_s / lifnet['load_s']:.1f}x faster (target 10x) at "
+        f"{per_edge:.0f} bytes per edge at its peak (target 12).")
+    write("sonata-scale", meta, {"edges": edges, "lifnet": lifnet, "nest": nest,
+                                 "lifnet_peak_bytes_per_edge": per_edge},
+          "Loading a SONATA circuit: lifnet and BMTK pointnet", markdown)
+
+
+if __name__ == "__main__":
+    os.chdir(os.path.dirname(os.path.abspath(__file__)))
+    main()
