@@ -21,10 +21,13 @@ A **cell model** is a population class: subclass ``CellModel`` and declare
     placed inside the step by cubic Hermite interpolation.
 ``reset(V, ..., <parameters>)``
     A static method giving every state's value just after a spike, in the
-    order of ``states``.
+    order of ``states``; or None: the spike is only detected (as NEURON's
+    ``NetCon`` detects it on a conductance cell) and every state goes on
+    unchanged. A crossing counts once: the next spike needs V to fall below
+    the threshold and cross it again.
 ``refractory``
     Optionally the name of a parameter (ms): V is held where the reset put
-    it for that long after a spike; the other states go on.
+    it for that long after a spike; the other states go on. Only with a reset.
 
 A **current** is added to any population of a ``CellModel`` or to a LIF
 population (``currents=[...]``): subclass ``Current`` and declare its
@@ -306,10 +309,15 @@ class CellModel(_Declared):
             raise val.ParameterError(
                 f"{owner}: refractory must name a parameter (ms) or be None, got "
                 f"{cls.refractory!r}")
+        if cls.reset is None and cls.refractory is not None:
+            raise val.ParameterError(
+                f"{owner}: refractory={cls.refractory!r} needs a reset (V is held where the "
+                "reset puts it); a cell whose spike is only detected (reset = None) has none")
         allowed = [*cls.states, *cls.parameters]
         probe = object.__new__(cls)
         probe._check_function("current", cls.current, allowed)
-        probe._check_function("reset", cls.reset, allowed)
+        if cls.reset is not None:
+            probe._check_function("reset", cls.reset, allowed)
         others = [s for s in cls.states if s != "V"]
         if set(cls.derivatives) != set(others):
             raise val.ParameterError(

@@ -4,7 +4,8 @@
 model (with its currents), with the line that defines the model's functions
 replaced by the generated glue: ``N_STATES``, ``rhs(y, par, G, H, out)`` (the
 derivatives of every state, V first, given the synaptic conductance G (µS)
-and drive H (nA) of the cell), ``reset(y, par)``, ``THRESHOLD``,
+and drive H (nA) of the cell), ``reset(y, par)``, ``RESTARTS`` (whether a spike
+changes a state: a reset, or a current's jump), ``THRESHOLD``,
 ``REFRACTORY`` and ``CAPACITANCE`` (indices into the parameters, -1: none).
 The user's functions are inlined there, so that each model compiles into one
 fused kernel, cached like lifnet's own. Importing this file itself defines
@@ -23,7 +24,8 @@ One step of one cell from t to t + dt:
 3. A spike is an upward crossing of the threshold by V, placed by cubic
    Hermite interpolation inside its substep; the reset is applied there, V
    is held during the refractory period, and the rest of the step is
-   integrated.
+   integrated. A cell without a reset (a spike only detected) and without
+   jumping currents goes on from the end of the substep untouched.
 """
 
 import math
@@ -43,6 +45,7 @@ from lifnet.integrators.linear_gates import advance_gates, arrive, drive
 from lifnet.kernel_cache import njit
 
 N_STATES = 1
+RESTARTS = True
 rhs = reset = None
 THRESHOLD = CAPACITANCE = REFRACTORY = -1  # MODEL
 
@@ -197,18 +200,19 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
                         # A spike in this substep, placed on the Hermite cubic of V.
                         ts = s + _crossing(work, par, chans, c_first, c_stop, li, I_inj, hs,
                                            v_th, interp)
-                        ys = work[YS]
-                        advance_gates(chans, c_first, c_stop, li, ts - s)
-                        reset(ys, par)
-                        for k in range(N_STATES):
-                            y[k] = ys[k]
-                        neurons.ref_until[i] = ts + t_ref
                         spikes += 1
                         emit_spike(i, ts, (ts - t) / dt, slot, n_ring, record, ring, out)
                         n_ring += 1
-                        s = ts
-                        spiked = True
-                        break
+                        if RESTARTS:
+                            ys = work[YS]
+                            advance_gates(chans, c_first, c_stop, li, ts - s)
+                            reset(ys, par)
+                            for k in range(N_STATES):
+                                y[k] = ys[k]
+                            neurons.ref_until[i] = ts + t_ref
+                            s = ts
+                            spiked = True
+                            break
                     for k in range(N_STATES):
                         y[k] = y1[k]
                     advance_gates(chans, c_first, c_stop, li, hs)
