@@ -33,7 +33,7 @@ from . import run_loop
 _HERE = pathlib.Path(__file__).resolve().parent
 _TEMPLATE = (_HERE / "custom_step_template.py").read_text()
 _PLACEHOLDER = "THRESHOLD = CAPACITANCE = REFRACTORY = -1  # MODEL\n"
-_PREAMBLE = "N_STATES = 1\nRESTARTS = True\nrhs = reset = None\n"
+_PREAMBLE = "N_STATES = 1\nRESTARTS = True\nrhs = reset = fastest_rate = None\n"
 _modules = {}
 _FALLBACK = [None]
 
@@ -87,6 +87,8 @@ def _glue(model):
         wrap(f"_d_{s}", f"_Model.derivatives[{s!r}]")
     if cls.reset is not None:
         wrap("_cell_reset", "_Model.reset")
+    if cls.fastest_rate is not None:
+        wrap("_cell_fastest_rate", "_Model.fastest_rate")
     locals_state = [names[s] for s in states]
     locals_par = [names[p] for p in cls.parameters]
     current_names = []
@@ -148,6 +150,12 @@ def _glue(model):
                 body.append(f"    after_{k} = {call}")
                 body += [f"    y[{row + j}] = after_{k}[{j}]" for j in range(count)]
         row += count
+    body += ["", "", '@njit(inline="always")', "def fastest_rate(y, par):"]
+    if cls.fastest_rate is None:
+        body.append("    return 0.0")
+    else:
+        rate = f"_cell_fastest_rate({', '.join(args_of(cls.fastest_rate, names))})"
+        body += [*unpack, f"    return {rate}"]
     par_index = {name: k for k, name in enumerate(cls.parameters)}
     restarts = cls.reset is not None or any(type(c).on_spike for c in model.currents)
     header = [f"N_STATES = {len(locals_state)}", f"RESTARTS = {restarts}",

@@ -4,7 +4,8 @@
 model (with its currents), with the line that defines the model's functions
 replaced by the generated glue: ``N_STATES``, ``rhs(y, par, G, H, out)`` (the
 derivatives of every state, V first, given the synaptic conductance G (µS)
-and drive H (nA) of the cell), ``reset(y, par)``, ``RESTARTS`` (whether a spike
+and drive H (nA) of the cell), ``reset(y, par)``, ``fastest_rate(y, par)``
+(1/ms; 0 for a model that does not declare it), ``RESTARTS`` (whether a spike
 changes a state: a reset, or a current's jump), ``THRESHOLD``,
 ``REFRACTORY`` and ``CAPACITANCE`` (indices into the parameters, -1: none).
 The user's functions are inlined there, so that each model compiles into one
@@ -20,7 +21,9 @@ One step of one cell from t to t + dt:
    exactly between the ends of each substep. The number of substeps grows
    with |dV/dt| at both ends (``SLOPE_REF``; at most ``MAX_SUBSTEPS``), in
    proportion to dt, so that the upstroke of an exponential cell is resolved
-   and the error still falls as dt².
+   and the error still falls as dt²; and with the model's fastest rate, where
+   it declares one, so that no substep is longer than 1 / rate (Heun's step
+   is stable up to 2 / rate: fast gates of a warm cell).
 3. A spike is an upward crossing of the threshold by V, placed by cubic
    Hermite interpolation inside its substep; the reset is applied there, V
    is held during the refractory period, and the rest of the step is
@@ -46,7 +49,7 @@ from lifnet.kernel_cache import njit
 
 N_STATES = 1
 RESTARTS = True
-rhs = reset = None
+rhs = reset = fastest_rate = None
 THRESHOLD = CAPACITANCE = REFRACTORY = -1  # MODEL
 
 SLOPE_REF = 2.0     # mV/ms: a substep per SLOPE_REF * dt of V's change
@@ -136,9 +139,11 @@ def _substeps(work, par, chans, c_first, c_stop, li, h, I_inj, dt, frozen):
     k1, k2 = work[K1], work[K2]
     _heun(par, work[Y], work[Y1], k1, work[YP], k2, G0, H0, G1, H1, h, frozen)
     slope = max(abs(k1[0]), abs(k2[0]))
-    if not slope < 1e300:
+    rate = max(fastest_rate(work[Y], par), fastest_rate(work[Y1], par))
+    if not (slope < 1e300 and rate < 1e300):
         return MAX_SUBSTEPS
-    return max(1, min(MAX_SUBSTEPS, int(math.ceil(slope * h / (SLOPE_REF * dt)))))
+    wanted = max(slope * h / (SLOPE_REF * dt), rate * h)
+    return max(1, min(MAX_SUBSTEPS, int(math.ceil(wanted))))
 
 
 @njit(cache=True, refcount=False)

@@ -27,6 +27,10 @@ the densities (S/cm², µF/cm²) into lifnet's whole-cell units: C (nF) =
 cm area 1e3, g (µS) = g area 1e6 with area in cm². Synaptic weights (µS)
 and injected currents (nA) act on the whole cell, as in NEURON.
 
+The rates grow with temperature (tau_m near 5 µs at 37 °C): the step takes
+substeps no longer than tau_m there (``CellModel.fastest_rate``), so that
+it stays stable at any dt.
+
 The spike is NEURON's ``NetCon`` detection: an upward crossing of
 ``threshold`` (NetPyNE's default 10 mV), placed inside the step by
 interpolation, with no reset: every state goes on. (NEURON's fixed step
@@ -126,6 +130,13 @@ def _dn(V, n, q10, tables):
     return relax(n, theta, inf_lo, tau_lo, inf_hi, tau_hi, q10)
 
 
+def _fastest_rate(V, q10, tables):
+    # m is hh's fastest gate at every V (tau_m below tau_h and tau_n).
+    if tables != 0.0:
+        V = min(max(V, TABLE_LOW), TABLE_HIGH)
+    return q10 / m_steady(V)[1]
+
+
 def steady_state(V, tables=True):
     """(m, h, n) at their steady state at V (mV), as NEURON's INITIAL block of hh sets them
     (from its tables by default)."""
@@ -202,6 +213,7 @@ class NeuronHHPop(CellModel):
     derivatives = {"m": _dm, "h": _dh, "n": _dn}
     threshold = "V_spike"
     reset = None
+    fastest_rate = staticmethod(_fastest_rate)
 
     def __init__(self, n, *, name=None, diam=500.0, L=100.0, cm=1.0, gnabar=0.12,
                  gkbar=0.036, gl=0.0003, el=-54.3, ena=50.0, ek=-77.0, g_pas=0.0,
