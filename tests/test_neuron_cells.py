@@ -7,6 +7,7 @@ L = 18.8 µm, hh at NEURON's defaults, 6.3 °C, IClamp del 50 ms, dur 400 ms, am
 
     benchmarks/.peer-env/bin/python benchmarks/peers/neuron_hh_reference.py \\
         --method cvode --rtol 1e-11 --atol 1e-12 [--no-tables] [--celsius 20]
+        [--delay 50.0137 --dur 200.0051]
     benchmarks/.peer-env/bin/python benchmarks/peers/neuron_hh_reference.py \\
         --method implicit --dt 0.025
 
@@ -52,6 +53,10 @@ NEURON_CVODE_20 = np.array([
     375.620742, 379.778739, 383.936754, 388.094792, 392.252791, 396.410841, 400.568852,
     404.726880, 408.884867, 413.042931, 417.200936, 421.358963, 425.516945, 429.674988,
     433.833009, 437.991003, 442.149034, 446.307082])
+NEURON_CVODE_OFF_GRID = np.array([
+    51.635232, 65.169442, 78.339642, 91.490730, 104.640161, 117.789465, 130.938730,
+    144.088017, 157.237288, 170.386564, 183.535836, 196.685116, 209.834397, 222.983674,
+    236.132964, 249.282231])
 NEURON_FIXED_STEP = np.array([
     51.650000, 65.250000, 78.500000, 91.700000, 104.925000, 118.125000, 131.350000,
     144.550000, 157.775000, 170.975000, 184.200000, 197.400000, 210.625000, 223.825000,
@@ -62,10 +67,13 @@ SOMA = dict(diam=18.8, L=18.8)
 CLAMP = dict(amplitude=0.15, start=50.0, stop=450.0)
 
 
-def soma_spikes(dt=0.025, **params):
+OFF_GRID = dict(amplitude=0.15, start=50.0137, stop=50.0137 + 200.0051)
+
+
+def soma_spikes(dt=0.025, clamp=CLAMP, **params):
     net = ln.Network(dt=dt, seed=1)
     soma = net.add(ln.NeuronHHPop(1, name="soma", **SOMA, **params))
-    net.stimulate(soma, ln.CurrentClamp(**CLAMP))
+    net.stimulate(soma, ln.CurrentClamp(**clamp))
     return net.run(500.0).spikes("soma").times
 
 
@@ -73,8 +81,11 @@ def soma_spikes(dt=0.025, **params):
     ({}, NEURON_CVODE),
     ({"tables": False}, NEURON_CVODE_NO_TABLES),
     ({"celsius": 20.0}, NEURON_CVODE_20),
+    ({"clamp": OFF_GRID}, NEURON_CVODE_OFF_GRID),     # IClamp's del and dur off the grid
 ])
 def test_spike_times_are_neurons_within_0_02_ms(params, reference):
+    """NEURON's IClamp (del, dur, amp) is CurrentClamp(start=del, stop=del + dur,
+    amplitude=amp): on during [del, del + dur), its edges at their exact times."""
     times = soma_spikes(**params)
     assert len(times) == len(reference)
     assert np.abs(times - reference).max() < 0.02

@@ -17,7 +17,8 @@ and ``cvode.active(0)``, never ``secondorder``); ``cn`` is ``secondorder =
 locates the threshold crossing itself. ``--no-tables`` sets
 ``usetable_hh = 0``: hh's rates are then computed at each v instead of
 being interpolated in NEURON's table (1 mV steps from -100 to 100 mV),
-which NEURON uses by default. ``--celsius`` sets another temperature.
+which NEURON uses by default. ``--celsius`` sets another temperature,
+``--delay`` and ``--dur`` other times of the clamp.
 
 Output, one line of JSON: ``netcon``, the times the NetCon stamped (in a
 fixed step: the end of the step in which v crossed, on the grid of dt) and
@@ -53,6 +54,10 @@ def parse_args(argv=None):
     parser.add_argument("--atol", type=float, default=1e-10, help="cvode's absolute tolerance")
     parser.add_argument("--no-tables", action="store_true", help="usetable_hh = 0")
     parser.add_argument("--celsius", type=float, default=CELSIUS, help="degC (default 6.3)")
+    parser.add_argument("--delay", type=float, default=CLAMP["delay"],
+                        help="IClamp's del, ms (default 50)")
+    parser.add_argument("--dur", type=float, default=CLAMP["dur"],
+                        help="IClamp's dur, ms (default 400)")
     args = parser.parse_args(argv)
     if args.dt <= 0:
         parser.error("--dt must be positive")
@@ -90,8 +95,7 @@ def main(argv=None):
     h.celsius = args.celsius
     h.usetable_hh = 0 if args.no_tables else 1
     clamp = h.IClamp(seg)
-    for key, value in CLAMP.items():
-        setattr(clamp, key, value)
+    clamp.delay, clamp.dur, clamp.amp = args.delay, args.dur, CLAMP["amp"]
     detector = h.NetCon(seg._ref_v, None, sec=soma)
     detector.threshold = THRESHOLD
     stamps = h.Vector()
@@ -115,7 +119,7 @@ def main(argv=None):
     crossing = netcon if args.method == "cvode" else cubic_crossings(
         np.array(t_rec), np.array(v_rec), THRESHOLD)
     print(json.dumps({"neuron": version, "method": args.method, "dt": args.dt,
-                      "celsius": args.celsius,
+                      "celsius": args.celsius, "delay": args.delay, "dur": args.dur,
                       "tables": not args.no_tables, "netcon": netcon,
                       "crossing": [round(x, 6) for x in crossing]}))
 
