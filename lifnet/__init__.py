@@ -37,6 +37,7 @@ from .populations import (
                        IzhikevichPop,
                        LIFCell,
                        LIFPopulation,
+                       NetStimPop,
                        NeuronHHPop,
                        PoissonPop,
                        PyrPop,
@@ -57,6 +58,6 @@ __all__ = ["Network", "Projection", "LIFPopulation", "PyrPop", "InterPop", "PyrR
            "InterRingPop", "AMPA", "GABA", "NMDA", "ExponentialSynapse", "PoissonDrive",
            "RingPoissonCue", "GaussianNoise", "CurrentClamp", "FlatCue", "RingCue", "models",
            "ParameterError", "SimulationError", "analysis", "plotting", "sweep",
-           "AdExPop", "NeuronHHPop", "LIFCell", "AdaptationCurrent", "CellModel", "Current",
-           "Parameter", "State",
+           "AdExPop", "NeuronHHPop", "NetStimPop", "LIFCell", "AdaptationCurrent",
+           "CellModel", "Current", "Parameter", "State",
            "__version__"]

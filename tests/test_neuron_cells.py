@@ -23,6 +23,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy.special import gammainc
 
 import lifnet as ln
 
@@ -160,5 +161,90 @@ def test_gates_start_at_their_steady_state_as_after_finitialize():
     (lambda: ln.NeuronHHPop(2, v_init=[-65.0]), "initial\\['V'\\]"),
 ])
 def test_bad_neuron_parameters_are_refused_clearly(make, message):
+    with pytest.raises(ln.ParameterError, match=message):
+        make()
+
+
+# NetStim: NEURON's statistics of 4000 trains (interval 10 ms, start 50 ms) over 1000 ms, made by
+#   benchmarks/.peer-env/bin/python benchmarks/peers/netstim_reference.py --n 4000
+# (number 1e9: count mean and variance; number 20: interval mean and CV, first spike mean).
+NEURON_NETSTIM = {
+    0.0: dict(count_mean=96.0, count_var=0.0, isi_mean=10.0, isi_cv=0.0, first_mean=50.0),
+    0.5: dict(count_mean=95.113, count_var=23.7647, isi_mean=10.0181, isi_cv=0.4975,
+              first_mean=55.0094),
+    1.0: dict(count_mean=94.9905, count_var=94.8594, isi_mean=10.0363, isi_cv=0.9932,
+              first_mean=60.0187),
+}
+
+
+def netstim_count_moments(noise, T=10.0, start=50.0, D=1000.0):
+    """Mean and variance of a NetStim's spike count in [0, D], from NEURON's definition: the
+    k-th spike is at start + (k - 1)(1 - noise) T + noise T G_k, G_k ~ Gamma(k, 1)."""
+    if noise == 0.0:
+        return math.floor((D - start) / T) + 1.0, 0.0
+    k = np.arange(1, 1000)
+    x = (D - start - (k - 1) * (1.0 - noise) * T) / (noise * T)
+    p = np.where(x > 0, gammainc(k, np.clip(x, 0.0, None)), 0.0)     # P(count >= k)
+    mean = p.sum()
+    return mean, ((2 * k - 1) * p).sum() - mean ** 2
+
+
+@pytest.mark.parametrize("noise", [0.0, 0.5, 1.0])
+def test_netstim_trains_have_neurons_statistics(noise):
+    n = 4000
+    neuron = NEURON_NETSTIM[noise]
+    trains = ln.NetStimPop(n, interval=10.0, number=1e9, start=50.0, noise=noise,
+                           until=1000.0, seed=5)
+    counts = np.bincount(trains.ids, minlength=n)
+    mean, var = netstim_count_moments(noise)
+    assert mean == pytest.approx(neuron["count_mean"], abs=4 * math.sqrt(var / n) + 1e-9)
+    assert counts.mean() == pytest.approx(mean, abs=4 * math.sqrt(var / n) + 1e-9)
+    assert counts.var() == pytest.approx(var, rel=0.1, abs=1e-9)
+    assert neuron["count_var"] == pytest.approx(var, rel=0.1, abs=1e-9)
+
+    finite = ln.NetStimPop(n, interval=10.0, number=20, start=50.0, noise=noise, seed=6)
+    assert np.all(np.bincount(finite.ids, minlength=n) == 20)
+    order = np.lexsort((finite.times, finite.ids))
+    times, ids = finite.times[order].reshape(n, 20), finite.ids[order].reshape(n, 20)
+    assert np.all(ids == np.arange(n)[:, None])
+    isi = np.diff(times, axis=1).ravel()
+    se = 10.0 * noise / math.sqrt(isi.size)
+    assert isi.mean() == pytest.approx(10.0, abs=4 * se + 1e-9)
+    assert isi.std() / isi.mean() == pytest.approx(noise, abs=0.02)
+    assert isi.std() / isi.mean() == pytest.approx(neuron["isi_cv"], abs=0.03)
+    assert times[:, 0].mean() == pytest.approx(50.0 + 10.0 * noise,
+                                               abs=4 * 10.0 * noise / math.sqrt(n) + 1e-9)
+    assert neuron["first_mean"] == pytest.approx(50.0 + 10.0 * noise,
+                                                 abs=4 * 10.0 * noise / math.sqrt(n) + 1e-9)
+
+
+def test_netstim_number_start_and_rate_as_neuron():
+    three = ln.NetStimPop(2, interval=10.0, number=2.5, start=5.0)
+    np.testing.assert_array_equal(np.sort(three.times), [5.0, 5.0, 15.0, 15.0, 25.0, 25.0])
+    assert ln.NetStimPop(3, interval=10.0, start=-1.0).times.size == 0
+    assert ln.NetStimPop(3, interval=10.0, number=0).times.size == 0
+    assert ln.NetStimPop(1, rate=40.0, number=3, start=0.0).times.tolist() == [0.0, 25.0, 50.0]
+
+
+def test_netstim_drives_a_network_as_its_spikes():
+    net = ln.Network(dt=0.025, seed=1)
+    stim = net.add(ln.NetStimPop(3, rate=50.0, number=1e9, noise=0.5, start=1.0, until=200.0,
+                                 name="stim"))
+    cell = net.add(ln.NeuronHHPop(3, name="cell", **SOMA))
+    net.connect(stim, cell, rule="one_to_one", weight=0.01, delay=1.0,
+                receptor=ln.ExponentialSynapse(tau=2.0, E=0.0, name="exc"))
+    result = net.run(200.0)
+    np.testing.assert_array_equal(np.sort(result.spikes("stim").times), np.sort(stim.times))
+    assert len(result.spikes("cell")) > 0
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: ln.NetStimPop(2, interval=10.0, noise=1.5), "noise=1.5"),
+    (lambda: ln.NetStimPop(2), "give interval \\(ms\\) or rate \\(Hz\\)"),
+    (lambda: ln.NetStimPop(2, interval=10.0, rate=5.0), "give interval \\(ms\\) or rate"),
+    (lambda: ln.NetStimPop(2, interval=0.0), "interval=0.0 must be > 0"),
+    (lambda: ln.NetStimPop(2, interval=10.0, number=1e9), "give until="),
+])
+def test_bad_netstim_parameters_are_refused_clearly(make, message):
     with pytest.raises(ln.ParameterError, match=message):
         make()
