@@ -7,7 +7,8 @@ L = 18.8 µm, hh at NEURON's defaults, 6.3 °C, IClamp del 50 ms, dur 400 ms, am
 
     benchmarks/.peer-env/bin/python benchmarks/peers/neuron_hh_reference.py \\
         --method cvode --rtol 1e-11 --atol 1e-12 [--no-tables] [--celsius 20]
-        [--delay 50.0137 --dur 200.0051]
+        [--delay 50.0137 --dur 200.0051] [--synapse ExpSyn --weight 0.002]
+        [--synapse Exp2Syn --weight 0.002]
     benchmarks/.peer-env/bin/python benchmarks/peers/neuron_hh_reference.py \\
         --method implicit --dt 0.025
 
@@ -58,6 +59,14 @@ NEURON_CVODE_OFF_GRID = np.array([
     51.635232, 65.169442, 78.339642, 91.490730, 104.640161, 117.789465, 130.938730,
     144.088017, 157.237288, 170.386564, 183.535836, 196.685116, 209.834397, 222.983674,
     236.132964, 249.282231])
+NEURON_EXPSYN = np.array([
+    23.395843, 47.060503, 70.761532, 94.461535, 118.161513, 141.861520, 165.561522,
+    189.261517, 212.961520, 236.661515, 260.361513, 284.061518, 307.761515, 331.461512,
+    355.161519, 378.861511, 402.561510, 426.261512, 449.961518, 473.661510])
+NEURON_EXP2SYN = np.array([
+    23.396462, 47.107716, 70.808235, 94.508256, 118.208241, 141.908243, 165.608244,
+    189.308257, 213.008248, 236.708240, 260.408240, 284.108246, 307.808245, 331.508240,
+    355.208238, 378.908248, 402.608245, 426.308252, 450.008246, 473.708239])
 NEURON_FIXED_STEP = np.array([
     51.650000, 65.250000, 78.500000, 91.700000, 104.925000, 118.125000, 131.350000,
     144.550000, 157.775000, 170.975000, 184.200000, 197.400000, 210.625000, 223.825000,
@@ -90,6 +99,33 @@ def test_spike_times_are_neurons_within_0_02_ms(params, reference):
     times = soma_spikes(**params)
     assert len(times) == len(reference)
     assert np.abs(times - reference).max() < 0.02
+
+
+@pytest.mark.parametrize("receptor, reference", [
+    (lambda: ln.ExpSyn(tau=3.0, e=0.0), NEURON_EXPSYN),
+    (lambda: ln.Exp2Syn(tau1=0.3, tau2=5.0, e=0.0), NEURON_EXP2SYN),
+])
+def test_synapses_from_a_netstim_give_neurons_spike_times(receptor, reference):
+    """A regular NetStim (interval 23.7 ms, 20 spikes from 20 ms) through a NetCon (delay
+    1.3 ms, weight 0.002 µS) onto the soma by ExpSyn or Exp2Syn, with no clamp."""
+    net = ln.Network(dt=0.1, seed=1)
+    stim = net.add(ln.NetStimPop(1, interval=23.7, number=20, start=20.0, name="stim"))
+    soma = net.add(ln.NeuronHHPop(1, name="soma", **SOMA))
+    net.connect(stim, soma, weight=0.002, delay=1.3, receptor=receptor())
+    times = net.run(500.0).spikes("soma").times
+    assert len(times) == len(reference) == 20
+    assert np.abs(times - reference).max() < 0.002
+
+
+def test_exp2syn_takes_neurons_time_constants():
+    syn = ln.Exp2Syn(tau1=5.0, tau2=5.0)
+    assert syn.tau_rise == pytest.approx(0.9999 * 5.0) and syn.tau_decay == 5.0
+    with pytest.raises(ln.ParameterError, match="tau1=6.0 ms must not exceed tau2=5.0 ms"):
+        ln.Exp2Syn(tau1=6.0, tau2=5.0)
+    tp = 0.3 * 5.0 / (5.0 - 0.3) * math.log(5.0 / 0.3)
+    factor = 1.0 / (math.exp(-tp / 5.0) - math.exp(-tp / 0.3))
+    assert ln.Exp2Syn(tau1=0.3, tau2=5.0).peak_factor() == pytest.approx(factor, rel=1e-12)
+    assert ln.ExpSyn().tau == 0.1 and ln.ExpSyn().E == 0.0
 
 
 def test_spike_times_fall_with_dt_squared_towards_neurons():

@@ -18,7 +18,11 @@ locates the threshold crossing itself. ``--no-tables`` sets
 ``usetable_hh = 0``: hh's rates are then computed at each v instead of
 being interpolated in NEURON's table (1 mV steps from -100 to 100 mV),
 which NEURON uses by default. ``--celsius`` sets another temperature,
-``--delay`` and ``--dur`` other times of the clamp.
+``--delay`` and ``--dur`` other times of the clamp. ``--synapse ExpSyn`` or
+``Exp2Syn`` drives the soma instead through that synapse (ExpSyn tau 3 ms;
+Exp2Syn tau1 0.3, tau2 5 ms; e 0 mV) from a regular NetStim (interval 23.7
+ms, number 20, start 20 ms) by a NetCon of delay 1.3 ms and ``--weight``
+(uS).
 
 Output, one line of JSON: ``netcon``, the times the NetCon stamped (in a
 fixed step: the end of the step in which v crossed, on the grid of dt) and
@@ -44,6 +48,9 @@ V_INIT = -65.0
 CLAMP = {"delay": 50.0, "dur": 400.0, "amp": 0.15}
 THRESHOLD = 10.0
 DURATION = 500.0
+SYNAPSES = {"ExpSyn": {"tau": 3.0, "e": 0.0}, "Exp2Syn": {"tau1": 0.3, "tau2": 5.0, "e": 0.0}}
+NETSTIM = {"interval": 23.7, "number": 20, "start": 20.0, "noise": 0.0}
+SYNAPTIC_DELAY = 1.3     # ms
 
 
 def parse_args(argv=None):
@@ -58,6 +65,9 @@ def parse_args(argv=None):
                         help="IClamp's del, ms (default 50)")
     parser.add_argument("--dur", type=float, default=CLAMP["dur"],
                         help="IClamp's dur, ms (default 400)")
+    parser.add_argument("--synapse", choices=("ExpSyn", "Exp2Syn"),
+                        help="drive the soma through this synapse instead of the IClamp")
+    parser.add_argument("--weight", type=float, default=0.01, help="NetCon weight, uS")
     args = parser.parse_args(argv)
     if args.dt <= 0:
         parser.error("--dt must be positive")
@@ -94,8 +104,18 @@ def main(argv=None):
     soma.ena, soma.ek = 50.0, -77.0
     h.celsius = args.celsius
     h.usetable_hh = 0 if args.no_tables else 1
-    clamp = h.IClamp(seg)
-    clamp.delay, clamp.dur, clamp.amp = args.delay, args.dur, CLAMP["amp"]
+    if args.synapse is None:
+        clamp = h.IClamp(seg)
+        clamp.delay, clamp.dur, clamp.amp = args.delay, args.dur, CLAMP["amp"]
+    else:
+        synapse = getattr(h, args.synapse)(seg)
+        for key, value in SYNAPSES[args.synapse].items():
+            setattr(synapse, key, value)
+        stim = h.NetStim()
+        for key, value in NETSTIM.items():
+            setattr(stim, key, value)
+        link = h.NetCon(stim, synapse)
+        link.weight[0], link.delay = args.weight, SYNAPTIC_DELAY
     detector = h.NetCon(seg._ref_v, None, sec=soma)
     detector.threshold = THRESHOLD
     stamps = h.Vector()
