@@ -5,7 +5,7 @@ Units: ms, mV, nF, µS, nA; rates in Hz.
 
 __version__ = "0.1.0"
 
-from . import analysis, models, plotting
+from . import analysis, models, netpyne, plotting
 from .currents import (
                        AMPA,
                        GABA,
@@ -59,7 +59,7 @@ __all__ = ["Network", "Projection", "LIFPopulation", "PyrPop", "InterPop", "PyrR
            "GapJunctions",
            "InterRingPop", "AMPA", "GABA", "NMDA", "ExponentialSynapse", "PoissonDrive",
            "RingPoissonCue", "GaussianNoise", "CurrentClamp", "FlatCue", "RingCue", "models",
-           "ParameterError", "SimulationError", "analysis", "plotting", "sweep",
+           "ParameterError", "SimulationError", "analysis", "netpyne", "plotting", "sweep",
            "AdExPop", "NeuronHHPop", "NetStimPop", "ExpSyn", "Exp2Syn", "LIFCell",
            "AdaptationCurrent", "CellModel", "Current", "Parameter", "State",
            "__version__"]
