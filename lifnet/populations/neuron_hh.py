@@ -82,26 +82,40 @@ def n_steady(V):
     return alpha / (alpha + beta), 1.0 / (alpha + beta)
 
 
+def _table():
+    """NEURON's table of hh: m_inf, tau_m, h_inf, tau_h, n_inf, tau_n (ms, 6.3 °C), one row per
+    whole millivolt from TABLE_LOW to TABLE_HIGH."""
+    rows = [(*m_steady.py_func(v), *h_steady.py_func(v), *n_steady.py_func(v))
+            for v in np.arange(TABLE_LOW, TABLE_HIGH + 1.0)]
+    return np.array(rows)
+
+
+#: Compiled into the kernels as a constant.
+TABLE = _table()
+
+
 @njit(cache=True, inline="always")
-def table_span(V, tables):
-    """(V_lo, V_hi, theta): the table's points around V and V's place between them; without
-    tables (or outside them) the one point at which to compute, with theta 0."""
+def steady(V, gate, tables):
+    """(x_inf, tau_x at 6.3 °C in ms) of gate 0 (m), 1 (h) or 2 (n) at V (mV): interpolated
+    in NEURON's table (its end values outside it), or computed without tables."""
     if tables == 0.0:
-        return V, V, 0.0
-    if V <= TABLE_LOW:
-        return TABLE_LOW, TABLE_LOW, 0.0
-    if V >= TABLE_HIGH:
-        return TABLE_HIGH, TABLE_HIGH, 0.0
-    lo = math.floor(V)
-    return lo, lo + 1.0, V - lo
-
-
-@njit(cache=True, inline="always")
-def relax(x, theta, inf_lo, tau_lo, inf_hi, tau_hi, q10):
-    """q10 (x_inf - x) / tau_x with x_inf and tau_x interpolated between two table points."""
-    inf = inf_lo + theta * (inf_hi - inf_lo)
-    tau = tau_lo + theta * (tau_hi - tau_lo)
-    return q10 * (inf - x) / tau
+        if gate == 0:
+            return m_steady(V)
+        if gate == 1:
+            return h_steady(V)
+        return n_steady(V)
+    if not V > TABLE_LOW:       # (a V that is not a number reads the first row)
+        x = 0.0
+    elif V >= TABLE_HIGH:
+        x = TABLE_HIGH - TABLE_LOW
+    else:
+        x = V - TABLE_LOW
+    i = min(int(x), TABLE.shape[0] - 2)
+    theta = x - i
+    c = 2 * gate
+    inf = TABLE[i, c] + theta * (TABLE[i + 1, c] - TABLE[i, c])
+    tau = TABLE[i, c + 1] + theta * (TABLE[i + 1, c + 1] - TABLE[i, c + 1])
+    return inf, tau
 
 
 def _membrane(V, m, h, n, g_Na, g_K, g_L, E_Na, E_K, E_L, g_pas, E_pas):
@@ -110,43 +124,29 @@ def _membrane(V, m, h, n, g_Na, g_K, g_L, E_Na, E_K, E_L, g_pas, E_pas):
 
 
 def _dm(V, m, q10, tables):
-    lo, hi, theta = table_span(V, tables)
-    inf_lo, tau_lo = m_steady(lo)
-    inf_hi, tau_hi = m_steady(hi) if theta > 0.0 else (inf_lo, tau_lo)
-    return relax(m, theta, inf_lo, tau_lo, inf_hi, tau_hi, q10)
+    inf, tau = steady(V, 0, tables)
+    return q10 * (inf - m) / tau
 
 
 def _dh(V, h, q10, tables):
-    lo, hi, theta = table_span(V, tables)
-    inf_lo, tau_lo = h_steady(lo)
-    inf_hi, tau_hi = h_steady(hi) if theta > 0.0 else (inf_lo, tau_lo)
-    return relax(h, theta, inf_lo, tau_lo, inf_hi, tau_hi, q10)
+    inf, tau = steady(V, 1, tables)
+    return q10 * (inf - h) / tau
 
 
 def _dn(V, n, q10, tables):
-    lo, hi, theta = table_span(V, tables)
-    inf_lo, tau_lo = n_steady(lo)
-    inf_hi, tau_hi = n_steady(hi) if theta > 0.0 else (inf_lo, tau_lo)
-    return relax(n, theta, inf_lo, tau_lo, inf_hi, tau_hi, q10)
+    inf, tau = steady(V, 2, tables)
+    return q10 * (inf - n) / tau
 
 
 def _fastest_rate(V, q10, tables):
     # m is hh's fastest gate at every V (tau_m below tau_h and tau_n).
-    if tables != 0.0:
-        V = min(max(V, TABLE_LOW), TABLE_HIGH)
-    return q10 / m_steady(V)[1]
+    return q10 / steady(V, 0, tables)[1]
 
 
 def steady_state(V, tables=True):
     """(m, h, n) at their steady state at V (mV), as NEURON's INITIAL block of hh sets them
     (from its tables by default)."""
-    lo, hi, theta = table_span.py_func(float(V), 1.0 if tables else 0.0)
-    out = []
-    for steady in (m_steady, h_steady, n_steady):
-        inf_lo = steady.py_func(lo)[0]
-        inf_hi = steady.py_func(hi)[0]
-        out.append(inf_lo + theta * (inf_hi - inf_lo))
-    return tuple(out)
+    return tuple(steady.py_func(float(V), gate, 1.0 if tables else 0.0)[0] for gate in range(3))
 
 
 class NeuronHHPop(CellModel):
