@@ -104,7 +104,8 @@ def _sim_config(simConfig):
         if key in SIM_KEYS:
             sim[key] = value
         elif key in OUTPUT_KEYS:
-            ignored.append(key)
+            if value:       # (NetPyNE's defaults are empty or False: nothing to do)
+                ignored.append(key)
         elif isinstance(simConfig, dict):
             raise _fail(f"simConfig[{key!r}]", f"is not supported; supported: "
                                                f"{', '.join(SIM_KEYS)} (and output keys)")

@@ -48,6 +48,17 @@ def test_a_cell_without_reset_has_its_crossings_detected_and_goes_on_untouched()
     assert np.abs(mon["V"][0] - analytic).max() < 1e-3
 
 
+def test_a_current_jumps_at_the_spikes_of_a_cell_without_reset():
+    """Detection only, with a spike-triggered current: w += b at each spike, and the states
+    go on from the crossing (the jump is too small to move V)."""
+    net = ln.Network(dt=0.025, seed=1)
+    net.add(Oscillator(1, name="O", currents=[ln.AdaptationCurrent(b=1e-6, tau_w=1e9)]))
+    times = net.run(400.0).spikes("O").times
+    assert len(times) == 7
+    assert np.abs(times - (0.25 + np.arange(7)) * 20.0 * math.pi).max() < 1e-3
+    assert net.get_state("O", "adaptation.w")[0] == pytest.approx(7e-6, rel=1e-6)
+
+
 def _detected_but_held():
     class Held(Oscillator):
         refractory = "omega"
