@@ -808,6 +808,10 @@ def _pairwise(rule, pre, post, *, weight, p, k, nsyn, skip_diag, seed, pre_selec
                 chosen = rng.random(I.size) < prob
                 I, J = I[chosen], J[chosen]
             finish(I, J)
+    elif rule == "one_to_one":
+        _structure(rule, pre, post, skip_diag, seed)        # (its checks of the sizes)
+        both = np.intersect1d(pre_idx, post_idx)
+        finish(both, both)
     else:
         # k distinct partners per neuron, drawn among the selected candidates.
         per_post, owners, partners = _owners_and_partners(rule, pre_idx, post_idx, k,

@@ -5,15 +5,20 @@ write them, plain dicts or NetPyNE's ``specs.NetParams`` / ``specs.SimConfig``
 objects alike (neither netpyne nor neuron is imported), and builds the
 network with NEURON's mechanisms as lifnet has them:
 
-- ``popParams``: ``numCells`` with a ``cellType`` (a cell of ``cellParams``)
-  or with ``cellModel: "NetStim"`` (``rate`` or ``interval``, ``noise``,
-  ``start``, ``number``, ``seed``) -> ``NeuronHHPop`` / ``NetStimPop``;
+- ``popParams``: ``numCells`` with a ``cellType`` (a cell of ``cellParams``),
+  placed at random in the box of ``sizeX``, ``sizeY``, ``sizeZ`` (µm), within
+  ``xRange`` ... ``znormRange``; or with ``cellModel: "NetStim"`` (``rate`` or
+  ``interval``, ``noise``, ``start``, ``number``, ``seed``) -> ``NeuronHHPop``
+  / ``NetStimPop``;
 - ``cellParams``: one section (``geom``: ``diam``, ``L``, ``cm``, ``Ra``,
   ``nseg`` 1; ``mechs``: ``hh``, ``pas``; ``vinit``, ``threshold``);
 - ``synMechParams``: ``ExpSyn`` and ``Exp2Syn`` (weights in µS);
-- ``connParams``: ``preConds`` / ``postConds`` by ``pop`` or ``cellType``,
-  ``probability`` or ``convergence`` or ``divergence``, numeric ``weight``
-  and ``delay`` (NetCon's, ms), ``synMech``;
+- ``connParams``: ``preConds`` / ``postConds`` by ``pop``, ``cellType`` or
+  ranges of coordinates (``{"y": [100, 1000]}``), ``probability`` (a number
+  or a string function), ``convergence`` or ``divergence``, ``weight`` and
+  ``delay`` (NetCon's, ms; numbers or string functions of ``dist_3D``,
+  ``post_ynorm``, ..., ``uniform``, ``normal``, netParams' own numbers, as
+  lifnet's expressions take them), ``synMech``;
 - ``stimSourceParams`` / ``stimTargetParams``: ``NetStim`` (one generator
   per target cell, as NetPyNE makes them) and ``IClamp`` (``del``, ``dur``,
   ``amp``) onto the soma;
@@ -29,6 +34,7 @@ NetStims from ``seeds["stim"]``: the same statistics as NetPyNE's, not the
 same draws.
 """
 
+import ast
 import re
 import warnings
 
@@ -38,6 +44,7 @@ from .currents.neuron_synapses import Exp2Syn, ExpSyn
 from .network import Network
 from .populations.netstim import NetStimPop
 from .populations.neuron_hh import NeuronHHPop
+from .positions import Box
 
 #: NetPyNE's defaults (``specs.NetParams``, ``specs.SimConfig``).
 DEFAULTS = {"defaultThreshold": 10.0, "defaultWeight": 1.0, "defaultDelay": 1.0,
@@ -45,7 +52,10 @@ DEFAULTS = {"defaultThreshold": 10.0, "defaultWeight": 1.0, "defaultDelay": 1.0,
 SIM_DEFAULTS = {"duration": 1000.0, "dt": 0.025, "seeds": {"conn": 1, "stim": 1, "loc": 1},
                 "hParams": {"celsius": 6.3, "v_init": -65.0}}
 NET_KEYS = ("popParams", "cellParams", "synMechParams", "connParams", "stimSourceParams",
-            "stimTargetParams", *DEFAULTS)
+            "stimTargetParams", "sizeX", "sizeY", "sizeZ", *DEFAULTS)
+#: Coordinates a population's range or a connection's condition may name.
+COORDINATES = ("x", "y", "z", "xnorm", "ynorm", "znorm")
+RANGES = {f"{c}Range": f"{c}_range" for c in COORDINATES}
 #: simConfig keys that change what is recorded, saved or plotted, not the simulation.
 OUTPUT_KEYS = ("recordCells", "recordTraces", "recordStim", "recordStep", "recordLFP",
                "recordDipole", "recordTime", "analysis", "filename", "saveJson", "savePickle",
@@ -85,6 +95,49 @@ def _number(where, value):
         raise _fail(where, f"{value!r} is a function of the cells; lifnet's loader takes "
                            "numbers here")
     return val.number(where, value, owner="netpyne")
+
+
+def _expression(where, value, constants):
+    """A number, or a NetPyNE string function turned into lifnet's expression: netParams'
+    own numbers (``propVelocity``) put in, ``max``/``min`` as ``maximum``/``minimum``, and
+    NEURON's ``normal(mean, variance)`` as lifnet's ``normal(mean, sd)``."""
+    if not isinstance(value, str):
+        return _number(where, value)
+    try:
+        tree = ast.parse(value, mode="eval")
+    except SyntaxError as err:
+        raise _fail(where, f"cannot parse {value!r}: {err.msg}") from None
+
+    class Rewrite(ast.NodeTransformer):
+        def visit_Name(self, node):
+            if node.id in constants:
+                return ast.copy_location(ast.Constant(constants[node.id]), node)
+            return node
+
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            if isinstance(node.func, ast.Name):
+                name = {"max": "maximum", "min": "minimum"}.get(node.func.id, node.func.id)
+                node.func = ast.copy_location(ast.Name(name, ast.Load()), node.func)
+                if name == "normal" and len(node.args) == 2:
+                    node.args[1] = ast.Call(ast.Name("sqrt", ast.Load()), [node.args[1]], [])
+            return node
+
+    return ast.unparse(ast.fix_missing_locations(Rewrite().visit(tree)))
+
+
+def _at_least_dt(where, delay, dt):
+    """A delay of at least dt, as lifnet's steps need: a string function's values below dt
+    are raised to dt, with a warning (NEURON's fixed step delivers them no sooner either: it
+    stamps a spike at the end of the step in which it happened)."""
+    if isinstance(delay, str):
+        if "dist" in delay:
+            warnings.warn(f"netpyne: {where} = {delay!r}: delays below dt = {dt} ms are "
+                          f"raised to dt", stacklevel=4)
+        return f"maximum({delay}, {dt!r})"
+    if delay < dt:
+        raise _fail(where, f"{delay} ms is shorter than dt = {dt} ms")
+    return delay
 
 
 def _only(where, rule, allowed):
@@ -213,19 +266,26 @@ def _synapse(label, rule):
 
 
 def _select(where, conds, pops):
-    """The populations a preConds / postConds / conds dict picks out."""
-    _only(where, conds, ("pop", "cellType"))
+    """The populations a preConds / postConds / conds dict picks out, and its ranges of
+    coordinates (``{"y": (100, 1000)}``) for lifnet's pre_select / post_select."""
+    _only(where, conds, ("pop", "cellType", *COORDINATES))
+    ranges = {}
+    for key in COORDINATES:
+        if key in conds:
+            low, high = conds[key]
+            ranges[key] = (_number(f"{where}[{key!r}]", low), _number(f"{where}[{key!r}]", high))
     chosen = []
     for label, pop in pops.items():
         ok = True
-        for key, wanted in conds.items():
-            wanted = wanted if isinstance(wanted, (list, tuple)) else [wanted]
-            ok = ok and pop[key] in wanted
+        for key in ("pop", "cellType"):
+            if key in conds:
+                wanted = conds[key] if isinstance(conds[key], (list, tuple)) else [conds[key]]
+                ok = ok and pop[key] in wanted
         if ok:
             chosen.append(label)
     if not chosen:
         raise _fail(where, f"{conds!r} matches no population")
-    return chosen
+    return chosen, ranges or None
 
 
 def _check_location(where, rule):
@@ -257,7 +317,15 @@ def load(netParams, simConfig=None):
 def _build(netParams, sim):
     duration, dt, seeds, hparams = sim
     if isinstance(netParams, dict):
-        _only("netParams", netParams, NET_KEYS)
+        _only("netParams", netParams, NET_KEYS + tuple(
+            k for k, v in netParams.items() if isinstance(v, (int, float))))
+        constants = {k: float(v) for k, v in netParams.items()
+                     if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    else:
+        constants = {k: float(v) for k, v in vars(netParams).items()
+                     if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    size = tuple(_number(f"netParams[{k!r}]", constants.get(k, 100.0))
+                 for k in ("sizeX", "sizeY", "sizeZ"))
     net_defaults = {k: _section(netParams, k) if _section(netParams, k) is not None else v
                     for k, v in DEFAULTS.items()}
     net = Network(dt=dt, seed=int(seeds["conn"]))
@@ -274,14 +342,16 @@ def _build(netParams, sim):
                                seed=seed, **kwargs))
             pops[label] = {"pop": label, "cellType": "NetStim"}
             continue
-        _only(where, pop, ("cellType", "numCells", "cellModel"))
+        _only(where, pop, ("cellType", "numCells", "cellModel", *RANGES))
         if pop.get("cellModel") not in (None, "HH", "NEURON"):
             raise _fail(f"{where}['cellModel']", f"{pop['cellModel']!r} is not supported; "
                                                  "supported: NetStim, or a cellType")
         rule_name, rule = _cell_rule(label, pop, cell_rules)
         cell = _cell(rule_name, rule, hparams, net_defaults["defaultThreshold"])
         n = val.count(f"{where}['numCells']", pop.get("numCells"), owner="netpyne")
-        net.add(NeuronHHPop(n, name=label, **cell))
+        ranges = {RANGES[k]: tuple(_number(f"{where}[{k!r}]", x) for x in pop[k])
+                  for k in RANGES if k in pop}
+        net.add(NeuronHHPop(n, name=label, **cell), positions=Box(size=size, **ranges))
         pops[label] = {"pop": label, "cellType": pop.get("cellType")}
     synapses = {label: _synapse(label, rule) for label, rule in _items(netParams,
                                                                       "synMechParams")}
@@ -305,19 +375,35 @@ def _build(netParams, sim):
         if len(rules) != 1:
             raise _fail(where, f"give one of probability, convergence, divergence; got "
                                f"{rules or 'none'} (full connectivity: probability 1)")
-        weight = _number(f"{where}['weight']", rule.get("weight", net_defaults[
-            "defaultWeight"])) * net_defaults["scaleConnWeight"]
-        delay = _number(f"{where}['delay']", rule.get("delay", net_defaults["defaultDelay"]))
-        amount = _number(f"{where}[{rules[0]!r}]", rule[rules[0]])
-        for pre in _select(f"{where}['preConds']", rule.get("preConds") or {}, pops):
-            for post in _select(f"{where}['postConds']", rule.get("postConds") or {}, pops):
+        weight = _expression(f"{where}['weight']", rule.get(
+            "weight", net_defaults["defaultWeight"]), constants)
+        if net_defaults["scaleConnWeight"] != 1.0:
+            weight = (weight * net_defaults["scaleConnWeight"] if not isinstance(weight, str)
+                      else f"({weight}) * {net_defaults['scaleConnWeight']!r}")
+        delay = _at_least_dt(f"{where}['delay']", _expression(
+            f"{where}['delay']", rule.get("delay", net_defaults["defaultDelay"]), constants),
+            dt)
+        if rules[0] == "probability":
+            kwargs = {"rule": "probability",
+                      "p": _expression(f"{where}['probability']", rule["probability"],
+                                       constants)}
+        else:
+            kwargs = {"rule": rules[0], "indegree": int(_number(f"{where}[{rules[0]!r}]",
+                                                                rule[rules[0]]))}
+        pres, pre_select = _select(f"{where}['preConds']", rule.get("preConds") or {}, pops)
+        posts, post_select = _select(f"{where}['postConds']", rule.get("postConds") or {},
+                                     pops)
+        for pre in pres:
+            for post in posts:
                 if pops[post]["cellType"] == "NetStim":
                     raise _fail(f"{where}['postConds']", f"{post!r} is a NetStim population, "
                                                          "which receives no connections")
-                kwargs = ({"rule": "probability", "p": amount} if rules[0] == "probability"
-                          else {"rule": rules[0], "indegree": int(amount)})
-                net.connect(pre, post, weight=weight, delay=delay,
-                            receptor=synapse(where, rule), **kwargs)
+                try:
+                    net.connect(pre, post, weight=weight, delay=delay,
+                                receptor=synapse(where, rule), pre_select=pre_select,
+                                post_select=post_select, **kwargs)
+                except val.ParameterError as err:
+                    raise _fail(where, str(err)) from None
     sources = dict(_items(netParams, "stimSourceParams"))
     for k, (label, target) in enumerate(_items(netParams, "stimTargetParams")):
         where = f"stimTargetParams[{label!r}]"
@@ -329,7 +415,10 @@ def _build(netParams, sim):
         swhere = f"stimSourceParams[{source_label!r}]"
         _check_location(where, target)
         kind = source.get("type")
-        chosen = _select(f"{where}['conds']", target.get("conds") or {}, pops)
+        chosen, select = _select(f"{where}['conds']", target.get("conds") or {}, pops)
+        if select:
+            raise _fail(f"{where}['conds']", "ranges of coordinates are not supported for "
+                                             "stimuli; select by pop or cellType")
         if kind == "NetStim":
             _only(swhere, source, ("type", *NETSTIM_KEYS))
             _only(where, target, ("source", "conds", "weight", "delay", "synMech", "sec",
@@ -337,8 +426,9 @@ def _build(netParams, sim):
             weight = _number(f"{where}['weight']", target.get(
                 "weight", net_defaults["defaultWeight"])) * net_defaults[
                 "scaleConnWeightNetStims"]
-            delay = _number(f"{where}['delay']", target.get("delay",
-                                                            net_defaults["defaultDelay"]))
+            delay = _at_least_dt(f"{where}['delay']", _expression(
+                f"{where}['delay']", target.get("delay", net_defaults["defaultDelay"]),
+                constants), dt)
             kwargs = _netstim(swhere, source, default_start=0.0)
             for j, post in enumerate(chosen):
                 # One generator per target cell, each with its own stream.
@@ -346,8 +436,11 @@ def _build(netParams, sim):
                 seed = int(source.get("seed", seeds["stim"])) * 1000 + 100 * k + j
                 stim = net.add(NetStimPop(n, name=f"{label}->{post}", until=duration,
                                           seed=seed, **kwargs))
-                net.connect(stim, post, rule="one_to_one", weight=weight, delay=delay,
-                            receptor=synapse(where, target))
+                try:
+                    net.connect(stim, post, rule="one_to_one", weight=weight, delay=delay,
+                                receptor=synapse(where, target))
+                except val.ParameterError as err:
+                    raise _fail(where, str(err)) from None
         elif kind == "IClamp":
             _only(swhere, source, ("type", "del", "dur", "amp"))
             _only(where, target, ("source", "conds", "sec", "loc"))

@@ -1,6 +1,6 @@
 """NetPyNE's tutorial 2 (``doc/source/code/tut2.py`` in NetPyNE's repository) as a plain dict:
 its ``netParams`` values, unchanged, for the loader's tests and the peer script
-``benchmarks/peers/netpyne_tut2_rates.py``."""
+``benchmarks/peers/netpyne_tut_rates.py``."""
 
 TUT2 = {
     "popParams": {"S": {"cellType": "PYR", "numCells": 20, "cellModel": "HH"},

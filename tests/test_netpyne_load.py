@@ -10,7 +10,8 @@ from netpyne_tut2 import TUT2
 import lifnet as ln
 
 # NetPyNE 1.1.1 on NEURON 9.0.2, tutorial 2, 1000 ms, seeds 1 to 5, mean rate (Hz), made by
-#   benchmarks/.peer-env/bin/python benchmarks/peers/netpyne_tut2_rates.py --seeds 1 2 3 4 5
+#   benchmarks/.peer-env/bin/python benchmarks/peers/netpyne_tut_rates.py --tutorial 2 \
+#       --seeds 1 2 3 4 5
 NETPYNE_TUT2_RATES = {"S": 10.1, "M": 37.88}
 
 
@@ -66,8 +67,10 @@ SOMA = ("cellParams", "PYRrule", "secs", "soma")
     (with_change((*SOMA, "mechs", "kdr"), {}), {},
      "\\['mechs'\\]: 'kdr' is not supported here; supported: hh, pas"),
     (with_change((*SOMA, "geom", "nseg"), 3), {}, "nseg.*a single compartment needs nseg 1"),
-    (with_change(("connParams", "S->M", "weight"), "0.01 * uniform(0.5, 1)"), {},
-     "connParams\\['S->M'\\]\\['weight'\\]: .* is a function of the cells"),
+    (with_change(("connParams", "S->M", "weight"), "0.01 * pre_gid"), {},
+     "connParams\\['S->M'\\]: connect \\(weight\\): the name 'pre_gid' is not allowed"),
+    (with_change(("stimSourceParams", "bkg", "rate"), "10 * uniform(0, 1)"), {},
+     "stimSourceParams\\['bkg'\\]\\['rate'\\]: .* is a function of the cells"),
     (with_change(("synMechParams", "exc", "mod"), "AMPA"), {},
      "synMechParams\\['exc'\\]\\['mod'\\]: 'AMPA' is not supported; supported: ExpSyn, Exp2Syn"),
     (with_change(("connParams", "S->M", "probability"), None), {},
@@ -99,3 +102,26 @@ def test_iclamp_and_pas_are_taken_as_neuron_defines_them():
     assert P.g_pas > 0 and P.e_pas == -70.0 and P.gnabar == 0.0
     (pop, clamp), = net.stimuli
     assert (clamp.start, clamp.stop, clamp.amplitude) == (5.0, 15.0, 0.01)
+
+
+def test_string_functions_and_positions_are_netpynes():
+    """NetStim delays drawn per target cell (NEURON's normal takes a variance), a weight
+    growing with the target's depth, and populations placed in their slabs of the box."""
+    spec = copy.deepcopy(TUT2)
+    spec.update(sizeY=1000.0, propVelocity=100.0)
+    spec["popParams"]["M"]["ynormRange"] = [0.6, 1.0]
+    spec["stimTargetParams"]["bkg->PYR"]["delay"] = "max(1, normal(5, 4))"
+    spec["connParams"]["S->M"].update(weight="0.01 * post_ynorm", delay="dist_3D/propVelocity")
+    spec["popParams"]["S"]["numCells"] = spec["popParams"]["M"]["numCells"] = 400
+    with pytest.warns(UserWarning, match="delays below dt = 0.025 ms are raised to dt"):
+        net = ln.netpyne.load(spec, {"dt": 0.025})
+    M = net.population("M")
+    assert M.positions[:, 1].min() >= 600.0 and M.positions[:, 1].max() <= 1000.0
+    stim_delays = np.concatenate([np.asarray(p.delay) for p in net.projections
+                                  if isinstance(p.pre, ln.NetStimPop)])
+    assert stim_delays.size == 800 and stim_delays.min() >= 1.0
+    assert stim_delays.mean() == pytest.approx(5.0, abs=0.25)
+    assert stim_delays.std() == pytest.approx(2.0, abs=0.2)
+    (link,) = [p for p in net.projections if p.pre.name == "S"]
+    assert np.asarray(link.delay).min() >= 0.025
+    assert 0.0059 <= link.synapses.weights.min() and link.synapses.weights.max() <= 0.01
