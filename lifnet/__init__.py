@@ -5,7 +5,7 @@ Units: ms, mV, nF, µS, nA; rates in Hz.
 
 __version__ = "0.1.0"
 
-from . import analysis, models, plotting, sonata
+from . import analysis, models, netpyne, plotting, sonata
 from .currents import (
                        AMPA,
                        GABA,
@@ -15,8 +15,10 @@ from .currents import (
                        CurrentClamp,
                        DeltaSynapse,
                        DoubleExponentialSynapse,
+                       Exp2Syn,
                        ExponentialCurrentSynapse,
                        ExponentialSynapse,
+                       ExpSyn,
                        FlatCue,
                        GapJunctions,
                        GaussianNoise,
@@ -37,6 +39,8 @@ from .populations import (
                        IzhikevichPop,
                        LIFCell,
                        LIFPopulation,
+                       NetStimPop,
+                       NeuronHHPop,
                        PoissonPop,
                        PyrPop,
                        PyrRingPop,
@@ -55,6 +59,7 @@ __all__ = ["Network", "Projection", "LIFPopulation", "PyrPop", "InterPop", "PyrR
            "GapJunctions",
            "InterRingPop", "AMPA", "GABA", "NMDA", "ExponentialSynapse", "PoissonDrive",
            "RingPoissonCue", "GaussianNoise", "CurrentClamp", "FlatCue", "RingCue", "models",
-           "ParameterError", "SimulationError", "analysis", "plotting", "sweep",
-           "AdExPop", "LIFCell", "AdaptationCurrent", "CellModel", "Current", "Parameter", "State",
-           "sonata", "__version__"]
+           "ParameterError", "SimulationError", "analysis", "netpyne", "plotting", "sweep",
+           "AdExPop", "NeuronHHPop", "NetStimPop", "ExpSyn", "Exp2Syn", "LIFCell",
+           "AdaptationCurrent", "CellModel", "Current", "Parameter", "State", "sonata",
+           "__version__"]

@@ -399,7 +399,7 @@ def build(rule, pre, post, *, weight, seed, autapses=False, p=None, indegree=Non
                or _is_expression(delay) or nsyn is not None or pre_select is not None
                or post_select is not None)
     if general:
-        if rule in ("ring", "array", "fixed_total_number", "one_to_one"):
+        if rule in ("ring", "array", "fixed_total_number"):
             raise val.ParameterError(
                 f"connect: rule={rule!r} takes neither expressions nor nsyn, pre_select, "
                 "post_select (a weight or delay drawn per synapse: ln.Normal)")
@@ -900,6 +900,10 @@ def _pairwise(rule, pre, post, *, weight, p, k, nsyn, skip_diag, seed, pre_selec
                 chosen = rng.random(I.size) < prob
                 I, J = I[chosen], J[chosen]
             finish(I, J)
+    elif rule == "one_to_one":
+        _structure(rule, pre, post, skip_diag, seed)        # (its checks of the sizes)
+        both = np.intersect1d(pre_idx, post_idx)
+        finish(both, both)
     else:
         # k distinct partners per neuron, drawn among the selected candidates.
         per_post, owners, partners = _owners_and_partners(rule, pre_idx, post_idx, k,

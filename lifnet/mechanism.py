@@ -21,10 +21,18 @@ A **cell model** is a population class: subclass ``CellModel`` and declare
     placed inside the step by cubic Hermite interpolation.
 ``reset(V, ..., <parameters>)``
     A static method giving every state's value just after a spike, in the
-    order of ``states``.
+    order of ``states``; or None: the spike is only detected (as NEURON's
+    ``NetCon`` detects it on a conductance cell) and every state goes on
+    unchanged. A crossing counts once: the next spike needs V to fall below
+    the threshold and cross it again.
 ``refractory``
     Optionally the name of a parameter (ms): V is held where the reset put
-    it for that long after a spike; the other states go on.
+    it for that long after a spike; the other states go on. Only with a reset.
+``fastest_rate(V, ..., <parameters>)``
+    Optionally a static method: the largest rate (1/ms) at which a state of
+    the cell relaxes there (e.g. 1 / tau of its fastest gate). The step then
+    takes substeps no longer than 1 / rate, where Heun's method is stable:
+    fast gates (a warm Hodgkin-Huxley cell) stay stable at any dt.
 
 A **current** is added to any population of a ``CellModel`` or to a LIF
 population (``currents=[...]``): subclass ``Current`` and declare its
@@ -258,6 +266,7 @@ class CellModel(_Declared):
     refractory = None
     current = None
     reset = None
+    fastest_rate = None
 
     def __init__(self, n, *, name=None, currents=(), initial=None, **parameters):
         cls = type(self)
@@ -306,10 +315,17 @@ class CellModel(_Declared):
             raise val.ParameterError(
                 f"{owner}: refractory must name a parameter (ms) or be None, got "
                 f"{cls.refractory!r}")
+        if cls.reset is None and cls.refractory is not None:
+            raise val.ParameterError(
+                f"{owner}: refractory={cls.refractory!r} needs a reset (V is held where the "
+                "reset puts it); a cell whose spike is only detected (reset = None) has none")
         allowed = [*cls.states, *cls.parameters]
         probe = object.__new__(cls)
         probe._check_function("current", cls.current, allowed)
-        probe._check_function("reset", cls.reset, allowed)
+        if cls.reset is not None:
+            probe._check_function("reset", cls.reset, allowed)
+        if cls.fastest_rate is not None:
+            probe._check_function("fastest_rate", cls.fastest_rate, allowed)
         others = [s for s in cls.states if s != "V"]
         if set(cls.derivatives) != set(others):
             raise val.ParameterError(

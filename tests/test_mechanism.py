@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
-from user_mechanisms import QuadraticIF, SlowPotassium
+from user_mechanisms import Oscillator, QuadraticIF, SlowPotassium
 
 import lifnet as ln
 
@@ -31,6 +31,30 @@ def test_user_cell_model_fires_at_its_analytic_period_with_second_order_error():
     assert errors[1] < 5e-3          # seven spikes, each 4e-4 ms late at dt 0.1 ms
     order = np.polyfit(np.log([0.2, 0.1, 0.05, 0.025]), np.log(errors), 1)[0]
     assert order > 1.9, errors
+
+
+def test_a_cell_without_reset_has_its_crossings_detected_and_goes_on_untouched():
+    """reset = None (NEURON's NetCon): each upward crossing of the threshold is a spike,
+    at its time inside the step, and the states go on; a spike-triggered current still
+    jumps (w += b; too little to move V). (NeuronHHPop, in test_neuron_cells, is a cell
+    without reset and without such a current.)"""
+    net = ln.Network(dt=0.025, seed=1)
+    net.add(Oscillator(1, name="O", currents=[ln.AdaptationCurrent(b=1e-6, tau_w=1e9)]))
+    mon = net.monitor("O", ["V", "u"], interval=0.1)
+    times = net.run(400.0).spikes("O").times
+    period = 2.0 * math.pi / 0.1
+    expected = (0.25 + np.arange(7)) * period
+    assert len(times) == 7
+    assert np.abs(times - expected).max() < 1e-3
+    analytic = -50.0 - 10.0 * np.cos(0.1 * mon.t)
+    assert np.abs(mon["V"][0] - analytic).max() < 1e-3
+    assert net.get_state("O", "adaptation.w")[0] == pytest.approx(7e-6, rel=1e-6)
+
+
+def _detected_but_held():
+    class Held(Oscillator):
+        refractory = "omega"
+    return Held(1)
 
 
 def lif_with_potassium_reference(I, T, p):
@@ -218,6 +242,7 @@ class _MissingDerivative(QuadraticIF):
     (lambda: QuadraticIF(3, currents=[ln.AMPA()]), "currents must be Current objects"),
     (lambda: SlowPotassium(tau_n=0.0), "tau_n=0.0 must be > 0"),
     (lambda: QuadraticIF(3, initial={"W": 1.0}), "initial value for 'W', which is not a state"),
+    (_detected_but_held, "refractory='omega' needs a reset"),
 ])
 def test_what_the_contract_cannot_express_is_refused_clearly(make, message):
     with pytest.raises(ln.ParameterError, match=message):

@@ -95,3 +95,29 @@ class PlainLIF(ln.CellModel):
     threshold = "V_th"
     reset = staticmethod(_to_reset)
     refractory = "t_ref"
+
+
+def _rotation(u, C, omega):
+    return C * omega * u
+
+
+def _du(V, u, omega, V_0):
+    return -omega * (V - V_0)
+
+
+class Oscillator(ln.CellModel):
+    """dV/dt = omega u, du/dt = -omega (V - V_0): V = V_0 - A cos(omega t) from V_0 - A, u = 0.
+
+    Its spikes are only detected (``reset = None``): an upward crossing of V_0 at
+    omega t = pi / 2 + 2 pi k, the oscillation going on untouched.
+    """
+
+    parameters = {
+        "C": ln.Parameter(1.0, "nF", positive=True),
+        "omega": ln.Parameter(0.1, "1/ms", positive=True),
+        "V_0": ln.Parameter(-50.0, "mV"),
+    }
+    states = {"V": ln.State("mV", -60.0), "u": ln.State("mV", 0.0)}
+    current = staticmethod(_rotation)
+    derivatives = {"u": _du}
+    threshold = "V_0"

@@ -3,6 +3,7 @@
 from .adaptation import AdaptationCurrent
 from .clamp import CurrentClamp, FlatCue, RingCue
 from .gap_junctions import GapJunctions
+from .neuron_synapses import Exp2Syn, ExpSyn
 from .nmda import NMDA
 from .noise import GaussianNoise
 from .poisson_drive import PoissonDrive, RingPoissonCue
@@ -19,4 +20,5 @@ from .synapses import (
 __all__ = ["AMPA", "GABA", "NMDA", "ExponentialSynapse", "DoubleExponentialSynapse",
            "AlphaCurrentSynapse", "ExponentialCurrentSynapse", "DeltaSynapse", "GapJunctions",
            "PoissonDrive", "RingPoissonCue",
-           "GaussianNoise", "CurrentClamp", "FlatCue", "RingCue", "AdaptationCurrent"]
+           "ExpSyn", "Exp2Syn", "GaussianNoise", "CurrentClamp", "FlatCue", "RingCue",
+           "AdaptationCurrent"]

@@ -33,7 +33,7 @@ from . import run_loop
 _HERE = pathlib.Path(__file__).resolve().parent
 _TEMPLATE = (_HERE / "custom_step_template.py").read_text()
 _PLACEHOLDER = "THRESHOLD = CAPACITANCE = REFRACTORY = -1  # MODEL\n"
-_PREAMBLE = "N_STATES = 1\nrhs = reset = None\n"
+_PREAMBLE = "N_STATES = 1\nRESTARTS = True\nrhs = reset = fastest_rate = None\n"
 _modules = {}
 _FALLBACK = [None]
 
@@ -85,7 +85,10 @@ def _glue(model):
     wrap("_cell_current", "_Model.current")
     for s in states[1:]:
         wrap(f"_d_{s}", f"_Model.derivatives[{s!r}]")
-    wrap("_cell_reset", "_Model.reset")
+    if cls.reset is not None:
+        wrap("_cell_reset", "_Model.reset")
+    if cls.fastest_rate is not None:
+        wrap("_cell_fastest_rate", "_Model.fastest_rate")
     locals_state = [names[s] for s in states]
     locals_par = [names[p] for p in cls.parameters]
     current_names = []
@@ -128,11 +131,12 @@ def _glue(model):
                         f"{', '.join(args_of(func, current_names[k]))})")
             row += 1
     body += ["", "", '@njit(inline="always")', "def reset(y, par):", *unpack]
-    after = f"_cell_reset({', '.join(args_of(cls.reset, names))})"
-    if len(states) == 1:
-        body.append(f"    y[0] = {after}")
+    if cls.reset is None:
+        pass    # a spike only detected: the cell's states go on (its currents may jump)
+    elif len(states) == 1:
+        body.append(f"    y[0] = _cell_reset({', '.join(args_of(cls.reset, names))})")
     else:
-        body.append(f"    after = {after}")
+        body.append(f"    after = _cell_reset({', '.join(args_of(cls.reset, names))})")
         body += [f"    y[{k}] = after[{k}]" for k in range(len(states))]
     row = len(states)
     for k, current in enumerate(model.currents):
@@ -146,8 +150,15 @@ def _glue(model):
                 body.append(f"    after_{k} = {call}")
                 body += [f"    y[{row + j}] = after_{k}[{j}]" for j in range(count)]
         row += count
+    body += ["", "", '@njit(inline="always")', "def fastest_rate(y, par):"]
+    if cls.fastest_rate is None:
+        body.append("    return 0.0")
+    else:
+        rate = f"_cell_fastest_rate({', '.join(args_of(cls.fastest_rate, names))})"
+        body += [*unpack, f"    return {rate}"]
     par_index = {name: k for k, name in enumerate(cls.parameters)}
-    header = [f"N_STATES = {len(locals_state)}",
+    restarts = cls.reset is not None or any(type(c).on_spike for c in model.currents)
+    header = [f"N_STATES = {len(locals_state)}", f"RESTARTS = {restarts}",
               f"THRESHOLD = {par_index[cls.threshold]}",
               f"CAPACITANCE = {par_index[cls.capacitance]}",
               f"REFRACTORY = {par_index[cls.refractory] if cls.refractory else -1}", ""]

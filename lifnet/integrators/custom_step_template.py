@@ -4,7 +4,9 @@
 model (with its currents), with the line that defines the model's functions
 replaced by the generated glue: ``N_STATES``, ``rhs(y, par, G, H, out)`` (the
 derivatives of every state, V first, given the synaptic conductance G (µS)
-and drive H (nA) of the cell), ``reset(y, par)``, ``THRESHOLD``,
+and drive H (nA) of the cell), ``reset(y, par)``, ``fastest_rate(y, par)``
+(1/ms; 0 for a model that does not declare it), ``RESTARTS`` (whether a spike
+changes a state: a reset, or a current's jump), ``THRESHOLD``,
 ``REFRACTORY`` and ``CAPACITANCE`` (indices into the parameters, -1: none).
 The user's functions are inlined there, so that each model compiles into one
 fused kernel, cached like lifnet's own. Importing this file itself defines
@@ -19,11 +21,14 @@ One step of one cell from t to t + dt:
    exactly between the ends of each substep. The number of substeps grows
    with |dV/dt| at both ends (``SLOPE_REF``; at most ``MAX_SUBSTEPS``), in
    proportion to dt, so that the upstroke of an exponential cell is resolved
-   and the error still falls as dt².
+   and the error still falls as dt²; and with the model's fastest rate, where
+   it declares one, so that no substep is longer than 1 / rate (Heun's step
+   is stable up to 2 / rate: fast gates of a warm cell).
 3. A spike is an upward crossing of the threshold by V, placed by cubic
    Hermite interpolation inside its substep; the reset is applied there, V
    is held during the refractory period, and the rest of the step is
-   integrated.
+   integrated. A cell without a reset (a spike only detected) and without
+   jumping currents goes on from the end of the substep untouched.
 """
 
 import math
@@ -43,7 +48,8 @@ from lifnet.integrators.linear_gates import advance_gates, arrive, drive
 from lifnet.kernel_cache import njit
 
 N_STATES = 1
-rhs = reset = None
+RESTARTS = True
+rhs = reset = fastest_rate = None
 THRESHOLD = CAPACITANCE = REFRACTORY = -1  # MODEL
 
 SLOPE_REF = 2.0     # mV/ms: a substep per SLOPE_REF * dt of V's change
@@ -133,9 +139,11 @@ def _substeps(work, par, chans, c_first, c_stop, li, h, I_inj, dt, frozen):
     k1, k2 = work[K1], work[K2]
     _heun(par, work[Y], work[Y1], k1, work[YP], k2, G0, H0, G1, H1, h, frozen)
     slope = max(abs(k1[0]), abs(k2[0]))
-    if not slope < 1e300:
+    rate = max(fastest_rate(work[Y], par), fastest_rate(work[Y1], par))
+    if not (slope < 1e300 and rate < 1e300):
         return MAX_SUBSTEPS
-    return max(1, min(MAX_SUBSTEPS, int(math.ceil(slope * h / (SLOPE_REF * dt)))))
+    wanted = max(slope * h / (SLOPE_REF * dt), rate * h)
+    return max(1, min(MAX_SUBSTEPS, int(math.ceil(wanted))))
 
 
 @njit(cache=True, refcount=False)
@@ -197,18 +205,19 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
                         # A spike in this substep, placed on the Hermite cubic of V.
                         ts = s + _crossing(work, par, chans, c_first, c_stop, li, I_inj, hs,
                                            v_th, interp)
-                        ys = work[YS]
-                        advance_gates(chans, c_first, c_stop, li, ts - s)
-                        reset(ys, par)
-                        for k in range(N_STATES):
-                            y[k] = ys[k]
-                        neurons.ref_until[i] = ts + t_ref
                         spikes += 1
                         emit_spike(i, ts, (ts - t) / dt, slot, n_ring, record, ring, out)
                         n_ring += 1
-                        s = ts
-                        spiked = True
-                        break
+                        if RESTARTS:
+                            ys = work[YS]
+                            advance_gates(chans, c_first, c_stop, li, ts - s)
+                            reset(ys, par)
+                            for k in range(N_STATES):
+                                y[k] = ys[k]
+                            neurons.ref_until[i] = ts + t_ref
+                            s = ts
+                            spiked = True
+                            break
                     for k in range(N_STATES):
                         y[k] = y1[k]
                     advance_gates(chans, c_first, c_stop, li, hs)

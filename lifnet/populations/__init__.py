@@ -6,6 +6,8 @@ from .current_lif import CurrentBasedLIFPop
 from .hh import HHPop
 from .izhikevich import IzhikevichPop
 from .lif import InterPop, LIFCell, LIFPopulation, PyrPop
+from .netstim import NetStimPop
+from .neuron_hh import NeuronHHPop
 from .poisson import PoissonPop, SpikeSourcePop
 from .ring import InterRingPop, PyrRingPop, is_ring
 from .rtm import RTMPop
@@ -14,4 +16,5 @@ from .wb import WBPop
 
 __all__ = ["ConductancePopulation", "RTMPop", "WBPop", "HHPop", "TraubPop", "IzhikevichPop",
            "LIFPopulation", "PyrPop", "InterPop", "PyrRingPop", "InterRingPop", "PoissonPop",
-           "SpikeSourcePop", "is_ring", "AdExPop", "LIFCell", "CurrentBasedLIFPop"]
+           "SpikeSourcePop", "is_ring", "AdExPop", "LIFCell", "CurrentBasedLIFPop", "NeuronHHPop",
+           "NetStimPop"]

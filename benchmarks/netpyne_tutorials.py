@@ -1,0 +1,74 @@
+"""NetPyNE's tutorials 2 and 5 as NetPyNE ships them: population rates, lifnet vs NetPyNE.
+
+Both run the same specifications (``tests/netpyne_tut2.py``, ``tests/netpyne_tut5.py``:
+the tutorials' ``netParams``), 1000 ms at dt 0.025 ms, for each seed given
+(``seeds`` conn = stim = s): lifnet through ``ln.netpyne.run`` in this process,
+NetPyNE 1.1.1 on NEURON 9 through ``peers/netpyne_tut_rates.py`` in the peers'
+environment (``benchmarks/.peer-env``). Prints, per population, the mean rate
+over the seeds of each (Hz), their ratio, and the wall time per run of each
+(lifnet's after its first run, which compiles).
+
+Usage: python benchmarks/netpyne_tutorials.py [--tutorials 2 5] [--seeds 1 2 3 4 5]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+
+import lifnet as ln
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+PEER_PYTHON = os.path.join(HERE, ".peer-env", "bin", "python")
+PEER_SCRIPT = os.path.join(HERE, "peers", "netpyne_tut_rates.py")
+
+
+def lifnet_rates(spec, seeds):
+    rates, times = {}, []
+    ln.netpyne.run(spec, {"duration": 10.0, "dt": 0.025})      # compiles
+    for seed in seeds:
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")        # (delays raised to dt, said once here)
+            result = ln.netpyne.run(spec, {"duration": 1000.0, "dt": 0.025,
+                                           "seeds": {"conn": seed, "stim": seed}})
+        times.append(time.perf_counter() - start)
+        for label, pop in spec["popParams"].items():
+            rates.setdefault(label, []).append(len(result.spikes(label)) / pop["numCells"])
+    return {k: float(np.mean(v)) for k, v in rates.items()}, float(np.mean(times))
+
+
+def netpyne_rates(tutorial, seeds):
+    start = time.perf_counter()
+    out = subprocess.run([PEER_PYTHON, PEER_SCRIPT, "--tutorial", str(tutorial), "--seeds",
+                          *map(str, seeds)], capture_output=True, text=True, check=True)
+    elapsed = (time.perf_counter() - start) / len(seeds)
+    return json.loads(out.stdout.strip().splitlines()[-1])["mean"], elapsed
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tutorials", type=int, nargs="+", default=[2, 5], choices=(2, 5))
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
+    args = parser.parse_args(argv)
+    from netpyne_tut2 import TUT2
+    from netpyne_tut5 import TUT5
+    for tutorial in args.tutorials:
+        spec = {2: TUT2, 5: TUT5}[tutorial]
+        ours, our_time = lifnet_rates(spec, args.seeds)
+        theirs, their_time = netpyne_rates(tutorial, args.seeds)
+        print(f"tutorial {tutorial}, {len(args.seeds)} seeds: lifnet {our_time:.1f} s a run, "
+              f"NetPyNE {their_time:.1f} s a run (with its start-up)")
+        for label in ours:
+            print(f"  {label:>4}: lifnet {ours[label]:6.2f} Hz  NetPyNE {theirs[label]:6.2f} Hz"
+                  f"  ratio {ours[label] / theirs[label]:.3f}")
+
+
+if __name__ == "__main__":
+    main()
