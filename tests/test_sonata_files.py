@@ -11,24 +11,33 @@ from lifnet.io import write_report, write_spikes
 libsonata = pytest.importorskip("libsonata")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def recorded():
-    """A small run with a conductance LIF population, a Wang-Buzsaki population (gates)
-    and an exponential-current LIF population, each with a monitor."""
+    """Three small runs, one per kind of recorded variable: a conductance LIF population
+    (V), a Wang-Buzsaki population (a gate and a conductance) and an exponential-current
+    LIF population (a current). Each network alone is of a kind other tests compile too;
+    together they would make a kernel of their own (a minute to compile)."""
+    trains, monitors = {}, {}
+
+    def run(net, pop, variables, **options):
+        monitors[pop.name] = net.monitor(pop, variables, **options)
+        trains[pop.name] = net.run(60.0).spikes(pop.name)
+
     net = ln.Network(dt=0.1, seed=3)
     E = net.add(ln.PyrPop(12, name="E"))
-    W = net.add(ln.WBPop(4, name="W"))
-    C = net.add(ln.CurrentBasedLIFPop(3, name="C"))
     net.stimulate(E, ln.CurrentClamp(amplitude=np.linspace(0.55, 0.8, 12)))
+    run(net, E, "V", neurons=[1, 4, 7])
+    net = ln.Network(dt=0.1, seed=3)
+    W = net.add(ln.WBPop(4, name="W"))
     net.stimulate(W, ln.CurrentClamp(amplitude=0.002))
-    net.connect(E, W, weight=0.001, receptor=ln.AMPA(), rule="all_to_all")
-    net.connect(E, C, weight=0.5, receptor=ln.ExponentialCurrentSynapse(tau=2.0, name="ex"),
-                rule="all_to_all")
-    monitors = {"E": net.monitor(E, "V", neurons=[1, 4, 7]),
-                "W": net.monitor(W, ["V", "h", "g_AMPA"], interval=0.5),
-                "C": net.monitor(C, "g_ex", interval=0.2)}
-    result = net.run(60.0)
-    return net, result, monitors
+    net.stimulate(W, ln.PoissonDrive(rate=800.0, weight=0.001, receptor=ln.AMPA()))
+    run(net, W, ["V", "h", "g_AMPA"], interval=0.5)
+    net = ln.Network(dt=0.1, seed=3)
+    C = net.add(ln.CurrentBasedLIFPop(3, name="C"))
+    net.stimulate(C, ln.PoissonDrive(
+        rate=800.0, weight=0.5, receptor=ln.ExponentialCurrentSynapse(tau=2.0, name="ex")))
+    run(net, C, "g_ex", interval=0.2)
+    return trains, monitors
 
 
 def _check_root(f):
@@ -38,11 +47,8 @@ def _check_root(f):
     assert version.dtype == np.uint32 and version.shape == (2,)
 
 
-def test_spike_file_follows_the_guide_and_libsonata_reads_it(recorded, tmp_path):
-    net, result, _ = recorded
-    trains = {name: result.spikes(name) for name in net.populations}
+def _check_spike_file(trains, path):
     assert len(trains["E"]) > 10
-    path = tmp_path / "spikes.h5"
     write_spikes(path, trains)
     with h5py.File(path, "r") as f:
         _check_root(f)
@@ -63,14 +69,21 @@ def test_spike_file_follows_the_guide_and_libsonata_reads_it(recorded, tmp_path)
         np.testing.assert_array_equal(node_ids, tr.ids)
 
 
-@pytest.mark.parametrize("population, variable, unit", [
-    ("E", "V", "mV"), ("W", "V", "mV"), ("W", "h", "1"), ("W", "g_AMPA", "uS"),
-    ("C", "g_ex", "nA")])
-def test_report_follows_the_guide_and_libsonata_reads_it(recorded, tmp_path, population,
-                                                         variable, unit):
-    _, _, monitors = recorded
-    mon = monitors[population]
-    path = tmp_path / "report.h5"
+def test_spike_files_and_reports_follow_the_guide_and_libsonata_reads_them(recorded,
+                                                                           tmp_path):
+    """One test for every file: the runs behind them compile once, on one worker."""
+    trains, monitors = recorded
+    _check_spike_file(trains, tmp_path / "spikes.h5")
+    for k, (population, variable, unit) in enumerate([
+            ("E", "V", "mV"), ("W", "V", "mV"), ("W", "h", "1"), ("W", "g_AMPA", "uS"),
+            ("C", "g_ex", "nA")]):
+        _check_report(monitors[population], population, variable, unit,
+                      tmp_path / f"report{k}.h5")
+    with pytest.raises(ln.ParameterError, match="variable='n' is not recorded"):
+        write_report(tmp_path / "r.h5", monitors["W"], "n")
+
+
+def _check_report(mon, population, variable, unit, path):
     write_report(path, mon, variable)
     n = mon.neurons.size
     with h5py.File(path, "r") as f:
@@ -92,9 +105,3 @@ def test_report_follows_the_guide_and_libsonata_reads_it(recorded, tmp_path, pop
     frame = pop.get()
     np.testing.assert_allclose(np.asarray(frame.times), mon.t, atol=1e-9)
     np.testing.assert_array_equal(np.asarray(frame.data), mon[variable].T.astype(np.float32))
-
-
-def test_report_of_an_unrecorded_variable_is_refused(recorded, tmp_path):
-    _, _, monitors = recorded
-    with pytest.raises(ln.ParameterError, match="variable='n' is not recorded"):
-        write_report(tmp_path / "r.h5", monitors["W"], "n")
