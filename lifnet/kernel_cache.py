@@ -52,7 +52,7 @@ copy_in_one_piece()
 STALE_DAYS = 14
 # Seconds a kernel took to compile on a 2-core virtual machine (AMD EPYC,
 # 2026-12): the estimate until this machine has compiled it once.
-TYPICAL_SECONDS = {"advance": 22.0, "serve": 12.0}
+TYPICAL_SECONDS = {"advance": 12.0, "serve": 12.0}
 # What a user is told is compiling, by kernel name; others by their own name.
 DESCRIPTIONS = {
     "advance": "the run loop and cell steps",
