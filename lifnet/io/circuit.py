@@ -229,6 +229,15 @@ def circuit_of(cfg):
 
 # -- tables --------------------------------------------------------------------------------
 
+def _group_of_rows(pop, kind, n):
+    """A node or edge population's group of each row and its index in that group (SONATA:
+    both optional, meaning one group 0 in row order)."""
+    ids = pop[f"{kind}_group_id"][()] if f"{kind}_group_id" in pop else np.zeros(n, int)
+    index = (pop[f"{kind}_group_index"][()] if f"{kind}_group_index" in pop
+             else np.arange(n))
+    return ids, index
+
+
 def _read_types(path):
     import pandas as pd
 
@@ -303,9 +312,7 @@ def read_nodes(nodes_file, types_file, models_dir):
         for pop_name, pop in f["nodes"].items():
             type_ids = pop["node_type_id"][()]
             n = type_ids.size
-            group_ids = pop["node_group_id"][()] if "node_group_id" in pop else np.zeros(n, int)
-            group_index = (pop["node_group_index"][()] if "node_group_index" in pop
-                           else np.arange(n))
+            group_ids, group_index = _group_of_rows(pop, "node", n)
             per_node = {}
             for gid in np.unique(group_ids):
                 g = pop[str(gid)]
@@ -380,9 +387,7 @@ def read_edges(edges_file, types_file, synapses_dir):
             src, trg = src_ds[()].astype(np.int64), trg_ds[()].astype(np.int64)
             type_ids = pop["edge_type_id"][()]
             n = type_ids.size
-            group_ids = pop["edge_group_id"][()] if "edge_group_id" in pop else np.zeros(n, int)
-            group_index = (pop["edge_group_index"][()] if "edge_group_index" in pop
-                           else np.arange(n))
+            group_ids, group_index = _group_of_rows(pop, "edge", n)
             per_edge = {}
             for gid in np.unique(group_ids):
                 g = pop[str(gid)] if str(gid) in pop else None
