@@ -182,6 +182,7 @@ class _Store:
     """The sweep's SQLite file: one row per finished run."""
 
     def __init__(self, path):
+        self.path = path
         try:
             self.db = sqlite3.connect(path)
             self.db.execute("CREATE TABLE IF NOT EXISTS runs (key TEXT PRIMARY KEY, model "
@@ -202,12 +203,19 @@ class _Store:
         return {k for (k,) in self.db.execute("SELECT key FROM runs")}
 
     def add(self, key, model_id, duration, row):
-        with self.db:   # one transaction: the row is there whole or not at all
-            self.db.execute(
-                "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (key, model_id, json.dumps(row["params"], sort_keys=True), int(row["seed"]),
-                 duration, row["status"], json.dumps(row["metrics"]), row["error"],
-                 row["wall_s"], __version__, time.time()))
+        try:
+            with self.db:   # one transaction: the row is there whole or not at all
+                self.db.execute(
+                    "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (key, model_id, json.dumps(row["params"], sort_keys=True), int(row["seed"]),
+                     duration, row["status"], json.dumps(row["metrics"]), row["error"],
+                     row["wall_s"], __version__, time.time()))
+        except sqlite3.Error as err:
+            stored = self.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+            raise OSError(f"{self.path}: the run {row['params']}, seed {row['seed']} could not "
+                          f"be stored ({err}); the sweep stops here with the {stored} runs the "
+                          "store holds kept. Make room and run the same command again: it "
+                          "skips them") from None
 
     def rows(self, keys):
         placeholder = ",".join("?" * len(keys))
@@ -315,8 +323,9 @@ def _sweep(model, grid, values, random, n_random, random_seed, seeds, duration, 
 
         bar = tqdm(total=len(todo), unit="run", desc="lifnet sweep")
     try:
-        for key, row in _execute(todo, tasks, workers, scheduler):
-            store.add(key, model_id, duration, row)
+        with contextlib.closing(_execute(todo, tasks, workers, scheduler)) as finished:
+            for key, row in finished:
+                store.add(key, model_id, duration, row)
             if bar is not None:
                 bar.update(1)
     finally:
@@ -360,17 +369,22 @@ def _execute(todo, tasks, workers, scheduler):
         with ProcessPoolExecutor(max_workers=n, initializer=_init_worker,
                                  initargs=(os.getpid(),)) as pool:
             futures = {pool.submit(run_one, tasks[k]): k for k in batch}
-            for future in as_completed(futures):
-                key = futures[future]
-                try:
-                    row = future.result()
-                except BrokenProcessPool:
-                    if not alone:
-                        break       # which run killed it is not known: each alone, again
-                    model, params, seed = tasks[key][:3]
-                    row = {"params": params, "seed": seed, "status": "failed", "metrics": {},
-                           "error": "the worker process running this run died (killed, or "
-                                    "crashed inside a library)", "wall_s": float("nan")}
-                left.remove(key)
-                yield key, row
+            try:
+                for future in as_completed(futures):
+                    key = futures[future]
+                    try:
+                        row = future.result()
+                    except BrokenProcessPool:
+                        if not alone:
+                            break   # which run killed it is not known: each alone, again
+                        model, params, seed = tasks[key][:3]
+                        row = {"params": params, "seed": seed, "status": "failed",
+                               "metrics": {}, "wall_s": float("nan"),
+                               "error": "the worker process running this run died (killed, "
+                                        "or crashed inside a library)"}
+                    left.remove(key)
+                    yield key, row
+            except BaseException:   # the sweep stops (its store failed, Ctrl-C): start no more
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
         alone = alone or bool(left)

@@ -1,5 +1,8 @@
 """A run saved to a checkpoint and resumed equals the run that was never interrupted."""
 
+import os
+import stat
+
 import h5py
 import numpy as np
 import pytest
@@ -195,3 +198,14 @@ def test_a_full_disk_is_a_clean_error_that_leaves_the_old_file(tmp_path, monkeyp
         net.save_checkpoint(path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["state.h5"]
+
+
+def test_a_saved_file_gets_the_permissions_a_plain_open_would(tmp_path):
+    mask = os.umask(0o027)
+    try:
+        path = saved(tmp_path)
+        plain = tmp_path / "plain"
+        plain.write_bytes(b"")
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE(path.stat().st_mode) == stat.S_IMODE(plain.stat().st_mode) == 0o640

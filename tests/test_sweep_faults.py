@@ -13,9 +13,17 @@ import pytest
 import lifnet as ln
 
 
-def tiny_model(seed, kill=False, sleep=0.0, index=0, hold=""):
+def tiny_model(seed, kill=False, sleep=0.0, index=0, hold="", disk_full=False):
     """A network of two cells; ``kill`` ends the worker process as a crash would; points
-    with ``index`` > 0 wait while the file ``hold`` exists."""
+    with ``index`` > 0 wait while the file ``hold`` exists; ``disk_full`` makes the
+    worker's disk look full."""
+    if disk_full:
+        import collections
+
+        from lifnet.io import atomic
+
+        usage = collections.namedtuple("usage", "total used free")
+        atomic.shutil.disk_usage = lambda path: usage(10 ** 6, 10 ** 6, 0)
     if kill:
         os.kill(os.getpid(), signal.SIGKILL)
     time.sleep(sleep)
@@ -33,6 +41,57 @@ def test_a_worker_that_dies_fails_its_own_run_only(tmp_path):
     assert list(failed["kill"]) == [True, True]
     assert all("worker process" in e for e in failed["error"])
     assert (table[~table["kill"]]["status"] == "ok").all()
+
+
+def test_a_full_disk_fails_the_runs_it_hits_and_a_full_store_stops_the_sweep(tmp_path,
+                                                                            monkeypatch):
+    grid = {"disk_full": [False, True], "sleep": [0.0, 0.01]}
+    table = ln.sweep(tiny_model, grid=grid, duration=5.0, out=str(tmp_path), workers=2,
+                     progress=False, save_spikes=True)
+    full = table["disk_full"]
+    assert (table[~full]["status"] == "ok").all()
+    assert all("nothing was written" in e for e in table[full]["error"])
+    assert table[full]["spikes_file"].isna().all()
+    assert sorted(p.suffix for p in (tmp_path / "spikes").iterdir()) == [".h5", ".h5"]
+
+    store_class = sys.modules["lifnet.sweep"]._Store
+
+    class FillingStore:
+        """The store's connection, as on a disk that fills after one more row."""
+
+        def __init__(self, db):
+            self.db, self.rows = db, 0
+
+        def __enter__(self):
+            return self.db.__enter__()
+
+        def __exit__(self, *exc):
+            return self.db.__exit__(*exc)
+
+        def execute(self, statement, *args):
+            if statement.startswith("INSERT"):
+                self.rows += 1
+                if self.rows > 1:
+                    raise sqlite3.OperationalError("database or disk is full")
+            return self.db.execute(statement, *args)
+
+    init = store_class.__init__
+
+    def filling_init(self, path):
+        init(self, path)
+        self.db = FillingStore(self.db)
+
+    monkeypatch.setattr(store_class, "__init__", filling_init)
+    grid = {"sleep": [0.0, 0.001, 0.002, 0.003]}
+    with pytest.raises(OSError, match=r"could not be stored \(database or disk is full\); the "
+                                      r"sweep stops here with the 5 runs"):
+        ln.sweep(tiny_model, grid=grid, duration=5.0, out=str(tmp_path), workers=1,
+                 progress=False)
+    monkeypatch.undo()
+    table = ln.sweep(tiny_model, grid=grid, duration=5.0, out=str(tmp_path), workers=1,
+                     progress=False)
+    assert (table["status"] == "ok").all()
+    assert list(table["ran_now"]) == [False, True, True, True]
 
 
 def test_a_second_sweep_into_the_same_folder_is_refused(tmp_path):

@@ -15,12 +15,19 @@ def atomic_path(path, suffix=".tmp"):
     fd, tmp = tempfile.mkstemp(suffix=suffix, dir=folder)
     os.close(fd)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())   # mkstemp's 0600 is not what open() would give
         yield tmp
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_bytes(path, data):
