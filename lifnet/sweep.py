@@ -30,6 +30,7 @@ says so before any run.
 
 import contextlib
 import hashlib
+import inspect
 import itertools
 import json
 import os
@@ -64,6 +65,33 @@ def _points(grid, values, random, n_random, random_seed):
     if not points:
         points.append({})
     return points
+
+
+def _check_parameters(model, points):
+    """Refuse, before any run, a parameter the model does not have."""
+    first = {}
+    for point in points:
+        for name, value in point.items():
+            first.setdefault(name, value)
+    if isinstance(model, dict) or (isinstance(model, str) and model.endswith(
+            (".yaml", ".yml", ".json"))):
+        data = spec.load(model)     # (a path the file's sections refuse fails each run)
+        for path, value in first.items():
+            spec.override(data, f"{path}={json.dumps(value)}")
+        return
+    if isinstance(model, str) and model not in models.MODELS:
+        raise val.ParameterError(f"sweep: model={model!r} is neither a model file (.yaml, "
+                                 f".yml, .json) nor a built-in model ({', '.join(models.MODELS)})")
+    build = model if callable(model) else models.MODELS[model]
+    parameters = inspect.signature(build).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+        return
+    unknown = [name for name in first if name not in parameters or name == "seed"]
+    if unknown:
+        known = [name for name in parameters if name != "seed"]
+        raise val.ParameterError(f"sweep: {', '.join(map(repr, unknown))} is not a parameter "
+                                 f"of {getattr(build, '__name__', build)}; its parameters: "
+                                 f"{', '.join(known)}")
 
 
 def _model_id(model):
@@ -263,6 +291,7 @@ def sweep(model, *, grid=None, values=None, random=None, n_random=0, random_seed
         table's ``spikes_file`` column names it.
     """
     duration = val.positive("duration", duration, owner="sweep")
+    _check_parameters(model, _points(grid, values, random, n_random, random_seed))
     os.makedirs(out, exist_ok=True)
     with _only_writer(out):
         return _sweep(model, grid, values, random, n_random, random_seed, seeds, duration,

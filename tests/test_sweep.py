@@ -52,6 +52,15 @@ def test_failures_are_rows_and_a_rerun_skips_what_is_done(tmp_path):
         ln.sweep(MODEL, duration=-1.0, out=tmp_path)
 
 
+def test_a_parameter_the_model_does_not_have_is_refused_before_any_run(tmp_path):
+    with pytest.raises(ln.ParameterError, match="'w_exc' is not a parameter of coba; its "
+                                                "parameters: n, exc_fraction, p, w_e"):
+        ln.sweep("coba", grid={"w_exc": [0.1, 0.2]}, duration=10.0, out=tmp_path / "a")
+    with pytest.raises(ln.ParameterError, match="neither a model file .* nor a built-in"):
+        ln.sweep("cobaa", duration=10.0, out=tmp_path / "c")
+    assert not any(tmp_path.iterdir())
+
+
 def test_lifnet_sweep_command_writes_table_and_figure(tmp_path):
     import yaml
 
