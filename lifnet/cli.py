@@ -501,6 +501,10 @@ def main(argv=None):
     except (ParameterError, SimulationError, OSError) as err:
         print(f"lifnet: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as err:
+        print(f"lifnet: stopped (Ctrl-C){': ' + str(err) if str(err) else ''}",
+              file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -73,6 +73,7 @@ COORDINATES = ("x", "y", "z", "xnorm", "ynorm", "znorm")
 PAIR_VARIABLES = (("dist_3D", "dist_2D", "dist_x", "dist_y", "dist_z")
                   + tuple(f"{side}_{c}" for side in ("pre", "post") for c in COORDINATES))
 PAIR_BLOCK = 1 << 21   # candidate pairs evaluated at once
+P_SAMPLE, P_SAMPLE_ABOVE = 4096, 1e8   # a p expression's mean, estimated on so many pairs
 RING_PROFILES = ("gaussian", "von_mises")
 DENSE_ABOVE = 0.25
 
@@ -366,6 +367,27 @@ def _check_room(rule, n_pre, n_post, *, weight, p, indegree, n_synapses):
     if expected is not None:
         val.fits(f"{rule} from {n_pre} onto {n_post} cells (about {expected:.3g} synapses)",
                  expected * 12, owner="connect")
+
+
+def _check_room_sampled(p_fn, pre, post, pre_idx, post_idx, seed):
+    """Refuse, before its pairs are counted, a p expression whose synapses cannot fit.
+
+    The mean p is estimated on ``P_SAMPLE`` candidate pairs drawn from a stream
+    of their own (the projection's draws are unchanged); below ``P_SAMPLE_ABOVE``
+    pairs, counting them costs less than guessing.
+    """
+    pairs = float(pre_idx.size) * float(post_idx.size)
+    if pairs < P_SAMPLE_ABOVE:
+        return
+    rng = np.random.default_rng([seed, 29])
+    I = pre_idx[rng.integers(0, pre_idx.size, P_SAMPLE)]
+    J = post_idx[rng.integers(0, post_idx.size, P_SAMPLE)]
+    prob = np.asarray(p_fn(PairVariables(pre, post, I, J), rng, P_SAMPLE), float)
+    mean = float(np.mean(np.clip(np.nan_to_num(prob), 0.0, 1.0)))
+    expected = mean * pairs
+    val.fits(f"probability from {pre.n} onto {post.n} cells (about {expected:.3g} synapses: "
+             f"{pairs:.3g} pairs at a mean p of {mean:.3g}, estimated on {P_SAMPLE} of them)",
+             expected * 12, owner="connect")
 
 
 def _is_expression(value):
@@ -847,6 +869,8 @@ def _pairwise(rule, pre, post, *, weight, p, k, nsyn, skip_diag, seed, pre_selec
         if p is None:
             raise val.ParameterError("connect: rule='probability' needs p")
         p_fn = compile_value(p, name="p", allowed=PAIR_VARIABLES, owner=owner)
+        if _is_expression(p):
+            _check_room_sampled(p_fn, pre, post, pre_idx, post_idx, seed)
     elif p is not None:
         raise val.ParameterError(f"connect: p belongs to rule='probability', not {rule!r}")
     if rule in ("fixed_indegree", "convergence", "divergence"):

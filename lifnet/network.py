@@ -347,11 +347,17 @@ class Network:
                     "be >= dt")
         seed = int(np.random.SeedSequence([self.seed, 1, len(self.projections)])
                    .generate_state(1)[0])
-        synapses = connectivity.build(rule, pre, post, weight=weight, seed=seed,
-                                      autapses=autapses, p=p, indegree=indegree, J_plus=J_plus,
-                                      sigma=sigma, profile=profile, nsyn=nsyn,
-                                      pre_select=pre_select, post_select=post_select,
-                                      delay=delay, n_synapses=n_synapses)
+        try:
+            synapses = connectivity.build(rule, pre, post, weight=weight, seed=seed,
+                                          autapses=autapses, p=p, indegree=indegree,
+                                          J_plus=J_plus, sigma=sigma, profile=profile,
+                                          nsyn=nsyn, pre_select=pre_select,
+                                          post_select=post_select, delay=delay,
+                                          n_synapses=n_synapses)
+        except KeyboardInterrupt:
+            raise KeyboardInterrupt(
+                f"connect {pre.name} -> {post.name} (rule={rule!r}) stopped while drawing its "
+                "synapses; nothing of it was added: the network is as before") from None
         if per_synapse:
             delay = None
             shortest = synapses.delay_range[0]
@@ -577,6 +583,16 @@ class Network:
                               np.array([m.interval for m in self.monitors], np.int64),
                               np.array(first, np.int64), np.array(stop, np.int64))
 
+    def _check_trace_room(self, n_steps):
+        """Refuse, before the run, traces that would outgrow memory (kept whole, float64)."""
+        _, _, interval, first, stop = self._probe_static
+        if not interval.size:
+            return
+        rows = (self.step + n_steps) // interval - self.step // interval + 1
+        values = float(np.sum(rows * (stop - first)))
+        val.fits(f"the traces its monitors record ({values:.3g} values over {n_steps} steps)",
+                 values * 8, owner="run")
+
     def _probes_for(self, step0, n_steps):
         kinds, index, interval, first, stop = self._probe_static
         rows = [len(range(-(-step0 // k) * k, step0 + n_steps, k)) for k in interval]
@@ -623,6 +639,7 @@ class Network:
             raise val.ParameterError(
                 f"run: duration={duration} ms is shorter than one step (dt={self.dt} ms)")
         self._build()
+        self._check_trace_room(n_steps)
         asm = self._asm
         n_neurons = int(asm.starts[-1])
         if progress is None:

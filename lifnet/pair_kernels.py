@@ -63,6 +63,7 @@ from .pair_functions import HELPERS_IMPORT, bound_source, function_source
 BLOCK = 128             # postsynaptic candidates per bounding box
 SKIP_BELOW = 0.15       # p_max below which candidates are found by geometric skips
 CHUNKS_PER_THREAD = 8
+PAIRS_PER_CHUNK = 1 << 26  # at most: Ctrl-C is seen between chunks, within about a second
 BITS_LIMIT = 256 << 20  # bytes: largest bit set of connected candidates kept per projection
 BITS_PER_SYNAPSE = 16   # ... and only if it costs at most this many bits a synapse
 EXPRESSIONS_LINE = "p_fn = bound_fn = w_fn = d_fn = n_fn = None  # EXPRESSIONS"
@@ -268,7 +269,9 @@ def draw(p, weight, delay, nsyn, *, P, Q, pre_idx, post_idx, n_pre, skip_diag, s
     p_const = 1.0 if p is None else (0.0 if p_bounded else float(p))
 
     rows = np.ascontiguousarray(pre_idx, dtype=np.int64)
-    n_chunks = max(1, min(rows.size, CHUNKS_PER_THREAD * numba.get_num_threads()))
+    pairs = rows.size * order.size
+    n_chunks = max(1, min(rows.size, max(CHUNKS_PER_THREAD * numba.get_num_threads(),
+                                         -(-pairs // PAIRS_PER_CHUNK))))
     bounds = np.linspace(0, rows.size, n_chunks + 1).astype(np.int64)
     chunks = [slice(lo_, hi_) for lo_, hi_ in zip(bounds[:-1], bounds[1:], strict=True)]
     counts = np.zeros(rows.size, np.int64)
@@ -325,7 +328,11 @@ def on_threads(work, chunks):
     if threads == 1 or len(chunks) == 1:
         return [work(chunk) for chunk in chunks]
     with ThreadPoolExecutor(threads) as pool:
-        return list(pool.map(work, chunks))
+        try:
+            return list(pool.map(work, chunks))
+        except BaseException:   # Ctrl-C: the chunks not yet started are not
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
 
 
 def draw_partners(weight, delay, nsyn, *, P, Q, owners, partners, k, per_post, skip_diag,

@@ -217,6 +217,56 @@ def test_a_projection_that_cannot_fit_in_memory_is_refused_before_drawing(kwargs
         net.connect(E, E, **kwargs)
 
 
+def test_a_p_expression_whose_synapses_cannot_fit_is_refused_before_its_pairs_are_counted(
+        deadline):
+    net = ln.Network(dt=0.1, seed=1)
+    box = ln.positions.Box(size=(1000.0, 1000.0, 100.0))
+    E = net.add(ln.PyrPop(10 ** 6, name="E"), positions=box)
+    with pytest.raises(ln.ParameterError, match=r"about 3.\d+e\+11 synapses: 1e\+12 pairs at "
+                                                r"a mean p of 0.3\d+.* GiB; this machine has"):
+        net.connect(E, E, rule="probability", p="0.5 * exp(-dist_3D / 1000)", weight=0.01)
+    assert not net.projections
+
+
+def test_ctrl_c_while_drawing_synapses_starts_no_more_chunks_and_adds_nothing(monkeypatch):
+    import threading
+
+    from lifnet import connectivity, pair_kernels
+
+    started = []
+
+    def work(k):
+        started.append(k)
+        if k == 2:
+            raise KeyboardInterrupt
+        threading.Event().wait(0.01)
+
+    monkeypatch.setattr(pair_kernels.numba, "get_num_threads", lambda: 2)
+    with pytest.raises(KeyboardInterrupt):
+        pair_kernels.on_threads(work, range(1000))
+    assert len(started) < 20
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    net = ln.Network(dt=0.1, seed=1)
+    E = net.add(ln.PyrPop(10, name="E"))
+    monkeypatch.setattr(connectivity, "build", interrupted)
+    with pytest.raises(KeyboardInterrupt, match="connect E -> E .* nothing of it was added"):
+        net.connect(E, E, rule="probability", p=0.1, weight=0.01)
+    assert not net.projections
+
+
+def test_traces_that_cannot_fit_are_refused_before_the_run(deadline):
+    net = ln.Network(dt=0.1, seed=1)
+    E = net.add(ln.PyrPop(10 ** 5, name="E"))
+    net.monitor(E, "V")
+    with pytest.raises(ln.ParameterError, match=r"run: the traces its monitors record \(1e\+11 "
+                                                r"values over 1000000 steps\) needs about 745 GiB"):
+        net.run(100_000.0)
+    assert net.step == 0
+
+
 def test_spikes_in_flight_that_cannot_fit_are_refused_before_the_run(deadline):
     net = ln.Network(dt=0.01, seed=1)
     E = net.add(ln.PyrPop(10 ** 6, name="E", t_ref=0.0))
