@@ -193,7 +193,13 @@ def _run(args):
     if not os.access(out, os.W_OK | os.X_OK):
         raise PermissionError(f"--out {args.out}: cannot write in {out}; nothing was run")
     t_run = time.perf_counter()
-    result = net.run(duration, progress=args.progress, threads=args.threads)
+    interrupted = None
+    try:
+        result = net.run(duration, progress=args.progress, threads=args.threads)
+    except KeyboardInterrupt as err:
+        if net.step == 0:
+            raise
+        result, interrupted = net.result, err     # what was simulated is saved, no figures
     run_s = time.perf_counter() - t_run
     trains = {p: result.spikes(p) for p in net.populations}
     write_spikes(os.path.join(out, "spikes.h5"), trains)
@@ -206,7 +212,9 @@ def _run(args):
     caption = None
     failure = None
     try:
-        if show is not None:
+        if interrupted is not None:
+            pass
+        elif show is not None:
             fig, caption = show.draw(net, result, keywords)
             files.append(_write(fig, out, "figure"))
         else:
@@ -215,7 +223,8 @@ def _run(args):
         failure = err     # the summary is written all the same, then the error is raised
     wall = time.perf_counter() - t0
     summary = {
-        "model": name, "duration_ms": duration, "dt_ms": net.dt, "seed": net.seed,
+        "model": name, "duration_ms": duration, "simulated_ms": result.t, "dt_ms": net.dt,
+        "seed": net.seed,
         "keywords": {k: v for k, v in keywords.items() if k not in ("dt", "seed")},
         "wall_s": round(wall, 3), "run_s": round(run_s, 3),
         "rates_hz": {p: round(tr.rate(result.t), 3) for p, tr in trains.items()},
@@ -223,9 +232,13 @@ def _run(args):
         "files": [os.path.relpath(f, out) for f in files] + ["summary.json"],
         "figure_caption": caption,
         "figure_error": None if failure is None else str(failure),
+        "interrupted": None if interrupted is None else str(interrupted),
     }
     with open(os.path.join(out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)
+    if interrupted is not None:
+        raise KeyboardInterrupt(f"{interrupted}; the {result.t:g} ms simulated are saved in "
+                                f"{out}{os.sep} (spikes, traces, summary.json; no figures)")
     if failure is not None:
         raise ParameterError(f"the figures of {name}: {failure} (spikes and summary.json "
                              f"are in {out})") from failure

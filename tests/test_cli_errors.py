@@ -72,3 +72,25 @@ def test_a_short_run_still_writes_its_summary(tmp_path, capsys):
     assert main(["run", EXAMPLE, "--duration", "49", "--out", str(tmp_path)]) == 0
     summary = json.loads((tmp_path / "netpyne_tut2" / "summary.json").read_text())
     assert summary["duration_ms"] == 49
+
+
+def test_ctrl_c_during_a_run_saves_what_was_simulated(tmp_path, capsys, monkeypatch):
+    import h5py
+
+    import lifnet as ln
+
+    run = ln.Network.run
+
+    def interrupted(self, duration, **kwargs):
+        run(self, 20.0, **kwargs)
+        raise KeyboardInterrupt("run stopped at t=20 ms")
+
+    monkeypatch.setattr(ln.Network, "run", interrupted)
+    assert main(["run", EXAMPLE, "--duration", "1000", "--out", str(tmp_path)]) == 130
+    assert "the 20 ms simulated are saved in" in capsys.readouterr().err
+    out = tmp_path / "netpyne_tut2"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["simulated_ms"] == 20.0 and "t=20 ms" in summary["interrupted"]
+    with h5py.File(out / "spikes.h5") as f:
+        times = [f[f"spikes/{p}/timestamps"][:] for p in f["spikes"]]
+    assert sum(t.size for t in times) > 0 and max(t.max() for t in times if t.size) < 20.0
