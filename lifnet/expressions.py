@@ -172,6 +172,9 @@ class Expression:
                 args = list(args)
                 args[k] = np.where(valid, args[k], low)
                 return np.where(valid, getattr(rng, name)(*args, size=size), np.nan)
+        if name == "uniform":   # as the compiled draw (and NumPy's): also for high < low
+            low, high = args
+            return low + (high - low) * rng.random(size)
         return getattr(rng, name)(*args, size=size)
 
 

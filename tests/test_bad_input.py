@@ -273,3 +273,14 @@ def test_spikes_in_flight_that_cannot_fit_are_refused_before_the_run(deadline):
     net.connect(E, E, rule="one_to_one", weight=0.001, delay=5000.0, autapses=True)
     with pytest.raises(ln.ParameterError, match=r"spikes in flight .* GiB"):
         net.run(0.01)
+
+
+def test_uniform_with_high_below_low_draws_between_them_on_both_paths():
+    for weight in ("0.01 * uniform(1, 0.5)", lambda v: 0.01):
+        net = ln.Network(dt=0.1, seed=4)
+        E = net.add(ln.PyrPop(50, name="E"))
+        kwargs = {"nsyn": "uniform(3, 1)"} if callable(weight) else {}
+        proj = net.connect(E, E, rule="probability", p=0.5, weight=weight, **kwargs)
+        w = proj.weights().data / 0.01
+        low, high = (1, 3) if callable(weight) else (0.5, 1.0)
+        assert w.size > 500 and np.all((w >= low) & (w <= high))
