@@ -32,6 +32,7 @@ from .integrators.lif_rk2 import INTERP_HERMITE, INTERP_LINEAR, INTERP_NONE
 from .integrators.philox import split_seed
 from .integrators.run_loop import advance
 from .io import checkpoint
+from .io.circuit import save as save_circuit
 from .kernel_cache import compile_for
 from .mechanism import CellModel
 from .monitors import RunResult, StateMonitor
@@ -542,9 +543,7 @@ class Network:
     def save_sonata(self, folder, *, tstop=None):
         """Write the network as a SONATA circuit with a simulation config; return the
         config's path. See ``lifnet.io.circuit.save`` (what NEST models carry, units)."""
-        from .io.circuit import save
-
-        return save(self, folder, tstop=tstop)
+        return save_circuit(self, folder, tstop=tstop)
 
     def save_checkpoint(self, path):
         """Write the complete state (and what was recorded) to an HDF5 file, atomically.

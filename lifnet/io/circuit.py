@@ -40,6 +40,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import validation as val
+from ..connectivity import CSR, Uniform
 from ..currents import (
     AlphaCurrentSynapse,
     CurrentClamp,
@@ -47,7 +48,11 @@ from ..currents import (
     ExponentialCurrentSynapse,
     ExponentialSynapse,
 )
-from ..populations import CurrentBasedLIFPop, LIFPopulation, SpikeSourcePop, is_ring
+from ..integrators.assemble import initial_rng
+from ..monitors import SpikeTrains
+from ..populations import CurrentBasedLIFPop, LIFPopulation, PoissonPop, SpikeSourcePop, is_ring
+from .atomic import atomic_path
+from .sonata import _stamp, write_spikes
 
 
 class SonataError(val.ParameterError):
@@ -464,7 +469,6 @@ def _cell_model(net, pop, q):
     """(NEST model name, dynamics params in NEST units, {receptor name: +1 or -1, the sign
     its weights take in NEST}, initial V in mV per cell) of population q; raises
     NoNestModelError for what no NEST model carries."""
-    from ..integrators.assemble import initial_rng
 
     incoming = [proj for proj in net.projections if proj.post is pop]
     receptors = {}
@@ -559,10 +563,6 @@ def save(net, folder, *, tstop=None):
     """
     import h5py
 
-    from ..connectivity import Uniform
-    from ..populations import PoissonPop
-    from .atomic import atomic_path
-    from .sonata import _stamp, write_spikes
 
     if net.gap_junctions_list:
         raise NoNestModelError("gap junctions: a SONATA circuit for NEST's point neurons cannot "
@@ -676,7 +676,6 @@ def save(net, folder, *, tstop=None):
             "but NEST's spike generators (through BMTK's pointnet) refuse", stacklevel=3)
     inputs = {}
     for name, (times, ids, n) in sources.items():
-        from ..monitors import SpikeTrains
 
         path = os.path.join(folder, "inputs", f"{name}_spikes.h5")
         write_spikes(path, {name: SpikeTrains(times, ids, n)})
@@ -724,7 +723,6 @@ def _write_table(path, header, rows):
 def _synapses(proj):
     """(pre ids, post ids, weights as stored, delays per synapse or one delay) of a
     projection, ms and lifnet units."""
-    from ..connectivity import CSR
 
     syn = proj.synapses
     if isinstance(syn, CSR):
