@@ -1,6 +1,9 @@
 """NetPyNE's tutorial 2 (Dura-Bernal et al. 2019, eLife 8:e44494), as NetPyNE's tutorial
 page writes it: two populations of 20 Hodgkin-Huxley somata, S and M, driven by
-10 Hz background NetStims, S -> M with probability 0.5.
+10 Hz background NetStims, S -> M with probability 0.5. (The file NetPyNE 1.1 ships
+beside that page, ``doc/source/code/tut2.py``, also gives each cell its own soma
+diameter and sodium conductance by string functions and connects by divergence 12;
+lifnet's loader refuses per-cell section parameters, naming the key.)
 
 This is a NetPyNE model file, run unchanged by NetPyNE (``python netpyne_tut2.py``) or by
 lifnet, which executes it with its own stand-ins for ``netpyne.specs`` and ``netpyne.sim``

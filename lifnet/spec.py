@@ -124,7 +124,9 @@ def load(source):
         return copy.deepcopy(source)
     path = os.fspath(source)
     if not path.endswith((".yaml", ".yml", ".json")):
-        raise SpecError(f"{path}: a model file ends in .yaml, .yml or .json")
+        raise SpecError(f"{path}: a model file ends in .yaml, .yml or .json" + (
+            " (a NetPyNE model file, .py, runs with lifnet run or ln.netpyne.read)"
+            if path.endswith(".py") else ""))
     if os.path.getsize(path) > MAX_FILE_BYTES:
         raise SpecError(f"{path}: {os.path.getsize(path)} bytes; a model file is at most "
                         f"{MAX_FILE_BYTES} (give large arrays in files of their own)")

@@ -67,6 +67,9 @@ SOMA = ("cellParams", "PYRrule", "secs", "soma")
     (with_change((*SOMA, "mechs", "kdr"), {}), {},
      "\\['mechs'\\]: 'kdr' is not supported here; supported: hh, pas"),
     (with_change((*SOMA, "geom", "nseg"), 3), {}, "nseg.*a single compartment needs nseg 1"),
+    (with_change((*SOMA, "geom", "diam"), "19 + uniform(-0.5, 0.5)"), {},
+     "cellParams\\['PYRrule'\\]\\['secs'\\]\\['soma'\\]\\['geom'\\]\\['diam'\\]: "
+     "'19 \\+ uniform\\(-0.5, 0.5\\)' is a function of the cells"),
     (with_change(("connParams", "S->M", "weight"), "0.01 * pre_gid"), {},
      "connParams\\['S->M'\\]: connect \\(weight\\): the name 'pre_gid' is not allowed"),
     (with_change(("stimSourceParams", "bkg", "rate"), "10 * uniform(0, 1)"), {},
