@@ -258,7 +258,9 @@ def _figures(analysis):
         if "order_by" in kwargs and kwargs["order_by"] not in COORDINATES:
             raise _fail(f"{where}['orderBy']", f"{kwargs['order_by']!r} is not supported; "
                                                f"supported: gid, {', '.join(COORDINATES)}")
-        unknown = sorted(k for k in options if k not in honoured and k not in SAVING)
+        # (lifnet's raster draws depth downwards: NetPyNE's orderInverse.)
+        unknown = sorted(k for k in options if k not in honoured and k not in SAVING
+                         and not (k == "orderInverse" and options[k] is True))
         if unknown:
             warnings.warn(f"netpyne: {where}: lifnet's {FIGURES[plot]} figure does not take "
                           f"{', '.join(unknown)}; it draws its own way (lifnet.plotting)",

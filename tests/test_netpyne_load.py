@@ -179,11 +179,12 @@ def test_recorded_traces_and_figures_are_netpynes():
     a plot lifnet does not have is named in a warning."""
     sim = {"duration": 20.0, "dt": 0.025, "recordStep": 0.5, "recordCells": [("S", [0, 2])],
            "recordTraces": {"V_soma": {"sec": "soma", "loc": 0.5, "var": "v"}},
-           "analysis": {"plotRaster": {"orderBy": "y", "saveFig": True},
+           "analysis": {"plotRaster": {"orderBy": "y", "orderInverse": True, "saveFig": True},
                         "plotTraces": {"include": [21]}, "plotSpikeHist": True,
                         "plotRatePSD": True, "plotConn": False}}
-    with pytest.warns(UserWarning, match="no figure like plotRatePSD"):
+    with pytest.warns(UserWarning, match="no figure like plotRatePSD") as warned:
         figures = ln.netpyne.figures(sim)
+    assert len(warned) == 1     # (orderInverse and saveFig: lifnet's raster and run do so)
     assert figures == [("raster", {"order_by": "y"}), ("traces", {}), ("rates", {})]
     result = ln.netpyne.run(TUT2, sim)
     traces = {m.population.name: m for m in result.monitors}
