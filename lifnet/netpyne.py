@@ -505,9 +505,10 @@ def _build(netParams, sim):
             pops[label] = {"pop": label, "cellType": "NetStim"}
             continue
         _only(where, pop, ("cellType", "numCells", "density", "cellModel", *RANGES))
-        if pop.get("cellModel") not in (None, "HH", "NEURON", "Izhi2007b", "Izhi"):
+        if pop.get("cellModel") not in (None, "HH", "NEURON", "Izhi2007b"):
             raise _fail(f"{where}['cellModel']", f"{pop['cellModel']!r} is not supported; "
-                                                 "supported: NetStim, or a cellType")
+                                                 "supported: NetStim, or HH, NEURON, "
+                                                 "Izhi2007b beside a cellType")
         rule_name, rule = _cell_rule(label, pop, cell_rules)
         kind, cell = _cell(rule_name, rule, sim["hparams"], net_defaults["defaultThreshold"])
         ranges = {RANGES[k]: tuple(_number(f"{where}[{k!r}]", x) for x in pop[k])
