@@ -829,7 +829,8 @@ class _Specs(dict):
 
 class NetParams(_Specs):
     """lifnet's stand-in for ``netpyne.specs.NetParams``: a dict with NetPyNE's sections
-    (``popParams``, ``cellParams``, ...) as empty dicts, read and set as attributes.
+    (``popParams``, ``cellParams``, ...) as empty dicts and its defaults (``sizeX``,
+    ``defaultWeight``, ...), read and set as attributes.
 
     Parameters
     ----------
@@ -838,7 +839,8 @@ class NetParams(_Specs):
     """
 
     def __init__(self, netParamsDict=None):
-        super().__init__({key: {} for key in SECTIONS})
+        super().__init__({key: {} for key in SECTIONS}, sizeX=100.0, sizeY=100.0,
+                         sizeZ=100.0, shape="cuboid", **DEFAULTS)
         self.update(netParamsDict or {})
 
     def _add(self, section, label, params):
@@ -871,8 +873,8 @@ class NetParams(_Specs):
 
 class SimConfig(_Specs):
     """lifnet's stand-in for ``netpyne.specs.SimConfig``: a dict with NetPyNE's
-    ``analysis``, ``recordTraces``, ``recordCells``, ``seeds`` and ``hParams`` to fill in,
-    read and set as attributes.
+    ``duration``, ``dt``, ``recordStep`` (ms) and ``seeds``, ``hParams``, ``analysis``,
+    ``recordTraces``, ``recordCells`` to fill in, read and set as attributes.
 
     Parameters
     ----------
@@ -881,8 +883,9 @@ class SimConfig(_Specs):
     """
 
     def __init__(self, simConfigDict=None):
-        super().__init__(analysis={}, recordTraces={}, recordCells=[],
-                         seeds=dict(SIM_DEFAULTS["seeds"]),
+        super().__init__(duration=SIM_DEFAULTS["duration"], dt=SIM_DEFAULTS["dt"],
+                         recordStep=SIM_DEFAULTS["recordStep"], analysis={}, recordTraces={},
+                         recordCells=[], seeds=dict(SIM_DEFAULTS["seeds"]),
                          hParams=dict(SIM_DEFAULTS["hParams"]))
         self.update(simConfigDict or {})
 

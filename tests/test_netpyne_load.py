@@ -1,6 +1,7 @@
 """ln.netpyne.load: NetPyNE's specifications, as NetPyNE users write them, as a lifnet Network."""
 
 import copy
+import sys
 import types
 
 import numpy as np
@@ -191,3 +192,24 @@ def test_recorded_traces_and_figures_are_netpynes():
     assert list(traces["S"].neurons) == [0, 2] and list(traces["M"].neurons) == [1]
     assert traces["S"]["V"].shape == (2, 40) and traces["S"].t[1] == 0.5
     assert traces["S"]["V"][0, 0] == pytest.approx(-65.0)
+
+
+def test_a_model_file_runs_with_stand_ins_for_netpynes_specs(tmp_path):
+    """read() executes the file with NetParams / SimConfig that hold NetPyNE's defaults and
+    add* methods, and takes the specifications from the file's names; netpyne is never
+    imported."""
+    model = tmp_path / "model.py"
+    model.write_text(
+        "from netpyne import specs\n"
+        "netParams = specs.NetParams()\n"
+        "netParams.sizeY = 2 * netParams.sizeX\n"
+        "netParams.addCellParams('C', {'secs': {'soma': {'geom': {'diam': 10.0, 'L': 10.0},"
+        " 'mechs': {'hh': {}}}}})\n"
+        "netParams.addPopParams('P', {'cellType': 'C', 'density': 5e4})\n"
+        "simConfig = specs.SimConfig()\n"
+        "simConfig.duration = 400 * simConfig.dt\n")
+    netParams, simConfig = ln.netpyne.read(model)
+    assert "netpyne" not in sys.modules
+    net, duration, figures = ln.netpyne.build(netParams, simConfig)
+    assert net.population("P").n == int(5e4 * 100 * 200 * 100 / 1e9) == 100
+    assert (duration, figures, net.population("P").V_spike) == (10.0, [], 10.0)
