@@ -340,9 +340,9 @@ def build(spec):
         _fail("plots", f"expected a list of {', '.join(PLOTS)}")
     checked = []
     for k, item in enumerate(plots):
-        name, options = (item, {}) if not isinstance(item, dict) else next(iter(item.items()))
         if isinstance(item, dict) and len(item) != 1:
             _fail(f"plots[{k}]", "a plot with options is one mapping: {raster: {order_by: y}}")
+        name, options = (item, {}) if not isinstance(item, dict) else next(iter(item.items()))
         _one_of(name, PLOTS, f"plots[{k}]")
         allowed = ("order_by",) if name == "raster" else ()
         _mapping(options or {}, f"plots[{k}].{name}", allowed)
