@@ -1,6 +1,6 @@
 """Build benchmark: NetPyNE tutorial 5 scaled to 50 000 cells, lifnet vs Brian2, one invocation.
 
-The network of ``examples/netpyne_tut5.yaml`` with every population scaled so
+The network of ``examples/netpyne_tut5_lif.yaml`` with every population scaled so
 that there are --cells cells in all: six layered populations in a 100 x 1000 x
 100 µm volume; E -> all cells 100-1000 µm deep with probability 0.1 and weights
 growing with depth; I -> E with probability 0.4 exp(-d / 150 µm); every delay
@@ -145,7 +145,7 @@ def main():
     ap.add_argument("--netpyne-cells", type=int, default=0,
                     help="also build the first N cells in NetPyNE (and lifnet); 0: no NetPyNE")
     args = ap.parse_args()
-    example = os.path.join(HERE, "..", "examples", "netpyne_tut5.yaml")
+    example = os.path.join(HERE, "..", "examples", "netpyne_tut5_lif.yaml")
     available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30
     warm_memory(min(WARM_GB, 0.7 * available))
     with tempfile.TemporaryDirectory() as tmp:

@@ -36,8 +36,8 @@ CASES = {
     "gap_junction_network": "net = ln.models.gap_junction_network(gap_weight=0.0007, seed=1); "
                             "T = 200.0",
     "rtm_async": "net = ln.models.rtm_async(seed=1, n_i=8); T = 400.0",
-    "netpyne_tut2": "net = spec_net('examples/netpyne_tut2.yaml'); T = 300.0",
-    "netpyne_tut5": "net = spec_net('examples/netpyne_tut5.yaml'); T = 200.0",
+    "netpyne_tut2": "net = spec_net('examples/netpyne_tut2_lif.yaml'); T = 300.0",
+    "netpyne_tut5": "net = spec_net('examples/netpyne_tut5_lif.yaml'); T = 200.0",
     "bmtk_ch3_column": "net = spec_net('examples/bmtk_ch3_column.yaml'); T = 300.0",
     "izhikevich_and_hh": (
         "net = ln.Network(dt=0.05, seed=3); "

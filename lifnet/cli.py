@@ -3,7 +3,8 @@
     lifnet run                                   COBA (Brette et al. 2007), 1 s
     lifnet run --model compte2000                another built-in model (see --help)
     lifnet run --model wang2002 --set coherence=51.2 --seed 3
-    lifnet run examples/netpyne_tut5.yaml        a model file (YAML or JSON; see lifnet.spec)
+    lifnet run examples/bmtk_ch3_column.yaml     a model file (YAML or JSON; see lifnet.spec)
+    lifnet run examples/netpyne_tut5.py          a NetPyNE model file (Python: it is executed)
     lifnet run MODEL.yaml --set run.duration=500 --set populations.E.n=40
     lifnet run simulation_config.json            a SONATA circuit (BMTK; see lifnet.sonata)
     lifnet export MODEL.yaml --sonata DIR        the model as a SONATA circuit, for NEST
@@ -26,17 +27,21 @@ RUN_EXAMPLES = """examples:
   lifnet run --model compte2000                 the bump through a 3 s delay (Compte 2000)
   lifnet run --model wang2002 --set coherence=51.2 --seed 3
   lifnet run --model ping --duration 500 --dt 0.025
-  lifnet run examples/netpyne_tut5.yaml --seed 2 --duration 500
+  lifnet run examples/netpyne_tut5.py --seed 2 --duration 500
   lifnet run MODEL.yaml --set populations.E.n=40 --set connections.0.weight=0.002
 
 --seed, --dt and --duration apply to built-in models and model files alike;
 --set sets a keyword of a built-in model (lifnet run --model NAME --set KEY=VALUE)
-or a key path of a model file. Kernels compile once per machine (tens of seconds)
-and are cached; later runs start in about a second.
+or a key path of a YAML/JSON model file. A NetPyNE model file (.py, defining
+netParams and simConfig as NetPyNE's tutorials do) is executed as Python code,
+unlike YAML/JSON files: run only files you trust. lifnet stands in for
+netpyne.specs and netpyne.sim while it runs; neither NetPyNE nor NEURON is needed.
+Kernels compile once per machine (tens of seconds) and are cached; later runs
+start in about a second.
 """
 
 SWEEP_EXAMPLES = """examples:
-  lifnet sweep examples/netpyne_tut2.yaml --grid connections.0.weight=0.01:0.03:3 --seeds 0,1
+  lifnet sweep examples/netpyne_tut2_lif.yaml --grid connections.0.weight=0.01:0.03:3 --seeds 0,1
   lifnet sweep gap_junction_network --grid gap_weight=0:0.001:11 --seeds 1,2,3 \\
       --duration 501 --metric synchrony_HH
 
@@ -132,6 +137,8 @@ def _build_run(args):
     if args.file:
         if args.model is not None:
             raise spec.SpecError(f"--model {args.model}: give a model file or --model, not both")
+        if args.file.endswith(".py"):
+            return _build_netpyne(args)
         data = spec.load(args.file)
         for assignment in args.set or []:
             spec.override(data, assignment)
@@ -157,6 +164,34 @@ def _build_run(args):
         show.record(net)
     duration = show.duration if args.duration is None else args.duration
     return net, name, duration, None, show, keywords
+
+
+def _build_netpyne(args):
+    """A NetPyNE model file (Python), executed with lifnet's stand-ins for netpyne.specs and
+    netpyne.sim; --seed sets every seed of simConfig, --dt and --duration its own."""
+    from . import netpyne
+    from .spec import SpecError
+
+    if args.set:
+        raise SpecError(f"--set {args.set[0]}: {args.file} is a NetPyNE model file (Python); "
+                        "edit it, or give --seed, --dt, --duration")
+    netParams, simConfig = netpyne.read(args.file)
+    for key, value in (("dt", args.dt), ("duration", args.duration)):
+        if value is not None:
+            _put(simConfig, key, value)
+    if args.seed is not None:
+        _put(simConfig, "seeds", {"conn": args.seed, "stim": args.seed, "loc": args.seed})
+    net, duration, plots = netpyne.build(netParams, simConfig)
+    name = os.path.splitext(os.path.basename(args.file))[0]
+    return net, name, duration, plots, None, {}
+
+
+def _put(config, key, value):
+    """Set a key of a simConfig, a dict or an object."""
+    if isinstance(config, dict):
+        config[key] = value
+    else:
+        setattr(config, key, value)
 
 
 def _run_sonata(args):
@@ -420,8 +455,9 @@ def _parser():
                     "spikes.h5 (SONATA), the figures and summary.json in OUT/NAME/.\n\n"
                     "built-in models (--model), each run long enough to show its "
                     f"phenomenon:\n{models}")
-    run.add_argument("file", nargs="?", help="model file (.yaml, .yml, .json) or a SONATA "
-                                             "simulation_config.json")
+    run.add_argument("file", nargs="?", help="model file (.yaml, .yml, .json), a NetPyNE "
+                                             "model file (.py, executed as Python) or a "
+                                             "SONATA simulation_config.json")
     run.add_argument("--model", choices=sorted(MODELS), default=None,
                      help="built-in model, when no file is given (default: coba)")
     run.add_argument("--set", action="append", metavar="KEY=VALUE",

@@ -100,6 +100,11 @@ class RunResult:
         """Time reached, ms."""
         return self._network.t
 
+    @property
+    def monitors(self):
+        """The network's StateMonitors (``Network.monitor``), with what they sampled."""
+        return list(self._network.monitors)
+
     def spikes(self, population):
         """SpikeTrains of a population (by name or object)."""
         pop = self._network.population(population)

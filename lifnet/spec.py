@@ -124,7 +124,9 @@ def load(source):
         return copy.deepcopy(source)
     path = os.fspath(source)
     if not path.endswith((".yaml", ".yml", ".json")):
-        raise SpecError(f"{path}: a model file ends in .yaml, .yml or .json")
+        raise SpecError(f"{path}: a model file ends in .yaml, .yml or .json" + (
+            " (a NetPyNE model file, .py, runs with lifnet run or ln.netpyne.read)"
+            if path.endswith(".py") else ""))
     if os.path.getsize(path) > MAX_FILE_BYTES:
         raise SpecError(f"{path}: {os.path.getsize(path)} bytes; a model file is at most "
                         f"{MAX_FILE_BYTES} (give large arrays in files of their own)")
@@ -338,9 +340,9 @@ def build(spec):
         _fail("plots", f"expected a list of {', '.join(PLOTS)}")
     checked = []
     for k, item in enumerate(plots):
-        name, options = (item, {}) if not isinstance(item, dict) else next(iter(item.items()))
         if isinstance(item, dict) and len(item) != 1:
             _fail(f"plots[{k}]", "a plot with options is one mapping: {raster: {order_by: y}}")
+        name, options = (item, {}) if not isinstance(item, dict) else next(iter(item.items()))
         _one_of(name, PLOTS, f"plots[{k}]")
         allowed = ("order_by",) if name == "raster" else ()
         _mapping(options or {}, f"plots[{k}].{name}", allowed)

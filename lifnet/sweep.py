@@ -1,6 +1,6 @@
 """Parameter sweeps: many runs of one model over a grid, on local processes or a Dask cluster.
 
-    table = ln.sweep("examples/netpyne_tut2.yaml", grid={"connections.0.weight": [0.01, 0.02]},
+    table = ln.sweep("examples/netpyne_tut2_lif.yaml", grid={"connections.0.weight": [0.01, 0.02]},
                      seeds=[0, 1], duration=500.0, out="sweep-out", workers=2)
 
 A model is a built-in model's name (``"compte2000"``: parameters are its

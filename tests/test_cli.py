@@ -3,6 +3,7 @@
 import json
 import re
 import subprocess
+import sys
 
 import h5py
 import numpy as np
@@ -12,7 +13,7 @@ import lifnet
 from lifnet.cli import main
 from lifnet.models import MODELS
 
-EXAMPLE = "examples/netpyne_tut2.yaml"
+EXAMPLE = "examples/netpyne_tut2_lif.yaml"
 
 
 def test_lifnet_run_writes_figure_sonata_spikes_and_a_summary(tmp_path):
@@ -87,9 +88,9 @@ def test_seed_dt_and_duration_apply_to_a_model_file(tmp_path, capsys, monkeypatc
     monkeypatch.chdir(lifnet.__path__[0] + "/..")
     assert main(["run", EXAMPLE, "--seed", "5", "--dt", "0.05", "--duration", "100",
                  "--out", str(tmp_path)]) == 0
-    summary = json.loads((tmp_path / "netpyne_tut2" / "summary.json").read_text())
+    summary = json.loads((tmp_path / "netpyne_tut2_lif" / "summary.json").read_text())
     assert (summary["seed"], summary["dt_ms"], summary["duration_ms"]) == (5, 0.05, 100.0)
-    with h5py.File(tmp_path / "netpyne_tut2" / "spikes.h5") as f:
+    with h5py.File(tmp_path / "netpyne_tut2_lif" / "spikes.h5") as f:
         assert max(f[f"spikes/{p}/timestamps"][()].max(initial=0) for p in f["spikes"]) < 100
 
 
@@ -117,3 +118,28 @@ def test_each_built_in_model_shows_its_phenomenon(tmp_path, capsys):
             assert int(found[2]) <= 30           # the bump held the cue through the delay
         elif model == "ping":
             assert 35.0 < float(found[1]) < 50.0
+
+
+def test_lifnet_run_executes_a_netpyne_model_file_as_netpyne_ships_it(tmp_path, monkeypatch):
+    """NetPyNE's tutorial 2 (a Python file that imports netpyne) runs without netpyne: its
+    spikes, the traces of gid 1 (S's cell 1) and the figures its analysis asks for."""
+    monkeypatch.chdir(lifnet.__path__[0] + "/..")
+    with pytest.warns(UserWarning, match="simConfig keys filename"):
+        assert main(["run", "examples/netpyne_tut2.py", "--seed", "2", "--duration", "30",
+                     "--out", str(tmp_path)]) == 0
+    assert "netpyne" not in sys.modules
+    folder = tmp_path / "netpyne_tut2"
+    summary = json.loads((folder / "summary.json").read_text())
+    assert (summary["seed"], summary["dt_ms"], summary["duration_ms"]) == (2, 0.025, 30.0)
+    assert {"spikes.h5", "report_0_S_V.h5", "raster.png", "traces_0_S_V.png",
+            "positions.png"} <= set(summary["files"])
+    with h5py.File(folder / "report_0_S_V.h5") as f:
+        assert f["report/S/mapping/node_ids"][()].tolist() == [1]
+
+
+def test_a_netpyne_model_file_using_more_than_specs_and_sim_is_refused(tmp_path, capsys):
+    model = tmp_path / "model.py"
+    model.write_text("from netpyne import specs, sim\nsim.net.createPops()\n")
+    assert main(["run", str(model), "--out", str(tmp_path)]) == 2
+    assert "netpyne.sim.net: lifnet's stand-in for NetPyNE has only createSimulateAnalyze" in (
+        capsys.readouterr().err)

@@ -8,7 +8,7 @@ import pytest
 
 from lifnet.cli import main
 
-EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "examples", "netpyne_tut2.yaml")
+EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "examples", "netpyne_tut2_lif.yaml")
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -70,7 +70,7 @@ def test_an_output_folder_that_cannot_be_made_is_refused_before_the_run(tmp_path
 
 def test_a_short_run_still_writes_its_summary(tmp_path, capsys):
     assert main(["run", EXAMPLE, "--duration", "49", "--out", str(tmp_path)]) == 0
-    summary = json.loads((tmp_path / "netpyne_tut2" / "summary.json").read_text())
+    summary = json.loads((tmp_path / "netpyne_tut2_lif" / "summary.json").read_text())
     assert summary["duration_ms"] == 49
 
 

@@ -1,6 +1,7 @@
 """ln.netpyne.load: NetPyNE's specifications, as NetPyNE users write them, as a lifnet Network."""
 
 import copy
+import sys
 import types
 
 import numpy as np
@@ -67,16 +68,29 @@ SOMA = ("cellParams", "PYRrule", "secs", "soma")
     (with_change((*SOMA, "mechs", "kdr"), {}), {},
      "\\['mechs'\\]: 'kdr' is not supported here; supported: hh, pas"),
     (with_change((*SOMA, "geom", "nseg"), 3), {}, "nseg.*a single compartment needs nseg 1"),
+    (with_change((*SOMA, "geom", "diam"), "19 + uniform(-0.5, 0.5)"), {},
+     "cellParams\\['PYRrule'\\]\\['secs'\\]\\['soma'\\]\\['geom'\\]\\['diam'\\]: "
+     "'19 \\+ uniform\\(-0.5, 0.5\\)' is a function of the cells"),
     (with_change(("connParams", "S->M", "weight"), "0.01 * pre_gid"), {},
      "connParams\\['S->M'\\]: connect \\(weight\\): the name 'pre_gid' is not allowed"),
     (with_change(("stimSourceParams", "bkg", "rate"), "10 * uniform(0, 1)"), {},
      "stimSourceParams\\['bkg'\\]\\['rate'\\]: .* is a function of the cells"),
     (with_change(("synMechParams", "exc", "mod"), "AMPA"), {},
      "synMechParams\\['exc'\\]\\['mod'\\]: 'AMPA' is not supported; supported: ExpSyn, Exp2Syn"),
-    (with_change(("connParams", "S->M", "probability"), None), {},
-     "give one of probability, convergence, divergence"),
+    (with_change(("connParams", "S->M", "divergence"), 3), {},
+     "give one of probability, convergence, divergence, connList .*got probability, "
+     "divergence"),
     (with_change(("popParams", "S", "density"), 1e5), {},
-     "popParams\\['S'\\]: 'density' is not supported here"),
+     "popParams\\['S'\\]: give numCells or density \\(cells/mm³\\), not both"),
+    (with_change(("connParams", "S->M", "connList"), [[0, 20]]), {},
+     "connParams\\['S->M'\\]: give one of"),
+    (TUT2, {"recordCells": ["S"], "recordTraces": {"m": {"sec": "soma", "var": "m",
+                                                         "mech": "hh"}}},
+     "recordTraces'\\]\\['m'\\]: 'mech' is not supported here; supported: sec, loc, var"),
+    (TUT2, {"recordCells": [("X", 0)], "recordTraces": {"V": {"sec": "soma", "var": "v"}}},
+     "recordCells.*'X' is not a population \\(S, M\\)"),
+    (TUT2, {"analysis": {"plotRaster": {"orderBy": "gid2"}}},
+     "plotRaster'\\]\\['orderBy'\\]: 'gid2' is not supported"),
     (with_change(("stimSourceParams", "bkg", "type"), "VClamp"), {},
      "'VClamp' is not supported; supported: NetStim, IClamp"),
     (TUT2, {"cvode_active": True}, "cvode_active.*True is not supported"),
@@ -125,3 +139,77 @@ def test_string_functions_and_positions_are_netpynes():
     (link,) = [p for p in net.projections if p.pre.name == "S"]
     assert np.asarray(link.delay).min() >= 0.025
     assert 0.0059 <= link.synapses.weights.min() and link.synapses.weights.max() <= 0.01
+
+
+def test_density_gives_netpynes_count():
+    """int(density x volume): the box of 100 x 1000 x 100 um (0.01 mm3) narrowed by a
+    range of y (absolute: 200 of 1000 um) and one of znorm (0.5)."""
+    spec = copy.deepcopy(TUT2)
+    spec.update(sizeY=1000.0)
+    del spec["popParams"]["S"]["numCells"], spec["popParams"]["M"]["numCells"]
+    spec["popParams"]["S"].update(density=12345.0, yRange=[100, 300], znormRange=[0.5, 1.0])
+    spec["popParams"]["M"].update(density=7777.0)
+    net = ln.netpyne.load(spec, {"dt": 0.025})
+    assert net.population("S").n == int(12345.0 * 0.01 * 0.2 * 0.5) == 12
+    assert net.population("M").n == int(7777.0 * 0.01) == 77
+
+
+def test_conn_list_connects_the_listed_pairs_with_their_weights_and_delays():
+    """Indices count the cells the conditions select, population by population (S's 20
+    cells, then M's); a pair of a cell with itself is left out, as NetPyNE does."""
+    spec = copy.deepcopy(TUT2)
+    spec["connParams"] = {"list": {
+        "preConds": {"pop": ["S", "M"]}, "postConds": {"pop": "M"},
+        "connList": [[0, 1], [3, 1], [21, 0], [22, 3], [25, 5]],
+        "weight": [0.01, 0.02, 0.03, 0.04, 0.05], "delay": [1.0, 2.0, 3.0, 4.0, 5.0],
+        "synMech": "exc"}}
+    net = ln.netpyne.load(spec, {"dt": 0.025})
+    links = {p.pre.name: p for p in net.projections if p.post.name == "M"
+             and not isinstance(p.pre, ln.NetStimPop)}
+    assert sorted(links) == ["M", "S"]
+    S, M = links["S"], links["M"]
+    assert S.n_synapses == 2 and M.n_synapses == 2       # (M 5 -> M 5 left out)
+    assert sorted(np.asarray(S.synapses.weights).round(6)) == [0.01, 0.02]
+    assert sorted(np.asarray(M.synapses.weights).round(6)) == [0.03, 0.04]
+    assert sorted(np.asarray(M.delay).ravel().round(6)) == [3.0, 4.0]
+
+
+def test_recorded_traces_and_figures_are_netpynes():
+    """recordTraces of v in recordCells and plotTraces' include (gid 21 is M's cell 1),
+    every recordStep; plotRaster's orderBy and plotSpikeHist become lifnet's figures;
+    a plot lifnet does not have is named in a warning."""
+    sim = {"duration": 20.0, "dt": 0.025, "recordStep": 0.5, "recordCells": [("S", [0, 2])],
+           "recordTraces": {"V_soma": {"sec": "soma", "loc": 0.5, "var": "v"}},
+           "analysis": {"plotRaster": {"orderBy": "y", "orderInverse": True, "saveFig": True},
+                        "plotTraces": {"include": [21]}, "plotSpikeHist": True,
+                        "plotRatePSD": True, "plotConn": False}}
+    with pytest.warns(UserWarning, match="no figure like plotRatePSD") as warned:
+        figures = ln.netpyne.figures(sim)
+    assert len(warned) == 1     # (orderInverse and saveFig: lifnet's raster and run do so)
+    assert figures == [("raster", {"order_by": "y"}), ("traces", {}), ("rates", {})]
+    result = ln.netpyne.run(TUT2, sim)
+    traces = {m.population.name: m for m in result.monitors}
+    assert list(traces["S"].neurons) == [0, 2] and list(traces["M"].neurons) == [1]
+    assert traces["S"]["V"].shape == (2, 40) and traces["S"].t[1] == 0.5
+    assert traces["S"]["V"][0, 0] == pytest.approx(-65.0)
+
+
+def test_a_model_file_runs_with_stand_ins_for_netpynes_specs(tmp_path):
+    """read() executes the file with NetParams / SimConfig that hold NetPyNE's defaults and
+    add* methods, and takes the specifications from the file's names; netpyne is never
+    imported."""
+    model = tmp_path / "model.py"
+    model.write_text(
+        "from netpyne import specs\n"
+        "netParams = specs.NetParams()\n"
+        "netParams.sizeY = 2 * netParams.sizeX\n"
+        "netParams.addCellParams('C', {'secs': {'soma': {'geom': {'diam': 10.0, 'L': 10.0},"
+        " 'mechs': {'hh': {}}}}})\n"
+        "netParams.addPopParams('P', {'cellType': 'C', 'density': 5e4})\n"
+        "simConfig = specs.SimConfig()\n"
+        "simConfig.duration = 400 * simConfig.dt\n")
+    netParams, simConfig = ln.netpyne.read(model)
+    assert "netpyne" not in sys.modules
+    net, duration, figures = ln.netpyne.build(netParams, simConfig)
+    assert net.population("P").n == int(5e4 * 100 * 200 * 100 / 1e9) == 100
+    assert (duration, figures, net.population("P").V_spike) == (10.0, [], 10.0)

@@ -149,7 +149,7 @@ def test_the_example_sweeps_run(tmp_path):
 
     from lifnet.cli import main
 
-    tut2 = pathlib.Path(__file__).parent.parent / "examples" / "netpyne_tut2.yaml"
+    tut2 = pathlib.Path(__file__).parent.parent / "examples" / "netpyne_tut2_lif.yaml"
     assert main(["sweep", str(tut2), "--grid", "connections.0.receptor.tau=3:7:2",
                  "--grid", "connections.0.weight=0.01,0.03", "--duration", "300",
                  "--metric", "rate_M", "--workers", "2", "--out", str(tmp_path / "a")]) == 0
