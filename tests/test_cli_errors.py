@@ -88,7 +88,7 @@ def test_ctrl_c_during_a_run_saves_what_was_simulated(tmp_path, capsys, monkeypa
     monkeypatch.setattr(ln.Network, "run", interrupted)
     assert main(["run", EXAMPLE, "--duration", "1000", "--out", str(tmp_path)]) == 130
     assert "the 20 ms simulated are saved in" in capsys.readouterr().err
-    out = tmp_path / "netpyne_tut2"
+    out = tmp_path / "netpyne_tut2_lif"
     summary = json.loads((out / "summary.json").read_text())
     assert summary["simulated_ms"] == 20.0 and "t=20 ms" in summary["interrupted"]
     with h5py.File(out / "spikes.h5") as f:
