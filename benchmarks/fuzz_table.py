@@ -86,6 +86,7 @@ for path in sorted(glob.glob(os.path.join(ROOT, "examples", "*.yaml"))):
         attempt("model files", repr(data), lambda d=data: spec.build(spec.load(d)),
                 lambda r: tf.check_invariants(r[0], r[1]))
 
+print("fuzz: " + 'for name, cls in tf.', file=sys.stderr, flush=True)
 for name, cls in tf._constructors():
     rng = random.Random("fuzz-" + name)
     params = [p for p in inspect.signature(cls.__init__).parameters.values()
@@ -158,6 +159,7 @@ def sound(proj, dt=0.1):
     assert np.all(np.isfinite(d)) and np.all(d >= dt * (1 - 1e-6)), "delays below dt"
 
 
+print("fuzz: " + 'rng = random.Random(', file=sys.stderr, flush=True)
 rng = random.Random("fuzz-expressions")
 texts = [SPECIAL[k % len(SPECIAL)] if k < len(SPECIAL) else expression(rng)
          for k in range(N_EXPRESSIONS)]
@@ -222,6 +224,7 @@ def cli_sound(result):
         assert (table["status"] == "ok").all(), "exit 0 with failed runs"
 
 
+print("fuzz: " + 'rng = random.Random(', file=sys.stderr, flush=True)
 rng = random.Random("fuzz-cli")
 for k in range(N_CLI):
     kind = rng.choice(["run", "run", "sweep", "export"])
@@ -270,6 +273,7 @@ def spikes_of(net, result):
     return [np.concatenate([result.spikes(p).times, result.spikes(p).ids]) for p in net.populations]
 
 
+print("fuzz: " + 'saved = ring_network', file=sys.stderr, flush=True)
 saved = ring_network()
 saved.run(20.0)
 good = os.path.join(scratch, "good.h5")
@@ -380,17 +384,18 @@ json.dump({"counts": {c: dict(v) for c, v in counts.items()},
 """
 
 
-def run(tree, per_file, per_class, n_expressions, n_compiled, n_cli, n_faults):
+def run(tree, per_file, per_class, n_expressions, n_compiled, n_cli, n_faults, quiet=False):
     code = (f"TESTS = {os.path.join(ROOT, 'tests')!r}\nROOT = {ROOT!r}\nPER_FILE = {per_file}\n"
             f"PER_CLASS = {per_class}\nN_EXPRESSIONS = {n_expressions}\n"
             f"N_COMPILED = {n_compiled}\nN_CLI = {n_cli}\nN_FAULTS = {n_faults}\n" + WORKER)
     env = dict(os.environ, PYTHONPATH=tree, LIFNET_QUIET="1",
                LIFNET_CACHE_DIR=os.path.join(tempfile.gettempdir(), "lifnet-fuzz-cache"))
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE if quiet else None, text=True,
                           cwd=tempfile.gettempdir(),
-                          timeout=3600)
+                          timeout=4 * 3600)
     if proc.returncode != 0:
-        raise RuntimeError(proc.stderr[-3000:])
+        raise RuntimeError(f"the fuzz worker ended with exit code {proc.returncode}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 

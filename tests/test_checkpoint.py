@@ -167,6 +167,29 @@ def test_a_damaged_or_edited_checkpoint_is_refused_and_loads_nothing(edit, messa
     np.testing.assert_array_equal(net._asm.neurons.V, V)
 
 
+def test_a_bit_flipped_anywhere_is_refused_or_changes_nothing(tmp_path):
+    path = saved(tmp_path)
+    data = path.read_bytes()
+    reference = network()
+    reference.load_checkpoint(path)
+    expected = reference.run(10.0).spikes("E").times
+    damaged = tmp_path / "damaged.h5"
+    refused = 0
+    for offset in range(0, len(data), 211):
+        raw = bytearray(data)
+        raw[offset] ^= 1 << (offset % 8)
+        damaged.write_bytes(bytes(raw))
+        net = network()
+        try:
+            net.load_checkpoint(damaged)
+        except ln.ParameterError:
+            refused += 1
+            assert net.step == 0
+            continue
+        np.testing.assert_array_equal(net.run(10.0).spikes("E").times, expected)
+    assert refused > len(data) // 211 // 4
+
+
 def test_a_checkpoint_that_is_not_hdf5_is_refused(tmp_path):
     path = tmp_path / "state.h5"
     path.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(100))

@@ -132,8 +132,12 @@ def load(net, path):
             saved_fp = dict(f["fingerprint"].attrs) if "fingerprint" in f else {}
             arrays = {**(_datasets(f["state"], "state/") if "state" in f else {}),
                       **(_datasets(f["recorded"], "recorded/") if "recorded" in f else {})}
+    except val.ParameterError:
+        raise
     except OSError as err:
         refuse(f"cannot be read as HDF5 ({err})")
+    except Exception as err:  # noqa: BLE001 -- h5py on a damaged file: any of its errors
+        refuse(f"cannot be read: it was damaged ({type(err).__name__} in HDF5: {err})")
     if len(attrs) != 3:
         refuse(f"lacks {', '.join(sorted({'step', 't_ms', 'checksum'} - set(attrs)))}")
     step = attrs["step"]
