@@ -491,7 +491,7 @@ class Assembly:
             x=np.concatenate(xs) if xs else np.zeros(0),
             params=np.concatenate(params) if params else np.zeros(0),
             work=np.zeros((WORK_ROWS, most)),
-            decay=np.zeros(2 * max(1, gates)))
+            decay=np.zeros(4 * max(1, gates)))
 
     def grow_arrivals(self, capacity):
         """(Re)allocate the per-step arrival list with room for capacity arrivals."""

@@ -198,7 +198,8 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
     a_chan, a_weight = arrivals.channel, arrivals.weight
     y = work[Y]
     h_common = t1 - t
-    dec = custom.decay
+    half = custom.decay.shape[0] // 2
+    dec, sub = custom.decay[:half], custom.decay[half:]
     decays(chans, c_first, c_stop, h_common, dec)
     ok = True
     for li in range(n_cells):
@@ -221,12 +222,14 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
                 m = _substeps(work, par, chans, c_first, c_stop, li, h, I_inj, dt, frozen,
                               h_common, dec)
                 hs = h / m
+                if m > 1:
+                    decays(chans, c_first, c_stop, hs, sub)
                 spiked = False
                 for _ in range(m):
                     y1, yp, k1, k2 = work[Y1], work[YP], work[K1], work[K2]
                     if m > 1:     # (one substep: _substeps has taken it)
                         G0, H0 = drive(chans, c_first, c_stop, li, 0.0, I_inj)
-                        G1, H1 = drive(chans, c_first, c_stop, li, hs, I_inj)
+                        G1, H1 = drive_decayed(chans, c_first, c_stop, li, hs, sub, I_inj)
                         _heun(par, y, y1, k1, yp, k2, G0, H0, G1, H1, hs, frozen)
                     if not frozen and y[0] < v_th and not (y1[0] < v_th) and \
                             spikes < max_spikes:
@@ -248,7 +251,9 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
                             break
                     for k in range(N_STATES):
                         y[k] = y1[k]
-                    if hs == h_common:
+                    if m > 1:
+                        advance_decayed(chans, c_first, c_stop, li, hs, sub)
+                    elif hs == h_common:
                         advance_decayed(chans, c_first, c_stop, li, hs, dec)
                     else:
                         advance_gates(chans, c_first, c_stop, li, hs)
