@@ -6,7 +6,8 @@ the tutorials' ``netParams``), 1000 ms at dt 0.025 ms, for each seed given
 NetPyNE 1.1.1 on NEURON 9 through ``peers/netpyne_tut_rates.py`` in the peers'
 environment (``benchmarks/.peer-env``). Prints, per population, the mean rate
 over the seeds of each (Hz), their ratio, and the wall time per run of each
-(lifnet's after its first run, which compiles).
+(lifnet's after its first run, which compiles), and writes them to
+benchmarks/results/netpyne-tutorials-<date>-<host>.{json,md}.
 
 Usage: python benchmarks/netpyne_tutorials.py [--tutorials 2 5] [--seeds 1 2 3 4 5]
 """
@@ -20,6 +21,7 @@ import time
 import warnings
 
 import numpy as np
+from results_io import metadata, write
 
 import lifnet as ln
 
@@ -59,16 +61,23 @@ def main(argv=None):
     args = parser.parse_args(argv)
     from netpyne_tut2 import TUT2
     from netpyne_tut5 import TUT5
+    payload, lines = {}, []
     for tutorial in args.tutorials:
         spec = {2: TUT2, 5: TUT5}[tutorial]
         ours, our_time = lifnet_rates(spec, args.seeds)
         theirs, their_time = netpyne_rates(tutorial, args.seeds)
-        print(f"tutorial {tutorial}, {len(args.seeds)} seeds: lifnet {our_time:.1f} s a run, "
-              f"NetPyNE {their_time:.1f} s a run (with its start-up)")
-        for label in ours:
-            print(f"  {label:>4}: lifnet {ours[label]:6.2f} Hz  NetPyNE {theirs[label]:6.2f} Hz"
-                  f"  ratio {ours[label] / theirs[label]:.3f}")
-
+        payload[f"tutorial {tutorial}"] = {"lifnet_hz": ours, "netpyne_hz": theirs,
+                                           "lifnet_s_per_run": our_time,
+                                           "netpyne_s_per_run": their_time}
+        lines += [f"Tutorial {tutorial}, mean over seeds {args.seeds}: lifnet {our_time:.1f} s "
+                  f"a run, NetPyNE {their_time:.1f} s a run (with its start-up).", "",
+                  "| population | lifnet (Hz) | NetPyNE (Hz) | ratio |", "|---|---|---|---|"]
+        lines += [f"| {label} | {ours[label]:.2f} | {theirs[label]:.2f} | "
+                  f"{ours[label] / theirs[label]:.3f} |" for label in ours]
+        lines.append("")
+    meta = metadata("netpyne_tutorials.py", tutorials=args.tutorials, seeds=args.seeds)
+    write("netpyne-tutorials", meta, payload, "NetPyNE tutorials' rates, lifnet vs NetPyNE",
+          "\n".join(lines))
 
 if __name__ == "__main__":
     main()

@@ -33,6 +33,15 @@ A **cell model** is a population class: subclass ``CellModel`` and declare
     the cell relaxes there (e.g. 1 / tau of its fastest gate). The step then
     takes substeps no longer than 1 / rate, where Heun's method is stable:
     fast gates (a warm Hodgkin-Huxley cell) stay stable at any dt.
+``substeps``
+    What else makes the step take substeps: ``"slope"`` (default), a substep
+    per 2 dt mV of V's change, which follows an exponential upstroke; or
+    ``"curvature"``, for a cell whose spike is smooth (conductance-based,
+    with a ``fastest_rate`` that includes its membrane's own rate,
+    conductance / capacitance): a substep per dt sqrt(10 mV/ms² / |V''|),
+    and none longer than capacitance / synaptic conductance. Both keep the
+    spike-time error falling as dt²; a conductance cell spends far fewer
+    substeps on a spike with the second.
 
 A **current** is added to any population of a ``CellModel`` or to a LIF
 population (``currents=[...]``): subclass ``Current`` and declare its
@@ -267,6 +276,7 @@ class CellModel(_Declared):
     current = None
     reset = None
     fastest_rate = None
+    substeps = "slope"
 
     def __init__(self, n, *, name=None, currents=(), initial=None, **parameters):
         cls = type(self)
@@ -315,6 +325,9 @@ class CellModel(_Declared):
             raise val.ParameterError(
                 f"{owner}: refractory must name a parameter (ms) or be None, got "
                 f"{cls.refractory!r}")
+        if cls.substeps not in ("slope", "curvature"):
+            raise val.ParameterError(
+                f"{owner}: substeps={cls.substeps!r} must be 'slope' or 'curvature'")
         if cls.reset is None and cls.refractory is not None:
             raise val.ParameterError(
                 f"{owner}: refractory={cls.refractory!r} needs a reset (V is held where the "

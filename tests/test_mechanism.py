@@ -231,6 +231,10 @@ class _MissingDerivative(QuadraticIF):
     states = {"V": ln.State("mV", "V_r"), "u": ln.State("1")}
 
 
+class _UnknownSubsteps(QuadraticIF):
+    substeps = "adaptive"
+
+
 @pytest.mark.parametrize("make, message", [
     (lambda: _NoV(3), "states must start with 'V' in mV"),
     (lambda: _BadArgument(3), "current takes 'V_rest', which is none of its states or "
@@ -243,6 +247,7 @@ class _MissingDerivative(QuadraticIF):
     (lambda: SlowPotassium(tau_n=0.0), "tau_n=0.0 must be > 0"),
     (lambda: QuadraticIF(3, initial={"W": 1.0}), "initial value for 'W', which is not a state"),
     (_detected_but_held, "refractory='omega' needs a reset"),
+    (lambda: _UnknownSubsteps(3), "substeps='adaptive' must be 'slope' or 'curvature'"),
 ])
 def test_what_the_contract_cannot_express_is_refused_clearly(make, message):
     with pytest.raises(ln.ParameterError, match=message):

@@ -466,6 +466,8 @@ class Assembly:
         kinds = []
         n_x = n_par = 0
         most = 1
+        ints = self.populations.ints
+        gates = int(np.max(ints[:, L.I_CHAN_STOP] - ints[:, L.I_CHAN_FIRST], initial=0))
         for q, pop in enumerate(self.pops):
             cell = custom_model(pop)
             if cell is None:
@@ -488,7 +490,8 @@ class Assembly:
             model=model, x_offset=x_offset, par_offset=par_offset, n_params=n_params,
             x=np.concatenate(xs) if xs else np.zeros(0),
             params=np.concatenate(params) if params else np.zeros(0),
-            work=np.zeros((WORK_ROWS, most)))
+            work=np.zeros((WORK_ROWS, most)),
+            decay=np.zeros(4 * max(1, gates)))
 
     def grow_arrivals(self, capacity):
         """(Re)allocate the per-step arrival list with room for capacity arrivals."""

@@ -33,7 +33,7 @@ from . import run_loop
 _HERE = pathlib.Path(__file__).resolve().parent
 _TEMPLATE = (_HERE / "custom_step_template.py").read_text()
 _PLACEHOLDER = "THRESHOLD = CAPACITANCE = REFRACTORY = -1  # MODEL\n"
-_PREAMBLE = "N_STATES = 1\nRESTARTS = True\nrhs = reset = fastest_rate = None\n"
+_PREAMBLE = "N_STATES = 1\nRESTARTS = SLOPE_SUBSTEPS = True\nrhs = reset = fastest_rate = None\n"
 _modules = {}
 _FALLBACK = [None]
 
@@ -159,6 +159,7 @@ def _glue(model):
     par_index = {name: k for k, name in enumerate(cls.parameters)}
     restarts = cls.reset is not None or any(type(c).on_spike for c in model.currents)
     header = [f"N_STATES = {len(locals_state)}", f"RESTARTS = {restarts}",
+              f"SLOPE_SUBSTEPS = {cls.substeps == 'slope'}",
               f"THRESHOLD = {par_index[cls.threshold]}",
               f"CAPACITANCE = {par_index[cls.capacitance]}",
               f"REFRACTORY = {par_index[cls.refractory] if cls.refractory else -1}", ""]

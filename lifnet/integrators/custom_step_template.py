@@ -21,9 +21,11 @@ One step of one cell from t to t + dt:
    exactly between the ends of each substep. The number of substeps grows
    with |dV/dt| at both ends (``SLOPE_REF``; at most ``MAX_SUBSTEPS``), in
    proportion to dt, so that the upstroke of an exponential cell is resolved
-   and the error still falls as dt²; and with the model's fastest rate, where
-   it declares one, so that no substep is longer than 1 / rate (Heun's step
-   is stable up to 2 / rate: fast gates of a warm cell).
+   and the error still falls as dt² (a model whose ``substeps`` is
+   "curvature": with sqrt |d²V/dt²| instead, ``CURVE_REF``, and with its
+   synaptic conductance over its capacitance); and with the model's fastest
+   rate, where it declares one, so that no substep is longer than 1 / rate
+   (Heun's step is stable up to 2 / rate: fast gates of a warm cell).
 3. A spike is an upward crossing of the threshold by V, placed by cubic
    Hermite interpolation inside its substep; the reset is applied there, V
    is held during the refractory period, and the rest of the step is
@@ -44,15 +46,23 @@ from lifnet.integrators.layout import (
     STATUS_DIVERGED,
 )
 from lifnet.integrators.lif_rk2 import INTERP_HERMITE, INTERP_NONE, V_LIMIT, hermite_crossing
-from lifnet.integrators.linear_gates import advance_gates, arrive, drive
+from lifnet.integrators.linear_gates import (
+    advance_decayed,
+    advance_gates,
+    arrive,
+    decays,
+    drive,
+    drive_decayed,
+)
 from lifnet.kernel_cache import njit
 
 N_STATES = 1
-RESTARTS = True
+RESTARTS = SLOPE_SUBSTEPS = True
 rhs = reset = fastest_rate = None
 THRESHOLD = CAPACITANCE = REFRACTORY = -1  # MODEL
 
 SLOPE_REF = 2.0     # mV/ms: a substep per SLOPE_REF * dt of V's change
+CURVE_REF = 10.0    # mV/ms^2: see _substeps (models whose substeps = "curvature")
 MAX_SUBSTEPS = 512
 # A crossing inside a substep whose end slope is far steeper than its secant (an
 # exponential upstroke) is looked for in REFINE pieces of it, REFINE_LEVELS deep.
@@ -131,18 +141,32 @@ def _crossing(work, par, chans, c_first, c_stop, li, I_inj, h, v_th, interp):
 
 
 @njit(cache=True, inline="always")
-def _substeps(work, par, chans, c_first, c_stop, li, h, I_inj, dt, frozen):
-    """Heun over h ms from work[Y] into work[Y1]; the slopes at both ends decide the number
-    of substeps the piece takes (with one, work[Y1] is its result)."""
+def _substeps(work, par, chans, c_first, c_stop, li, h, I_inj, dt, frozen, h_common, dec):
+    """Heun over h ms from work[Y] into work[Y1]; the slopes at both ends (or V's curvature)
+    decide the number of substeps the piece takes (with one, work[Y1] is its result).
+    (``dec``: the gates' ``decays`` over h_common ms, the piece most cells take.)"""
     G0, H0 = drive(chans, c_first, c_stop, li, 0.0, I_inj)
-    G1, H1 = drive(chans, c_first, c_stop, li, h, I_inj)
+    if h == h_common:
+        G1, H1 = drive_decayed(chans, c_first, c_stop, li, h, dec, I_inj)
+    else:
+        G1, H1 = drive(chans, c_first, c_stop, li, h, I_inj)
     k1, k2 = work[K1], work[K2]
     _heun(par, work[Y], work[Y1], k1, work[YP], k2, G0, H0, G1, H1, h, frozen)
-    slope = max(abs(k1[0]), abs(k2[0]))
-    rate = max(fastest_rate(work[Y], par), fastest_rate(work[Y1], par))
-    if not (slope < 1e300 and rate < 1e300):
-        return MAX_SUBSTEPS
-    wanted = max(slope * h / (SLOPE_REF * dt), rate * h)
+    if SLOPE_SUBSTEPS:
+        slope = max(abs(k1[0]), abs(k2[0]))
+        rate = max(fastest_rate(work[Y], par), fastest_rate(work[Y1], par))
+        if not (slope < 1e300 and rate < 1e300):
+            return MAX_SUBSTEPS
+        wanted = max(slope * h / (SLOPE_REF * dt), rate * h)
+    else:
+        # |k2 - k1| / h is V's curvature: a substep per dt sqrt(CURVE_REF / curvature);
+        # and none longer than 1 / rate, the synaptic conductance's rate included.
+        bend = abs(k2[0] - k1[0])
+        rate = max(fastest_rate(work[Y], par), fastest_rate(work[Y1], par),
+                   max(G0, G1) / par[CAPACITANCE])
+        if not (bend < 1e300 and rate < 1e300):
+            return MAX_SUBSTEPS
+        wanted = max(math.sqrt(bend * h / CURVE_REF) / dt, rate * h)
     return max(1, min(MAX_SUBSTEPS, int(math.ceil(wanted))))
 
 
@@ -173,6 +197,10 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
     head, a_next, a_time = arrivals.head, arrivals.next, arrivals.time
     a_chan, a_weight = arrivals.channel, arrivals.weight
     y = work[Y]
+    h_common = t1 - t
+    half = custom.decay.shape[0] // 2
+    dec, sub = custom.decay[:half], custom.decay[half:]
+    decays(chans, c_first, c_stop, h_common, dec)
     ok = True
     for li in range(n_cells):
         i = start + li
@@ -191,14 +219,17 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
                 frozen = s < neurons.ref_until[i]
                 seg_end = min(piece_end, neurons.ref_until[i]) if frozen else piece_end
                 h = seg_end - s
-                m = _substeps(work, par, chans, c_first, c_stop, li, h, I_inj, dt, frozen)
+                m = _substeps(work, par, chans, c_first, c_stop, li, h, I_inj, dt, frozen,
+                              h_common, dec)
                 hs = h / m
+                if m > 1:
+                    decays(chans, c_first, c_stop, hs, sub)
                 spiked = False
                 for _ in range(m):
                     y1, yp, k1, k2 = work[Y1], work[YP], work[K1], work[K2]
                     if m > 1:     # (one substep: _substeps has taken it)
                         G0, H0 = drive(chans, c_first, c_stop, li, 0.0, I_inj)
-                        G1, H1 = drive(chans, c_first, c_stop, li, hs, I_inj)
+                        G1, H1 = drive_decayed(chans, c_first, c_stop, li, hs, sub, I_inj)
                         _heun(par, y, y1, k1, yp, k2, G0, H0, G1, H1, hs, frozen)
                     if not frozen and y[0] < v_th and not (y1[0] < v_th) and \
                             spikes < max_spikes:
@@ -220,7 +251,12 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
                             break
                     for k in range(N_STATES):
                         y[k] = y1[k]
-                    advance_gates(chans, c_first, c_stop, li, hs)
+                    if m > 1:
+                        advance_decayed(chans, c_first, c_stop, li, hs, sub)
+                    elif hs == h_common:
+                        advance_decayed(chans, c_first, c_stop, li, hs, dec)
+                    else:
+                        advance_gates(chans, c_first, c_stop, li, hs)
                     s = s + hs
                 if not spiked:
                     s = seg_end

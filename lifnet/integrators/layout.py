@@ -432,10 +432,12 @@ class CustomCells(NamedTuple):
     x: np.ndarray           # float64, flat
     params: np.ndarray      # float64, flat: the model's parameters, then each current's
     work: np.ndarray        # (custom_step_template.WORK_ROWS, most states) float64 scratch
+    decay: np.ndarray       # (4 * most gates of a population,) float64 scratch: their
+                            # decays over the step (first half) and a substep
     STATE = ("x",)
     STRUCTURE = ("model", "x_offset", "par_offset", "params")
     DERIVED = ("n_params",)
-    SCRATCH = ("work",)
+    SCRATCH = ("work", "decay")
 
 
 class Status(NamedTuple):

@@ -28,8 +28,10 @@ cm area 1e3, g (µS) = g area 1e6 with area in cm². Synaptic weights (µS)
 and injected currents (nA) act on the whole cell, as in NEURON.
 
 The rates grow with temperature (tau_m near 5 µs at 37 °C): the step takes
-substeps no longer than tau_m there (``CellModel.fastest_rate``), so that
-it stays stable at any dt.
+substeps no longer than tau_m there, nor than C over the membrane's
+conductance (``CellModel.fastest_rate``), so that it stays stable at any
+dt; within a spike, as many as V's curvature asks for (``substeps =
+"curvature"``), far fewer than V's slope would.
 
 The spike is NEURON's ``NetCon`` detection: an upward crossing of
 ``threshold`` (NetPyNE's default 10 mV), placed inside the step by
@@ -138,9 +140,11 @@ def _dn(V, n, q10, tables):
     return q10 * (inf - n) / tau
 
 
-def _fastest_rate(V, q10, tables):
-    # m is hh's fastest gate at every V (tau_m below tau_h and tau_n).
-    return q10 / steady(V, 0, tables)[1]
+def _fastest_rate(V, m, h, n, q10, tables, g_Na, g_K, g_L, g_pas, C):
+    # m is hh's fastest gate at every V (tau_m below tau_h and tau_n); the membrane's own
+    # rate is its conductance over its capacitance.
+    membrane = (g_Na * m * m * m * h + g_K * n * n * n * n + g_L + g_pas) / C
+    return max(q10 / steady(V, 0, tables)[1], membrane)
 
 
 def steady_state(V, tables=True):
@@ -214,6 +218,7 @@ class NeuronHHPop(CellModel):
     threshold = "V_spike"
     reset = None
     fastest_rate = staticmethod(_fastest_rate)
+    substeps = "curvature"
 
     def __init__(self, n, *, name=None, diam=500.0, L=100.0, cm=1.0, gnabar=0.12,
                  gkbar=0.036, gl=0.0003, el=-54.3, ena=50.0, ek=-77.0, g_pas=0.0,
