@@ -173,12 +173,44 @@ for k, text in enumerate(texts):
         kwargs[slot] = text
     attempt("expressions", f"{slot}={text[:150]}",
             lambda n=net, e=E, i=I, kw=kwargs: n.connect(e, i, **kw), sound)
+def isolated(category, what, build, check):
+    # attempt() in a forked process: a compiled loop cannot be stopped by an alarm.
+    import multiprocessing
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+
+    def child():
+        attempt(category, what, build, check)
+        queue.put((dict(counts[category]), examples[category][-1:]))
+
+    before = dict(counts[category])
+    proc = ctx.Process(target=child)
+    proc.start()
+    proc.join(60)
+    if proc.is_alive():
+        proc.kill()
+        proc.join()
+        counts[category]["hang"] += 1
+        examples[category].append(("hang (compiled loop)", what[:200], ""))
+        return
+    if proc.exitcode != 0 or queue.empty():
+        counts[category]["unclear crash"] += 1
+        examples[category].append((f"exit {proc.exitcode}", what[:200], ""))
+        return
+    after, last = queue.get()
+    for outcome, n in after.items():
+        if n > before.get(outcome, 0):
+            counts[category][outcome] += 1
+            if outcome not in ("accepted", "clear error"):
+                examples[category].extend(last)
+
+
 for k, text in enumerate(texts[:N_COMPILED]):
     slot = ("weight", "p")[k % 2]
     net, E, I = small_pair(k)
     kwargs = {"rule": "probability", "weight": 0.01, "p": 0.5, slot: text}
-    attempt("expressions", f"compiled {slot}={text[:150]}",
-            lambda n=net, e=E, i=I, kw=kwargs: n.connect(e, i, **kw), sound)
+    isolated("expressions", f"compiled {slot}={text[:150]}",
+             lambda n=net, e=E, i=I, kw=kwargs: n.connect(e, i, **kw), sound)
 
 import tempfile
 from lifnet.cli import main as cli_main

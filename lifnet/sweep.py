@@ -220,6 +220,9 @@ class _Store:
             columns = tuple(row[1] for row in self.db.execute("PRAGMA table_info(runs)"))
             self.db.execute("BEGIN IMMEDIATE")   # can it be written? (nothing is)
             self.db.rollback()
+            check = self.db.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise sqlite3.DatabaseError(f"its integrity check says: {check}")
         except sqlite3.Error as err:
             raise OSError(f"{path}: cannot be used as a sweep's store ({err}); give another "
                           "--out, or remove the file to start again") from None
@@ -227,8 +230,16 @@ class _Store:
             raise OSError(f"{path}: holds a table 'runs' that is not a lifnet sweep's "
                           f"(columns {', '.join(columns)}); give another --out")
 
+    def _damaged(self, err):
+        return OSError(f"{self.path}: a stored run cannot be read ({type(err).__name__}: "
+                       f"{err}); the store is damaged: give another --out, or remove the file "
+                       "to run everything again")
+
     def done(self):
-        return {k for (k,) in self.db.execute("SELECT key FROM runs")}
+        try:
+            return {k for (k,) in self.db.execute("SELECT key FROM runs")}
+        except sqlite3.Error as err:
+            raise self._damaged(err) from None
 
     def add(self, key, model_id, duration, row):
         try:
@@ -247,10 +258,14 @@ class _Store:
 
     def rows(self, keys):
         placeholder = ",".join("?" * len(keys))
-        cur = self.db.execute(f"SELECT key, params, seed, status, metrics, error, wall_s "
-                              f"FROM runs WHERE key IN ({placeholder})", list(keys))
-        return {k: {"params": json.loads(p), "seed": s, "status": st, "metrics": json.loads(m),
-                    "error": e, "wall_s": w} for k, p, s, st, m, e, w in cur}
+        try:
+            cur = self.db.execute(f"SELECT key, params, seed, status, metrics, error, wall_s "
+                                  f"FROM runs WHERE key IN ({placeholder})", list(keys))
+            return {k: {"params": json.loads(p), "seed": s, "status": st,
+                        "metrics": json.loads(m), "error": e, "wall_s": w}
+                    for k, p, s, st, m, e, w in cur}
+        except (sqlite3.Error, ValueError, TypeError) as err:   # (ValueError: JSON, UTF-8)
+            raise self._damaged(err) from None
 
 
 def sweep(model, *, grid=None, values=None, random=None, n_random=0, random_seed=0,

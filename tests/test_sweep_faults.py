@@ -120,6 +120,16 @@ def test_a_store_that_is_not_a_sweeps_is_refused(tmp_path):
                  progress=False)
 
 
+def test_a_store_whose_rows_are_damaged_is_refused_naming_it(tmp_path):
+    ln.sweep(tiny_model, grid={"sleep": [0.0]}, duration=5.0, out=str(tmp_path), workers=1,
+             progress=False)
+    with sqlite3.connect(tmp_path / "runs.sqlite") as db:
+        db.execute("UPDATE runs SET params = '{\"sleep\": \x01.0}'")
+    with pytest.raises(OSError, match=r"runs.sqlite: a stored run cannot be read \(JSONDecode"):
+        ln.sweep(tiny_model, grid={"sleep": [0.0]}, duration=5.0, out=str(tmp_path),
+                 workers=1, progress=False)
+
+
 def _children(pid):
     kids = []
     for entry in os.listdir("/proc"):
