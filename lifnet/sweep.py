@@ -223,7 +223,7 @@ class _Store:
             check = self.db.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
                 raise sqlite3.DatabaseError(f"its integrity check says: {check}")
-        except sqlite3.Error as err:
+        except (sqlite3.Error, ValueError) as err:   # (ValueError: text that is not UTF-8)
             raise OSError(f"{path}: cannot be used as a sweep's store ({err}); give another "
                           "--out, or remove the file to start again") from None
         if columns != COLUMNS:
@@ -238,7 +238,7 @@ class _Store:
     def done(self):
         try:
             return {k for (k,) in self.db.execute("SELECT key FROM runs")}
-        except sqlite3.Error as err:
+        except (sqlite3.Error, ValueError) as err:
             raise self._damaged(err) from None
 
     def add(self, key, model_id, duration, row):
