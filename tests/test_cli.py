@@ -120,6 +120,7 @@ def test_each_built_in_model_shows_its_phenomenon(tmp_path, capsys):
             assert 35.0 < float(found[1]) < 50.0
 
 
+@pytest.mark.xdist_group("tutorial_2_kernel")   # the kernel test_netpyne_load compiles
 def test_lifnet_run_executes_a_netpyne_model_file_as_netpyne_ships_it(tmp_path, monkeypatch):
     """NetPyNE's tutorial 2 (a Python file that imports netpyne) runs without netpyne: its
     spikes, the traces of gid 1 (S's cell 1) and the figures its analysis asks for."""

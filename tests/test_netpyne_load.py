@@ -16,6 +16,7 @@ import lifnet as ln
 NETPYNE_TUT2_RATES = {"S": 10.1, "M": 37.88}
 
 
+@pytest.mark.xdist_group("tutorial_2_kernel")   # one worker compiles it, for both tests
 def test_tutorial_2_as_netpyne_ships_it_fires_at_netpynes_rates():
     rates = {"S": [], "M": []}
     for seed in (1, 2):

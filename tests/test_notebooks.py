@@ -9,7 +9,13 @@ from nbclient import NotebookClient
 NOTEBOOKS = sorted((pathlib.Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+# A notebook runs on the pytest worker that runs its model's tests (group "<stem>_kernel"),
+# which compiles the kernels both use once.
+RUNS = [pytest.param(p, id=p.stem, marks=pytest.mark.xdist_group(f"{p.stem}_kernel"))
+        for p in NOTEBOOKS]
+
+
+@pytest.mark.parametrize("path", RUNS)
 def test_notebook_runs_and_draws(path, tmp_path):
     nb = nbformat.read(path, as_version=4)
     NotebookClient(nb, timeout=1200, kernel_name="python3",

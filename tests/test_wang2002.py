@@ -6,6 +6,7 @@ Each trial simulates 2.5 s of 2000 cells; trials run in two processes.
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
+import pytest
 
 import lifnet as ln
 from lifnet.analysis import decision, population_rate
@@ -30,6 +31,7 @@ def trial(args):
     return winner, time, rate
 
 
+@pytest.mark.xdist_group("wang2002_kernel")   # with the notebook: one compilation
 def test_choices_winner_rate_and_decision_times():
     """Wang (2002), Figs. 2-4: at c = 0 both pools win about equally often; at
     c = 25.6 % the favoured pool A wins >= 90 % of trials; the winning pool fires
