@@ -52,26 +52,29 @@ def drive(chans, c_first, c_stop, li, h, I_inj):
     G = 0.0
     H = I_inj
     for c in range(c_first, c_stop):
-        k = chans.offset[c] + li
-        tau = chans.tau[c]
-        kind = chans.kind[c]
-        d = math.exp(-h / tau) if h > 0.0 else 1.0
-        if kind == CH_EXP2:
-            dr = math.exp(-h / chans.tau_rise[c]) if h > 0.0 else 1.0
-            g = chans.peak[c] * (chans.g[k] * d - chans.r[k] * dr)
-            G += g
-            H += g * chans.E[c]
-        elif kind == CH_ALPHA_CURRENT:
-            H += (chans.g[k] + chans.r[k] * h / tau) * d
-        elif kind == CH_EXP_CURRENT:
-            H += chans.g[k] * d
-        elif kind == CH_DELTA:
-            continue
-        else:
-            g = chans.g[k] * d
-            G += g
-            H += g * chans.E[c]
+        d = math.exp(-h / chans.tau[c]) if h > 0.0 else 1.0
+        dr = 1.0
+        if chans.kind[c] == CH_EXP2 and h > 0.0:
+            dr = math.exp(-h / chans.tau_rise[c])
+        G, H = _add_gate(chans, c, chans.offset[c] + li, h, d, dr, G, H)
     return G, H
+
+
+@njit(cache=True, inline="always")
+def _add_gate(chans, c, k, h, d, dr, G, H):
+    """(G, H) with gate c of cell k added, given its decay d and rise decay dr over h ms."""
+    kind = chans.kind[c]
+    if kind == CH_EXP2:
+        g = chans.peak[c] * (chans.g[k] * d - chans.r[k] * dr)
+        return G + g, H + g * chans.E[c]
+    if kind == CH_ALPHA_CURRENT:
+        return G, H + (chans.g[k] + chans.r[k] * h / chans.tau[c]) * d
+    if kind == CH_EXP_CURRENT:
+        return G, H + chans.g[k] * d
+    if kind == CH_DELTA:
+        return G, H
+    g = chans.g[k] * d
+    return G + g, H + g * chans.E[c]
 
 
 @njit(cache=True, inline="always")
@@ -93,23 +96,8 @@ def drive_decayed(chans, c_first, c_stop, li, h, dec, I_inj):
     H = I_inj
     n = c_stop - c_first
     for c in range(c_first, c_stop):
-        k = chans.offset[c] + li
-        d = dec[c - c_first]
-        kind = chans.kind[c]
-        if kind == CH_EXP2:
-            g = chans.peak[c] * (chans.g[k] * d - chans.r[k] * dec[n + c - c_first])
-            G += g
-            H += g * chans.E[c]
-        elif kind == CH_ALPHA_CURRENT:
-            H += (chans.g[k] + chans.r[k] * h / chans.tau[c]) * d
-        elif kind == CH_EXP_CURRENT:
-            H += chans.g[k] * d
-        elif kind == CH_DELTA:
-            continue
-        else:
-            g = chans.g[k] * d
-            G += g
-            H += g * chans.E[c]
+        dr = dec[n + c - c_first] if chans.kind[c] == CH_EXP2 else 1.0
+        G, H = _add_gate(chans, c, chans.offset[c] + li, h, dec[c - c_first], dr, G, H)
     return G, H
 
 
