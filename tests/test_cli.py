@@ -94,6 +94,7 @@ def test_seed_dt_and_duration_apply_to_a_model_file(tmp_path, capsys, monkeypatc
         assert max(f[f"spikes/{p}/timestamps"][()].max(initial=0) for p in f["spikes"]) < 100
 
 
+@pytest.mark.xdist_group("rtm_async_kernel")   # with the notebook, which runs the same model
 def test_set_applies_a_keyword_of_a_built_in_model(tmp_path, capsys):
     assert main(["run", "--model", "rtm_async", "--set", "n_i=8", "--duration", "100",
                  "--out", str(tmp_path)]) == 0
