@@ -9,7 +9,18 @@ over the seeds of each (Hz), their ratio, and the wall time per run of each
 (lifnet's after its first run, which compiles), and writes them to
 benchmarks/results/netpyne-tutorials-<date>-<host>.{json,md}.
 
+With ``--fine-dt DT``, NetPyNE also runs each seed at NEURON's fixed step DT
+(0.005 ms, say), a column of its own: how far NEURON's answer still moves
+with its step. (Its variable step, CVODE, takes over 7 minutes a seed on
+these networks.)
+
+Seeds: each tool draws its own network and input from a seed, so the rates
+of one seed differ between them by more than the tools do. Tutorial 5's I5
+rate varies most (3.3-5.4 Hz over lifnet's seeds 1-20, SD 0.55 Hz): a
+5-seed mean is uncertain by about 6 % on each side, so compare I5 over 20.
+
 Usage: python benchmarks/netpyne_tutorials.py [--tutorials 2 5] [--seeds 1 2 3 4 5]
+       [--fine-dt 0.005]
 """
 
 import argparse
@@ -46,10 +57,11 @@ def lifnet_rates(spec, seeds):
     return {k: float(np.mean(v)) for k, v in rates.items()}, float(np.mean(times))
 
 
-def netpyne_rates(tutorial, seeds):
+def netpyne_rates(tutorial, seeds, dt=0.025):
     start = time.perf_counter()
     out = subprocess.run([PEER_PYTHON, PEER_SCRIPT, "--tutorial", str(tutorial), "--seeds",
-                          *map(str, seeds)], capture_output=True, text=True, check=True)
+                          *map(str, seeds), "--dt", str(dt)],
+                         capture_output=True, text=True, check=True)
     elapsed = (time.perf_counter() - start) / len(seeds)
     return json.loads(out.stdout.strip().splitlines()[-1])["mean"], elapsed
 
@@ -58,6 +70,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tutorials", type=int, nargs="+", default=[2, 5], choices=(2, 5))
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
+    parser.add_argument("--fine-dt", type=float, default=None,
+                        help="ms: also run NetPyNE at this step")
     args = parser.parse_args(argv)
     from netpyne_tut2 import TUT2
     from netpyne_tut5 import TUT5
@@ -66,16 +80,26 @@ def main(argv=None):
         spec = {2: TUT2, 5: TUT5}[tutorial]
         ours, our_time = lifnet_rates(spec, args.seeds)
         theirs, their_time = netpyne_rates(tutorial, args.seeds)
-        payload[f"tutorial {tutorial}"] = {"lifnet_hz": ours, "netpyne_hz": theirs,
-                                           "lifnet_s_per_run": our_time,
-                                           "netpyne_s_per_run": their_time}
+        entry = {"lifnet_hz": ours, "netpyne_hz": theirs, "lifnet_s_per_run": our_time,
+                 "netpyne_s_per_run": their_time}
+        head = "| population | lifnet (Hz) | NetPyNE (Hz) | ratio |"
+        if args.fine_dt:
+            entry["netpyne_fine_dt_hz"], _ = netpyne_rates(tutorial, args.seeds, args.fine_dt)
+            head += f" NetPyNE at dt {args.fine_dt:g} (Hz) | ratio |"
+        payload[f"tutorial {tutorial}"] = entry
         lines += [f"Tutorial {tutorial}, mean over seeds {args.seeds}: lifnet {our_time:.1f} s "
                   f"a run, NetPyNE {their_time:.1f} s a run (with its start-up).", "",
-                  "| population | lifnet (Hz) | NetPyNE (Hz) | ratio |", "|---|---|---|---|"]
-        lines += [f"| {label} | {ours[label]:.2f} | {theirs[label]:.2f} | "
-                  f"{ours[label] / theirs[label]:.3f} |" for label in ours]
+                  head, "|---" * (head.count("|") - 1) + "|"]
+        for label in ours:
+            row = (f"| {label} | {ours[label]:.2f} | {theirs[label]:.2f} | "
+                   f"{ours[label] / theirs[label]:.3f} |")
+            if args.fine_dt:
+                ref = entry["netpyne_fine_dt_hz"][label]
+                row += f" {ref:.2f} | {ours[label] / ref:.3f} |"
+            lines.append(row)
         lines.append("")
-    meta = metadata("netpyne_tutorials.py", tutorials=args.tutorials, seeds=args.seeds)
+    meta = metadata("netpyne_tutorials.py", tutorials=args.tutorials, seeds=args.seeds,
+                    fine_dt_ms=args.fine_dt)
     write("netpyne-tutorials", meta, payload, "NetPyNE tutorials' rates, lifnet vs NetPyNE",
           "\n".join(lines))
 
