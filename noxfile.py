@@ -17,7 +17,7 @@ nox.options.sessions = ["oldest", "newest"]
 @nox.session(python="3.10")
 def oldest(session):
     session.install("numba==0.59.1", "llvmlite==0.42.0", "numpy==1.26.4", "scipy==1.10.1",
-                    "matplotlib==3.7.5", "h5py==3.8.0", "pandas==1.5.3", "rocket-fft==0.2.5")
+                    "matplotlib==3.7.5", "h5py==3.12.1", "pandas==1.5.3", "rocket-fft==0.2.5")
     session.install("-e", ".[test]")
     session.run("pytest", *session.posargs)
 
