@@ -37,8 +37,8 @@ def test_choices_winner_rate_and_decision_times():
     c = 25.6 % the favoured pool A wins >= 90 % of trials; the winning pool fires
     at a few tens of Hz in the decision state (asserted: 20-60 Hz); decision
     time (first pool to reach 15 Hz) falls as coherence rises."""
-    cases = [(0.0, s) for s in range(20)] + [(25.6, 100 + s) for s in range(20)]
-    cases += [(51.2, 200 + s) for s in range(10)]
+    cases = [(0.0, s) for s in range(16)] + [(25.6, 100 + s) for s in range(16)]
+    cases += [(51.2, 200 + s) for s in range(8)]
     with ProcessPoolExecutor(2) as pool:
         results = list(pool.map(trial, cases))
     by_c = {c: [r for (cc, _), r in zip(cases, results, strict=True) if cc == c]
@@ -48,14 +48,14 @@ def test_choices_winner_rate_and_decision_times():
     assert zero.count(None) <= 3, zero   # slow decisions at c = 0 may outlast the stimulus
     wins_a = zero.count("A")
     decided = len(zero) - zero.count(None)
-    # Binomial(decided, 1/2): outside [25 %, 75 %] has probability < 5 % for 17-20 trials.
+    # Binomial(decided, 1/2): outside [25 %, 75 %] has probability 2-9 % for 16-13 decided trials.
     assert 0.25 * decided <= wins_a <= 0.75 * decided, zero
 
     strong = [w for w, _, _ in by_c[25.6]]
-    assert strong.count("A") >= 18, strong
+    assert strong.count("A") >= 15, strong     # >= 90 % of 16
 
     rates = np.array([r for c in by_c for w, _, r in by_c[c] if not np.isnan(r)])
-    assert rates.size >= 30, rates
+    assert rates.size >= 24, rates
     assert np.all((rates > 20.0) & (rates < 60.0)), rates
 
     mean_time = {c: np.nanmean([t for w, t, _ in by_c[c] if w is not None]) for c in by_c}
