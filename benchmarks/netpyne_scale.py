@@ -23,7 +23,8 @@ Both run --duration ms (default 1000) at dt 0.025 ms with seeds conn = stim =
   unscaled tutorial, outside the timing (a machine compiles them once).
 
 Reports both times, their ratios (NetPyNE / lifnet) and each population's
-rate (Hz) under both, and writes benchmarks/results/netpyne-scale-<date>-<host>.{json,md}.
+rate (Hz) under both, and writes
+benchmarks/results/netpyne-scale-<cells>-<date>-<host>.{json,md}.
 
 Usage: python benchmarks/netpyne_scale.py [--cells 5000] [--duration 1000] [--seed 1]
 """
@@ -118,7 +119,7 @@ def main(argv=None):
                      f"{rate / theirs_rate if theirs_rate else float('nan'):.3f} |")
     meta = metadata("netpyne_scale.py", cells=args.cells, duration_ms=args.duration,
                     seed=args.seed)
-    write("netpyne-scale", meta, {"lifnet": ours, "netpyne": theirs,
+    write(f"netpyne-scale-{args.cells}", meta, {"lifnet": ours, "netpyne": theirs,
                                   "build_ratio": build_ratio, "sim_ratio": sim_ratio},
           f"NetPyNE tutorial 5 at {args.cells} cells, lifnet vs NetPyNE", "\n".join(lines))
 
