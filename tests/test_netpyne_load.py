@@ -170,9 +170,10 @@ def test_conn_list_connects_the_listed_pairs_with_their_weights_and_delays():
     assert sorted(links) == ["M", "S"]
     S, M = links["S"], links["M"]
     assert S.n_synapses == 2 and M.n_synapses == 2       # (M 5 -> M 5 left out)
-    assert sorted(np.asarray(S.synapses.weights).round(6)) == [0.01, 0.02]
-    assert sorted(np.asarray(M.synapses.weights).round(6)) == [0.03, 0.04]
-    assert sorted(np.asarray(M.delay).ravel().round(6)) == [3.0, 4.0]
+    # Weights are stored as float32: equal to the listed values to float32's precision.
+    np.testing.assert_allclose(np.sort(S.synapses.weights), [0.01, 0.02], rtol=1e-7)
+    np.testing.assert_allclose(np.sort(M.synapses.weights), [0.03, 0.04], rtol=1e-7)
+    np.testing.assert_array_equal(np.sort(np.asarray(M.delay).ravel()), [3.0, 4.0])
 
 
 def test_recorded_traces_and_figures_are_netpynes():
