@@ -77,6 +77,9 @@ def main(argv=None):
     parser.add_argument("--before", default="dae1b91")
     parser.add_argument("--after", default="HEAD")
     args = parser.parse_args(argv)
+    args.before, args.after = (subprocess.run(
+        ["git", "rev-parse", "--short", ref], cwd=ROOT, capture_output=True, text=True,
+        check=True).stdout.strip() for ref in (args.before, args.after))
     before, after = measure(args.before), measure(args.after)
     lines = [f"| | {args.before} | {args.after} |", "|---|---|---|"]
     lines += [f"| {key} | {before[key]} | {after[key]} |" for key in before]
