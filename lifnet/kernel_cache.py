@@ -37,7 +37,7 @@ import warnings
 import weakref
 
 import numba
-from numba.core import event
+from numba.core import event, sigutils
 
 from . import __version__
 from .numba_inlining import copy_in_one_piece
@@ -182,6 +182,8 @@ def njit(*args, refcount=None, **options):
     def decorate(func):
         dispatcher = _decorate(func)
         _KERNELS.add(dispatcher)
+        if options.get("cache"):
+            _one_process_at_a_time(dispatcher)
         return dispatcher
 
     def _decorate(func):
@@ -203,6 +205,40 @@ def njit(*args, refcount=None, **options):
         return numba.njit(*args, **{**options, "cache": False})(func)
 
     return decorate
+
+
+def _one_process_at_a_time(dispatcher):
+    """Let one process at a time compile a signature of this kernel; the others wait
+    and load its code from the disk cache.
+
+    Processes that start alike (the workers of a test run, a sweep's runs) would
+    otherwise compile the same kernels side by side: each a core's tens of
+    seconds, all but one wasted. The lock is a file per kernel and signature in
+    the kernel folder, taken after the in-memory check (a kernel called again
+    takes no lock) and held while numba loads or compiles; numba then finds the
+    other's code in its cache. A caller's signature lock is held while its
+    callees compile, and callees never call their callers, so the locks are
+    always taken in one order: no two processes wait for each other.
+    """
+    compile_here = dispatcher.compile
+    func = dispatcher.py_func
+
+    def compile_once(sig):
+        folder = kernel_folder()
+        arg_types, _ = sigutils.normalize_signature(sig)
+        if fcntl is None or folder is None or tuple(arg_types) in dispatcher.overloads:
+            return compile_here(sig)
+        name = f"{func.__module__}.{func.__qualname__}{tuple(arg_types)}"
+        locks = folder / "locks"
+        locks.mkdir(mode=0o700, exist_ok=True)
+        with open(locks / f"{hashlib.sha1(name.encode()).hexdigest()[:24]}.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                return compile_here(sig)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    dispatcher.compile = compile_once
 
 
 class CompileNotice(event.Listener):

@@ -100,6 +100,39 @@ def test_processes_saving_overloads_of_one_kernel_at_once_lose_none(tmp_path):
     assert (int(hits), int(misses)) == (6, 0)
 
 
+SLOW_WORKER = textwrap.dedent("""
+    import sys, time
+    sys.path.insert(0, sys.argv[1])
+    import kernels
+    compile_now = kernels.mix._compiler.compile
+
+    def slow_compile(*args):       # a kernel that takes 2 s to compile
+        time.sleep(2.0)
+        return compile_now(*args)
+
+    kernels.mix._compiler.compile = slow_compile
+    start = float(sys.argv[2])
+    while time.time() < start:
+        time.sleep(0.001)
+    assert kernels.mix(1.5, 2.5) == 5.5
+    print(sum(kernels.mix.stats.cache_misses.values()))
+""")
+
+
+def test_processes_wanting_one_signature_at_once_compile_it_once(tmp_path):
+    """Two processes ask for the same new signature at the same moment: one compiles it,
+    the other waits and loads it from the cache (test workers and a sweep's runs would
+    otherwise each spend a core's tens of seconds on the same kernels)."""
+    (tmp_path / "kernels.py").write_text(KERNEL_MODULE)
+    env = dict(os.environ, LIFNET_CACHE_DIR=str(tmp_path / "cache"))
+    start = time.time() + 3.0
+    procs = [subprocess.Popen([sys.executable, "-c", SLOW_WORKER, str(tmp_path), str(start)],
+                              env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    compiled = sorted(int(p.communicate(timeout=120)[0]) for p in procs)
+    assert all(p.returncode == 0 for p in procs)
+    assert compiled == [0, 1]
+
+
 def test_compile_notice_names_the_kernel_and_its_time(tmp_path):
     (tmp_path / "kernels.py").write_text(KERNEL_MODULE.replace("lifnet.kernel_cache",
                                                                "lifnet.kernel_cache"))
