@@ -661,6 +661,7 @@ class Network:
         lif_extras = True if (np.any(asm.populations.params[lif, L.P_SIGMA] != 0.0)
                               or np.any(asm.populations.ints[lif, L.I_HAS_NMDA] != 0)) else None
         cells = asm.cells if L.KIND_CONDUCTANCE in kinds else None
+        stages = asm.auto_stages if cells is not None else None
         virtual = asm.virtual if L.KIND_POISSON in kinds else None
         drives = asm.drives if asm.drives.channel.shape[0] > 0 else None
         custom = asm.custom if L.KIND_CUSTOM in kinds else None
@@ -687,7 +688,8 @@ class Network:
                             asm.channels, asm.stimuli, drives, srcs, asm.connections, nproj,
                             asm.storage, asm.ring, asm.arrivals, asm.shared, virtual,
                             asm.spike_lists, asm.output, probes, asm.status, scratch,
-                            lif_extras, cells, (asm.mailbox, asm.fmailbox, asm.helper), custom)
+                            lif_extras, cells, stages, (asm.mailbox, asm.fmailbox, asm.helper),
+                            custom)
                     if done == 0:
                         compile_for(run_loop, args)
                     t_chunk = time.perf_counter()

@@ -294,8 +294,8 @@ def test_branch_free_m_step_gives_the_same_spikes():
         assert state.m_both_steps[0] == 1
         state.m_both_steps[0] = both_m
         # Both specialisations of the vector stages, so that the comparison is theirs.
-        net._asm.cells = state._replace(auto_stages=state.auto_stages._replace(
-            traub=np.zeros(0, np.int64), traub_both=np.zeros(0, np.int64)))
+        net._asm.auto_stages = net._asm.auto_stages._replace(
+            traub=np.zeros(0, np.int64), traub_both=np.zeros(0, np.int64))
         return net.run(300.0).spikes(cells)
 
     with_both, with_branch = spikes(1), spikes(0)

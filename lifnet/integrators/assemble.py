@@ -451,9 +451,9 @@ class Assembly:
             gap_in=scratch(n_total), stiff=np.zeros(n_total, np.int64),
             memo=np.full((L.MEMO_SLOTS, 6), -1.0),
             g_in=scratch(self.channels.g.shape[0]), r_in=scratch(self.channels.g.shape[0]),
-            corr_in=scratch(n_total), moment_in=scratch(n_total),
-            auto_stages=L.AutoStages(**{name: np.zeros(0, np.int64) if name in stages else None
-                                        for name in L.AutoStages._fields}))
+            corr_in=scratch(n_total), moment_in=scratch(n_total))
+        self.auto_stages = L.AutoStages(**{name: np.zeros(0, np.int64) if name in stages
+                                           else None for name in L.AutoStages._fields})
 
     def _assemble_custom(self):
         """States and parameters of the populations of user-defined cell models."""

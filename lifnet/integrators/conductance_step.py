@@ -147,6 +147,12 @@ PREFETCH_STIFF = 4
 # The spike search looks at the cells in chunks of SPIKE_CHUNK, and one by one only in
 # those with a crossing (_any_crossing).
 SPIKE_CHUNK = 64
+# What _population_step does (its argument part), and what it returns.
+PART_WHOLE = 0      # the whole step, the stages cell by cell
+PART_DRIVE = 1      # the drive, then NEEDS_STAGES where _auto_stages takes the stages
+PART_SPIKES = 2     # the spikes, after _auto_stages
+# (passed as np.int64(PART_*): a literal would compile _population_step once for each)
+DIVERGED, STEPPED, NEEDS_STAGES = 0, 1, 2
 # Unsigned indices: the loops index their arrays with np.uint64(li) (i, j), not li. numba
 # wraps a negative signed index around (a sign test and an add at every access, and a
 # register to hold the extent), which it cannot rule out for a loop that starts at a
@@ -1070,10 +1076,71 @@ def _gap_sum(indptr, indices, gap_g, V_all, i):
     return acc
 
 
-@njit(cache=True, refcount=False)
+@njit(cache=True, inline="always")
 def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, arrivals,
-                                shared, cells, ring, out, status):
-    """Advance conductance-cell population p from t to t + dt; False if a cell diverged."""
+                                shared, cells, stages, ring, out, status):
+    """Advance conductance-cell population p from t to t + dt; False if a cell diverged.
+
+    Inlined into the run loop, which is compiled for the network's ``stages``
+    (``layout.AutoStages``); the rest of the step (``_population_step``) is
+    compiled once for every network: compiled for each set of stages, it took
+    15-20 s more for each new set of cell models.
+    """
+    model = cells.model[p]
+    args = (p, step, t, dt, interp, k0, k1, pops, neurons, chans, arrivals, shared, cells, ring,
+            out, status)
+    if not _stages_compiled(stages, model, cells.m_both_steps[p]):
+        return _population_step(np.int64(PART_WHOLE), *args) == STEPPED
+    outcome = _population_step(np.int64(PART_DRIVE), *args)
+    if outcome != NEEDS_STAGES:
+        return outcome == STEPPED
+    _vector_stages(p, step, t, dt, interp, k0, k1, pops, neurons, cells, stages)
+    return _population_step(np.int64(PART_SPIKES), *args) == STEPPED
+
+
+@njit(cache=True, inline="always")
+def _vector_stages(p, step, t, dt, interp, k0, k1, pops, neurons, cells, stages):
+    """Both stages of population p by its _auto_stages (layout.AutoStages)."""
+    par = cells.params[p]
+    model = cells.model[p]
+    table = cells.tables[cells.table_of[p]]
+    C, gL, EL = par[H_C], par[H_GL], par[H_EL]
+    inv_C = 1.0 / C
+    start, stop = pops.ints[p, I_START], pops.ints[p, I_STOP]
+    sigma = pops.params[p, P_SIGMA]
+    # The gates' rows as contiguous 1-D arrays (_rows), for the vector loops.
+    args = (t, dt, interp, neurons.V[start:stop], _rows(cells.x, start, stop),
+            cells.G0[start:stop], cells.H0[start:stop], cells.Gs0[start:stop],
+            cells.Hs0[start:stop], cells.Gs1[start:stop], cells.Hs1[start:stop],
+            cells.corr[start:stop], cells.moments[start:stop], cells.n_sub[start:stop],
+            cells.t_cross[start:stop], gL, gL * EL, inv_C, par[H_GNA], par[H_ENA], par[H_GK],
+            par[H_EK], par[H_GK2], par[H_PHI], par[H_VT], par[H_B], par[H_VSPIKE], sigma,
+            sigma * math.sqrt(dt) * inv_C, step, pops.ints[p, I_NOISE_STREAM], k0, k1,
+            _rows(cells.a0, start, stop), _rows(cells.s0, start, stop),
+            cells.V_star[start:stop], _rows(cells.x_star, start, stop),
+            cells.stiff[start:stop])
+    if model == MODEL_RTM:
+        _stages_if(stages.rtm, table, MODEL_RTM, 0, args)
+    elif model == MODEL_WB:
+        _stages_if(stages.wb, table, MODEL_WB, 0, args)
+    elif model == MODEL_TRAUB:
+        if cells.m_both_steps[p]:
+            _stages_if(stages.traub_both, table, MODEL_TRAUB, 1, args)
+        else:
+            _stages_if(stages.traub, table, MODEL_TRAUB, 0, args)
+    elif cells.m_both_steps[p]:
+        _stages_if(stages.hh_both, table, MODEL_HH_NEST, 1, args)
+    else:
+        _stages_if(stages.hh, table, MODEL_HH_NEST, 0, args)
+
+
+@njit(cache=True, refcount=False)
+def _population_step(part, p, step, t, dt, interp, k0, k1, pops, neurons, chans, arrivals,
+                     shared, cells, ring, out, status):
+    """Population p's step, or the part of it ``part`` says (PART_*): the drive and
+    the stages cell by cell, then the spikes. Returns DIVERGED, STEPPED, or, for
+    PART_DRIVE, NEEDS_STAGES where the population's stages are _auto_stages'
+    (the caller runs them, then asks for PART_SPIKES)."""
     par = cells.params[p]
     model = cells.model[p]
     table = cells.tables[cells.table_of[p]]
@@ -1127,184 +1194,162 @@ def step_conductance_population(p, step, t, dt, interp, k0, k1, pops, neurons, c
     g = chans.g
     r = chans.r
 
-    # Synaptic and injected drive at t (into Gs0, Hs0) and at t + dt (into Gs1, Hs1,
-    # by the channel loop below, once every arrival of the step is in g_in and r_in);
-    # the gates move to t + dt. What the stages miss starts from the sums of the
-    # spikes delivered straight to the cells.
-    corr_in = cells.corr_in[start:stop]
-    moment_in = cells.moment_in[start:stop]
-    # One array a loop: each is then a vectorised copy or fill.
-    for li in range(n_cells):
-        j = np.uint64(li)
-        Gs0[j] = 0.0
-    for li in range(n_cells):
-        j = np.uint64(li)
-        Gs1[j] = 0.0
-    for li in range(n_cells):
-        j = np.uint64(li)
-        Hs0[j] = I_now[j]
-    for li in range(n_cells):
-        j = np.uint64(li)
-        Hs1[j] = I_now[j]
-    for li in range(n_cells):
-        j = np.uint64(li)
-        corr[j] = corr_in[j]
-    for li in range(n_cells):
-        j = np.uint64(li)
-        moments[j] = moment_in[j]
-    for li in range(n_cells):
-        j = np.uint64(li)
-        corr_in[j] = 0.0
-    for li in range(n_cells):
-        j = np.uint64(li)
-        moment_in[j] = 0.0
-    for li in range(n_cells):
-        j = np.uint64(li)
-        V_old[j] = V[j]
-    if reset_V == reset_V:
+    if part != PART_SPIKES:
+        # Synaptic and injected drive at t (into Gs0, Hs0) and at t + dt (into Gs1, Hs1,
+        # by the channel loop below, once every arrival of the step is in g_in and r_in);
+        # the gates move to t + dt. What the stages miss starts from the sums of the
+        # spikes delivered straight to the cells.
+        corr_in = cells.corr_in[start:stop]
+        moment_in = cells.moment_in[start:stop]
+        # One array a loop: each is then a vectorised copy or fill.
         for li in range(n_cells):
             j = np.uint64(li)
-            u_old[j] = x[0, j]
-    if switching:
+            Gs0[j] = 0.0
         for li in range(n_cells):
             j = np.uint64(li)
+            Gs1[j] = 0.0
+        for li in range(n_cells):
+            j = np.uint64(li)
+            Hs0[j] = I_now[j]
+        for li in range(n_cells):
+            j = np.uint64(li)
+            Hs1[j] = I_now[j]
+        for li in range(n_cells):
+            j = np.uint64(li)
+            corr[j] = corr_in[j]
+        for li in range(n_cells):
+            j = np.uint64(li)
+            moments[j] = moment_in[j]
+        for li in range(n_cells):
+            j = np.uint64(li)
+            corr_in[j] = 0.0
+        for li in range(n_cells):
+            j = np.uint64(li)
+            moment_in[j] = 0.0
+        for li in range(n_cells):
+            j = np.uint64(li)
+            V_old[j] = V[j]
+        if reset_V == reset_V:
+            for li in range(n_cells):
+                j = np.uint64(li)
+                u_old[j] = x[0, j]
+        if switching:
+            for li in range(n_cells):
+                j = np.uint64(li)
+                i = start + li
+                Hs1[j] += neurons.dI[i]
+                I_now[j] += neurons.dI[i]
+                corr[j] += dt * neurons.I_corr[i] * inv_C
+                neurons.dI[i] = 0.0
+                neurons.I_corr[i] = 0.0
+        # The step's listed arrivals (Poisson drive, synapses with delays of their own) and
+        # those listed once for the population: their exact jumps of the gates at t + dt
+        # join the sums of the spikes delivered straight to the cells (g_in, r_in), and
+        # what the stages miss of each goes into corr and moments (see _arrival).
+        head, a_next, a_time = arrivals.head, arrivals.next, arrivals.time
+        g_in_all, r_in_all = cells.g_in, cells.r_in
+        a_chan, a_weight = arrivals.channel, arrivals.weight
+        memo = cells.memo
+        inv_dt = 1.0 / dt
+        for li in range(n_cells):
             i = start + li
-            Hs1[j] += neurons.dI[i]
-            I_now[j] += neurons.dI[i]
-            corr[j] += dt * neurons.I_corr[i] * inv_C
-            neurons.dI[i] = 0.0
-            neurons.I_corr[i] = 0.0
-    # The step's listed arrivals (Poisson drive, synapses with delays of their own) and
-    # those listed once for the population: their exact jumps of the gates at t + dt
-    # join the sums of the spikes delivered straight to the cells (g_in, r_in), and
-    # what the stages miss of each goes into corr and moments (see _arrival).
-    head, a_next, a_time = arrivals.head, arrivals.next, arrivals.time
-    g_in_all, r_in_all = cells.g_in, cells.r_in
-    a_chan, a_weight = arrivals.channel, arrivals.weight
-    memo = cells.memo
-    inv_dt = 1.0 / dt
-    for li in range(n_cells):
-        i = start + li
-        e = head[i]
-        while e >= 0:
-            u = np.uint64(e)
-            c = a_chan[u]
+            e = head[i]
+            while e >= 0:
+                u = np.uint64(e)
+                c = a_chan[u]
+                kind = chans.kind[c]
+                w = a_weight[u]
+                jg, jr, miss, moment = _arrival(memo, c, kind, t1 - a_time[u], chans.tau[c],
+                                                chans.tau_rise[c], chans.peak[c], dt, inv_dt)
+                add_arrival(li, chans.offset[c] + li, w, jg, jr, miss, moment,
+                            kind == CH_ALPHA_CURRENT, chans.E[c], inv_C, V, g_in_all, r_in_all,
+                            corr, moments)
+                e = a_next[u]
+            head[i] = -1
+        for q in range(shared.count[0]):
+            if shared.pop[q] != p:
+                continue
+            c = shared.channel[q]
             kind = chans.kind[c]
-            w = a_weight[u]
-            jg, jr, miss, moment = _arrival(memo, c, kind, t1 - a_time[u], chans.tau[c],
-                                            chans.tau_rise[c], chans.peak[c], dt, inv_dt)
-            add_arrival(li, chans.offset[c] + li, w, jg, jr, miss, moment,
-                        kind == CH_ALPHA_CURRENT, chans.E[c], inv_C, V, g_in_all, r_in_all,
-                        corr, moments)
-            e = a_next[u]
-        head[i] = -1
-    for q in range(shared.count[0]):
-        if shared.pop[q] != p:
-            continue
-        c = shared.channel[q]
-        kind = chans.kind[c]
-        w = shared.weight[q]
-        jg, jr, miss, moment = unit_arrival(kind, t1 - shared.time[q], chans.tau[c],
-                                             chans.tau_rise[c], chans.peak[c], dt)
-        o = chans.offset[c]
-        Ec = chans.E[c]
-        current = kind == CH_ALPHA_CURRENT
-        for li in range(n_cells):
-            add_arrival(li, o + li, w, jg, jr, miss, moment, current, Ec, inv_C, V, g_in_all,
-                        r_in_all, corr, moments)
-    for c in range(c_first, c_stop):
-        kind = chans.kind[c]
-        o = chans.offset[c]
-        gc = g[o:o + n_cells]
-        rc = r[o:o + n_cells]
-        g_in = cells.g_in[o:o + n_cells]
-        r_in = cells.r_in[o:o + n_cells]
-        d = chans.decay[c]
-        Ec = chans.E[c]
-        tau = chans.tau[c]
-        # The stages see a gate at t and t + dt only: the trapezoid. What it misses
-        # of the exact integral over the step, per unit of the gate at t (kappa)
-        # goes into corr, as for an arrival; it matters where dt is near tau.
-        kappa = tau * (1.0 - d) - 0.5 * dt * (1.0 + d)
-        mu = _moment(d, dt / tau, tau, 0.0, dt)
-        if kind == CH_EXP:
+            w = shared.weight[q]
+            jg, jr, miss, moment = unit_arrival(kind, t1 - shared.time[q], chans.tau[c],
+                                                 chans.tau_rise[c], chans.peak[c], dt)
+            o = chans.offset[c]
+            Ec = chans.E[c]
+            current = kind == CH_ALPHA_CURRENT
             for li in range(n_cells):
-                j = np.uint64(li)
-                s = gc[j]
-                Gs0[j] += s
-                Hs0[j] += s * Ec
-                corr[j] += s * kappa * (Ec - V[j]) * inv_C
-                moments[j] += s * mu
-                s = s * d + g_in[j]
-                gc[j] = s
-                g_in[j] = 0.0
-                Gs1[j] += s
-                Hs1[j] += s * Ec
-        elif kind == CH_EXP2:
-            f = chans.peak[c]
-            tau_r = chans.tau_rise[c]
-            dr = math.exp(-dt / tau_r)
-            kappa_r = tau_r * (1.0 - dr) - 0.5 * dt * (1.0 + dr)
-            mu_r = _moment(dr, dt / tau_r, tau_r, 0.0, dt)
-            for li in range(n_cells):
-                j = np.uint64(li)
-                s = f * (gc[j] - rc[j])
-                Gs0[j] += s
-                Hs0[j] += s * Ec
-                corr[j] += f * (gc[j] * kappa - rc[j] * kappa_r) * (Ec - V[j]) * inv_C
-                moments[j] += f * (gc[j] * mu - rc[j] * mu_r)
-                g1 = gc[j] * d + g_in[j]
-                r1 = rc[j] * dr + r_in[j]
-                gc[j] = g1
-                rc[j] = r1
-                g_in[j] = 0.0
-                r_in[j] = 0.0
-                s = f * (g1 - r1)
-                Gs1[j] += s
-                Hs1[j] += s * Ec
-        else:
-            X = dt / tau
-            kappa_r = tau * (1.0 - d * (1.0 + X)) - 0.5 * dt * X * d
-            for li in range(n_cells):
-                j = np.uint64(li)
-                Hs0[j] += gc[j]
-                corr[j] += (gc[j] * kappa + rc[j] * kappa_r) * inv_C
-                g1 = (gc[j] + rc[j] * X) * d + g_in[j]
-                gc[j] = g1
-                rc[j] = rc[j] * d + r_in[j]
-                g_in[j] = 0.0
-                r_in[j] = 0.0
-                Hs1[j] += g1
-
-
-    # Stage 1 (predictor), from the state at t: explicit Euler, or exponential
-    # Euler (stable however stiff the cell is) for "exponential" and for stiff
-    # cells under "auto".
-    has_gap = indptr[stop] > indptr[start]
-    both_m = cells.m_both_steps[p]
-    stages = cells.auto_stages
-    if (not has_gap and method == METHOD_AUTO and reset_V != reset_V
-            and _stages_compiled(stages, model, both_m)):
-        # The gates' rows as contiguous 1-D arrays (_rows), for the vector loops.
-        args = (t, dt, interp, V, _rows(cells.x, start, stop), G0, H0, Gs0, Hs0, Gs1, Hs1,
-                corr, moments, n_sub, t_cross, gL, glel, inv_C, gNa, ENa, gK, EK, gK2, phi, VT,
-                pb, V_spike, sigma, sigma * math.sqrt(dt) * inv_C, step, noise_stream, k0, k1,
-                _rows(cells.a0, start, stop), _rows(cells.s0, start, stop), V_star,
-                _rows(cells.x_star, start, stop), cells.stiff[start:stop])
-        if model == MODEL_RTM:
-            _stages_if(stages.rtm, table, MODEL_RTM, 0, args)
-        elif model == MODEL_WB:
-            _stages_if(stages.wb, table, MODEL_WB, 0, args)
-        elif model == MODEL_TRAUB:
-            if both_m:
-                _stages_if(stages.traub_both, table, MODEL_TRAUB, 1, args)
+                add_arrival(li, o + li, w, jg, jr, miss, moment, current, Ec, inv_C, V, g_in_all,
+                            r_in_all, corr, moments)
+        for c in range(c_first, c_stop):
+            kind = chans.kind[c]
+            o = chans.offset[c]
+            gc = g[o:o + n_cells]
+            rc = r[o:o + n_cells]
+            g_in = cells.g_in[o:o + n_cells]
+            r_in = cells.r_in[o:o + n_cells]
+            d = chans.decay[c]
+            Ec = chans.E[c]
+            tau = chans.tau[c]
+            # The stages see a gate at t and t + dt only: the trapezoid. What it misses
+            # of the exact integral over the step, per unit of the gate at t (kappa)
+            # goes into corr, as for an arrival; it matters where dt is near tau.
+            kappa = tau * (1.0 - d) - 0.5 * dt * (1.0 + d)
+            mu = _moment(d, dt / tau, tau, 0.0, dt)
+            if kind == CH_EXP:
+                for li in range(n_cells):
+                    j = np.uint64(li)
+                    s = gc[j]
+                    Gs0[j] += s
+                    Hs0[j] += s * Ec
+                    corr[j] += s * kappa * (Ec - V[j]) * inv_C
+                    moments[j] += s * mu
+                    s = s * d + g_in[j]
+                    gc[j] = s
+                    g_in[j] = 0.0
+                    Gs1[j] += s
+                    Hs1[j] += s * Ec
+            elif kind == CH_EXP2:
+                f = chans.peak[c]
+                tau_r = chans.tau_rise[c]
+                dr = math.exp(-dt / tau_r)
+                kappa_r = tau_r * (1.0 - dr) - 0.5 * dt * (1.0 + dr)
+                mu_r = _moment(dr, dt / tau_r, tau_r, 0.0, dt)
+                for li in range(n_cells):
+                    j = np.uint64(li)
+                    s = f * (gc[j] - rc[j])
+                    Gs0[j] += s
+                    Hs0[j] += s * Ec
+                    corr[j] += f * (gc[j] * kappa - rc[j] * kappa_r) * (Ec - V[j]) * inv_C
+                    moments[j] += f * (gc[j] * mu - rc[j] * mu_r)
+                    g1 = gc[j] * d + g_in[j]
+                    r1 = rc[j] * dr + r_in[j]
+                    gc[j] = g1
+                    rc[j] = r1
+                    g_in[j] = 0.0
+                    r_in[j] = 0.0
+                    s = f * (g1 - r1)
+                    Gs1[j] += s
+                    Hs1[j] += s * Ec
             else:
-                _stages_if(stages.traub, table, MODEL_TRAUB, 0, args)
-        elif both_m:
-            _stages_if(stages.hh_both, table, MODEL_HH_NEST, 1, args)
-        else:
-            _stages_if(stages.hh, table, MODEL_HH_NEST, 0, args)
-    else:
+                X = dt / tau
+                kappa_r = tau * (1.0 - d * (1.0 + X)) - 0.5 * dt * X * d
+                for li in range(n_cells):
+                    j = np.uint64(li)
+                    Hs0[j] += gc[j]
+                    corr[j] += (gc[j] * kappa + rc[j] * kappa_r) * inv_C
+                    g1 = (gc[j] + rc[j] * X) * d + g_in[j]
+                    gc[j] = g1
+                    rc[j] = rc[j] * d + r_in[j]
+                    g_in[j] = 0.0
+                    r_in[j] = 0.0
+                    Hs1[j] += g1
+
+        # Stage 1 (predictor), from the state at t: explicit Euler, or exponential
+        # Euler (stable however stiff the cell is) for "exponential" and for stiff
+        # cells under "auto".
+        has_gap = indptr[stop] > indptr[start]
+        if part == PART_DRIVE and not has_gap and method == METHOD_AUTO and reset_V != reset_V:
+            return NEEDS_STAGES
         if has_gap:
             for li in range(n_cells):
                 j = np.uint64(li)

@@ -644,7 +644,7 @@ def serve(mail, fmail, neurons, chans, arrivals, scratch, buffers, k0, k1, pops,
 @njit(cache=True, nogil=True, refcount=False)
 def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, drives, srcs,
             conns, nproj, store, ring, arrivals, shared, virtual, lists, out, probes, status,
-            scratch, lif_extras, cells, helper, custom):
+            scratch, lif_extras, cells, stages, helper, custom):
     """Run up to n_steps steps from step0; return the number of steps done.
 
     Stops early, with ``status.code`` set, when the spike output buffer could
@@ -654,7 +654,8 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
 
     ``scratch`` is None for a network without LIF populations, ``lif_extras`` for
     one whose LIF populations have neither noise nor NMDA, ``cells`` for
-    one without conductance cells, ``drives`` without Poisson drive, ``virtual``
+    one without conductance cells (and ``stages``, the ``layout.AutoStages`` of
+    its conductance cells), ``drives`` without Poisson drive, ``virtual``
     without Poisson populations, ``srcs`` and ``nproj`` without NMDA: numba
     then removes the branches that use them before it compiles, so a network
     never waits for kernels it does not use (the conductance-cell step alone
@@ -749,7 +750,7 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
                 if cells is not None:
                     ok &= step_conductance_population(p, step, t, dt, interp, k0, k1, pops,
                                                       neurons, chans, arrivals, shared, cells,
-                                                      ring, out, status)
+                                                      stages, ring, out, status)
             elif pops.ints[p, I_KIND] == KIND_POISSON:
                 if virtual is not None:
                     _emit_poisson(p, step, t, dt, k0, k1, pops, virtual, ring, out)
