@@ -41,7 +41,7 @@ def run_bench(tree, cache, names):
     for line in proc.stdout.splitlines():
         name = line.split(" ", 1)[0]
         if name in names:
-            figures[name] = {k: float(v) for k, v in re.findall(r"(\w+) ([-\d.e+]+)", line)}
+            figures[name] = {k: float(v) for k, v in re.findall(r"(\w+) (-?\d[\d.e+-]*)", line)}
     return figures
 
 
