@@ -662,8 +662,11 @@ class Network:
                               or np.any(asm.populations.ints[lif, L.I_HAS_NMDA] != 0)) else None
         cells = asm.cells if L.KIND_CONDUCTANCE in kinds else None
         stages = asm.auto_stages if cells is not None else None
-        virtual = asm.virtual if L.KIND_POISSON in kinds else None
-        drives = asm.drives if asm.drives.channel.shape[0] > 0 else None
+        # Poisson populations and drives are compiled in always (their kernels are
+        # small and called, not inlined): as None variants they made one more
+        # compilation of the whole loop for each network with and without them.
+        virtual = asm.virtual
+        drives = asm.drives
         custom = asm.custom if L.KIND_CUSTOM in kinds else None
         run_loop = advance if custom is None else custom_cells.run_loop_for(asm.custom_models)
         has_nmda = asm.sources.pop.shape[0] > 0

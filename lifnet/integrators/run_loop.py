@@ -621,9 +621,8 @@ def serve(mail, fmail, neurons, chans, arrivals, scratch, buffers, k0, k1, pops,
             split_mid = buffers.split_mid
             ok = (_deliver(TARGET_GATE, step, t, dt, pops, chans, srcs, conns, store, ring,
                            arrivals, shared, split_mid, True, None, neurons.V, custom)
-                  and (drives is None
-                       or _poisson_drives(step, t, dt, k0, k1, pops, chans, drives,
-                                          arrivals, split_mid, True, custom)))
+                  and _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals,
+                                      split_mid, True, custom))
             mail[M_FULL] = 0 if ok else 1
         elif mail[M_TASK] == TASK_CUSTOM_HALF:
             # The upper part of a CurrentBasedLIFPop population (current_lif_step).
@@ -655,13 +654,13 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
     ``scratch`` is None for a network without LIF populations, ``lif_extras`` for
     one whose LIF populations have neither noise nor NMDA, ``cells`` for
     one without conductance cells (and ``stages``, the ``layout.AutoStages`` of
-    its conductance cells), ``drives`` without Poisson drive, ``virtual``
-    without Poisson populations, ``srcs`` and ``nproj`` without NMDA: numba
-    then removes the branches that use them before it compiles, so a network
-    never waits for kernels it does not use (the conductance-cell step alone
-    takes a third of a cold start, NMDA a fifth of COBA's). Smaller parts
-    (clamps, spike sources, monitors) are compiled always: each None variant
-    is one more compilation of the whole kernel for some other model.
+    its conductance cells), ``srcs`` and ``nproj`` without NMDA: numba then
+    removes the branches that use them before it compiles, so a network never
+    waits for kernels it does not use (the conductance-cell step alone takes a
+    third of a cold start, NMDA a fifth of COBA's). Smaller parts (Poisson
+    drive and populations, clamps, spike sources, monitors) are compiled
+    always: each None variant is one more compilation of the whole kernel for
+    some other model.
     ``custom``: the state and parameters of populations of user-defined cell models
     (None without them; with them, advance runs in a module of custom_cells, where
     step_custom_populations steps them).
@@ -709,9 +708,8 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
         shared.count[0] = 0
         ok = (_deliver(TARGET_GATE, step, t, dt, pops, chans, srcs, conns, store, ring,
                        arrivals, shared, split_mid, False, cells, neurons.V, custom)
-              and (drives is None
-                   or _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals,
-                                      split_mid, False, custom))
+              and _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals,
+                                  split_mid, False, custom)
               and arrivals.count[0] + _shared_sums(t, dt, pops, chans, shared)
               <= arrivals.time.shape[0])
         if split:
@@ -752,8 +750,7 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
                                                       neurons, chans, arrivals, shared, cells,
                                                       stages, ring, out, status)
             elif pops.ints[p, I_KIND] == KIND_POISSON:
-                if virtual is not None:
-                    _emit_poisson(p, step, t, dt, k0, k1, pops, virtual, ring, out)
+                _emit_poisson(p, step, t, dt, k0, k1, pops, virtual, ring, out)
             elif pops.ints[p, I_KIND] == KIND_SPIKES:
                 _emit_listed(p, step, t, dt, pops, lists, ring, out)
             elif custom is not None:
