@@ -15,18 +15,24 @@ STIM_START, STIM_DURATION = 500.0, 2000.0
 
 
 def trial(args):
+    """One trial, run until 1 s after the decision (or the stimulus's end): the winner,
+    the decision time after stimulus onset (ms), and the winner's rate in the
+    decision state, from 500 to 1000 ms after the decision (NaN where the stimulus
+    ends before)."""
     coherence, seed = args
     net = ln.models.wang2002(coherence=coherence, seed=seed, stim_start=STIM_START,
                              stim_duration=STIM_DURATION)
-    net.run(STIM_START + STIM_DURATION)
-    winner, time = decision(net.result, t_start=STIM_START, threshold=15.0)
-    rate = float("nan")
     end = STIM_START + STIM_DURATION
-    if winner is not None and STIM_START + time + 500.0 <= end - 500.0:
-        # The winner's rate in the decision state: the last 500 ms of the stimulus,
-        # for decisions made at least 500 ms before that window.
-        _, r = population_rate(net.result.spikes(winner), t_start=end - 500.0, t_stop=end,
-                               width=500.0)
+    net.run(STIM_START)
+    while net.t < end:
+        net.run(min(250.0, end - net.t))
+        winner, time = decision(net.result, t_start=STIM_START, threshold=15.0)
+        if winner is not None and STIM_START + time + 1000.0 <= net.t:
+            break
+    rate = float("nan")
+    if winner is not None and STIM_START + time + 1000.0 <= net.t:
+        _, r = population_rate(net.result.spikes(winner), t_start=STIM_START + time + 500.0,
+                               t_stop=STIM_START + time + 1000.0, width=500.0)
         rate = float(r[0])
     return winner, time, rate
 
