@@ -438,7 +438,8 @@ def test_vector_stages_match_the_cell_by_cell_stages():
     rate table, a stiff predictor, a fast gate h, n or p); with noise, that code takes
     every cell. On a random state of NEST's HH cell (all four gates), with cells outside
     the table and stiff cells, one step at dt 0.5 ms gives the same state both ways, bit
-    for bit (here with a noise of zero). One model and dt only: each compiles for long."""
+    for bit (here with a noise of zero). One model and dt only: each compiles for long
+    (the arguments have the types of a network's, so that its compiled stages serve)."""
     from lifnet.integrators.conductance_step import _auto_stages, _rows
 
     n, dt = 700, 0.5
@@ -468,7 +469,8 @@ def test_vector_stages_match_the_cell_by_cell_stages():
                 corr.copy(), moments.copy(), state["n_sub"], state["t_cross"], gL,
                 gL * par[L.H_EL], 1.0 / par[L.H_C], par[L.H_GNA], par[L.H_ENA], par[L.H_GK],
                 par[L.H_EK], par[L.H_GK2], par[L.H_PHI], par[L.H_VT], par[L.H_B],
-                par[L.H_VSPIKE], sigma, 0.0, 1, 0, 7, 9, _rows(state["a0"], 0, n),
+                par[L.H_VSPIKE], sigma, 0.0, 1, 0, np.uint64(7), np.uint64(9),
+                _rows(state["a0"], 0, n),
                 _rows(state["s0"], 0, n), state["V_star"], _rows(state["x_star"], 0, n),
                 state["stiff"])
         _auto_stages(table, int(cells.model[0]), 0, args)
