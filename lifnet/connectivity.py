@@ -436,6 +436,8 @@ def build(rule, pre, post, *, weight, seed, autapses=False, p=None, indegree=Non
                                    skip_diag=skip_diag, p=None, indegree=None,
                                    n_synapses=n_synapses)
     if rule == "array":
+        if isinstance(weight, CSR):
+            return _given_csr(weight, pre, post, skip_diag)
         if sp.issparse(delay):
             return _from_arrays_with_delays(weight, delay, n_pre, n_post, skip_diag)
         return _from_array(weight, n_pre, n_post, skip_diag)
@@ -457,6 +459,25 @@ def build(rule, pre, post, *, weight, seed, autapses=False, p=None, indegree=Non
             "Use rule='array' for explicit weights.")
     indptr, indices = _structure(rule, pre, post, skip_diag, seed, p=p, indegree=indegree)
     return CSR(indptr, indices, np.full(indices.shape[0], w, np.float32), n_post)
+
+
+def _given_csr(csr, pre, post, skip_diag):
+    """A CSR given as the weights of ``rule="array"``, checked against the populations."""
+    owner = "connect"
+    if csr.indptr.size != pre.n + 1 or csr.n_post != post.n:
+        raise val.ParameterError(
+            f"{owner}: the CSR's synapses are from {csr.indptr.size - 1} onto {csr.n_post} "
+            f"cells; {pre.name!r} has {pre.n}, {post.name!r} {post.n}")
+    if csr.n_synapses and (csr.indices.min() < 0 or csr.indices.max() >= post.n):
+        raise val.ParameterError(
+            f"{owner}: the CSR has target indices outside 0 ... {post.n - 1} ({post.name!r})")
+    if skip_diag and csr.n_synapses:
+        rows = np.repeat(np.arange(pre.n, dtype=np.int32), np.diff(csr.indptr))
+        if np.any(rows == csr.indices):
+            raise val.ParameterError(
+                f"{owner}: the CSR connects cells of {pre.name!r} to themselves; pass "
+                "autapses=True to keep them")
+    return csr
 
 
 def _structure(rule, pre, post, skip_diag, seed, *, p=None, indegree=None, n_synapses=None):

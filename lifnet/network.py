@@ -256,7 +256,8 @@ class Network:
             Conductance increment per spike, µS (current synapses: nA, negative
             for inhibition; ``DeltaSynapse``: mV): a scalar, an (n_pre, n_post)
             array for ``all_to_all``, the explicit matrix (dense or
-            scipy.sparse) for ``rule="array"``, or an expression string /
+            scipy.sparse, or a ``connectivity.CSR``, which may hold multapses)
+            for ``rule="array"``, or an expression string /
             callable over the candidate pairs (``connectivity.PAIR_VARIABLES``,
             e.g. ``"0.002 * exp(-dist_3D / 100) * uniform(0.8, 1.2)"``; a
             callable receives a mapping of those names to arrays), or
@@ -307,7 +308,9 @@ class Network:
             conduction at 300 µm/ms), except on NMDA projections; so does a
             ``Normal`` (bound it below by dt: ``low=dt``), and, with
             ``rule="array"`` and a sparse weight matrix, a sparse matrix of
-            delays that stores the same pairs (each pair once).
+            delays that stores the same pairs (each pair once); with
+            ``rule="array"`` and a ``connectivity.CSR`` of weights, the CSR's
+            own delays if it has them (then ``delay`` must be None).
         n_synapses : int
             Number of synapses of ``fixed_total_number``.
         """
@@ -328,7 +331,14 @@ class Network:
         if not isinstance(autapses, bool):
             raise val.ParameterError(f"connect: autapses={autapses!r} must be True or False")
         per_synapse = (isinstance(delay, (str, Normal)) or callable(delay)
-                       or (rule == "array" and sp.issparse(delay)))
+                       or (rule == "array" and sp.issparse(delay))
+                       or (rule == "array" and isinstance(weight, connectivity.CSR)
+                           and weight.has_delays))
+        if (rule == "array" and isinstance(weight, connectivity.CSR) and weight.has_delays
+                and delay is not None):
+            raise val.ParameterError(
+                f"connect: delay={delay!r} with a CSR of weights that holds its own delays; "
+                "give delay=None")
         if isinstance(delay, Normal) and delay.low < self.dt * (1 - 1e-7) and not (
                 delay.resolution is not None and delay.resolution >= self.dt * (1 - 1e-7)):
             raise val.ParameterError(

@@ -12,7 +12,6 @@ import os
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 
 from . import validation as val
 from .io.circuit import (
@@ -21,11 +20,11 @@ from .io.circuit import (
     build_cells,
     circuit_of,
     read_config,
-    read_edges,
     read_nodes,
     resolve_path,
     supported_templates,
 )
+from .io.edges import read_edge_projections
 from .io.sonata import read_spikes, write_report, write_spikes
 from .monitors import SpikeTrains
 from .network import Network
@@ -163,14 +162,12 @@ def load(config, *, dt=None, seed=0):
         for key in ("edges_file", "edge_types_file"):
             if key not in entry:
                 raise SonataError(f"{circuit['_path']}: networks.edges[{k}] has no {key}")
-        for pop_name, src_pop, trg_pop, src, trg, weight, delay in read_edges(
+        for pre_g, post_g, receptor, weight, delay, autapses in read_edge_projections(
                 resolve_path(entry["edges_file"], circuit),
-                resolve_path(entry["edge_types_file"], circuit), synapses_dir):
-            for which, p in (("source", src_pop), ("target", trg_pop)):
-                if p not in where_node:
-                    raise SonataError(f"edges {pop_name!r}: {which} population {p!r} is not "
-                                      "among the nodes")
-            _connect(net, where_node[src_pop], where_node[trg_pop], src, trg, weight, delay)
+                resolve_path(entry["edge_types_file"], circuit), synapses_dir, where_node):
+            rule = "all_to_all" if isinstance(weight, float) else "array"
+            net.connect(pre_g.lifnet, post_g.lifnet, receptor=receptor, rule=rule,
+                        weight=weight, delay=delay, autapses=autapses)
 
     out = cfg.get("output", {}) or {}
     run.output_dir = resolve_path(out.get("output_dir", "output"), cfg)
@@ -179,63 +176,6 @@ def load(config, *, dt=None, seed=0):
         _add_report(net, run, name, rep, node_sets, where_node, cfg)
     net.sonata = run
     return net
-
-
-def _connect(net, pre, post, src, trg, weight, delay):
-    """Connect one edge type: per (pre group, post group, sign), a sparse projection."""
-    pre_groups, pre_of, pre_index = pre
-    post_groups, post_of, post_index = post
-    keep = weight != 0.0
-    if not keep.all():
-        src, trg, weight, delay = src[keep], trg[keep], weight[keep], delay[keep]
-    code = (pre_of[src] * len(post_groups) + post_of[trg]) * 2 + (weight >= 0)
-    uniform = code.size == 0 or bool(np.all(code == code[0]))
-    for c in (code[:1] if uniform else np.unique(code)):
-        sel = slice(None) if uniform else np.flatnonzero(code == c)
-        a, b, s = int(c) // 2 // len(post_groups), int(c) // 2 % len(post_groups), int(c) % 2
-        pre_g, post_g = pre_groups[a], post_groups[b]
-        if post_g.model == "virtual":
-            raise SonataError(f"edges onto virtual population {post_g.population!r}: virtual "
-                              "nodes take no synapses")
-        receptor, divisor = post_g.receptor(1 if s else -1)
-        rows, cols = pre_index[src[sel]], post_index[trg[sel]]
-        values, d = weight[sel] / divisor, delay[sel]
-        # A pair may have several edges: one projection per repeat, each pair once in it.
-        pair = rows * post_g.lifnet.n + cols
-        if pair.size < 2 or np.all(pair[1:] > pair[:-1]):
-            repeat = np.zeros(pair.size, np.int64)
-        else:
-            order = np.argsort(pair, kind="stable")
-            first = np.r_[True, pair[order][1:] != pair[order][:-1]]
-            starts = np.flatnonzero(first)
-            repeat = np.empty(pair.size, np.int64)
-            repeat[order] = np.arange(pair.size) - np.repeat(starts, np.diff(np.r_[starts,
-                                                                                  pair.size]))
-        shape = (pre_g.lifnet.n, post_g.lifnet.n)
-        for r in range(int(repeat.max()) + 1 if pair.size else 0):
-            part = slice(None) if r == 0 and not repeat.any() else repeat == r
-            _connect_part(net, pre_g, post_g, receptor, rows[part], cols[part], values[part],
-                          d[part], shape)
-
-
-def _connect_part(net, pre_g, post_g, receptor, rows, cols, values, d, shape):
-    """One projection of explicit synapses, each (pre, post) pair at most once."""
-    one_delay = bool(np.all(d == d[0]))
-    autapses = pre_g is post_g and bool(np.any(rows == cols))
-    every_pair = rows.size == shape[0] * shape[1] or (
-        pre_g is post_g and not autapses and rows.size == shape[0] * (shape[0] - 1))
-    if every_pair and one_delay and np.all(values == values[0]):
-        # Every pair, one weight (an all-to-all rule): stored as one number.
-        net.connect(pre_g.lifnet, post_g.lifnet, receptor=receptor, rule="all_to_all",
-                    weight=float(values[0]), delay=float(d[0]), autapses=autapses)
-        return
-    w = sp.coo_matrix((values, (rows, cols)), shape)
-    if one_delay:
-        net.connect(pre_g.lifnet, post_g.lifnet, receptor=receptor, rule="array",
-                    weight=w.tocsr(), delay=float(d[0]), autapses=True)
-    else:
-        net.connect(pre_g.lifnet, post_g.lifnet, receptor=receptor, rule="array", weight=w,
-                    delay=sp.coo_matrix((d, (rows, cols)), shape), autapses=True)
 
 
 VARIABLES = {"V_m": "V", "V": "V"}

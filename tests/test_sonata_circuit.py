@@ -324,3 +324,119 @@ def test_spikes_at_time_zero_are_flagged_for_nest(tmp_path):
     net.connect(src, post, weight=0.001)
     with pytest.warns(UserWarning, match="'src' fire at t = 0"):
         net.save_sonata(tmp_path)
+
+
+def _random_circuit(root, rng, n_edges):
+    """Cells of two iaf_cond_exp node types (interleaved ids) and 6 virtual nodes; edges of
+    two types, drawn at random with repeated pairs, from both onto the cells. Returns the
+    simulation config and the edges (source population, source, target, weight in NEST
+    units (syn_weight x nsyns), delay, ms)."""
+    (root / "c").mkdir()
+    (root / "c" / "cond.json").write_text(json.dumps(COND))
+    (root / "c" / "static.json").write_text(json.dumps({}))
+    types = rng.choice([100, 101], 30)
+    with h5py.File(root / "nodes.h5", "w") as f:
+        _stamp(f)
+        f["nodes/cells/node_type_id"] = types.astype(np.uint64)
+        f.create_group("nodes/cells/0")
+        f["nodes/inp/node_type_id"] = np.full(6, 7, np.uint64)
+        f.create_group("nodes/inp/0")
+    _table(root / "node_types.csv",
+           ["node_type_id", "model_type", "model_template", "dynamics_params"],
+           [[100, "point_neuron", "nest:iaf_cond_exp", "cond.json"],
+            [101, "point_neuron", "nest:iaf_cond_exp", "cond.json"], [7, "virtual", "NULL",
+                                                                       "NULL"]])
+    expected = []
+    with h5py.File(root / "edges.h5", "w") as f:
+        _stamp(f)
+        for name, pre, n_pre in (("inp_cells", "inp", 6), ("cells_cells", "cells", 30)):
+            g = f.create_group(f"edges/{name}")
+            src, trg = rng.integers(0, n_pre, n_edges), rng.integers(0, 30, n_edges)
+            src[:n_edges // 4], trg[:n_edges // 4] = src[-(n_edges // 4):], trg[-(n_edges // 4):]
+            edge_type = rng.choice([50, 51], n_edges)
+            w = rng.choice([-1.0, 1.0], n_edges) * rng.uniform(0.5, 3.0, n_edges)
+            w[::17] = 0.0                          # no synapse
+            nsyns = rng.integers(1, 4, n_edges)
+            delay = rng.uniform(0.5, 3.0, n_edges).round(1)
+            delay[::3] = np.nan                    # the edge type's
+            g["source_node_id"] = src.astype(np.uint64)
+            g["source_node_id"].attrs["node_population"] = pre
+            g["target_node_id"] = trg.astype(np.uint64)
+            g["target_node_id"].attrs["node_population"] = "cells"
+            g["edge_type_id"] = edge_type.astype(np.uint32)
+            g["0/syn_weight"], g["0/nsyns"], g["0/delay"] = w, nsyns.astype(np.uint32), delay
+            delay = np.where(np.isnan(delay), np.where(edge_type == 50, 1.0, 2.5), delay)
+            expected += [(pre, *e) for e in zip(src, trg, w * nsyns, delay, strict=True)
+                         if e[2] != 0.0]
+    _table(root / "edge_types.csv", ["edge_type_id", "model_template", "dynamics_params",
+                                     "delay"],
+           [[50, "static_synapse", "static.json", 1.0], [51, "static_synapse", "static.json",
+                                                         2.5]])
+    config = {"network": "circuit.json", "run": {"tstop": 100.0, "dt": 0.1},
+              "inputs": {"spikes": {"input_type": "spikes", "input_file": "spikes.h5",
+                                    "node_set": "inp"}}}
+    (root / "circuit.json").write_text(json.dumps({
+        "components": {"point_neuron_models_dir": "c", "synaptic_models_dir": "c"},
+        "networks": {"nodes": [{"nodes_file": "nodes.h5", "node_types_file": "node_types.csv"}],
+                     "edges": [{"edges_file": "edges.h5",
+                                "edge_types_file": "edge_types.csv"}]}}))
+    t = np.sort(rng.uniform(0.0, 80.0, 60))
+    with h5py.File(root / "spikes.h5", "w") as f:
+        _stamp(f)
+        f["spikes/inp/timestamps"] = t
+        f["spikes/inp/node_ids"] = rng.integers(0, 6, t.size).astype(np.uint64)
+    (root / "simulation.json").write_text(json.dumps(config))
+    return root / "simulation.json", expected
+
+
+def _synapses_in_nest_units(net):
+    """(source population, source id, target id, weight in NEST units, delay) of every
+    synapse of a loaded circuit, through its node map."""
+    out = []
+    for proj in net.projections:
+        pre_pop, pre_ids = net.sonata.node_map[proj.pre.name]
+        _, post_ids = net.sonata.node_map[proj.post.name]
+        m = proj.weights().tocoo() if proj.rule == "all_to_all" else None
+        if m is None:
+            csr = proj.synapses
+            rows = np.repeat(np.arange(csr.indptr.size - 1), np.diff(csr.indptr))
+            cols, w = csr.indices, csr.weights.astype(np.float64)
+        else:
+            rows, cols, w = m.row, m.col, m.data
+        delay = np.broadcast_to(np.asarray(proj.delay, np.float64), w.shape)
+        nest_w = w * (1000.0 if proj.receptor.E >= -20.0 else -1000.0)
+        out += zip([pre_pop] * w.size, pre_ids[rows], post_ids[cols], nest_w, delay,
+                   strict=True)
+    return out
+
+
+@pytest.mark.parametrize("chunk", [7, 1 << 22])
+def test_edges_are_read_in_chunks_into_exactly_the_files_synapses(tmp_path, monkeypatch,
+                                                                   chunk):
+    from lifnet.io import edges
+
+    monkeypatch.setattr(edges, "EDGE_CHUNK", chunk)
+    config, expected = _random_circuit(tmp_path, np.random.default_rng(8), 400)
+    net = ln.sonata.load(config)
+    got = _synapses_in_nest_units(net)
+    assert len(got) == len(expected)
+    got, expected = (sorted((e[0], int(e[1]), int(e[2]), round(float(e[4]), 4), float(e[3]))
+                            for e in edges) for edges in (got, expected))
+    assert [e[:4] for e in got] == [e[:4] for e in expected]
+    np.testing.assert_allclose([e[4] for e in got], [e[4] for e in expected], rtol=1e-6)
+    # repeated pairs stay synapses of their own
+    pairs = {(e[0], e[1], e[2]) for e in expected}
+    assert len(pairs) < len(expected)
+
+
+def test_chunked_reading_gives_the_same_spikes(tmp_path, monkeypatch):
+    from lifnet.io import edges
+
+    config, _ = _random_circuit(tmp_path, np.random.default_rng(9), 300)
+    whole = ln.sonata.load(config).run(100.0)
+    monkeypatch.setattr(edges, "EDGE_CHUNK", 11)
+    chunked = ln.sonata.load(config).run(100.0)
+    assert sum(len(whole.spikes(p)) for p in ("cells.0", "cells.1")) > 10
+    for p in ("cells.0", "cells.1"):
+        np.testing.assert_array_equal(chunked.spikes(p).times, whole.spikes(p).times)
+        np.testing.assert_array_equal(chunked.spikes(p).ids, whole.spikes(p).ids)

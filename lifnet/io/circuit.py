@@ -27,7 +27,8 @@ to lifnet's units (pF -> nF, nS -> µS, pA -> nA; ms and mV as they are):
 Edges carry, as BMTK's ``pointnet`` applies them, the weight
 ``syn_weight x nsyns`` (NEST units: nS for conductances, pA for currents, mV
 for delta synapses; the sign chooses the ``ex`` or ``in`` synapse, as in
-NEST) and their ``delay`` (ms), per edge or per edge type.
+NEST) and their ``delay`` (ms), per edge or per edge type; ``lifnet.io.edges``
+reads them in chunks.
 """
 
 import json
@@ -292,19 +293,6 @@ def _node_attribute(name, per_node, row, rows):
     return _text(row[name]) if name in row.index else None
 
 
-def _edge_column(name, default, per_edge, row, rows, where):
-    """An edge attribute per edge (float64): the edges' own values, else the edge type's,
-    else default; an error if there is none."""
-    if name in per_edge and not np.isnan(per_edge[name][rows]).any():
-        return per_edge[name][rows]
-    value = row.get(name)
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        if default is None:
-            raise SonataError(f"{where}: no {name}, neither per edge nor in its edge type")
-        return np.full(rows.size, float(default))
-    return np.full(rows.size, float(value))
-
-
 def read_nodes(nodes_file, types_file, models_dir):
     """[CellGroup] of one nodes file, one per (population, node type), with positions."""
     import h5py
@@ -375,66 +363,6 @@ def read_nodes(nodes_file, types_file, models_dir):
                 groups.append(CellGroup(pop_name, rows, model[1], params, positions))
     return groups
 
-
-def read_edges(edges_file, types_file, synapses_dir):
-    """Yield (edge population, source population, target population, source ids, target ids,
-    weights in NEST units, delays in ms) per edge type."""
-    import h5py
-
-    types = _read_types(types_file)
-    with h5py.File(edges_file, "r") as f:
-        if "edges" not in f:
-            raise SonataError(f"{edges_file}: no /edges group")
-        for pop_name, pop in f["edges"].items():
-            src_ds, trg_ds = pop["source_node_id"], pop["target_node_id"]
-            src_pop = _text(src_ds.attrs.get("node_population"))
-            trg_pop = _text(trg_ds.attrs.get("node_population"))
-            src, trg = src_ds[()].astype(np.int64), trg_ds[()].astype(np.int64)
-            type_ids = pop["edge_type_id"][()]
-            n = type_ids.size
-            group_ids, group_index = _group_of_rows(pop, "edge", n)
-            per_edge = {}
-            for gid in np.unique(group_ids):
-                g = pop[str(gid)] if str(gid) in pop else None
-                if g is None:
-                    continue
-                rows = np.flatnonzero(group_ids == gid)
-                whole = rows.size == n and np.array_equal(group_index, np.arange(n))
-                for name in ("syn_weight", "nsyns", "delay"):
-                    if name in g and whole:
-                        per_edge[name] = g[name][()].astype(np.float64)
-                    elif name in g:
-                        per_edge.setdefault(name, np.full(n, np.nan))[rows] = \
-                            g[name][()][group_index[rows]]
-            for type_id in np.unique(type_ids):
-                where = f"{edges_file}: population {pop_name!r}, edge type {type_id}"
-                if type_id not in types.index:
-                    raise SonataError(f"{where}: not in {types_file}")
-                row = types.loc[type_id]
-                rows = np.flatnonzero(type_ids == type_id)
-                template = (_text(row.get("model_template")) or "static_synapse")
-                if template.split(":")[-1] not in SYNAPSE_MODELS:
-                    raise SonataError(f"{where}: synapse model_template {template!r} is not "
-                                      f"supported; lifnet reads {', '.join(SYNAPSE_MODELS)}")
-                function = _text(row.get("weight_function"))
-                if function is not None and function not in WEIGHT_FUNCTIONS:
-                    raise SonataError(
-                        f"{where}: weight_function {function!r} is Python code lifnet cannot "
-                        f"read; it reads {', '.join(WEIGHT_FUNCTIONS)} (syn_weight x nsyns)")
-                dynamics = _dynamics(_text(row.get("dynamics_params")), synapses_dir, where)
-                unknown = set(dynamics) - {"delay", "weight", "receptor_type"}
-                if unknown or dynamics.get("receptor_type", 0) != 0:
-                    raise SonataError(
-                        f"{where}: synapse dynamics_params {dynamics} are not supported; "
-                        "static_synapse takes delay (and weight, replaced by syn_weight x "
-                        "nsyns, as in BMTK)")
-                weight = (_edge_column("syn_weight", None, per_edge, row, rows, where)
-                          * _edge_column("nsyns", 1.0, per_edge, row, rows, where))
-                delay = _edge_column("delay", dynamics.get("delay"), per_edge, row, rows, where)
-                yield pop_name, src_pop, trg_pop, src[rows], trg[rows], weight, delay
-
-
-# -- the network ----------------------------------------------------------------------------
 
 # -- circuits out ----------------------------------------------------------------------------
 
