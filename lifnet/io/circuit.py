@@ -34,6 +34,7 @@ reads them in chunks.
 import json
 import os
 import re
+import shlex
 import warnings
 from dataclasses import dataclass, field
 
@@ -244,14 +245,39 @@ def _group_of_rows(pop, kind, n):
     return ids, index
 
 
-def _read_types(path):
-    import pandas as pd
+# A type table's words that mean "no value" (as pandas reads them, which BMTK uses).
+_NO_VALUE = {"", "NULL", "null", "None", "NaN", "nan", "NA", "N/A", "n/a", "<NA>"}
 
+
+def _read_types(path):
+    """A node or edge type table (space-separated, a header line, quoted words allowed) as
+    {type id: {column: value}}: numbers as int or float, no value as None."""
     try:
-        table = pd.read_csv(path, sep=r"\s+", engine="python")
+        with open(path) as f:
+            lines = [shlex.split(line) for line in f if line.strip()]
     except FileNotFoundError:
         raise SonataError(f"type table {path} does not exist") from None
-    return table.set_index(table.columns[0], drop=False)
+    if not lines:
+        raise SonataError(f"type table {path} is empty")
+    header, table = lines[0], {}
+    for k, words in enumerate(lines[1:], start=2):
+        if len(words) != len(header):
+            raise SonataError(f"{path}, line {k}: {len(words)} values for the {len(header)} "
+                              f"columns {' '.join(header)}")
+        row = {name: _word(word) for name, word in zip(header, words, strict=True)}
+        table[row[header[0]]] = row
+    return table
+
+
+def _word(word):
+    if word in _NO_VALUE:
+        return None
+    for kind in (int, float):
+        try:
+            return kind(word)
+        except ValueError:
+            pass
+    return word
 
 
 def _dynamics(value, folder, where):
@@ -290,7 +316,7 @@ def _node_attribute(name, per_node, row, rows):
         values = {_text(v) for v in per_node[name][rows]}
         if len(values) == 1:
             return values.pop()
-    return _text(row[name]) if name in row.index else None
+    return _text(row.get(name))
 
 
 def read_nodes(nodes_file, types_file, models_dir):
@@ -319,9 +345,9 @@ def read_nodes(nodes_file, types_file, models_dir):
                             rows] = ds[()][group_index[rows]]
             for type_id in np.unique(type_ids):
                 where = f"{nodes_file}: population {pop_name!r}, node type {type_id}"
-                if type_id not in types.index:
+                if int(type_id) not in types:
                     raise SonataError(f"{where}: not in {types_file}")
-                row = types.loc[type_id]
+                row = types[int(type_id)]
                 rows = np.flatnonzero(type_ids == type_id)
                 model_type = _node_attribute("model_type", per_node, row, rows)
                 template = _node_attribute("model_template", per_node, row, rows)

@@ -14,6 +14,7 @@ edges (multapses); each stays a synapse of its own.
 """
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -61,22 +62,22 @@ def _number(value):
 
 
 class _Columns:
-    """An edge population's columns, read by row ranges in the kernels' types: ids and
-    type (int64), syn_weight, nsyns and delay (float64, NaN where an edge has none of its
-    own; empty where no edge has the column)."""
+    """An edge population's columns, read by row ranges as the file stores them (the
+    kernels take any integer and float types): ids and type, and syn_weight, nsyns and
+    delay (an empty array where no edge has the column)."""
 
     def __init__(self, pop):
         self.pop = pop
         self.n = pop["edge_type_id"].shape[0]
         self.group = self.per_edge = None
+        self._buffers = {}
         ids = pop["edge_group_id"] if "edge_group_id" in pop else None
         index = pop["edge_group_index"] if "edge_group_index" in pop else None
         first = int(ids[0]) if ids is not None and self.n else 0
         one_group = True
         for a in range(0, self.n, EDGE_CHUNK):
             b = min(self.n, a + EDGE_CHUNK)
-            if ((ids is not None and (ids[a:b] != first).any())
-                    or (index is not None and (index[a:b] != np.arange(a, b)).any())):
+            if not _in_row_order(a, first, self._read(ids, a, b), self._read(index, a, b)):
                 one_group = False
                 break
         if one_group:
@@ -96,19 +97,60 @@ class _Columns:
                 if name in g:
                     column[rows] = g[name][()][index[rows]]
 
-    def read(self, a, b):
+    def _read(self, dataset, a, b, which=0):
+        """Rows a ... b - 1 of a dataset (None: an empty array) into buffer 0 or 1 of those
+        kept for it."""
+        if dataset is None:
+            return np.zeros(0, np.int64)
+        buffer = self._buffers.get((dataset.name, which))
+        if buffer is None:
+            buffer = np.empty(min(EDGE_CHUNK, self.n), dataset.dtype)
+            self._buffers[dataset.name, which] = buffer
+        if b > a:
+            dataset.read_direct(buffer, np.s_[a:b], np.s_[0:b - a])
+        return buffer[:b - a]
+
+    def read(self, a, b, targets=True, buffer=0):
+        """(source, target, edge type, syn_weight, nsyns, delay) of rows a ... b - 1 in
+        buffer 0 or 1; no targets (an empty array) unless ``targets``."""
         pop = self.pop
         values = []
         for name in ("syn_weight", "nsyns", "delay"):
             if self.per_edge is not None:
                 values.append(self.per_edge[name][a:b])
             elif self.group is not None and name in self.group:
-                values.append(self.group[name][a:b].astype(np.float64))
+                values.append(self._read(self.group[name], a, b, buffer))
             else:
                 values.append(np.zeros(0))
-        return (pop["source_node_id"][a:b].astype(np.int64),
-                pop["target_node_id"][a:b].astype(np.int64),
-                pop["edge_type_id"][a:b].astype(np.int64), *values)
+        return (self._read(pop["source_node_id"], a, b, buffer),
+                self._read(pop["target_node_id"] if targets else None, a, b, buffer),
+                self._read(pop["edge_type_id"], a, b, buffer), *values)
+
+    def chunks(self, targets=True):
+        """The columns (``read``) of each EDGE_CHUNK rows in turn; the next chunk is read
+        by a second thread while the caller works on this one (the kernels release the
+        GIL), each in a buffer of its own."""
+        bounds = [(a, min(self.n, a + EDGE_CHUNK)) for a in range(0, self.n, EDGE_CHUNK)]
+        with ThreadPoolExecutor(1) as reader:
+            ahead = reader.submit(self.read, *bounds[0], targets, 0) if bounds else None
+            for k in range(len(bounds)):
+                chunk = ahead.result()
+                if k + 1 < len(bounds):
+                    ahead = reader.submit(self.read, *bounds[k + 1], targets, (k + 1) % 2)
+                yield chunk
+
+
+@njit(cache=True)
+def _in_row_order(a, group, ids, index):
+    """Whether rows a, a + 1, ... are all in group ``group`` at their own row (ids and
+    index may be empty: absent)."""
+    for k in range(ids.shape[0]):
+        if ids[k] != group:
+            return False
+    for k in range(index.shape[0]):
+        if index[k] != a + k:
+            return False
+    return True
 
 
 # What a pass over a chunk stopped at (with the edge's index): the end, an edge of a
@@ -124,37 +166,42 @@ def _edge(k, columns, types, nodes, n_a, n_b):
     src, trg, type_id, syn_weight, nsyns, delay = columns
     type_ids, type_weight, type_nsyns, type_delay = types
     pre_of, pre_index, post_of, post_index = nodes
+    this_type = np.int64(type_id[k])
     lo, hi = 0, type_ids.shape[0]        # binary search of the sorted type ids
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if type_ids[mid] <= type_id[k]:
+        if type_ids[mid] <= this_type:
             lo = mid
         else:
             hi = mid
     t = lo
-    if type_ids.shape[0] == 0 or type_ids[t] != type_id[k]:
+    if type_ids.shape[0] == 0 or type_ids[t] != this_type:
         return UNKNOWN_TYPE, 0, 0, 0, 0.0, 0.0
-    w = syn_weight[k] if syn_weight.shape[0] else math.nan
+    w = np.float64(syn_weight[k]) if syn_weight.shape[0] else math.nan
     w = type_weight[t] if w != w else w
-    m = nsyns[k] if nsyns.shape[0] else math.nan
+    m = np.float64(nsyns[k]) if nsyns.shape[0] else math.nan
     m = type_nsyns[t] if m != m else m
-    d = delay[k] if delay.shape[0] else math.nan
+    d = np.float64(delay[k]) if delay.shape[0] else math.nan
     d = type_delay[t] if d != d else d
     if w != w:
         return NO_WEIGHT, 0, 0, 0, 0.0, 0.0
     if d != d:
         return NO_DELAY, 0, 0, 0, 0.0, 0.0
-    i, j = src[k], trg[k]
+    i = np.int64(src[k])
     if i < 0 or i >= pre_of.shape[0]:
         return BAD_SOURCE, 0, 0, 0, 0.0, 0.0
-    if j < 0 or j >= post_of.shape[0]:
-        return BAD_TARGET, 0, 0, 0, 0.0, 0.0
+    post, col = 0, 0           # (the first pass needs no targets where n_b is 1)
+    if trg.shape[0]:
+        j = np.int64(trg[k])
+        if j < 0 or j >= post_of.shape[0]:
+            return BAD_TARGET, 0, 0, 0, 0.0, 0.0
+        post, col = post_of[j], post_index[j]
     w *= 1.0 if m != m else m
-    key = ((t * n_a + pre_of[i]) * n_b + post_of[j]) * 2 + (1 if w >= 0.0 else 0)
-    return DONE, key, pre_index[i], post_index[j], w, d
+    key = ((t * n_a + pre_of[i]) * n_b + post) * 2 + (1 if w >= 0.0 else 0)
+    return DONE, key, pre_index[i], col, w, d
 
 
-@njit(cache=True, refcount=False)
+@njit(cache=True, refcount=False, nogil=True)
 def _count(start, columns, types, nodes, n_a, n_b, slot_of_key, row0, counts, ranges):
     """First pass over a chunk from edge ``start``: count each row's synapses and find each
     projection's delay and weight ranges (ranges[slot]: shortest, longest delay, least,
@@ -176,13 +223,16 @@ def _count(start, columns, types, nodes, n_a, n_b, slot_of_key, row0, counts, ra
     return DONE, columns[0].shape[0], 0
 
 
-@njit(cache=True, refcount=False)
+@njit(cache=True, refcount=False, nogil=True)
 def _place(columns, types, nodes, n_a, n_b, slot_of_key, row0, divisor, delay_shift, fill,
            indices, weights, delays):
     """Second pass over a chunk: put each synapse at the next free place of its row
-    (fill: the row's next place), its weight in lifnet's unit (/ divisor[slot])."""
+    (fill: the row's next place), its weight in lifnet's unit (/ divisor[slot]).
+    Returns (status, edge) where it stopped."""
     for k in range(columns[0].shape[0]):
-        _, key, row, col, w, d = _edge(k, columns, types, nodes, n_a, n_b)
+        status, key, row, col, w, d = _edge(k, columns, types, nodes, n_a, n_b)
+        if status != DONE:      # (a target out of range: the first pass reads no targets)
+            return status, k
         if w == 0.0:
             continue
         s = slot_of_key[key]
@@ -193,6 +243,7 @@ def _place(columns, types, nodes, n_a, n_b, slot_of_key, row0, divisor, delay_sh
         weights[q] = w / divisor[s]
         if delay_shift[s] >= 0:
             delays[q - delay_shift[s]] = d
+    return DONE, columns[0].shape[0]
 
 
 class _Projection:
@@ -217,13 +268,14 @@ def read_edge_projections(edges_file, types_file, synapses_dir, nodes):
     import h5py
 
     types = _read_types(types_file)
-    type_ids = np.asarray(types.index, dtype=np.int64)
-    order = np.argsort(type_ids)
+    type_ids = np.array(sorted(types), dtype=np.int64)
+    rows = [types[t] for t in sorted(types)]
     out = []
     with h5py.File(edges_file, "r") as f:
         if "edges" not in f:
             raise SonataError(f"{edges_file}: no /edges group")
-        for pop_name, pop in f["edges"].items():
+        # (a list: iterating items() holds h5py's lock, which the reading thread needs)
+        for pop_name, pop in list(f["edges"].items()):
             where = f"{edges_file}: population {pop_name!r}"
             src_pop = _text(pop["source_node_id"].attrs.get("node_population"))
             trg_pop = _text(pop["target_node_id"].attrs.get("node_population"))
@@ -231,23 +283,24 @@ def read_edge_projections(edges_file, types_file, synapses_dir, nodes):
                 if p not in nodes:
                     raise SonataError(f"edges {pop_name!r}: {which} population {p!r} is not "
                                       "among the nodes")
-            out += _population(pop, where, types.iloc[order], type_ids[order], synapses_dir,
-                               nodes[src_pop], nodes[trg_pop])
+            out += _population(pop, where, rows, type_ids, synapses_dir, nodes[src_pop],
+                               nodes[trg_pop])
     return out
 
 
 def _population(pop, where, types, type_ids, synapses_dir, pre, post):
-    """read_edge_projections for one edge population (types sorted by id)."""
+    """read_edge_projections for one edge population (types: the type table's rows, by
+    their sorted ids type_ids)."""
     pre_groups, pre_of, pre_index = pre
     post_groups, post_of, post_index = post
     n_a, n_b = len(pre_groups), len(post_groups)
-    table = {name: np.array([_number(types.iloc[t].get(name)) for t in range(len(type_ids))])
+    table = {name: np.array([_number(types[t].get(name)) for t in range(len(type_ids))])
              for name in ("syn_weight", "nsyns", "delay")}
     for t in np.flatnonzero(np.isnan(table["delay"])):
         # The type's delay may be in its dynamics_params (read again, and checked, when
         # an edge of the type is seen).
         try:
-            dynamics = _dynamics(_text(types.iloc[t].get("dynamics_params")), synapses_dir, "")
+            dynamics = _dynamics(_text(types[t].get("dynamics_params")), synapses_dir, "")
         except SonataError:
             continue
         table["delay"][t] = _number(dynamics.get("delay"))
@@ -273,8 +326,7 @@ def _population(pop, where, types, type_ids, synapses_dir, pre, post):
         raise SonataError(f"{where}: {what}")
 
     # First pass: which projections there are, each row's synapses, the ranges.
-    for a in range(0, columns.n, EDGE_CHUNK):
-        chunk = columns.read(a, min(columns.n, a + EDGE_CHUNK))
+    for chunk in columns.chunks(targets=n_b > 1):
         start = 0
         while True:
             row0 = np.array([p.rows.start for p in projections], np.int64)
@@ -287,7 +339,7 @@ def _population(pop, where, types, type_ids, synapses_dir, pre, post):
             t, b = key // 2 // n_b // n_a, key // 2 % n_b
             pre_g = pre_groups[key // 2 // n_b % n_a]
             if t not in checked:
-                _EdgeType(types.iloc[t], synapses_dir, f"{where}, edge type {type_ids[t]}")
+                _EdgeType(types[t], synapses_dir, f"{where}, edge type {type_ids[t]}")
                 checked.add(t)
             if post_groups[b].model == "virtual":
                 raise SonataError(f"edges onto virtual population {post_groups[b].population!r}"
@@ -320,9 +372,11 @@ def _population(pop, where, types, type_ids, synapses_dir, pre, post):
     delays = np.empty(n_delays, np.float32)
 
     # Second pass: each synapse in its row.
-    for a in range(0, columns.n, EDGE_CHUNK):
-        _place(columns.read(a, min(columns.n, a + EDGE_CHUNK)), type_arrays, node_arrays, n_a,
-               n_b, slot_of_key, row0, divisor, delay_shift, fill, indices, weights, delays)
+    for chunk in columns.chunks():
+        status, k = _place(chunk, type_arrays, node_arrays, n_a, n_b, slot_of_key, row0,
+                           divisor, delay_shift, fill, indices, weights, delays)
+        if status != DONE:
+            refuse(status, chunk, k)
 
     result = []
     for proj in in_order:
