@@ -9,7 +9,9 @@ and drive H (nA) of the cell), ``reset(y, par)``, ``fastest_rate(y, par)``
 changes a state: a reset, or a current's jump), ``THRESHOLD``,
 ``REFRACTORY`` and ``CAPACITANCE`` (indices into the parameters, -1: none).
 The user's functions are inlined there, so that each model compiles into one
-fused kernel, cached like lifnet's own. Importing this file itself defines
+fused kernel, cached like lifnet's own; the rare paths (the substeps of a cell
+in a spike, the search for a crossing) are calls (``_heun_call``, ``_crossing``,
+``linear_gates.*_call``), which halves a model's compile time. Importing this file itself defines
 nothing usable: the glue is None.
 
 One step of one cell from t to t + dt:
@@ -48,11 +50,13 @@ from lifnet.integrators.layout import (
 from lifnet.integrators.lif_rk2 import INTERP_HERMITE, INTERP_NONE, V_LIMIT, hermite_crossing
 from lifnet.integrators.linear_gates import (
     advance_decayed,
-    advance_gates,
+    advance_gates_call,
     arrive,
-    decays,
+    decays_call,
     drive,
+    drive_call,
     drive_decayed,
+    drive_decayed_call,
 )
 from lifnet.kernel_cache import njit
 
@@ -89,7 +93,15 @@ def _heun(par, y, out, k1, yp, k2, G0, H0, G1, H1, h, frozen):
         out[k] = y[k] + 0.5 * h * (k1[k] + k2[k])
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
+def _heun_call(par, y, out, k1, yp, k2, G0, H0, G1, H1, h, frozen):
+    """``_heun`` as a call: for the substeps of cells in a spike and the crossing search,
+    which are rare, so that the model's derivatives are compiled into two places, not
+    five."""
+    _heun(par, y, out, k1, yp, k2, G0, H0, G1, H1, h, frozen)
+
+
+@njit(cache=True)
 def _crossing(work, par, chans, c_first, c_stop, li, I_inj, h, v_th, interp):
     """Where V crosses v_th in a substep of h ms from work[Y] to work[Y1] (ms after
     its start); work[YS] gets the state there.
@@ -104,8 +116,8 @@ def _crossing(work, par, chans, c_first, c_stop, li, I_inj, h, v_th, interp):
         yb[k] = work[Y1][k]
     lo = 0.0
     for _ in range(REFINE_LEVELS + 1):
-        G0, H0 = drive(chans, c_first, c_stop, li, lo, I_inj)
-        G1, H1 = drive(chans, c_first, c_stop, li, lo + h, I_inj)
+        G0, H0 = drive_call(chans, c_first, c_stop, li, lo, I_inj)
+        G1, H1 = drive_call(chans, c_first, c_stop, li, lo + h, I_inj)
         rhs(ya, par, G0, H0, k1)
         rhs(yb, par, G1, H1, k2)
         va, vb = ya[0], yb[0]
@@ -115,9 +127,9 @@ def _crossing(work, par, chans, c_first, c_stop, li, I_inj, h, v_th, interp):
             break
         hq = h / REFINE
         for j in range(REFINE):
-            Ga, Ha = drive(chans, c_first, c_stop, li, lo + j * hq, I_inj)
-            Gb, Hb = drive(chans, c_first, c_stop, li, lo + (j + 1) * hq, I_inj)
-            _heun(par, ya, yb, k1, yp, k2, Ga, Ha, Gb, Hb, hq, False)
+            Ga, Ha = drive_call(chans, c_first, c_stop, li, lo + j * hq, I_inj)
+            Gb, Hb = drive_call(chans, c_first, c_stop, li, lo + (j + 1) * hq, I_inj)
+            _heun_call(par, ya, yb, k1, yp, k2, Ga, Ha, Gb, Hb, hq, False)
             if not (yb[0] < v_th) or j == REFINE - 1:
                 lo += j * hq
                 break
@@ -200,7 +212,7 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
     h_common = t1 - t
     half = custom.decay.shape[0] // 2
     dec, sub = custom.decay[:half], custom.decay[half:]
-    decays(chans, c_first, c_stop, h_common, dec)
+    decays_call(chans, c_first, c_stop, h_common, dec)
     ok = True
     for li in range(n_cells):
         i = start + li
@@ -223,14 +235,15 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
                               h_common, dec)
                 hs = h / m
                 if m > 1:
-                    decays(chans, c_first, c_stop, hs, sub)
+                    decays_call(chans, c_first, c_stop, hs, sub)
                 spiked = False
                 for _ in range(m):
                     y1, yp, k1, k2 = work[Y1], work[YP], work[K1], work[K2]
                     if m > 1:     # (one substep: _substeps has taken it)
-                        G0, H0 = drive(chans, c_first, c_stop, li, 0.0, I_inj)
-                        G1, H1 = drive_decayed(chans, c_first, c_stop, li, hs, sub, I_inj)
-                        _heun(par, y, y1, k1, yp, k2, G0, H0, G1, H1, hs, frozen)
+                        G0, H0 = drive_call(chans, c_first, c_stop, li, 0.0, I_inj)
+                        G1, H1 = drive_decayed_call(chans, c_first, c_stop, li, hs, sub,
+                                                    I_inj)
+                        _heun_call(par, y, y1, k1, yp, k2, G0, H0, G1, H1, hs, frozen)
                     if not frozen and y[0] < v_th and not (y1[0] < v_th) and \
                             spikes < max_spikes:
                         # A spike in this substep, placed on the Hermite cubic of V.
@@ -241,7 +254,7 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
                         n_ring += 1
                         if RESTARTS:
                             ys = work[YS]
-                            advance_gates(chans, c_first, c_stop, li, ts - s)
+                            advance_gates_call(chans, c_first, c_stop, li, ts - s)
                             reset(ys, par)
                             for k in range(N_STATES):
                                 y[k] = ys[k]
@@ -256,7 +269,7 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
                     elif hs == h_common:
                         advance_decayed(chans, c_first, c_stop, li, hs, dec)
                     else:
-                        advance_gates(chans, c_first, c_stop, li, hs)
+                        advance_gates_call(chans, c_first, c_stop, li, hs)
                     s = s + hs
                 if not spiked:
                     s = seg_end
