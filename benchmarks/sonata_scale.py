@@ -14,7 +14,7 @@ time and peak resident memory (``VmHWM``); lifnet also the peak's bytes per
 edge above a process that had only imported lifnet, after loading and after
 assembling.
 
-Writes benchmarks/results/sonata-scale-<date>-<host>.json and .md.
+Writes benchmarks/results/sonata-scale-<cells>-<date>-<host>.json and .md.
 
 Example: python benchmarks/sonata_scale.py --cells 10000 --p 0.1     # 10^7 edges
 """
@@ -73,9 +73,23 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cells", type=int, default=10000)
     parser.add_argument("--p", type=float, default=0.1)
+    parser.add_argument("--folder", help="write the circuit here and keep it; a circuit "
+                        "already there (of the same --cells and --p) is used again")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        config, edges = circuit(tmp, args.cells, args.p)
+        folder = args.folder or tmp
+        stamp = os.path.join(folder, "sonata_scale.json")
+        if os.path.exists(stamp):
+            with open(stamp) as f:
+                kept = json.load(f)
+        if args.folder and os.path.exists(stamp) and (kept["cells"], kept["p"]) == (
+                args.cells, args.p):
+            config, edges = kept["config"], kept["edges"]
+        else:
+            config, edges = circuit(folder, args.cells, args.p)
+            with open(stamp, "w") as f:
+                json.dump({"cells": args.cells, "p": args.p, "config": str(config),
+                           "edges": edges}, f)
         for _ in range(2):       # the first run compiles what the disk cache lacks
             proc = subprocess.run([sys.executable, "-c", LOAD, config], capture_output=True,
                                   text=True, check=True)
@@ -100,7 +114,7 @@ def main():
         f"(target 10x; {nest_s / lifnet['ready_s']:.1f}x with the assembly) at "
         f"{per_edge['peak_loaded_mb']:.1f} bytes per edge at its peak (target 12; "
         f"{per_edge['peak_rss_mb']:.1f} with the assembly).")
-    write("sonata-scale", meta, {"edges": edges, "lifnet": lifnet, "nest": nest,
+    write(f"sonata-scale-{args.cells}", meta, {"edges": edges, "lifnet": lifnet, "nest": nest,
                                  "lifnet_peak_bytes_per_edge": per_edge},
           "Loading a SONATA circuit: lifnet and BMTK pointnet", markdown)
 
