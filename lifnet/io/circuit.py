@@ -12,17 +12,20 @@ Point neurons are read by their ``model_template``, a NEST model, and mapped
 onto lifnet's cells with the NEST parameters of ``dynamics_params`` converted
 to lifnet's units (pF -> nF, nS -> µS, pA -> nA; ms and mV as they are):
 
-=====================  ======================================================
-``nest:iaf_cond_exp``  ``LIFPopulation``; exponential conductances ``ex``
-                       (``tau_syn_ex``, ``E_ex``) and ``in``
-                       (``tau_syn_in``, ``E_in``)
-``nest:iaf_psc_exp``   ``CurrentBasedLIFPop``; ``ExponentialCurrentSynapse``
-                       ``ex`` and ``in``
-``nest:iaf_psc_alpha`` ``CurrentBasedLIFPop``; ``AlphaCurrentSynapse``
-                       ``ex`` and ``in``
-``nest:iaf_psc_delta`` ``CurrentBasedLIFPop``; ``DeltaSynapse`` (mV)
-``virtual``            ``SpikeSourcePop`` replaying the ``inputs`` spike file
-=====================  ======================================================
+=========================  ======================================================
+``nest:iaf_cond_exp``      ``LIFPopulation``; exponential conductances ``ex``
+                           (``tau_syn_ex``, ``E_ex``) and ``in``
+                           (``tau_syn_in``, ``E_in``)
+``nest:iaf_psc_exp``       ``CurrentBasedLIFPop``; ``ExponentialCurrentSynapse``
+                           ``ex`` and ``in``
+``nest:iaf_psc_alpha``     ``CurrentBasedLIFPop``; ``AlphaCurrentSynapse``
+                           ``ex`` and ``in``
+``nest:iaf_psc_delta``     ``CurrentBasedLIFPop``; ``DeltaSynapse`` (mV)
+``nest:hh_psc_alpha_gap``  ``HHPop``; ``AlphaCurrentSynapse`` ``ex`` and ``in``
+                           (NEST's ``t_ref`` only keeps a second peak within it
+                           from counting: no effect, an HH cell has none)
+``virtual``                ``SpikeSourcePop`` replaying the ``inputs`` spike file
+=========================  ======================================================
 
 Edges carry, as BMTK's ``pointnet`` applies them, the weight
 ``syn_weight x nsyns`` (NEST units: nS for conductances, pA for currents, mV
@@ -52,7 +55,14 @@ from ..currents import (
 )
 from ..integrators.assemble import initial_rng
 from ..monitors import SpikeTrains
-from ..populations import CurrentBasedLIFPop, LIFPopulation, PoissonPop, SpikeSourcePop, is_ring
+from ..populations import (
+    CurrentBasedLIFPop,
+    HHPop,
+    LIFPopulation,
+    PoissonPop,
+    SpikeSourcePop,
+    is_ring,
+)
 from .atomic import atomic_path
 from .sonata import _stamp, write_spikes
 
@@ -91,10 +101,14 @@ NEST_MODELS = {
         {**_LIF_COMMON, "V_reset": -70.0, "tau_m": 10.0, "tau_syn_ex": 2.0,
          "tau_syn_in": 2.0}, "psc_alpha"),
     "iaf_psc_delta": NestModel({**_LIF_COMMON, "V_reset": -70.0, "tau_m": 10.0}, "delta"),
+    "hh_psc_alpha_gap": NestModel(
+        {"C_m": 40.0, "g_Na": 4500.0, "g_Kv1": 9.0, "g_Kv3": 9000.0, "g_L": 10.0,
+         "E_Na": 74.0, "E_K": -90.0, "E_L": -70.0, "tau_syn_ex": 0.2, "tau_syn_in": 2.0,
+         "t_ref": 2.0, "I_e": 0.0, "V_m": HHPop.V_REST}, "psc_alpha"),
 }
 #: NEST unit -> lifnet unit: divide by this.
 PER_NANO = 1000.0
-_SCALED = ("C_m", "g_L", "I_e")       # pF, nS, pA -> nF, µS, nA
+_SCALED = ("C_m", "g_L", "I_e", "g_Na", "g_Kv1", "g_Kv3")   # pF, nS, pA -> nF, µS, nA
 SYNAPSE_MODELS = ("static_synapse",)
 #: BMTK's weight functions that compute syn_weight x nsyns.
 WEIGHT_FUNCTIONS = ("default_weight_fnc", "set_syn_weight", "wmax")
@@ -137,12 +151,23 @@ class CellGroup:
         return DeltaSynapse(name="delta"), 1.0
 
 
+#: HHPop's parameters and hh_psc_alpha_gap's, but C (C_m).
+_HH_NAMES = (("g_Na", "g_Na"), ("g_K", "g_Kv1"), ("g_K2", "g_Kv3"), ("g_L", "g_L"),
+             ("E_Na", "E_Na"), ("E_K", "E_K"), ("E_L", "E_L"))
+
+
 def build_cells(group, name):
     """The lifnet population of a CellGroup and the current clamp its I_e needs, if any."""
     p = group.params
-    common = dict(E_L=p["E_L"], V_th=p["V_th"], V_reset=p["V_reset"], t_ref=p["t_ref"])
     C = nest_to_lifnet(p["C_m"], "C_m")
     I_e = nest_to_lifnet(p["I_e"], "I_e")
+    if group.model == "hh_psc_alpha_gap":
+        # NEST's t_ref keeps a second peak within t_ref from counting: an HH cell has none.
+        pop = HHPop(len(group.node_ids), name=name, C=C,
+                    **{lifnet: nest_to_lifnet(p[nest], nest) for lifnet, nest in _HH_NAMES},
+                    V_init=p["V_m"])
+        return pop, (CurrentClamp(amplitude=I_e) if I_e != 0.0 else None)
+    common = dict(E_L=p["E_L"], V_th=p["V_th"], V_reset=p["V_reset"], t_ref=p["t_ref"])
     if NEST_MODELS[group.model].synapse == "cond_exp":
         pop = LIFPopulation(len(group.node_ids), name=name, C=C,
                             g_L=nest_to_lifnet(p["g_L"], "g_L"), V_init=p["V_m"], **common)
@@ -470,24 +495,42 @@ def _cell_model(net, pop, q):
         p = pop.get_params()
         params = {"C_m": p["C"], "tau_m": p["tau_m"], "E_L": p["E_L"], "V_th": p["V_th"],
                   "V_reset": p["V_reset"], "t_ref": p["t_ref"], "I_e": p["I_e"] + I_e}
-        sides = {}
-        if model != "iaf_psc_delta":
-            # NEST sends positive weights to tau_syn_ex and negative ones to tau_syn_in.
-            for proj in incoming:
-                w = proj.weights().data
-                for sign, side in ((1, "ex"), (-1, "in")):
-                    if np.any(w * sign > 0):
-                        tau = params.setdefault(f"tau_syn_{side}", proj.receptor.tau)
-                        if tau != proj.receptor.tau:
-                            raise _lifnet_only(pop, f"{'positive' if sign > 0 else 'negative'}"
-                                               f" weights through synapses of time constants "
-                                               f"{tau} and {proj.receptor.tau} ms (NEST's "
-                                               f"{model} has one per sign)")
-                sides[proj.receptor.name] = 1
+        sides = {} if model == "iaf_psc_delta" else _current_sides(pop, incoming, params,
+                                                                     model)
+    elif type(pop) is HHPop:
+        model = "hh_psc_alpha_gap"
+        if pop.gates_at != HHPop.V_REST or pop.V_spike != 0.0 or pop.method != "auto":
+            raise _lifnet_only(pop, "an HHPop whose gates_at, V_spike or method is not the "
+                                    "default (NEST's hh_psc_alpha_gap has them fixed)")
+        for r in receptors.values():
+            if not isinstance(r, AlphaCurrentSynapse):
+                raise _lifnet_only(pop, f"receptor {r!r} (hh_psc_alpha_gap has alpha-shaped "
+                                        "currents)")
+        params = {"C_m": pop.C, "I_e": I_e, **{nest: getattr(pop, lifnet)
+                                               for lifnet, nest in _HH_NAMES}}
+        sides = _current_sides(pop, incoming, params, model)
     else:
         raise _lifnet_only(pop, "this cell model")
     params = {k: _nest_value(v, k) for k, v in params.items()}
     return model, params, sides, V0
+
+
+def _current_sides(pop, incoming, params, model):
+    """{receptor name: 1} of current synapses, their time constants put in params as
+    tau_syn_ex (positive weights) and tau_syn_in (negative ones), as NEST sends them."""
+    sides = {}
+    for proj in incoming:
+        w = proj.weights().data
+        for sign, side in ((1, "ex"), (-1, "in")):
+            if np.any(w * sign > 0):
+                tau = params.setdefault(f"tau_syn_{side}", proj.receptor.tau)
+                if tau != proj.receptor.tau:
+                    raise _lifnet_only(pop, f"{'positive' if sign > 0 else 'negative'} "
+                                            f"weights through synapses of time constants "
+                                            f"{tau} and {proj.receptor.tau} ms (NEST's "
+                                            f"{model} has one per sign)")
+        sides[proj.receptor.name] = 1
+    return sides
 
 
 def save(net, folder, *, tstop=None):
