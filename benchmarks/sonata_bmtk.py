@@ -10,8 +10,11 @@ in both engines.
    every cell starting at -70 mV: pointnet reads no per-node ``V_m``) is exported
    (``net.save_sonata``, its Poisson spikes as an input file) and run by
    ``pointnet`` on NEST, against lifnet's own run of the same model.
+3. NEST out, Hodgkin-Huxley: a lifnet network of ``HHPop`` cells (NEST's
+   ``hh_psc_alpha_gap``) with alpha current synapses, exported the same way
+   (dt 0.025 ms, 1 s).
 
-Both at dt 0.1 ms for 3 s. Compared per population: the mean rate (Hz; target
+The first two at dt 0.1 ms for 3 s. Compared per population: the mean rate (Hz; target
 within 2 %) and, per cell, the first spike time (ms; target: median absolute
 difference within 0.3 ms). NEST stamps a spike at the end of the step in which
 V crossed threshold; lifnet places it inside the step.
@@ -109,6 +112,31 @@ def nest_out(folder):
     return {"nest": nest, "rows": rows}
 
 
+def hh_out(folder):
+    """A network of NEST's hh_psc_alpha_gap cells (HHPop) exported and run by pointnet:
+    100 cells, each with 40 of 200 spike sources at 20 Hz through fast alpha currents
+    (0.2 ms, 0.3 nA) and 10 inhibitory partners among the cells (2 ms, -0.05 nA),
+    1 s at dt 0.025 ms."""
+    net = ln.Network(dt=0.025, seed=2)
+    rng = np.random.default_rng(2)
+    times = np.sort(rng.uniform(0.0, 1000.0, 4000))
+    src = net.add(ln.SpikeSourcePop(200, times=times, ids=rng.integers(0, 200, times.size),
+                                    name="src"))
+    hh = net.add(ln.HHPop(100, name="hh"))
+    net.connect(src, hh, receptor=ln.AlphaCurrentSynapse(tau=0.2, name="ex"), weight=0.3,
+                rule="fixed_indegree", indegree=40, delay=1.0)
+    net.connect(hh, hh, receptor=ln.AlphaCurrentSynapse(tau=2.0, name="in"), weight=-0.05,
+                rule="fixed_indegree", indegree=10, delay=1.5)
+    result = net.run(1000.0)
+    config = net.save_sonata(folder, tstop=1000.0)
+    lifnet_spikes = os.path.join(folder, "lifnet_spikes.h5")
+    ln.sonata.write_spikes(lifnet_spikes, {"hh": result.spikes("hh")})
+    nest = peer("run", config)
+    rows = compare(lifnet_spikes, nest["spikes_file"], "hh",
+                   {"hh (HHPop)": np.arange(hh.n)}, 1000.0)
+    return {"nest": nest, "rows": rows}
+
+
 def table(rows):
     lines = ["| cells | lifnet Hz | NEST Hz | rate diff | first spike, median abs diff "
              "(lifnet - NEST median) |", "|---|---|---|---|---|"]
@@ -130,8 +158,9 @@ def main():
         base = args.keep or tmp
         incoming = bmtk_in(os.path.join(base, "bmtk_column"))
         outgoing = nest_out(os.path.join(base, "lifnet_ch3"))
+        hh = hh_out(os.path.join(base, "lifnet_hh"))
     ok = all(abs(r["rate_difference_pct"]) <= 2.0 and r["first_spike_median_abs_ms"] <= 0.3
-             for r in incoming["rows"] + outgoing["rows"])
+             for r in incoming["rows"] + outgoing["rows"] + hh["rows"])
     meta = metadata("sonata_bmtk.py", lifnet=ln.__version__, bmtk=incoming["built"]["bmtk"],
                     nest=incoming["nest"]["nest"], dt_ms=0.1, duration_ms=3000.0)
     markdown = (
@@ -144,9 +173,15 @@ def main():
         "lifnet's BMTK chapter 3 column (`examples/bmtk_ch3_column.yaml`, V(0) = -70 mV) run "
         "by lifnet, and exported with `save_sonata` and run by pointnet on NEST:\n\n"
         f"{table(outgoing['rows'])}\n\n"
+        "A lifnet network of NEST's `hh_psc_alpha_gap` cells (`HHPop`: 100 cells, spike "
+        "sources through alpha currents, recurrent inhibition; dt 0.025 ms, 1 s) run by "
+        "lifnet, and exported and run by pointnet on NEST (which counts a spike at the peak "
+        "of V, lifnet at its crossing of 0 mV, about 0.1 ms earlier):\n\n"
+        f"{table(hh['rows'])}\n\n"
         f"Targets (rates within 2 %, first spikes within 0.3 ms median): "
         f"{'met' if ok else 'NOT met'}.")
-    write("sonata-bmtk", meta, {"bmtk_in": incoming, "nest_out": outgoing, "targets_met": ok},
+    write("sonata-bmtk", meta, {"bmtk_in": incoming, "nest_out": outgoing, "hh_out": hh,
+                                "targets_met": ok},
           "SONATA circuits: lifnet and NEST (BMTK pointnet)", markdown)
 
 
