@@ -228,6 +228,13 @@ def _lifnet_network():
                 rule="probability", p=0.3, delay=1.2)
     net.connect(I, C, receptor=ln.ExponentialCurrentSynapse(tau=6.0, name="in"), weight=-0.4,
                 rule="probability", p=0.5, delay=1.0)
+    # NEST's hh_psc_alpha_gap cells, with alpha currents of both signs
+    H = net.add(ln.HHPop(12, name="H", V_init=-65.0))
+    net.stimulate(H, ln.CurrentClamp(amplitude=0.3))
+    net.connect(src, H, receptor=ln.AlphaCurrentSynapse(tau=0.2, name="ex"), weight=0.4,
+                rule="probability", p=0.5, delay=1.0)
+    net.connect(H, H, receptor=ln.AlphaCurrentSynapse(tau=2.0, name="in"), weight=-0.2,
+                rule="probability", p=0.3, delay=0.5)
     return net
 
 
@@ -238,7 +245,7 @@ def test_saved_network_loads_back_and_gives_bit_identical_spikes(tmp_path):
     loaded = ln.sonata.load(config)
     assert loaded.sonata.tstop == 200.0
     expected, got = original.run(200.0), loaded.run(200.0)
-    for name in ("E", "I", "C"):
+    for name in ("E", "I", "C", "H"):
         assert len(expected.spikes(name)) > 5, name
         np.testing.assert_array_equal(got.spikes(name).times, expected.spikes(name).times)
         np.testing.assert_array_equal(got.spikes(name).ids, expected.spikes(name).ids)
@@ -246,6 +253,12 @@ def test_saved_network_loads_back_and_gives_bit_identical_spikes(tmp_path):
     with open(tmp_path / "circuit" / "components" / "point_neuron_models" / "E.json") as f:
         params = json.load(f)
     assert params["C_m"] == 500.0 and params["g_L"] == 25.0 and params["E_in"] == -70.0
+    with open(tmp_path / "circuit" / "components" / "point_neuron_models" / "H.json") as f:
+        params = json.load(f)
+    assert params["C_m"] == 40.0 and params["g_Kv3"] == 9000.0 and params["g_Na"] == 4500.0
+    assert params["tau_syn_ex"] == 0.2 and params["tau_syn_in"] == 2.0
+    assert params["I_e"] == 300.0
+    assert isinstance(loaded.population("H"), ln.HHPop)
 
 
 def test_lifnet_only_mechanisms_are_refused_by_name(tmp_path):
@@ -295,8 +308,8 @@ def test_saved_circuit_files_are_read_by_libsonata(tmp_path):
         with h5py.File(network / name, "r") as f:
             assert f.attrs["magic"] == 0x0A7A and list(f.attrs["version"]) == [0, 1]
     nodes = libsonata.NodeStorage(str(network / "nodes.h5"))
-    assert nodes.population_names == {"E", "I", "C"}
-    for name in ("E", "I", "C"):
+    assert nodes.population_names == {"E", "I", "C", "H"}
+    for name in ("E", "I", "C", "H"):
         assert nodes.open_population(name).size == net.population(name).n
     V_m = nodes.open_population("E").get_dynamics_attribute(
         "V_m", libsonata.Selection([[0, net.population("E").n]]))
@@ -442,40 +455,9 @@ def test_chunked_reading_gives_the_same_spikes(tmp_path, monkeypatch):
         np.testing.assert_array_equal(chunked.spikes(p).ids, whole.spikes(p).ids)
 
 
-def _hh_network():
-    """NEST's hh_psc_alpha_gap cells (HHPop) with alpha current synapses of both signs,
-    a constant current and their own starting potentials."""
-    net = ln.Network(dt=0.025, seed=3)
-    rng = np.random.default_rng(4)
-    t = np.sort(rng.uniform(0.0, 100.0, 300))
-    src = net.add(ln.SpikeSourcePop(10, times=t, ids=rng.integers(0, 10, t.size), name="src"))
-    hh = net.add(ln.HHPop(12, name="hh", V_init=rng.uniform(-75.0, -60.0, 12)))
-    net.stimulate(hh, ln.CurrentClamp(amplitude=0.3))
-    net.connect(src, hh, receptor=ln.AlphaCurrentSynapse(tau=0.2, name="ex"), weight=0.4,
-                rule="probability", p=0.5, delay=1.0)
-    net.connect(hh, hh, receptor=ln.AlphaCurrentSynapse(tau=2.0, name="in"), weight=-0.2,
-                rule="probability", p=0.3, delay=0.5)
-    return net
-
-
-def test_hh_psc_alpha_gap_cells_round_trip_in_nest_units(tmp_path):
-    original = _hh_network()
-    config = original.save_sonata(tmp_path / "hh", tstop=100.0)
-    with open(tmp_path / "hh" / "components" / "point_neuron_models" / "hh.json") as f:
-        params = json.load(f)
-    assert params["C_m"] == 40.0 and params["g_Kv3"] == 9000.0 and params["g_Na"] == 4500.0
-    assert params["tau_syn_ex"] == 0.2 and params["tau_syn_in"] == 2.0
-    assert params["I_e"] == 300.0
-    loaded = ln.sonata.load(config)
-    assert isinstance(loaded.population("hh"), ln.HHPop)
-    expected, got = original.run(100.0), loaded.run(100.0)
-    assert len(expected.spikes("hh")) > 10
-    np.testing.assert_array_equal(got.spikes("hh").times, expected.spikes("hh").times)
-    np.testing.assert_array_equal(got.spikes("hh").ids, expected.spikes("hh").ids)
-
-
 def test_hh_cells_that_nest_cannot_take_are_refused_by_name(tmp_path):
-    net = _hh_network()
+    net = ln.Network(dt=0.025)
+    net.add(ln.HHPop(3, name="hh"))
     net.gap_junctions("hh", weight=0.001, pairs=[(0, 1)])
     with pytest.raises(ln.sonata.SonataError, match="gap junctions.*cannot carry"):
         net.save_sonata(tmp_path / "gap")
