@@ -202,6 +202,10 @@ class CSR:
         self._write = write
         return self
 
+    def is_pending(self):
+        """Whether the synapses are not drawn yet (``pending``)."""
+        return self._indices is None
+
     def _draw(self):
         n = self.n_synapses
         indices, weights = np.empty(n, np.int32), np.empty(n, np.float32)
@@ -468,6 +472,8 @@ def _given_csr(csr, pre, post, skip_diag):
         raise val.ParameterError(
             f"{owner}: the CSR's synapses are from {csr.indptr.size - 1} onto {csr.n_post} "
             f"cells; {pre.name!r} has {pre.n}, {post.name!r} {post.n}")
+    if csr.is_pending():
+        return csr       # (its writer checks what it writes: lifnet.io.edges)
     if csr.n_synapses and (csr.indices.min() < 0 or csr.indices.max() >= post.n):
         raise val.ParameterError(
             f"{owner}: the CSR has target indices outside 0 ... {post.n - 1} ({post.name!r})")

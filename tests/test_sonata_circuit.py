@@ -465,3 +465,19 @@ def test_hh_cells_that_nest_cannot_take_are_refused_by_name(tmp_path):
     net.add(ln.HHPop(3, name="hh", V_spike=-10.0))
     with pytest.raises(ln.sonata.SonataError, match="'hh'.*V_spike"):
         net.save_sonata(tmp_path / "spike")
+
+
+def test_an_edges_file_changed_between_loading_and_running_is_refused(tmp_path):
+    """A projection that is an edge population of its own is read when the network is
+    built, straight into the run's storage: a file changed since loading is refused."""
+    net = ln.Network(dt=0.1, seed=1)
+    a = net.add(ln.PyrPop(20, name="a"))
+    net.connect(a, a, weight=0.001, rule="probability", p=0.3, delay=1.0)
+    config = net.save_sonata(tmp_path / "c", tstop=10.0)
+    loaded = ln.sonata.load(config)
+    assert loaded.projections[0].synapses.is_pending()
+    edges = tmp_path / "c" / "network" / "edges.h5"
+    with h5py.File(edges, "r+") as f:
+        f.attrs["note"] = "edited"
+    with pytest.raises(ln.sonata.SonataError, match="edges.h5 changed after it was loaded"):
+        loaded.run(10.0)

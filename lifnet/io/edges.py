@@ -14,12 +14,14 @@ edges (multapses); each stays a synapse of its own.
 """
 
 import math
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from ..connectivity import CSR
 from ..kernel_cache import njit
+from ..pair_kernels import sort_rows_by_delay, steps_of
 from .circuit import SYNAPSE_MODELS, WEIGHT_FUNCTIONS, SonataError, _dynamics, _read_types, _text
 
 EDGE_CHUNK = 1 << 19     # edges read at once: about 20 MB of columns
@@ -368,15 +370,31 @@ def _population(pop, where, types, type_ids, synapses_dir, pre, post):
             n_delays += proj.n
         proj.receptor, divisor[proj.slot] = proj.post.receptor(proj.sign)
         total += proj.n
+
+    def second_pass(columns, indices, weights, delays):
+        """Each synapse in its row (indices, weights, delays: the file's synapse arrays)."""
+        at = fill.copy()
+        for chunk in columns.chunks():
+            status, k = _place(chunk, type_arrays, node_arrays, n_a, n_b, slot_of_key, row0,
+                               divisor, delay_shift, at, indices, weights, delays)
+            if status != DONE:
+                refuse(status, chunk, k)
+
+    if len(in_order) == 1 and not _may_be_every_pair(in_order[0], ranges):
+        # One projection: its synapses are placed when the network is assembled, straight
+        # into the run's storage, so that they are never held twice.
+        proj = in_order[0]
+        varied = delay_shift[proj.slot] >= 0
+        shortest, longest = ranges[proj.slot, :2]
+        indptr = np.concatenate([[0], np.cumsum(counts[proj.rows])])
+        csr = CSR.pending(indptr, len(proj.post.node_ids),
+                          _Deferred(pop.file.filename, pop.name, second_pass, indptr, varied),
+                          (float(shortest), float(longest)) if varied else None)
+        return [(proj.pre, proj.post, proj.receptor, csr,
+                 None if varied else float(shortest), True)]
     indices, weights = np.empty(total, np.int32), np.empty(total, np.float32)
     delays = np.empty(n_delays, np.float32)
-
-    # Second pass: each synapse in its row.
-    for chunk in columns.chunks():
-        status, k = _place(chunk, type_arrays, node_arrays, n_a, n_b, slot_of_key, row0,
-                           divisor, delay_shift, fill, indices, weights, delays)
-        if status != DONE:
-            refuse(status, chunk, k)
+    second_pass(columns, indices, weights, delays)
 
     result = []
     for proj in in_order:
@@ -398,6 +416,44 @@ def _population(pop, where, types, type_ids, synapses_dir, pre, post):
                        float(shortest) if shift < 0 else None, True))
     return result
 
+
+class _Deferred:
+    """The second pass of an edge population of one projection, run when the network's
+    assembly asks for its synapses (``CSR.pending``): the file read again, refused if it
+    changed since it was loaded."""
+
+    def __init__(self, path, population, second_pass, indptr, varied):
+        self.path, self.population = path, population
+        self.second_pass, self.indptr, self.varied = second_pass, indptr, varied
+        self.stamp = _stamp_of(path)
+
+    def __call__(self, indices, weights, delays, dt, last=False):
+        import h5py
+
+        if _stamp_of(self.path) != self.stamp:
+            raise SonataError(f"{self.path} changed after it was loaded; its synapses are "
+                              "read when the network is built: load the circuit again")
+        own = delays if self.varied else np.zeros(0, np.float32)
+        with h5py.File(self.path, "r") as f:
+            self.second_pass(_Columns(f[self.population]), indices, weights, own)
+        if self.varied:
+            sort_rows_by_delay(self.indptr, indices, weights, delays)
+            if dt is not None:
+                steps_of(delays, dt, delays)
+
+
+def _stamp_of(path):
+    status = os.stat(path)
+    return status.st_size, status.st_mtime_ns
+
+
+def _may_be_every_pair(proj, ranges):
+    """Whether a projection's counts allow it to connect every pair with one weight and
+    one delay (then it is read at once, to see whether it does: see _every_pair)."""
+    shortest, longest, least, largest = ranges[proj.slot]
+    n_pre, n_post = len(proj.pre.node_ids), len(proj.post.node_ids)
+    return shortest == longest and least == largest and proj.n in (
+        n_pre * n_post, n_pre * (n_pre - 1))
 
 def _every_pair(csr, same_cells):
     """Whether the CSR connects every pair once: None if not, else whether it connects a
