@@ -8,6 +8,10 @@ delays differ (8 or 12 bytes per edge). The file is read twice, a chunk of
 put each synapse in its place, each pass one compiled loop over the chunk's
 columns. So the edge list is never held whole in the file's own types
 (int64 ids, float64 values: some 40 bytes per edge), nor in temporaries.
+Where an edge population is one projection, the second pass waits for the
+network's assembly (``CSR.pending``) and writes straight into the run's
+storage, so that the synapses are never held twice; the file is read again
+then, and refused if it changed.
 
 Within a row the synapses keep the file's order. A pair may have several
 edges (multapses); each stays a synapse of its own.
@@ -27,32 +31,24 @@ from .circuit import SYNAPSE_MODELS, WEIGHT_FUNCTIONS, SonataError, _dynamics, _
 EDGE_CHUNK = 1 << 19     # edges read at once: about 20 MB of columns
 
 
-class _EdgeType:
-    """An edge type's row: its syn_weight, nsyns and delay (NaN: none), checked once
-    its first edge is seen."""
-
-    def __init__(self, row, synapses_dir, where):
-        template = _text(row.get("model_template")) or "static_synapse"
-        if template.split(":")[-1] not in SYNAPSE_MODELS:
-            raise SonataError(f"{where}: synapse model_template {template!r} is not "
-                              f"supported; lifnet reads {', '.join(SYNAPSE_MODELS)}")
-        function = _text(row.get("weight_function"))
-        if function is not None and function not in WEIGHT_FUNCTIONS:
-            raise SonataError(
-                f"{where}: weight_function {function!r} is Python code lifnet cannot "
-                f"read; it reads {', '.join(WEIGHT_FUNCTIONS)} (syn_weight x nsyns)")
-        dynamics = _dynamics(_text(row.get("dynamics_params")), synapses_dir, where)
-        unknown = set(dynamics) - {"delay", "weight", "receptor_type"}
-        if unknown or dynamics.get("receptor_type", 0) != 0:
-            raise SonataError(
-                f"{where}: synapse dynamics_params {dynamics} are not supported; "
-                "static_synapse takes delay (and weight, replaced by syn_weight x "
-                "nsyns, as in BMTK)")
-        self.syn_weight = _number(row.get("syn_weight"))
-        self.nsyns = _number(row.get("nsyns"))
-        self.delay = _number(row.get("delay"))
-        if np.isnan(self.delay) and dynamics.get("delay") is not None:
-            self.delay = float(dynamics["delay"])
+def _check_edge_type(row, synapses_dir, where):
+    """Refuse an edge type lifnet cannot read (checked when its first edge is seen)."""
+    template = _text(row.get("model_template")) or "static_synapse"
+    if template.split(":")[-1] not in SYNAPSE_MODELS:
+        raise SonataError(f"{where}: synapse model_template {template!r} is not "
+                          f"supported; lifnet reads {', '.join(SYNAPSE_MODELS)}")
+    function = _text(row.get("weight_function"))
+    if function is not None and function not in WEIGHT_FUNCTIONS:
+        raise SonataError(
+            f"{where}: weight_function {function!r} is Python code lifnet cannot "
+            f"read; it reads {', '.join(WEIGHT_FUNCTIONS)} (syn_weight x nsyns)")
+    dynamics = _dynamics(_text(row.get("dynamics_params")), synapses_dir, where)
+    unknown = set(dynamics) - {"delay", "weight", "receptor_type"}
+    if unknown or dynamics.get("receptor_type", 0) != 0:
+        raise SonataError(
+            f"{where}: synapse dynamics_params {dynamics} are not supported; "
+            "static_synapse takes delay (and weight, replaced by syn_weight x "
+            "nsyns, as in BMTK)")
 
 
 def _number(value):
@@ -341,7 +337,7 @@ def _population(pop, where, types, type_ids, synapses_dir, pre, post):
             t, b = key // 2 // n_b // n_a, key // 2 % n_b
             pre_g = pre_groups[key // 2 // n_b % n_a]
             if t not in checked:
-                _EdgeType(types[t], synapses_dir, f"{where}, edge type {type_ids[t]}")
+                _check_edge_type(types[t], synapses_dir, f"{where}, edge type {type_ids[t]}")
                 checked.add(t)
             if post_groups[b].model == "virtual":
                 raise SonataError(f"edges onto virtual population {post_groups[b].population!r}"
