@@ -330,12 +330,11 @@ class Network:
                 f"connect: receptor={receptor!r} must be a name or a receptor object")
         if not isinstance(autapses, bool):
             raise val.ParameterError(f"connect: autapses={autapses!r} must be True or False")
+        csr_delays = (rule == "array" and isinstance(weight, connectivity.CSR)
+                      and weight.has_delays)
         per_synapse = (isinstance(delay, (str, Normal)) or callable(delay)
-                       or (rule == "array" and sp.issparse(delay))
-                       or (rule == "array" and isinstance(weight, connectivity.CSR)
-                           and weight.has_delays))
-        if (rule == "array" and isinstance(weight, connectivity.CSR) and weight.has_delays
-                and delay is not None):
+                       or (rule == "array" and sp.issparse(delay)) or csr_delays)
+        if csr_delays and delay is not None:
             raise val.ParameterError(
                 f"connect: delay={delay!r} with a CSR of weights that holds its own delays; "
                 "give delay=None")
