@@ -64,11 +64,17 @@ class _Columns:
     kernels take any integer and float types): ids and type, and syn_weight, nsyns and
     delay (an empty array where no edge has the column)."""
 
-    def __init__(self, pop):
+    def __init__(self, pop, like=None):
+        """``like``: the _Columns of the same population read before (the file unchanged),
+        whose layout of groups holds: the group datasets are not scanned again."""
         self.pop = pop
         self.n = pop["edge_type_id"].shape[0]
         self.group = self.per_edge = None
         self._buffers = {}
+        if like is not None:
+            self.per_edge, self.group_name = like.per_edge, like.group_name
+            self.group = None if self.group_name is None else pop[self.group_name]
+            return
         ids = pop["edge_group_id"] if "edge_group_id" in pop else None
         index = pop["edge_group_index"] if "edge_group_index" in pop else None
         first = int(ids[0]) if ids is not None and self.n else 0
@@ -81,7 +87,9 @@ class _Columns:
         if one_group:
             # The common case (BMTK, lifnet): one group in row order, read in slices.
             self.group = pop[str(first)] if str(first) in pop else None
+            self.group_name = None if self.group is None else str(first)
             return
+        self.group_name = None
         # Several groups: their values gathered into full columns first.
         ids, index = ids[()], index[()]
         self.per_edge = {name: np.full(self.n, np.nan) for name in
@@ -384,7 +392,7 @@ def _population(pop, where, types, type_ids, synapses_dir, pre, post):
         shortest, longest = ranges[proj.slot, :2]
         indptr = np.concatenate([[0], np.cumsum(counts[proj.rows])])
         csr = CSR.pending(indptr, len(proj.post.node_ids),
-                          _Deferred(pop.file.filename, pop.name, second_pass, indptr, varied),
+                          _Deferred(pop.file.filename, columns, second_pass, indptr, varied),
                           (float(shortest), float(longest)) if varied else None)
         return [(proj.pre, proj.post, proj.receptor, csr,
                  None if varied else float(shortest), True)]
@@ -418,8 +426,8 @@ class _Deferred:
     assembly asks for its synapses (``CSR.pending``): the file read again, refused if it
     changed since it was loaded."""
 
-    def __init__(self, path, population, second_pass, indptr, varied):
-        self.path, self.population = path, population
+    def __init__(self, path, columns, second_pass, indptr, varied):
+        self.path, self.columns, self.population = path, columns, columns.pop.name
         self.second_pass, self.indptr, self.varied = second_pass, indptr, varied
         self.stamp = _stamp_of(path)
 
@@ -431,7 +439,8 @@ class _Deferred:
                               "read when the network is built: load the circuit again")
         own = delays if self.varied else np.zeros(0, np.float32)
         with h5py.File(self.path, "r") as f:
-            self.second_pass(_Columns(f[self.population]), indices, weights, own)
+            self.second_pass(_Columns(f[self.population], like=self.columns), indices,
+                             weights, own)
         if self.varied:
             sort_rows_by_delay(self.indptr, indices, weights, delays)
             if dt is not None:
