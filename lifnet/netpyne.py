@@ -21,12 +21,12 @@ for ``netpyne.specs`` and ``netpyne.sim`` and returns its specifications;
   ``pointps`` of ``mod: "Izhi2007b"`` (``C``, ``k``, ``vr``, ``vt``,
   ``vpeak``, ``a``, ``b``, ``c``, ``d`` in its units, ``celltype`` 1, 2 or
   3: the regular-spiking, bursting and chattering cells, whose reset is
-  v = c, u += d) in a section of ``geom`` only -> ``IzhikevichPop`` with
-  the section's capacitance and the point process's current
-  (k (v - vr)(v - vt) - u) / (1000 C) nA. Its spikes are the crossings of
-  ``vpeak``, which the point process emits itself; NetPyNE's ``NetCon``
-  on v (threshold 10 mV) sees the upstroke a little earlier (0.7 ms for
-  the regular-spiking cell);
+  v = c, u += d) in a section of ``geom`` (and ``threshold``) only ->
+  ``IzhikevichPop`` with the section's capacitance and the point
+  process's current (k (v - vr)(v - vt) - u) / (1000 C) nA. As NetPyNE's
+  ``NetCon`` on v counts them, its spikes are the upward crossings of the
+  section's ``threshold`` (default 10 mV), 0.7 ms before the
+  regular-spiking cell's peak, where it resets;
 - ``synMechParams``: ``ExpSyn`` and ``Exp2Syn`` (weights in µS);
 - ``connParams``: ``preConds`` / ``postConds`` by ``pop``, ``cellType`` or
   ranges of coordinates (``{"y": [100, 1000]}``), ``probability`` (a number
@@ -303,7 +303,7 @@ def _cell(label, rule, hparams, threshold):
     (name, sec), = secs.items()
     where = f"{where}['secs'][{name!r}]"
     if sec.get("pointps"):
-        return IzhikevichPop, _izhikevich(where, sec)
+        return IzhikevichPop, _izhikevich(where, sec, threshold)
     _only(where, sec, ("geom", "mechs", "vinit", "threshold", "topol", "ions", "pointps"))
     if sec.get("topol"):
         raise _fail(f"{where}['topol']", "a single section has no parent to connect to")
@@ -339,14 +339,15 @@ def _cell(label, rule, hparams, threshold):
     return NeuronHHPop, kwargs
 
 
-def _izhikevich(where, sec):
+def _izhikevich(where, sec, threshold):
     """IzhikevichPop keywords of a section holding NetPyNE's Izhi2007b point process.
 
     The section's membrane (cm × area, nF) is the cell's capacitance; the point process
     adds the current (k (v - vr)(v - vt) - u) / (1000 C) nA, so k, b, u and d are
     divided by 1000 C to be lifnet's nA and µS. v starts at vr and u at 0 (as NEURON 9
-    runs the mechanism: b (vr - vr))."""
-    _only(where, sec, ("geom", "pointps", "mechs", "topol"))
+    runs the mechanism: b (vr - vr)). A spike is the NetCon's: the upward crossing of the
+    section's threshold (default: netParams' defaultThreshold)."""
+    _only(where, sec, ("geom", "pointps", "mechs", "topol", "threshold"))
     if sec.get("mechs"):
         raise _fail(f"{where}['mechs']", f"{', '.join(sec['mechs'])}: a section with an "
                                          "Izhi2007b takes no other mechanism here")
@@ -375,10 +376,15 @@ def _izhikevich(where, sec):
                                                 "needs nseg 1")
     diam, length, cm = (val.positive(f"netpyne: {where}['geom'][{k!r}]", _number(
         f"{where}['geom'][{k!r}]", geom.get(k, v))) for k, v in SECTION_DEFAULTS.items())
+    spike = _number(f"{where}['threshold']", sec.get("threshold", threshold))
+    if not p["c"] < spike <= p["vpeak"]:
+        raise _fail(f"{where}['threshold']", f"{spike}: lifnet counts an Izhi2007b cell's "
+                    f"spikes at a threshold above c ({p['c']}) and at most vpeak "
+                    f"({p['vpeak']})")
     scale = 1.0 / (1000.0 * p["C"])
     return {"C": cm * math.pi * diam * length * 1e-5, "k": p["k"] * scale, "v_r": p["vr"],
             "v_t": p["vt"], "v_peak": p["vpeak"], "a": p["a"], "b": p["b"] * scale,
-            "c": p["c"], "d": p["d"] * scale}
+            "c": p["c"], "d": p["d"] * scale, "V_spike": spike}
 
 
 def _cell_rule(label, pop, cell_rules):

@@ -348,8 +348,9 @@ def test_nest_hh_cell_stays_stable_and_close_at_coarse_dt():
             assert np.abs(got[:k] - ref[:k]).max() < bound, (dt, amps[i])
 
 
-def izhikevich_reference(current, duration):
-    """The regular-spiking Izhikevich (2007) cell by DOP853, reset at each event."""
+def izhikevich_reference(current, duration, V_spike=35.0):
+    """The regular-spiking Izhikevich (2007) cell by DOP853, reset at each event; the
+    spikes are the upward crossings of V_spike."""
     C, k, vr, vt, vpeak, a, b, c, d = 0.1, 0.0007, -60.0, -40.0, 35.0, 0.03, -0.002, -50.0, 0.1
 
     def rhs(t, y):
@@ -360,14 +361,18 @@ def izhikevich_reference(current, duration):
         return y[0] - vpeak
     peak.terminal = True
     peak.direction = 1
+
+    def detect(t, y):
+        return y[0] - V_spike
+    detect.direction = 1
     t0, y, spikes = 0.0, [vr, 0.0], []
     while True:
         sol = solve_ivp(rhs, (t0, duration), y, method="DOP853", rtol=1e-12, atol=1e-12,
-                        events=peak)
+                        events=(peak, detect))
+        spikes.extend(sol.t_events[1] if V_spike < vpeak else sol.t_events[0])
         if sol.status != 1:
             return np.array(spikes)
         t0 = sol.t_events[0][0]
-        spikes.append(t0)
         y = [c, sol.y_events[0][0][1] + d]
 
 
@@ -386,6 +391,31 @@ def test_izhikevich_cell_matches_its_reference_at_second_order(current):
         errors.append(np.abs(got - ref).max())
     assert errors[0] < 0.1
     assert errors[0] / errors[2] > 12.0
+
+
+def test_izhikevich_spikes_counted_below_the_peak_converge_at_second_order():
+    """With V_spike 10 mV (NEURON's NetCon on NetPyNE's Izhi2007b cell), a spike is the
+    upward crossing of 10 mV, 0.7 ms before the reset at v_peak, and its time still
+    converges as dt^2; the reset (hence the next spike) stays where it was."""
+    ref = izhikevich_reference(0.1, 300.0, V_spike=10.0)
+    peaks = izhikevich_reference(0.1, 300.0)
+    assert len(ref) == len(peaks) > 2 and 0.5 < np.min(peaks - ref) < 1.0
+    errors = []
+    for dt in (0.1, 0.05, 0.025):
+        net = ln.Network(dt=dt, seed=1)
+        cell = net.add(ln.IzhikevichPop(1, V_spike=10.0, name="c"))
+        net.stimulate(cell, ln.CurrentClamp(amplitude=0.1))
+        got = net.run(300.0).spikes(cell).times
+        assert len(got) == len(ref)
+        errors.append(np.abs(got - ref).max())
+    assert errors[0] < 0.1
+    assert errors[0] / errors[2] > 12.0
+
+
+@pytest.mark.parametrize("V_spike", [-50.0, 36.0])
+def test_izhikevich_spike_potential_outside_reset_and_peak_is_refused(V_spike):
+    with pytest.raises(ln.ParameterError, match=f"V_spike={V_spike} must be above c=-50.0"):
+        ln.IzhikevichPop(1, V_spike=V_spike)
 
 
 def test_double_exponential_on_lif_population_is_exact_to_second_order():

@@ -51,7 +51,8 @@ stay accurate.
 A spike is an upward crossing of ``V_spike``, placed on the cubic Hermite
 interpolant of V from its values and slopes at both ends of the step. HH-type
 cells have no reset; an Izhikevich cell is reset there (V = c, u += d) and
-integrated over the rest of the step.
+integrated over the rest of the step, and its spike may be counted lower on
+the way up (``H_VDETECT``: NEURON's ``NetCon`` threshold), placed the same way.
 """
 
 import math
@@ -81,6 +82,7 @@ from .layout import (
     H_PHI,
     H_RESET,
     H_U_JUMP,
+    H_VDETECT,
     H_VSPIKE,
     H_VT,
     I_CHAN_FIRST,
@@ -1045,6 +1047,25 @@ def _any_crossing(V_old, V, n_sub, t_cross, b0, b1, V_spike):
     return found > 0
 
 
+@njit(cache=True, inline="always")
+def _level_time(t, dt, interp, v0, v1, k_start, k_end, level):
+    """When V, v0 at t and v1 at t + dt (slopes k_start, k_end), crossed level."""
+    if interp == INTERP_HERMITE:
+        return t + dt * hermite_crossing(v0, v1, k_start, k_end, dt, level)
+    if interp == INTERP_LINEAR:
+        return t + dt * (level - v0) / (v1 - v0)
+    return t + dt
+
+
+@njit(cache=True)
+def _any_rise(V_old, V, b0, b1, level):
+    """Whether a cell of b0 ... b1 - 1 rose through level from V_old to V."""
+    found = 0
+    for k in range(b0, b1):
+        found += (V_old[k] < level) & (level <= V[k])
+    return found > 0
+
+
 @njit(cache=True, refcount=False)
 def _reset(li, ts, t1, reset_V, u, V, x, Gs, Hs, gL, glel, inv_C, table, model, gNa, ENa,
            gK, EK, gK2, phi, VT, pb):
@@ -1471,11 +1492,16 @@ def _population_step(part, p, step, t, dt, interp, k0, k1, pops, neurons, chans,
                 V[j] = v + corr[j] + eta
                 x[0, j], x[1, j], x[2, j], x[3, j] = x0, x1, x2, x3
 
-    # Spikes: upward crossings of V_spike, placed inside the step.
+    # Spikes: upward crossings of V_spike, placed inside the step. A resetting cell
+    # whose spike is counted below its peak (V_detect: NEURON's NetCon on an
+    # Izhi2007b cell) sends it at the crossing of V_detect and resets at V_spike's.
+    V_detect = par[H_VDETECT]
+    apart = V_detect == V_detect
     ok = True
     for b0 in range(0, n_cells, SPIKE_CHUNK):
         b1 = min(n_cells, b0 + SPIKE_CHUNK)
-        if not _any_crossing(V_old, V, n_sub, t_cross, b0, b1, V_spike):
+        if not (_any_crossing(V_old, V, n_sub, t_cross, b0, b1, V_spike)
+                or (apart and _any_rise(V_old, V, b0, b1, V_detect))):
             continue
         for li in range(b0, b1):
             j = np.uint64(li)
@@ -1488,13 +1514,9 @@ def _population_step(part, p, step, t, dt, interp, k0, k1, pops, neurons, chans,
                     status.time[0] = t1
                 ok = False
                 continue
-            if n_sub[j] > 1:
-                ts = t_cross[j]        # found inside its substep
-                if ts != ts:
-                    continue
-            elif not (v0 < V_spike <= v1):
-                continue
-            elif interp == INTERP_HERMITE:
+            crossed = n_sub[j] <= 1 and v0 < V_spike <= v1
+            k_start = k_end = 0.0
+            if interp == INTERP_HERMITE and (crossed or (apart and v0 < V_detect <= v1)):
                 # Slopes at both ends; at the end, with the partners' V at t + dt.
                 acc = _gap_sum(indptr, indices, gap_g, V_all, start + li)
                 am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, v1, phi, VT, pb)
@@ -1503,17 +1525,31 @@ def _population_step(part, p, step, t, dt, interp, k0, k1, pops, neurons, chans,
                 k_end = (glel + Hi + Hs1[j] + acc - (gL + Gi + Gs1[j] + gap_total[j]) * v1) \
                     * inv_C
                 k_start = (H0[j] - G0[j] * v0) * inv_C
-                ts = t + dt * hermite_crossing(v0, v1, k_start, k_end, dt, V_spike)
-            elif interp == INTERP_LINEAR:
-                ts = t + dt * (V_spike - v0) / (v1 - v0)
-            else:
-                ts = t1
-            if reset_V == reset_V:
+            ts = np.nan
+            if n_sub[j] > 1:
+                ts = t_cross[j]        # found inside its substep (NaN: none)
+            elif crossed:
+                ts = _level_time(t, dt, interp, v0, v1, k_start, k_end, V_spike)
+            ts_sent = ts
+            if apart:
+                ts_sent = np.nan
+                if v0 < V_detect and (V_detect <= v1 or ts == ts):
+                    if n_sub[j] > 1 and ts == ts:
+                        # Stiff on the way up: V taken linear from t to the peak.
+                        ts_sent = t + (ts - t) * (V_detect - v0) / (V_spike - v0)
+                    else:
+                        ts_sent = _level_time(t, dt, interp, v0, v1, k_start, k_end, V_detect)
+                    if ts == ts:
+                        ts_sent = min(ts_sent, ts)
+            if ts == ts and reset_V == reset_V:
                 # u at the spike from its value and slope at t (the step's end value went
                 # through V's overshoot past v_peak).
                 u_spike = u_old[j] + (ts - t) * (a0[0, j] - s0[0, j] * u_old[j])
                 _reset(li, ts, t1, reset_V, u_spike + u_jump, V, x, Gs1[j], Hs1[j], gL, glel,
                        inv_C, table, model, gNa, ENa, gK, EK, gK2, phi, VT, pb)
+            if ts_sent != ts_sent:
+                continue
+            ts = ts_sent
             i = start + li
             ring.ids[slot, n_ring] = i
             ring.theta[slot, n_ring] = (ts - t) / dt

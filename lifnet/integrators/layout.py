@@ -38,10 +38,11 @@ CH_DELTA = 4         # no state: an arrival moves V by its weight (mV)
 # Conductance-cell models (ConductanceCells.model) and their parameter columns.
 MODEL_RTM, MODEL_WB, MODEL_HH_NEST, MODEL_TRAUB, MODEL_IZHIKEVICH = 0, 1, 2, 3, 4
 (H_C, H_GL, H_EL, H_GNA, H_ENA, H_GK, H_EK, H_GK2, H_VSPIKE, H_PHI, H_VT,
- H_METHOD, H_B, H_RESET, H_U_JUMP) = range(15)
-N_HH_PARAMS = 15
+ H_METHOD, H_B, H_RESET, H_U_JUMP, H_VDETECT) = range(16)
+N_HH_PARAMS = 16
 # Izhikevich cells: H_GNA k, H_ENA v_t, H_EK v_r, H_PHI a, H_VT v_r, H_B b,
-# H_RESET c (V after a spike; NaN: no reset), H_U_JUMP d.
+# H_VSPIKE v_peak, H_RESET c (V after a spike; NaN: no reset), H_U_JUMP d, H_VDETECT
+# the potential whose upward crossing is the spike, where below v_peak (else NaN).
 N_GATES = 4  # m, h, n, p
 METHOD_AUTO, METHOD_EXPONENTIAL, METHOD_HEUN = 0, 1, 2  # column H_METHOD
 # The mailbox of a run's second thread (run_loop.serve): int64 slots M_*

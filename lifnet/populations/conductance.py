@@ -119,6 +119,7 @@ class ConductancePopulation(val.Parameterised):
         row[L.H_VT] = getattr(self, "V_T", 0.0)
         row[L.H_METHOD] = METHODS[self.method]
         row[L.H_RESET] = np.nan
+        row[L.H_VDETECT] = np.nan
         return row
 
     def initial_V(self, rng=None):

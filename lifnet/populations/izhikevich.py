@@ -33,10 +33,15 @@ class IzhikevichPop(ConductancePopulation):
 
     Defaults: the regular-spiking cell of Izhikevich (2007), ch. 8 (C 100
     pF, k 0.7 nS/mV, v_r -60, v_t -40, v_peak 35 mV, a 0.03 /ms, b -2 nS,
-    c -50 mV, d 100 pA), in lifnet's units. The spike time is interpolated
+    c -50 mV, d 100 pA), in lifnet's units. The reset time is interpolated
     at the crossing of v_peak, where V is reset and the rest of the step
-    integrated. Synapses, noise and currents act as on any conductance cell
-    (gap junctions too). State: V and the recovery current ``"m"`` (u, nA).
+    integrated. The spike (the time recorded and sent to the synapses) is
+    that crossing too, or with ``V_spike`` below v_peak the upward crossing
+    of V_spike on the way up, interpolated in its own step: NEURON's
+    ``NetCon`` on the voltage of NetPyNE's ``Izhi2007b`` cell counts a
+    spike at 10 mV, 0.7 ms before the regular-spiking cell's peak. Synapses,
+    noise and currents act as on any conductance cell (gap junctions too).
+    State: V and the recovery current ``"m"`` (u, nA).
 
     Parameters
     ----------
@@ -52,6 +57,9 @@ class IzhikevichPop(ConductancePopulation):
         Coupling of u to V, µS.
     d : float
         Jump of u at a spike, nA.
+    V_spike : float or None
+        A spike is an upward crossing of this potential, mV: above c, at most
+        v_peak (None, the default: v_peak).
     V_init : float or array
         V at t = 0, mV (default v_r); u starts at b (V_init - v_r).
     """
@@ -61,7 +69,8 @@ class IzhikevichPop(ConductancePopulation):
     uses = ("m",)
 
     def __init__(self, n, *, name=None, C=0.1, k=0.0007, v_r=-60.0, v_t=-40.0, v_peak=35.0,
-                 a=0.03, b=-0.002, c=-50.0, d=0.1, V_init=None, method="auto"):
+                 a=0.03, b=-0.002, c=-50.0, d=0.1, V_spike=None, V_init=None,
+                 method="auto"):
         owner = type(self).__name__
         self._setup(n, name, dict(C=C, k=val.positive("k", k, owner=owner), v_r=v_r, v_t=v_t,
                                   v_peak=v_peak, a=val.positive("a", a, owner=owner), b=b,
@@ -71,6 +80,12 @@ class IzhikevichPop(ConductancePopulation):
         if not self.v_r < self.v_peak:
             raise val.ParameterError(
                 f"{owner}: v_r={self.v_r} must be below v_peak={self.v_peak}")
+        self.V_spike = self.v_peak if V_spike is None else val.number("V_spike", V_spike,
+                                                                      owner=owner)
+        if not self.c < self.V_spike <= self.v_peak:
+            raise val.ParameterError(
+                f"{owner}: V_spike={self.V_spike} must be above c={self.c} (the reset must "
+                f"bring V below it) and at most v_peak={self.v_peak}")
 
     def layout_params(self):
         row = np.zeros(L.N_HH_PARAMS)
@@ -78,6 +93,7 @@ class IzhikevichPop(ConductancePopulation):
         row[L.H_GNA], row[L.H_ENA], row[L.H_EK] = self.k, self.v_t, self.v_r
         row[L.H_PHI], row[L.H_VT], row[L.H_B] = self.a, self.v_r, self.b
         row[L.H_VSPIKE], row[L.H_RESET], row[L.H_U_JUMP] = self.v_peak, self.c, self.d
+        row[L.H_VDETECT] = self.V_spike if self.V_spike < self.v_peak else np.nan
         row[L.H_METHOD] = METHODS[self.method]
         return row
 
