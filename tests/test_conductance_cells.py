@@ -412,6 +412,56 @@ def test_izhikevich_spikes_counted_below_the_peak_converge_at_second_order():
     assert errors[0] / errors[2] > 12.0
 
 
+def test_izhikevich_cell_under_delta_synapses_converges_at_second_order():
+    """60 jumps of V (1.5 mV, NEST's izhikevich input) at times off the grid, over a
+    clamp below rheobase: spike times against DOP853 with each jump at its time fall
+    as dt^2 (0.010, 0.0019, 0.00039 ms at dt 0.1, 0.05, 0.025, measured)."""
+    C, k, vr, vt, vpeak, a, b, c, d = 0.1, 0.0007, -60.0, -40.0, 35.0, 0.03, -0.002, -50.0, 0.1
+    current, w, delay, duration = 0.06, 1.5, 1.0, 300.0
+    inputs = np.sort(np.random.default_rng(3).uniform(5.0, duration, 60))
+
+    def rhs(t, y):
+        v, u = y
+        return [(k * (v - vr) * (v - vt) - u + current) / C, a * (b * (v - vr) - u)]
+
+    def peak(t, y):
+        return y[0] - vpeak
+    peak.terminal = True
+    peak.direction = 1
+    y, t0, ref, pending = [vr, 0.0], 0.0, [], [*(inputs + delay), duration]
+    while pending:
+        sol = solve_ivp(rhs, (t0, pending[0]), y, method="DOP853", rtol=1e-12, atol=1e-12,
+                        events=peak)
+        if sol.status == 1:
+            t0 = sol.t_events[0][0]
+            ref.append(t0)
+            y = [c, sol.y_events[0][0][1] + d]
+            continue
+        t0, y = pending.pop(0), [sol.y[0, -1] + w, sol.y[1, -1]]
+    errors = []
+    for dt in (0.1, 0.05, 0.025):
+        net = ln.Network(dt=dt, seed=1)
+        src = net.add(ln.SpikeSourcePop(1, times=inputs, ids=np.zeros(60, int), name="src"))
+        cell = net.add(ln.IzhikevichPop(1, name="c"))
+        net.stimulate(cell, ln.CurrentClamp(amplitude=current))
+        net.connect(src, cell, receptor=ln.DeltaSynapse(), weight=w, delay=delay)
+        got = net.run(duration).spikes(cell).times
+        assert len(got) == len(ref) >= 3
+        errors.append(np.abs(got - ref).max())
+    assert errors[0] < 0.02
+    assert errors[0] / errors[2] > 12.0
+
+
+def test_delta_synapses_onto_other_conductance_cells_are_refused():
+    net = ln.Network(dt=0.1, seed=1)
+    src = net.add(ln.SpikeSourcePop(1, times=[1.0], ids=[0], name="src"))
+    cell = net.add(ln.HHPop(1, name="c"))
+    net.connect(src, cell, receptor=ln.DeltaSynapse(), weight=1.0, delay=1.0)
+    with pytest.raises(ln.ParameterError, match="acts on CurrentBasedLIFPop and IzhikevichPop "
+                                                "populations only, not on a HHPop"):
+        net.run(1.0)
+
+
 @pytest.mark.parametrize("V_spike", [-50.0, 36.0])
 def test_izhikevich_spike_potential_outside_reset_and_peak_is_refused(V_spike):
     with pytest.raises(ln.ParameterError, match=f"V_spike={V_spike} must be above c=-50.0"):

@@ -237,7 +237,7 @@ def test_delta_input_during_the_refractory_period_is_lost():
                                    receptor=ln.ExponentialCurrentSynapse(tau=1, name="x")),
      "CurrentBasedLIFPop and user-defined"),
     (lambda net, a, b: net.connect(a, a, weight=0.1, receptor=ln.DeltaSynapse()),
-     "CurrentBasedLIFPop populations only"),
+     "CurrentBasedLIFPop and IzhikevichPop populations only"),
 ])
 def test_synapses_a_population_cannot_take_are_refused(build, message):
     net = ln.Network(dt=0.1, seed=1)

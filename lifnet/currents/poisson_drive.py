@@ -35,7 +35,8 @@ class PoissonDrive(val.Parameterised):
         ``AlphaCurrentSynapse(tau=0.2, name="ex")`` for NEST's
         ``poisson_generator`` onto ``hh_psc_alpha_gap`` (weight in nA, and
         negative for an inhibitory current), an ``ExponentialCurrentSynapse``
-        or ``DeltaSynapse`` onto a ``CurrentBasedLIFPop`` (nA, mV), or a
+        onto a ``CurrentBasedLIFPop`` (nA), ``DeltaSynapse`` onto it or an
+        ``IzhikevichPop`` (mV), or a
         ``DoubleExponentialSynapse``.
     """
 

@@ -170,9 +170,12 @@ class ExponentialCurrentSynapse(_CurrentSynapse):
 class DeltaSynapse(val.Parameterised):
     """A delta synapse, as NEST's ``iaf_psc_delta``: each arrival moves V by w (mV) at once.
 
-    Arrivals during the refractory period are lost (NEST's default,
-    ``refractory_input=False``); an arrival that lifts V to threshold is a
-    spike at its arrival time. On ``CurrentBasedLIFPop`` only.
+    On ``CurrentBasedLIFPop``, arrivals during the refractory period are
+    lost (NEST's default, ``refractory_input=False``) and an arrival that
+    lifts V to threshold is a spike at its arrival time. On ``IzhikevichPop``
+    (NEST's ``izhikevich``), V jumps at the arrival's time inside the step,
+    to second order: the jump w has moved V by w (1 + L f'(V)) at the step's
+    end, L ms later (f = dV/dt).
 
     Parameters
     ----------

@@ -18,6 +18,7 @@ from ..pair_kernels import delay_steps
 from ..populations import PoissonPop, SpikeSourcePop
 from ..populations.conductance import GATES, ConductancePopulation
 from ..populations.current_lif import CurrentBasedLIFPop
+from ..populations.izhikevich import IzhikevichPop
 from . import layout as L
 from .conductance_step import m_near_switch, rate_table
 from .custom_step_template import WORK_ROWS
@@ -84,9 +85,10 @@ def _check_receptor(pop, rec):
             f"population {pop.name!r}: receptor {rec!r} is a conductance; a "
             "CurrentBasedLIFPop takes current synapses: ExponentialCurrentSynapse, "
             "AlphaCurrentSynapse, DeltaSynapse")
-    if isinstance(rec, DeltaSynapse) and not exact:
+    if isinstance(rec, DeltaSynapse) and not (exact or isinstance(pop, IzhikevichPop)):
         raise val.ParameterError(
-            f"population {pop.name!r}: {rec!r} acts on CurrentBasedLIFPop populations only")
+            f"population {pop.name!r}: {rec!r} acts on CurrentBasedLIFPop and IzhikevichPop "
+            f"populations only, not on a {type(pop).__name__}")
     if isinstance(rec, ExponentialCurrentSynapse) and custom_model(pop) is None:
         raise val.ParameterError(
             f"population {pop.name!r}: {rec!r} acts on CurrentBasedLIFPop and user-defined "
@@ -451,7 +453,8 @@ class Assembly:
             gap_in=scratch(n_total), stiff=np.zeros(n_total, np.int64),
             memo=np.full((L.MEMO_SLOTS, 6), -1.0),
             g_in=scratch(self.channels.g.shape[0]), r_in=scratch(self.channels.g.shape[0]),
-            corr_in=scratch(n_total), moment_in=scratch(n_total))
+            corr_in=scratch(n_total), moment_in=scratch(n_total), delta_in=scratch(2, n_total),
+            delta=scratch(2, n_total))
         self.auto_stages = L.AutoStages(**{name: np.zeros(0, np.int64) if name in stages
                                            else None for name in L.AutoStages._fields})
 

@@ -67,6 +67,7 @@ from ..populations import hh, izhikevich, rtm, traub, wb
 from .cache_hints import prefetch
 from .layout import (
     CH_ALPHA_CURRENT,
+    CH_DELTA,
     CH_EXP,
     CH_EXP2,
     H_B,
@@ -381,8 +382,11 @@ def unit_arrival(kind, L, tau, tau_r, peak, dt):
     moment int g (s - t) ds minus Heun's dt^2 / 2 times its end value, which
     multiplies -dV/dt (conductances only). One exponential per time
     constant: 1 - e loses nothing that matters here (its absolute error,
-    1e-16 tau, is all that enters).
+    1e-16 tau, is all that enters). A delta arrival (a jump of V) has no
+    gate: its "miss" is L, the time the stages did not see the jump.
     """
+    if kind == CH_DELTA:
+        return 0.0, 0.0, L, 0.0
     X = L / tau
     e = math.exp(-X)
     t_off = dt - L
@@ -403,11 +407,12 @@ def unit_arrival(kind, L, tau, tau_r, peak, dt):
 
 
 @njit(cache=True, inline="always")
-def add_arrival(i, k, w, jg, jr, miss, moment, current, Ec, inv_C, V, g_in, r_in, corr,
-                moments):
+def add_arrival(i, k, w, jg, jr, miss, moment, kind, Ec, inv_C, V, g_in, r_in, corr,
+                moments, delta):
     """An arrival of weight w and unit effect (jg, jr, miss, moment) (unit_arrival) on
     cell i, gate slot k: the gate jumps into g_in and r_in, what the stages miss into
-    corr and moments (a current, ``current``, has no moment).
+    corr and moments (a current has no moment). A delta arrival's jump of V, w mV,
+    L ms before the step's end, is summed into delta: w and w L (_delta_effect).
 
     Loop-free and on arrays, not their NamedTuple: numba would otherwise keep
     reference counting around every inlined call, once per synaptic event.
@@ -415,7 +420,10 @@ def add_arrival(i, k, w, jg, jr, miss, moment, current, Ec, inv_C, V, g_in, r_in
     ui, uk = np.uint64(i), np.uint64(k)
     g_in[uk] += w * jg
     r_in[uk] += w * jr
-    if current:
+    if kind == CH_DELTA:
+        delta[0, ui] += w
+        delta[1, ui] += w * miss
+    elif kind == CH_ALPHA_CURRENT:
         corr[ui] += w * miss * inv_C
     else:
         corr[ui] += w * miss * (Ec - V[ui]) * inv_C
@@ -1048,6 +1056,19 @@ def _any_crossing(V_old, V, n_sub, t_cross, b0, b1, V_spike):
 
 
 @njit(cache=True, inline="always")
+def _delta_effect(W, WL, v, G, k, v_r, a, b, inv_C):
+    """How far the step's jumps of an Izhikevich cell's V (sum W, mV, and sum of each
+    times the time L from it to the step's end, WL) moved V and u at the step's end,
+    from v, V there without them (total conductance G, see izhikevich.ionic).
+
+    A jump W at t + dt - L: V + W + L (f(V + W) - f(V)) with f = dV/dt quadratic in
+    V (f' = (k (v - v_r) - G) / C, f''/2 = k / C), and u + a b W L; exact in W, the
+    error O(W L dt) per arrival, O(dt^2) over a run. Jumps at different times within
+    one step are taken as one at their weighted mean time."""
+    return W + WL * ((k * (v - v_r) - G) * inv_C + W * k * inv_C), a * b * WL
+
+
+@njit(cache=True, inline="always")
 def _level_time(t, dt, interp, v0, v1, k_start, k_end, level):
     """When V, v0 at t and v1 at t + dt (slopes k_start, k_end), crossed level."""
     if interp == INTERP_HERMITE:
@@ -1210,6 +1231,8 @@ def _population_step(part, p, step, t, dt, interp, k0, k1, pops, neurons, chans,
     u_old = cells.u_old[start:stop]
     gap_in = cells.gap_in[start:stop]
     gap_total = cells.gap_total[start:stop]
+    delta = cells.delta[:, start:stop]
+    delta_in = cells.delta_in[:, start:stop]
     indptr, indices, gap_g = cells.gap_indptr, cells.gap_indices, cells.gap_g
     V_all = neurons.V
     g = chans.g
@@ -1254,6 +1277,11 @@ def _population_step(part, p, step, t, dt, interp, k0, k1, pops, neurons, chans,
             for li in range(n_cells):
                 j = np.uint64(li)
                 u_old[j] = x[0, j]
+            for row in range(2):
+                for li in range(n_cells):
+                    j = np.uint64(li)
+                    delta[row, j] = delta_in[row, j]
+                    delta_in[row, j] = 0.0
         if switching:
             for li in range(n_cells):
                 j = np.uint64(li)
@@ -1282,9 +1310,8 @@ def _population_step(part, p, step, t, dt, interp, k0, k1, pops, neurons, chans,
                 w = a_weight[u]
                 jg, jr, miss, moment = _arrival(memo, c, kind, t1 - a_time[u], chans.tau[c],
                                                 chans.tau_rise[c], chans.peak[c], dt, inv_dt)
-                add_arrival(li, chans.offset[c] + li, w, jg, jr, miss, moment,
-                            kind == CH_ALPHA_CURRENT, chans.E[c], inv_C, V, g_in_all, r_in_all,
-                            corr, moments)
+                add_arrival(li, chans.offset[c] + li, w, jg, jr, miss, moment, kind,
+                            chans.E[c], inv_C, V, g_in_all, r_in_all, corr, moments, delta)
                 e = a_next[u]
             head[i] = -1
         for q in range(shared.count[0]):
@@ -1297,10 +1324,9 @@ def _population_step(part, p, step, t, dt, interp, k0, k1, pops, neurons, chans,
                                                  chans.tau_rise[c], chans.peak[c], dt)
             o = chans.offset[c]
             Ec = chans.E[c]
-            current = kind == CH_ALPHA_CURRENT
             for li in range(n_cells):
-                add_arrival(li, o + li, w, jg, jr, miss, moment, current, Ec, inv_C, V, g_in_all,
-                            r_in_all, corr, moments)
+                add_arrival(li, o + li, w, jg, jr, miss, moment, kind, Ec, inv_C, V, g_in_all,
+                            r_in_all, corr, moments, delta)
         for c in range(c_first, c_stop):
             kind = chans.kind[c]
             o = chans.offset[c]
@@ -1351,7 +1377,7 @@ def _population_step(part, p, step, t, dt, interp, k0, k1, pops, neurons, chans,
                     s = f * (g1 - r1)
                     Gs1[j] += s
                     Hs1[j] += s * Ec
-            else:
+            elif kind == CH_ALPHA_CURRENT:
                 X = dt / tau
                 kappa_r = tau * (1.0 - d * (1.0 + X)) - 0.5 * dt * X * d
                 for li in range(n_cells):
@@ -1427,6 +1453,10 @@ def _population_step(part, p, step, t, dt, interp, k0, k1, pops, neurons, chans,
                            x_star[3, j], gNa, ENa, gK, EK, gK2, v)
             G1 = gL + Gi + Gs1[j] + gap_total[j]
             H1 = glel + Hi + Hs1[j] + (gap_in[j] if has_gap else 0.0)
+            jump_V = jump_u = 0.0
+            if reset_V == reset_V and delta[0, j] != 0.0:
+                jump_V, jump_u = _delta_effect(delta[0, j], delta[1, j], v, G1, gNa, EK, phi,
+                                               pb, inv_C)
             v0 = V_old[j]
             eta = 0.0
             if sigma != 0.0:
@@ -1491,6 +1521,8 @@ def _population_step(part, p, step, t, dt, interp, k0, k1, pops, neurons, chans,
                     inv_C, gNa, ENa, gK, EK, gK2, phi, VT, pb, V_spike, interp, g_lo, g_hi)
                 V[j] = v + corr[j] + eta
                 x[0, j], x[1, j], x[2, j], x[3, j] = x0, x1, x2, x3
+            V[j] += jump_V
+            x[0, j] += jump_u
 
     # Spikes: upward crossings of V_spike, placed inside the step. A resetting cell
     # whose spike is counted below its peak (V_detect: NEURON's NetCon on an

@@ -411,12 +411,15 @@ class ConductanceCells(NamedTuple):
     r_in: np.ndarray        # flat like Channels.r: jumps of their second states
     corr_in: np.ndarray     # (N,) mV, what the stages miss of them (see corr)
     moment_in: np.ndarray   # (N,) µS ms^2, their first moments (see moments)
+    delta_in: np.ndarray    # (2, N) their delta jumps (see delta)
+    delta: np.ndarray       # (2, N) scratch: the step's delta jumps of V: sum w (mV) and
+    #                         sum w L (mV ms), L the time from each to t + dt
     STATE = ("x",)
     STRUCTURE = ("model", "params", "gap_indptr", "gap_indices", "gap_g")
     DERIVED = ("tables", "table_of", "m_both_steps", "gap_total")
     SCRATCH = ("Gs0", "Hs0", "gap0", "n_sub", "t_cross", "G0", "H0", "Gs1", "Hs1", "a0", "s0",
                     "V_star", "x_star", "V_old", "u_old", "corr", "moments", "gap_in", "stiff",
-                    "memo", "g_in", "r_in", "corr_in", "moment_in")
+                    "memo", "g_in", "r_in", "corr_in", "moment_in", "delta_in", "delta")
 
 
 class CustomCells(NamedTuple):

@@ -41,7 +41,6 @@ from .atomics import cycle_counter, store_release, wait_for, wait_while
 from .conductance_step import add_arrival, step_conductance_population, unit_arrival
 from .events import emit_spike
 from .layout import (
-    CH_ALPHA_CURRENT,
     F_DT,
     H_C,
     I_KIND,
@@ -156,7 +155,7 @@ def _deliver_to_cells(c, row, L, dt, post, post_start, target, sc, chans, conns,
     Ec = chans.E[target]
     o = chans.offset[target] - post_start
     g_in, r_in, corr_in, moment_in = cells.g_in, cells.r_in, cells.corr_in, cells.moment_in
-    current = kind == CH_ALPHA_CURRENT
+    delta_in = cells.delta_in
     if conns.store[c] == STORE_CSR:
         indptr, indices, weights = store.indptr, store.indices, store.weights
         p0 = conns.ptr_offset[c] + row
@@ -164,8 +163,8 @@ def _deliver_to_cells(c, row, L, dt, post, post_start, target, sc, chans, conns,
             u = np.uint64(q)    # see "Unsigned indices" in conductance_step
             i = post_start + indices[u]
             w = sc * weights[u]
-            add_arrival(i, o + i, w, jg, jr, miss, moment, current, Ec, inv_C, V, g_in, r_in,
-                        corr_in, moment_in)
+            add_arrival(i, o + i, w, jg, jr, miss, moment, kind, Ec, inv_C, V, g_in, r_in,
+                        corr_in, moment_in, delta_in)
     else:
         dense = store.dense
         n_post = conns.n_post[c]
@@ -175,8 +174,8 @@ def _deliver_to_cells(c, row, L, dt, post, post_start, target, sc, chans, conns,
             if w == 0.0:
                 continue
             i = post_start + li
-            add_arrival(i, o + i, w, jg, jr, miss, moment, current, Ec, inv_C, V, g_in, r_in,
-                        corr_in, moment_in)
+            add_arrival(i, o + i, w, jg, jr, miss, moment, kind, Ec, inv_C, V, g_in, r_in,
+                        corr_in, moment_in, delta_in)
 
 
 @njit(cache=True, refcount=False)
@@ -723,6 +722,7 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
                 cells.r_in[:] = 0.0
                 cells.corr_in[:] = 0.0
                 cells.moment_in[:] = 0.0
+                cells.delta_in[:] = 0.0
             if custom is not None:
                 _clear_sums(pops, chans)
             status.code[0] = STATUS_ARRIVALS_FULL
