@@ -13,6 +13,10 @@ in both engines.
 3. NEST out, Hodgkin-Huxley: a lifnet network of ``HHPop`` cells (NEST's
    ``hh_psc_alpha_gap``) with alpha current synapses, exported the same way
    (dt 0.025 ms, 1 s).
+4. NEST out, Izhikevich: a lifnet network of NEST's ``izhikevich`` cells
+   (``IzhikevichPop`` with NEST's equation) with delta synapses, exported the
+   same way and run by pointnet at dt 0.1 ms and, to see how far NEST's forward
+   Euler is from its own limit, at dt 0.01 ms (1 s).
 
 The first two at dt 0.1 ms for 3 s. Compared per population: the mean rate (Hz; target
 within 2 %) and, per cell, the first spike time (ms; target: median absolute
@@ -38,6 +42,7 @@ from results_io import metadata, write
 
 import lifnet as ln
 from lifnet import spec
+from lifnet.io.circuit import IZHIKEVICH_ROOTS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEERS = os.path.join(HERE, "peers")
@@ -137,6 +142,47 @@ def hh_out(folder):
     return {"nest": nest, "rows": rows}
 
 
+def izhikevich_out(folder):
+    """A network of NEST's izhikevich cells exported and run by pointnet: 100
+    regular-spiking cells of Izhikevich (2003) (a 0.02, b 0.2, c -65, d 8), each with
+    40 of 200 spike sources at 20 Hz through 4 mV delta synapses and 10 inhibitory
+    partners among the cells (-1 mV), 1 s at dt 0.1 ms; NEST also at dt 0.01 ms."""
+    v_r, v_t = IZHIKEVICH_ROOTS
+    net = ln.Network(dt=0.1, seed=3)
+    rng = np.random.default_rng(3)
+    times = np.sort(rng.uniform(0.0, 1000.0, 4000))
+    src = net.add(ln.SpikeSourcePop(200, times=times, ids=rng.integers(0, 200, times.size),
+                                    name="src"))
+    b = 0.2
+    izh = net.add(ln.IzhikevichPop(100, name="izh", C=1.0, k=0.04, v_r=v_r, v_t=v_t,
+                                   v_peak=30.0, a=0.02, b=b, c=-65.0, d=8.0, V_init=-65.0))
+    # NEST's I_e = 0 is lifnet's clamp of -b v_r (u = U - b v_r).
+    net.stimulate(izh, ln.CurrentClamp(amplitude=-b * v_r))
+    net.connect(src, izh, receptor=ln.DeltaSynapse(), weight=4.0, rule="fixed_indegree",
+                indegree=40, delay=1.0)
+    net.connect(izh, izh, receptor=ln.DeltaSynapse(), weight=-1.0, rule="fixed_indegree",
+                indegree=10, delay=1.5)
+    result = net.run(1000.0)
+    config = net.save_sonata(folder, tstop=1000.0)
+    lifnet_spikes = os.path.join(folder, "lifnet_spikes.h5")
+    ln.sonata.write_spikes(lifnet_spikes, {"izh": result.spikes("izh")})
+    groups = {"izh (IzhikevichPop)": np.arange(izh.n)}
+    nest = peer("run", config)
+    rows = compare(lifnet_spikes, nest["spikes_file"], "izh", groups, 1000.0)
+    with open(config) as f:
+        fine = json.load(f)
+    fine["run"]["dt"] = 0.01
+    fine["output"]["output_dir"] = os.path.join(folder, "output_dt0.01")
+    fine_config = os.path.join(folder, "simulation_config_dt0.01.json")
+    with open(fine_config, "w") as f:
+        json.dump(fine, f)
+    nest_fine = peer("run", fine_config)
+    rows_fine = compare(lifnet_spikes, nest_fine["spikes_file"], "izh", groups, 1000.0)
+    for r in rows_fine:
+        r["group"] += ", NEST at dt 0.01 ms"
+    return {"nest": nest, "nest_fine": nest_fine, "rows": rows, "rows_fine": rows_fine}
+
+
 def table(rows):
     lines = ["| cells | lifnet Hz | NEST Hz | rate diff | first spike, median abs diff "
              "(lifnet - NEST median) |", "|---|---|---|---|---|"]
@@ -159,8 +205,9 @@ def main():
         incoming = bmtk_in(os.path.join(base, "bmtk_column"))
         outgoing = nest_out(os.path.join(base, "lifnet_ch3"))
         hh = hh_out(os.path.join(base, "lifnet_hh"))
+        izh = izhikevich_out(os.path.join(base, "lifnet_izh"))
     ok = all(abs(r["rate_difference_pct"]) <= 2.0 and r["first_spike_median_abs_ms"] <= 0.3
-             for r in incoming["rows"] + outgoing["rows"] + hh["rows"])
+             for r in incoming["rows"] + outgoing["rows"] + hh["rows"] + izh["rows"])
     meta = metadata("sonata_bmtk.py", lifnet=ln.__version__, bmtk=incoming["built"]["bmtk"],
                     nest=incoming["nest"]["nest"], dt_ms=0.1, duration_ms=3000.0)
     markdown = (
@@ -178,10 +225,16 @@ def main():
         "lifnet, and exported and run by pointnet on NEST (which counts a spike at the peak "
         "of V, lifnet at its crossing of 0 mV, about 0.1 ms earlier):\n\n"
         f"{table(hh['rows'])}\n\n"
+        "A lifnet network of NEST's `izhikevich` cells (`IzhikevichPop` with NEST's "
+        "equation: 100 regular-spiking cells, spike sources through 4 mV delta synapses, "
+        "recurrent -1 mV; dt 0.1 ms, 1 s) run by lifnet, and exported and run by pointnet "
+        "on NEST at dt 0.1 ms and 0.01 ms (NEST integrates it by forward Euler, lifnet "
+        "to second order):\n\n"
+        f"{table(izh['rows'] + izh['rows_fine'])}\n\n"
         f"Targets (rates within 2 %, first spikes within 0.3 ms median): "
         f"{'met' if ok else 'NOT met'}.")
     write("sonata-bmtk", meta, {"bmtk_in": incoming, "nest_out": outgoing, "hh_out": hh,
-                                "targets_met": ok},
+                                "izhikevich_out": izh, "targets_met": ok},
           "SONATA circuits: lifnet and NEST (BMTK pointnet)", markdown)
 
 

@@ -7,9 +7,11 @@ import json
 import h5py
 import numpy as np
 import pytest
+from scipy.integrate import solve_ivp
 
 import lifnet as ln
 from lifnet import cli
+from lifnet.io.circuit import IZHIKEVICH_ROOTS
 
 COND = {"C_m": 200.0, "g_L": 20.0, "E_L": -65.0, "V_th": -50.0, "V_reset": -60.0,
         "t_ref": 2.0, "E_ex": 0.0, "E_in": -80.0, "tau_syn_ex": 2.0, "tau_syn_in": 8.0,
@@ -498,3 +500,73 @@ def test_an_edges_file_changed_between_loading_and_running_is_refused(tmp_path):
         f.attrs["note"] = "edited"
     with pytest.raises(ln.sonata.SonataError, match="edges.h5 changed after it was loaded"):
         loaded.run(10.0)
+
+
+def test_nest_izhikevich_cells_follow_nests_equations(tmp_path):
+    """NEST's izhikevich (dV/dt = 0.04 V^2 + 5 V + 140 - U + I_e, dU/dt = a (b V - U),
+    V >= V_th: V = c, U += d; delta inputs in mV) read from a circuit whose
+    dynamics_params are in NEST's form: spike times against DOP853 of those equations,
+    each input at its arrival time, within 0.03 ms at dt 0.025 ms (measured: 0.014 ms;
+    a wrong unit or root moves them by milliseconds). The same cells, written by
+    save_sonata, carry NEST's parameters."""
+    inputs = np.sort(np.random.default_rng(5).uniform(10.0, 190.0, 40))
+    net = ln.Network(dt=0.025, seed=1)
+    src = net.add(ln.SpikeSourcePop(1, times=inputs, ids=np.zeros(40, int), name="src"))
+    v_r, v_t = IZHIKEVICH_ROOTS
+    net.add(ln.IzhikevichPop(1, name="izh", C=1.0, k=0.04, v_r=v_r, v_t=v_t, v_peak=30.0,
+                             a=0.02, b=0.2, c=-65.0, d=8.0, V_init=-70.0))
+    net.connect(src, "izh", receptor=ln.DeltaSynapse(), weight=2.0, delay=1.0)
+    config = net.save_sonata(tmp_path / "izh", tstop=200.0)
+    path = tmp_path / "izh" / "components" / "point_neuron_models" / "izh.json"
+    with open(path) as f:
+        written = json.load(f)
+    assert written == pytest.approx({"a": 0.02, "b": 0.2, "c": -65.0, "d": 8.0, "V_th": 30.0,
+                                     "U_m": -14.0, "I_e": 0.2 * v_r, "V_m": -70.0})
+    nest = {"a": 0.02, "b": 0.25, "c": -60.0, "d": 6.0, "V_th": 30.0, "I_e": 4.0,
+            "V_m": -70.0, "U_m": -16.0}
+    with open(path, "w") as f:
+        json.dump(nest, f)
+
+    def rhs(t, y):
+        v, u = y
+        return [0.04 * v * v + 5.0 * v + 140.0 - u + nest["I_e"],
+                nest["a"] * (nest["b"] * v - u)]
+
+    def peak(t, y):
+        return y[0] - nest["V_th"]
+    peak.terminal = True
+    peak.direction = 1
+    y, t0, ref, pending = [nest["V_m"], nest["U_m"]], 0.0, [], [*(inputs + 1.0), 200.0]
+    while pending:
+        sol = solve_ivp(rhs, (t0, pending[0]), y, method="DOP853", rtol=1e-12, atol=1e-12,
+                        events=peak)
+        if sol.status == 1:
+            t0 = sol.t_events[0][0]
+            ref.append(t0)
+            y = [nest["c"], sol.y_events[0][0][1] + nest["d"]]
+            continue
+        t0, y = pending.pop(0), [sol.y[0, -1] + 2.0, sol.y[1, -1]]
+    got = ln.sonata.load(config).run(200.0).spikes("izh").times
+    assert len(got) == len(ref) >= 5
+    assert np.abs(got - ref).max() < 0.03
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("consistent_integration", False, "consistent_integration False is Izhikevich \\(2003\\)'s "
+                                      "published numerics"),
+    ("V_min", -80.0, "V_min=-80.0: lifnet has no lower bound on V"),
+])
+def test_nest_izhikevich_options_lifnet_cannot_honour_are_refused(tmp_path, key, value,
+                                                                   message):
+    net = ln.Network(dt=0.1)
+    v_r, v_t = IZHIKEVICH_ROOTS
+    net.add(ln.IzhikevichPop(2, name="izh", C=1.0, k=0.04, v_r=v_r, v_t=v_t, v_peak=30.0,
+                             a=0.02, b=0.2, c=-65.0, d=8.0, V_init=-70.0))
+    config = net.save_sonata(tmp_path / "izh", tstop=10.0)
+    path = tmp_path / "izh" / "components" / "point_neuron_models" / "izh.json"
+    with open(path) as f:
+        params = json.load(f)
+    with open(path, "w") as f:
+        json.dump({**params, key: value}, f)
+    with pytest.raises(ln.ParameterError, match="\\(nest:izhikevich\\): " + message):
+        ln.sonata.load(config)

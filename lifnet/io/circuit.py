@@ -24,6 +24,15 @@ to lifnet's units (pF -> nF, nS -> µS, pA -> nA; ms and mV as they are):
 ``nest:hh_psc_alpha_gap``  ``HHPop``; ``AlphaCurrentSynapse`` ``ex`` and ``in``
                            (NEST's ``t_ref`` only keeps a second peak within it
                            from counting: no effect, an HH cell has none)
+``nest:izhikevich``        ``IzhikevichPop``; ``DeltaSynapse`` (mV). NEST's
+                           dV/dt = 0.04 V^2 + 5 V + 140 - U + I_e is
+                           Izhikevich (2007)'s cell with C 1 nF, k 0.04 µS/mV,
+                           v_r and v_t the roots of 0.04 V^2 + 5 V + 140,
+                           u = U - b v_r and a clamp of I_e - b v_r nA; a
+                           spike is the reset at V_th. lifnet integrates the
+                           equations, NEST by forward Euler
+                           (``consistent_integration``; the published
+                           numerics, False, and a finite ``V_min`` are refused)
 ``virtual``                ``SpikeSourcePop`` replaying the ``inputs`` spike file
 =========================  ======================================================
 
@@ -35,6 +44,7 @@ reads them in chunks.
 """
 
 import json
+import math
 import os
 import re
 import shlex
@@ -58,6 +68,7 @@ from ..monitors import SpikeTrains
 from ..populations import (
     CurrentBasedLIFPop,
     HHPop,
+    IzhikevichPop,
     LIFPopulation,
     PoissonPop,
     SpikeSourcePop,
@@ -105,7 +116,14 @@ NEST_MODELS = {
         {"C_m": 40.0, "g_Na": 4500.0, "g_Kv1": 9.0, "g_Kv3": 9000.0, "g_L": 10.0,
          "E_Na": 74.0, "E_K": -90.0, "E_L": -70.0, "tau_syn_ex": 0.2, "tau_syn_in": 2.0,
          "t_ref": 2.0, "I_e": 0.0, "V_m": HHPop.V_REST}, "psc_alpha"),
+    "izhikevich": NestModel(
+        {"a": 0.02, "b": 0.2, "c": -65.0, "d": 8.0, "V_th": 30.0, "V_m": -65.0, "U_m": -13.0,
+         "I_e": 0.0, "V_min": -math.inf, "consistent_integration": 1.0}, "delta"),
 }
+#: NEST's izhikevich: 0.04 V^2 + 5 V + 140 = 0.04 (V - v_r)(V - v_t).
+IZHIKEVICH_K = 0.04
+IZHIKEVICH_ROOTS = ((-125.0 - math.sqrt(125.0 ** 2 - 4 * 3500.0)) / 2.0,
+                    (-125.0 + math.sqrt(125.0 ** 2 - 4 * 3500.0)) / 2.0)
 #: NEST unit -> lifnet unit: divide by this.
 PER_NANO = 1000.0
 _SCALED = ("C_m", "g_L", "I_e", "g_Na", "g_Kv1", "g_Kv3")   # pF, nS, pA -> nF, µS, nA
@@ -159,6 +177,8 @@ _HH_NAMES = (("g_Na", "g_Na"), ("g_K", "g_Kv1"), ("g_K2", "g_Kv3"), ("g_L", "g_L
 def build_cells(group, name):
     """The lifnet population of a CellGroup and the current clamp its I_e needs, if any."""
     p = group.params
+    if group.model == "izhikevich":
+        return _izhikevich(group, name)
     C = nest_to_lifnet(p["C_m"], "C_m")
     I_e = nest_to_lifnet(p["I_e"], "I_e")
     if group.model == "hh_psc_alpha_gap":
@@ -175,6 +195,25 @@ def build_cells(group, name):
     pop = CurrentBasedLIFPop(len(group.node_ids), name=name, C=C, tau_m=p["tau_m"], I_e=I_e,
                              initial={"V": p["V_m"]}, **common)
     return pop, None
+
+
+def _izhikevich(group, name):
+    """IzhikevichPop and clamp of NEST's izhikevich (see the module's table)."""
+    p = group.params
+    where = f"node type of {group.population!r} (nest:izhikevich)"
+    if p["consistent_integration"] != 1.0:
+        raise SonataError(f"{where}: consistent_integration False is Izhikevich (2003)'s "
+                          "published numerics, not the model's equations; lifnet integrates "
+                          "the equations (set it True, NEST's default)")
+    if p["V_min"] != -math.inf:
+        raise SonataError(f"{where}: V_min={p['V_min']}: lifnet has no lower bound on V "
+                          "(NEST's default, -inf, only)")
+    v_r, v_t = IZHIKEVICH_ROOTS
+    b = p["b"]
+    pop = IzhikevichPop(len(group.node_ids), name=name, C=1.0, k=IZHIKEVICH_K, v_r=v_r,
+                        v_t=v_t, v_peak=p["V_th"], a=p["a"], b=b, c=p["c"], d=p["d"],
+                        V_init=p["V_m"], u_init=p["U_m"] - b * v_r)
+    return pop, CurrentClamp(amplitude=p["I_e"] - b * v_r)
 
 
 # -- configs -------------------------------------------------------------------------------
@@ -509,10 +548,42 @@ def _cell_model(net, pop, q):
         params = {"C_m": pop.C, "I_e": I_e, **{nest: getattr(pop, lifnet)
                                                for lifnet, nest in _HH_NAMES}}
         sides = _current_sides(pop, incoming, params, model)
+    elif type(pop) is IzhikevichPop:
+        return "izhikevich", _izhikevich_params(pop, receptors, I_e), {}, V0
     else:
         raise _lifnet_only(pop, "this cell model")
     params = {k: _nest_value(v, k) for k, v in params.items()}
     return model, params, sides, V0
+
+
+def _izhikevich_params(pop, receptors, I):
+    """NEST's izhikevich parameters of an IzhikevichPop with clamp I (nA): dividing
+    C dV/dt = k (V - v_r)(V - v_t) - u + I by C gives NEST's equation where k / C is
+    0.04 and v_r, v_t the roots of 0.04 V^2 + 5 V + 140, with U = (u + b v_r) / C."""
+    C, v_r = pop.C, pop.v_r
+    if not (math.isclose(pop.k / C, IZHIKEVICH_K, rel_tol=1e-9)
+            and all(math.isclose(x, y, rel_tol=1e-9)
+                    for x, y in zip((pop.v_r, pop.v_t), IZHIKEVICH_ROOTS, strict=True))):
+        raise _lifnet_only(pop, f"an Izhikevich cell with k/C={pop.k / C:g}, v_r={v_r:g}, "
+                                f"v_t={pop.v_t:g} (NEST's izhikevich has k/C 0.04 and v_r, v_t "
+                                f"{IZHIKEVICH_ROOTS[0]:.6g}, {IZHIKEVICH_ROOTS[1]:.6g}: "
+                                "0.04 V^2 + 5 V + 140)")
+    if pop.V_spike != pop.v_peak or pop.method != "auto" or np.ndim(pop.u_init) != 0:
+        raise _lifnet_only(pop, "an IzhikevichPop with V_spike below v_peak, a method other "
+                                "than auto or per-cell u_init")
+    for r in receptors.values():
+        if not isinstance(r, DeltaSynapse):
+            raise _lifnet_only(pop, f"receptor {r!r} (izhikevich takes delta synapses)")
+    b = pop.b / C
+    u0 = 0.0 if pop.u_init is None else pop.u_init
+    V_init = np.asarray(pop.initial_V())
+    U_m = (float(b * V_init[0]) if pop.u_init is None or not V_init.size
+           else (u0 + pop.b * v_r) / C)
+    if pop.u_init is None and np.any(V_init != V_init[0]):
+        raise _lifnet_only(pop, "an IzhikevichPop whose u starts at b (V - v_r) of "
+                                "per-cell V (NEST's U_m is one value: give u_init)")
+    return {"a": float(pop.a), "b": float(b), "c": float(pop.c), "d": float(pop.d / C),
+            "V_th": float(pop.v_peak), "U_m": float(U_m), "I_e": float(I / C + b * v_r)}
 
 
 def _current_sides(pop, incoming, params, model):

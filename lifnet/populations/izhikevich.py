@@ -61,7 +61,9 @@ class IzhikevichPop(ConductancePopulation):
         A spike is an upward crossing of this potential, mV: above c, at most
         v_peak (None, the default: v_peak).
     V_init : float or array
-        V at t = 0, mV (default v_r); u starts at b (V_init - v_r).
+        V at t = 0, mV (default v_r).
+    u_init : float or array
+        u at t = 0, nA (default b (V_init - v_r)).
     """
 
     model = L.MODEL_IZHIKEVICH
@@ -70,7 +72,7 @@ class IzhikevichPop(ConductancePopulation):
 
     def __init__(self, n, *, name=None, C=0.1, k=0.0007, v_r=-60.0, v_t=-40.0, v_peak=35.0,
                  a=0.03, b=-0.002, c=-50.0, d=0.1, V_spike=None, V_init=None,
-                 method="auto"):
+                 u_init=None, method="auto"):
         owner = type(self).__name__
         self._setup(n, name, dict(C=C, k=val.positive("k", k, owner=owner), v_r=v_r, v_t=v_t,
                                   v_peak=v_peak, a=val.positive("a", a, owner=owner), b=b,
@@ -80,6 +82,9 @@ class IzhikevichPop(ConductancePopulation):
         if not self.v_r < self.v_peak:
             raise val.ParameterError(
                 f"{owner}: v_r={self.v_r} must be below v_peak={self.v_peak}")
+        self.u_init = u_init if u_init is None else (
+            val.number("u_init", u_init, owner=owner) if val.ndim("u_init", u_init, owner=owner)
+            == 0 else val.per_neuron("u_init", u_init, self.n, owner=owner))
         self.V_spike = self.v_peak if V_spike is None else val.number("V_spike", V_spike,
                                                                       owner=owner)
         if not self.c < self.V_spike <= self.v_peak:
@@ -99,5 +104,6 @@ class IzhikevichPop(ConductancePopulation):
 
     def initial_gates(self, V):
         gates = np.zeros((L.N_GATES, self.n))
-        gates[0] = self.b * (np.asarray(V, dtype=np.float64) - self.v_r)
+        gates[0] = (self.b * (np.asarray(V, dtype=np.float64) - self.v_r)
+                    if self.u_init is None else self.u_init)
         return gates
