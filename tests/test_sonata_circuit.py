@@ -260,6 +260,11 @@ def test_lifnet_only_mechanisms_are_refused_by_name(tmp_path):
     net.add(ln.WBPop(10, name="W"))
     with pytest.raises(ln.sonata.SonataError, match="'W' \\(WBPop\\).*no NEST model"):
         net.save_sonata(tmp_path)
+    net = ln.Network(dt=0.1)
+    net.add(ln.IzhikevichPop(10, name="RS"))     # Izhikevich (2007): not NEST's equation
+    with pytest.raises(ln.sonata.SonataError, match="'RS' \\(IzhikevichPop\\): an "
+                                                    "Izhikevich cell with k/C=0.007.*0.04"):
+        net.save_sonata(tmp_path)
 
 
 def test_lifnet_export_writes_a_circuit_that_replays_the_model(tmp_path, capsys):

@@ -479,8 +479,8 @@ def _lifnet_only(pop, what):
     return NoNestModelError(
         f"population {pop.name!r} ({type(pop).__name__}): {what} has no NEST model, so a "
         f"SONATA circuit cannot carry it; save_sonata writes {', '.join(NEST_MODELS)} "
-        "(LIFPopulation with exponential conductances, CurrentBasedLIFPop) and spike "
-        "sources")
+        "(LIFPopulation with exponential conductances, CurrentBasedLIFPop, HHPop, "
+        "IzhikevichPop with NEST's equation) and spike sources")
 
 
 def _cell_model(net, pop, q):
