@@ -293,9 +293,10 @@ def test_branch_free_m_step_gives_the_same_spikes():
         state = net._asm.cells
         assert state.m_both_steps[0] == 1
         state.m_both_steps[0] = both_m
-        # Both specialisations of the vector stages, so that the comparison is theirs.
-        net._asm.auto_stages = net._asm.auto_stages._replace(
-            traub=np.zeros(0, np.int64), traub_both=np.zeros(0, np.int64))
+        # Both specialisations of the vector stages (compiled as a family), so that the
+        # comparison is theirs.
+        stages = net._asm.auto_stages
+        assert stages.traub is not None and stages.traub_both is not None
         return net.run(300.0).spikes(cells)
 
     with_both, with_branch = spikes(1), spikes(0)

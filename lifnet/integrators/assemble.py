@@ -31,6 +31,11 @@ GAP_STIFF = 0.5  # dt x (a cell's gap conductance) / C above this: refused (expl
 AUTO_STAGE_NAMES = {(L.MODEL_RTM, False): "rtm", (L.MODEL_WB, False): "wb",
                     (L.MODEL_TRAUB, False): "traub", (L.MODEL_TRAUB, True): "traub_both",
                     (L.MODEL_HH_NEST, False): "hh", (L.MODEL_HH_NEST, True): "hh_both"}
+# The specialisations compiled together. Each set of them is a compilation of the whole run
+# loop (10-30 s); by families (the two cells of the PING network, and each model with and
+# without its m step), a machine meets few sets, at the price of a specialisation it may not
+# use (8 s, once: each is cached on its own).
+AUTO_STAGE_FAMILIES = ({"rtm", "wb"}, {"traub", "traub_both"}, {"hh", "hh_both"})
 
 
 def _i64(values):
@@ -455,6 +460,7 @@ class Assembly:
             g_in=scratch(self.channels.g.shape[0]), r_in=scratch(self.channels.g.shape[0]),
             corr_in=scratch(n_total), moment_in=scratch(n_total), delta_in=scratch(2, n_total),
             delta=scratch(2, n_total))
+        stages = set().union(*(family for family in AUTO_STAGE_FAMILIES if family & stages))
         self.auto_stages = L.AutoStages(**{name: np.zeros(0, np.int64) if name in stages
                                            else None for name in L.AutoStages._fields})
 
