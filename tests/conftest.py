@@ -13,3 +13,10 @@ def pytest_xdist_auto_num_workers(config):
     """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return (cores or 1) + 1
+
+
+def pytest_collection_modifyitems(items):
+    """Tests marked ``long`` (a minute or more of simulation on 2 cores) first, the others
+    in their order: workers then fill the cores beside the long ones with short tests,
+    instead of waiting at the end for a long test that started last."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)

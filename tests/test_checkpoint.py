@@ -109,6 +109,7 @@ def conductance_network():
     return net
 
 
+@pytest.mark.long
 def test_conductance_cells_resume_bit_for_bit(tmp_path):
     whole = conductance_network()
     whole.run(150.0)

@@ -85,6 +85,7 @@ def test_spontaneous_rates_and_the_footprint_width():
     assert length_18 > 0.5, length_18    # a bump formed with no cue
 
 
+@pytest.mark.long
 @pytest.mark.xdist_group("compte2000_kernel")   # with the notebook
 def test_bump_persists_through_a_3s_delay_and_needs_nmda_onto_pyramidal_cells():
     """Murray et al. (2012) parameters: cue 250 ms, delay 3 s, decoded within 20 deg.

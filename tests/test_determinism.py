@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 import lifnet as ln
 
@@ -135,6 +136,7 @@ np.save(sys.argv[2], np.stack([np.concatenate([r.spikes(p).times for p in names]
 """
 
 
+@pytest.mark.long
 def test_current_based_cells_split_between_two_threads_give_the_same_spikes(tmp_path):
     """The second thread takes the upper half of each large CurrentBasedLIFPop population
     (its arrivals and summed inputs, its exact step, its spikes appended after the

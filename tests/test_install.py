@@ -51,6 +51,7 @@ def _record(site):
     return {line.split(",")[0] for line in (dist / "RECORD").read_text().splitlines()}
 
 
+@pytest.mark.long
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX paths of a virtual environment")
 def test_install_run_then_editable_install_imports_every_public_name(tmp_path):
     checkout = tmp_path / "lifnet-clone"

@@ -37,6 +37,7 @@ def trial(args):
     return winner, time, rate
 
 
+@pytest.mark.long
 @pytest.mark.xdist_group("wang2002_kernel")   # with the notebook: one compilation
 def test_choices_winner_rate_and_decision_times():
     """Wang (2002), Figs. 2-4: at c = 0 both pools win about equally often; at
