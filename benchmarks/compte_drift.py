@@ -22,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 from results_io import metadata, write  # noqa: E402
-from test_compte2000 import delay_trial  # noqa: E402  (the test's own trial)
+from test_compte2000 import DELAY, delay_trial  # noqa: E402  (the test's own trial)
 
 
 def main():
@@ -35,7 +35,7 @@ def main():
         ap.error(f"--last ({a.last}) must be greater than --first ({a.first})")
     seeds = list(range(a.first, a.last))
     with ProcessPoolExecutor(2) as pool:
-        results = list(pool.map(delay_trial, [(a.parameters, s, True) for s in seeds]))
+        results = list(pool.map(delay_trial, [(a.parameters, s, True, DELAY) for s in seeds]))
     errors = np.array([r[0] for r in results])
     within = float(np.mean(errors < 20.0))
     rms = float(np.sqrt(np.mean(errors ** 2)))

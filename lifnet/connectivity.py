@@ -820,7 +820,11 @@ def _parsed(pre, post, owner, **values):
     """Expressions parsed and numbers checked, and the coordinate tables they need."""
     def parse(value, name):
         if isinstance(value, str):
-            return Expression(value, allowed=PAIR_VARIABLES, owner=f"{owner} ({name})")
+            # A constant expression is its number: nothing to compile for it.
+            expr = Expression(value, allowed=PAIR_VARIABLES, owner=f"{owner} ({name})")
+            value = expr.constant()
+            if value is None:
+                return expr
         return None if value is None else val.number(name, value, owner=owner)
 
     values = {name: parse(value, name) for name, value in values.items()}

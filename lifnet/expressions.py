@@ -133,6 +133,13 @@ class Expression:
             if isinstance(child, ast.expr):
                 self._check_constants(child)
 
+    def constant(self):
+        """The expression's value where it reads no variable and draws nothing, else None."""
+        if not _is_constant(self.tree):
+            return None
+        with np.errstate(all="ignore"):
+            return float(self._eval(self.tree, {}, None, 1))
+
     def names(self):
         """The variable names the expression reads."""
         return {n.id for n in ast.walk(self.tree) if isinstance(n, ast.Name)

@@ -45,7 +45,7 @@ def test_choices_winner_rate_and_decision_times():
     at a few tens of Hz in the decision state (asserted: 20-60 Hz); decision
     time (first pool to reach 15 Hz) falls as coherence rises."""
     cases = [(0.0, s) for s in range(16)] + [(25.6, 100 + s) for s in range(16)]
-    cases += [(51.2, 200 + s) for s in range(8)]
+    cases += [(51.2, 200 + s) for s in range(4)]
     with ProcessPoolExecutor(2) as pool:
         results = list(pool.map(trial, cases))
     by_c = {c: [r for (cc, _), r in zip(cases, results, strict=True) if cc == c]
