@@ -7,6 +7,7 @@ closed-form solutions of passive membranes, and conservation laws.
 
 import math
 
+import izhikevich_reference as reference
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
@@ -349,32 +350,22 @@ def test_nest_hh_cell_stays_stable_and_close_at_coarse_dt():
             assert np.abs(got[:k] - ref[:k]).max() < bound, (dt, amps[i])
 
 
-def izhikevich_reference(current, duration, V_spike=35.0):
-    """The regular-spiking Izhikevich (2007) cell by DOP853, reset at each event; the
-    spikes are the upward crossings of V_spike."""
-    C, k, vr, vt, vpeak, a, b, c, d = 0.1, 0.0007, -60.0, -40.0, 35.0, 0.03, -0.002, -50.0, 0.1
+#: The regular-spiking cell of Izhikevich (2007), ch. 8, in lifnet's units (IzhikevichPop).
+RS = dict(C=0.1, k=0.0007, v_r=-60.0, v_t=-40.0, v_peak=35.0, a=0.03, b=-0.002, c=-50.0,
+          d=0.1)
+
+
+def izhikevich_reference(current, duration, V_spike=None, jumps=(), w=0.0):
+    """The regular-spiking cell under a clamp (nA), by DOP853 (izhikevich_reference)."""
+    p = RS
 
     def rhs(t, y):
         v, u = y
-        return [(k * (v - vr) * (v - vt) - u + current) / C, a * (b * (v - vr) - u)]
-
-    def peak(t, y):
-        return y[0] - vpeak
-    peak.terminal = True
-    peak.direction = 1
-
-    def detect(t, y):
-        return y[0] - V_spike
-    detect.direction = 1
-    t0, y, spikes = 0.0, [vr, 0.0], []
-    while True:
-        sol = solve_ivp(rhs, (t0, duration), y, method="DOP853", rtol=1e-12, atol=1e-12,
-                        events=(peak, detect))
-        spikes.extend(sol.t_events[1] if V_spike < vpeak else sol.t_events[0])
-        if sol.status != 1:
-            return np.array(spikes)
-        t0 = sol.t_events[0][0]
-        y = [c, sol.y_events[0][0][1] + d]
+        return [(p["k"] * (v - p["v_r"]) * (v - p["v_t"]) - u + current) / p["C"],
+                p["a"] * (p["b"] * (v - p["v_r"]) - u)]
+    return reference.spike_times(rhs, [p["v_r"], 0.0], v_peak=p["v_peak"], c=p["c"],
+                                 d=p["d"], duration=duration, jumps=jumps, w=w,
+                                 V_spike=V_spike)
 
 
 @pytest.mark.parametrize("current", [0.1, 0.3])
@@ -417,28 +408,9 @@ def test_izhikevich_cell_under_delta_synapses_converges_at_second_order():
     """60 jumps of V (1.5 mV, NEST's izhikevich input) at times off the grid, over a
     clamp below rheobase: spike times against DOP853 with each jump at its time fall
     as dt^2 (0.010, 0.0019, 0.00039 ms at dt 0.1, 0.05, 0.025, measured)."""
-    C, k, vr, vt, vpeak, a, b, c, d = 0.1, 0.0007, -60.0, -40.0, 35.0, 0.03, -0.002, -50.0, 0.1
     current, w, delay, duration = 0.06, 1.5, 1.0, 300.0
     inputs = np.sort(np.random.default_rng(3).uniform(5.0, duration, 60))
-
-    def rhs(t, y):
-        v, u = y
-        return [(k * (v - vr) * (v - vt) - u + current) / C, a * (b * (v - vr) - u)]
-
-    def peak(t, y):
-        return y[0] - vpeak
-    peak.terminal = True
-    peak.direction = 1
-    y, t0, ref, pending = [vr, 0.0], 0.0, [], [*(inputs + delay), duration]
-    while pending:
-        sol = solve_ivp(rhs, (t0, pending[0]), y, method="DOP853", rtol=1e-12, atol=1e-12,
-                        events=peak)
-        if sol.status == 1:
-            t0 = sol.t_events[0][0]
-            ref.append(t0)
-            y = [c, sol.y_events[0][0][1] + d]
-            continue
-        t0, y = pending.pop(0), [sol.y[0, -1] + w, sol.y[1, -1]]
+    ref = izhikevich_reference(current, duration, jumps=inputs + delay, w=w)
     errors = []
     for dt in (0.1, 0.05, 0.025):
         net = ln.Network(dt=dt, seed=1)

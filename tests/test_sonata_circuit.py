@@ -7,7 +7,7 @@ import json
 import h5py
 import numpy as np
 import pytest
-from scipy.integrate import solve_ivp
+from izhikevich_reference import spike_times
 
 import lifnet as ln
 from lifnet import cli
@@ -536,21 +536,8 @@ def test_nest_izhikevich_cells_follow_nests_equations(tmp_path):
         v, u = y
         return [0.04 * v * v + 5.0 * v + 140.0 - u + nest["I_e"],
                 nest["a"] * (nest["b"] * v - u)]
-
-    def peak(t, y):
-        return y[0] - nest["V_th"]
-    peak.terminal = True
-    peak.direction = 1
-    y, t0, ref, pending = [nest["V_m"], nest["U_m"]], 0.0, [], [*(inputs + 1.0), 200.0]
-    while pending:
-        sol = solve_ivp(rhs, (t0, pending[0]), y, method="DOP853", rtol=1e-12, atol=1e-12,
-                        events=peak)
-        if sol.status == 1:
-            t0 = sol.t_events[0][0]
-            ref.append(t0)
-            y = [nest["c"], sol.y_events[0][0][1] + nest["d"]]
-            continue
-        t0, y = pending.pop(0), [sol.y[0, -1] + 2.0, sol.y[1, -1]]
+    ref = spike_times(rhs, [nest["V_m"], nest["U_m"]], v_peak=nest["V_th"], c=nest["c"],
+                      d=nest["d"], duration=200.0, jumps=inputs + 1.0, w=2.0)
     got = ln.sonata.load(config).run(200.0).spikes("izh").times
     assert len(got) == len(ref) >= 5
     assert np.abs(got - ref).max() < 0.03
