@@ -575,13 +575,14 @@ def _izhikevich_params(pop, receptors, I):
         if not isinstance(r, DeltaSynapse):
             raise _lifnet_only(pop, f"receptor {r!r} (izhikevich takes delta synapses)")
     b = pop.b / C
-    u0 = 0.0 if pop.u_init is None else pop.u_init
-    V_init = np.asarray(pop.initial_V())
-    U_m = (float(b * V_init[0]) if pop.u_init is None or not V_init.size
-           else (u0 + pop.b * v_r) / C)
-    if pop.u_init is None and np.any(V_init != V_init[0]):
-        raise _lifnet_only(pop, "an IzhikevichPop whose u starts at b (V - v_r) of "
-                                "per-cell V (NEST's U_m is one value: give u_init)")
+    if pop.u_init is None:      # u = b (V - v_r): U = b V / C
+        V_init = pop.initial_V()
+        if np.any(V_init != V_init[0]):
+            raise _lifnet_only(pop, "an IzhikevichPop whose u starts at b (V - v_r) of "
+                                    "per-cell V (NEST's U_m is one value: give u_init)")
+        U_m = b * V_init[0]
+    else:
+        U_m = (pop.u_init + pop.b * v_r) / C
     return {"a": float(pop.a), "b": float(b), "c": float(pop.c), "d": float(pop.d / C),
             "V_th": float(pop.v_peak), "U_m": float(U_m), "I_e": float(I / C + b * v_r)}
 
