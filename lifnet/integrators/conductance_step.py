@@ -1521,8 +1521,9 @@ def _population_step(part, p, step, t, dt, interp, k0, k1, pops, neurons, chans,
                     inv_C, gNa, ENa, gK, EK, gK2, phi, VT, pb, V_spike, interp, g_lo, g_hi)
                 V[j] = v + corr[j] + eta
                 x[0, j], x[1, j], x[2, j], x[3, j] = x0, x1, x2, x3
-            V[j] += jump_V
-            x[0, j] += jump_u
+            if jump_V != 0.0:
+                V[j] += jump_V
+                x[0, j] += jump_u
 
     # Spikes: upward crossings of V_spike, placed inside the step. A resetting cell
     # whose spike is counted below its peak (V_detect: NEURON's NetCon on an
