@@ -356,6 +356,26 @@ def draw_partners(weight, delay, nsyn, *, P, Q, owners, partners, k, per_post, s
 
 
 @njit(cache=True)
+def delay_groups(indptr, delays, k_min, n_groups, out):
+    """Where each row's synapses of each whole-step delay start, for delivery without
+    a search: ``out[r * n_groups + g]`` is the first synapse of row r (from the row's
+    start) whose delay is at least k_min + g steps; the rows are sorted by delay.
+    False (and out unfinished) if a delay is not a whole number of steps."""
+    for r in range(indptr.shape[0] - 1):
+        lo, hi = indptr[r], indptr[r + 1]
+        q = lo
+        for g in range(n_groups):
+            while q < hi and delays[q] < k_min + g:
+                if delays[q] != math.floor(delays[q]):
+                    return False
+                q += 1
+            out[r * n_groups + g] = q - lo
+        if q < hi:
+            return False
+    return True
+
+
+@njit(cache=True)
 def sort_rows_by_delay(indptr, indices, weights, delays):
     """Sort each CSR row by delay (in place, with its indices and weights; stable)."""
     longest = max(1, int(np.max(np.diff(indptr)))) if indptr.shape[0] > 1 else 1

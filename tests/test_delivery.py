@@ -59,6 +59,35 @@ def test_per_synapse_delays_from_distance_are_exact():
     np.testing.assert_allclose(mon["g_e"], expected, rtol=1e-7, atol=1e-15)
 
 
+def test_whole_step_delays_are_delivered_from_the_rows_delay_table():
+    """Delays per synapse of whole steps (as NEST rounds them) are found through each
+    row's table of delay groups, not by search: every pulse still starts on time."""
+    net = ln.Network(dt=0.1, seed=2)
+    pre = net.add(ln.PyrPop(3, name="pre", V_init=-70.0))
+    post = net.add(ln.PyrPop(40, name="post", V_th=1e3, V_init=-70.0))
+    net.stimulate(pre, ln.CurrentClamp(amplitude=[0.6, 0.75, 0.9]))
+    rec = ln.ExponentialSynapse(tau=5.0, E=0.0, name="e")
+    proj = net.connect(pre, post, receptor=rec, weight=0.001, rule="probability", p=1.0,
+                       delay=ln.Normal(mean=1.5, sd=0.75, low=0.05, resolution=0.1))
+    mon = net.monitor(post, "g_e", interval=0.1)
+    result = net.run(150.0)
+    conns = net._asm.connections
+    assert (conns.group_offset[conns.per_synapse != 0] >= 0).all()
+    spikes = result.spikes(pre)
+    assert len(spikes) > 10
+    delay = np.zeros((3, 40))
+    syn = proj.synapses
+    delay[np.repeat(np.arange(3), np.diff(syn.indptr)), syn.indices] = proj.delay
+    assert len(np.unique(np.round(delay / 0.1))) > 10
+    t = mon.t
+    expected = np.zeros((40, t.size))
+    for ts, j in zip(spikes.times, spikes.ids, strict=True):
+        lag = t[None, :] - (ts + delay[j][:, None])
+        on = lag > 0
+        expected += np.where(on, np.float32(0.001) * np.exp(-np.where(on, lag, 0) / 5.0), 0.0)
+    np.testing.assert_allclose(mon["g_e"], expected, rtol=1e-7, atol=1e-15)
+
+
 @pytest.mark.parametrize("storage", ["dense", "sparse"])
 def test_arrivals_on_refractory_neurons_give_the_exact_gates(storage):
     """Arrivals on a neuron held refractory over the whole step change only its gates

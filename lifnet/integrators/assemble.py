@@ -14,7 +14,7 @@ from ..currents.synapses import (
     ExponentialCurrentSynapse,
 )
 from ..mechanism import CellModel
-from ..pair_kernels import delay_steps
+from ..pair_kernels import delay_groups, delay_steps
 from ..populations import PoissonPop, SpikeSourcePop
 from ..populations.conductance import GATES, ConductancePopulation
 from ..populations.current_lif import CurrentBasedLIFPop
@@ -612,7 +612,7 @@ class Assembly:
                         off, hat)
             off = n_ptr
             indptr.append(syn.indptr + n_syn)
-            csr.append((syn, n_syn, per_synapse))
+            csr.append((syn, n_syn, per_synapse, off))
             n_ptr += syn.indptr.shape[0]
             n_syn += syn.n_synapses
             return L.STORE_CSR, off, 0
@@ -644,7 +644,7 @@ class Assembly:
                     row = dict(pre=pre, post=pre, kind=L.TARGET_NMDA_SOURCE,
                                target=sources[key], store=L.STORE_IDENTITY, delay_steps=k,
                                delay_frac=phi, ptr_offset=0, n_post=0, per_synapse=0,
-                               delay_steps_min=k, scale=1.0)
+                               delay_steps_min=k, scale=1.0, group_offset=-1)
                     for f, v in row.items():
                         conns[f].append(v)
                 row = dict(source=sources[key], post=post, store=store, ptr_offset=off,
@@ -659,7 +659,7 @@ class Assembly:
                     row = dict(pre=pre, post=post, kind=L.TARGET_GATE, target=target,
                                store=store, delay_steps=k, delay_frac=phi, ptr_offset=off,
                                n_post=proj.post.n, per_synapse=int(proj.per_synapse_delay),
-                               delay_steps_min=k_min, scale=factor)
+                               delay_steps_min=k_min, scale=factor, group_offset=-1)
                     for f, v in row.items():
                         conns[f].append(v)
         self.connections = L.Connections(**{
@@ -676,10 +676,11 @@ class Assembly:
         indices = np.empty(n_syn, np.int32)
         weights = np.empty(n_syn, np.float32)
         syn_delay = np.zeros(n_syn, np.float32)
-        for syn, start, per_synapse in csr:
+        for syn, start, per_synapse, _ in csr:
             part = slice(start, start + syn.n_synapses)
             syn.write_into(indices[part], weights[part], syn_delay[part] if per_synapse else
                            None, dt)
+        groups = self._delay_groups(csr, syn_delay)
         self.storage = L.Storage(
             indptr=np.concatenate(indptr).astype(np.int64, copy=False),
             indices=indices, weights=weights, syn_delay=syn_delay,
@@ -687,7 +688,32 @@ class Assembly:
             np.zeros(0, np.float32),
             kernel=_f64(np.concatenate(kernel)) if kernel else np.zeros(0),
             kernel_hat=np.ascontiguousarray(np.concatenate(kernel_hat)) if kernel_hat else
-            np.zeros(0, np.complex128))
+            np.zeros(0, np.complex128), delay_groups=groups)
+
+    def _delay_groups(self, csr, syn_delay):
+        """The delay-group tables (``Storage.delay_groups``) of the per-synapse-delay
+        connections whose delays are whole steps, where a table costs at most one entry
+        per synapse; sets their ``group_offset``."""
+        conns = self.connections
+        tables, size = [], 0
+        for syn, start, per_synapse, off in csr:
+            n_rows = syn.indptr.shape[0] - 1
+            mine = np.flatnonzero((conns.store == L.STORE_CSR) & (conns.ptr_offset == off)
+                                  & (conns.per_synapse != 0))
+            if not per_synapse or mine.size == 0:
+                continue
+            k_min, k_max = conns.delay_steps_min[mine[0]], conns.delay_steps[mine[0]]
+            n_groups = int(k_max - k_min + 2)
+            if n_rows * n_groups > syn.n_synapses:
+                continue
+            table = np.empty(n_rows * n_groups, np.uint32)
+            if not delay_groups(syn.indptr, syn_delay[start:start + syn.n_synapses], k_min,
+                                n_groups, table):
+                continue
+            conns.group_offset[mine] = size
+            tables.append(table)
+            size += table.size
+        return np.concatenate(tables) if tables else np.zeros(0, np.uint32)
 
     def scale_weights(self, k_proj, factor):
         """Multiply the stored weights of projection k_proj by factor, in place."""

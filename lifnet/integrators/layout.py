@@ -215,10 +215,12 @@ class Connections(NamedTuple):
     #                              unless per_synapse; then delay_steps is the longest)
     scale: np.ndarray       # float64, multiplies the stored weights (-f for the rise gate of
     #                         a double-exponential synapse on a LIF population; 1 elsewhere)
+    group_offset: np.ndarray  # int64, into Storage.delay_groups: the table of a per_synapse
+    #                           connection whose delays are whole steps; -1 for none
     STATE = ()
     STRUCTURE = ("pre", "post", "kind", "target", "store", "delay_steps", "delay_frac",
                       "ptr_offset", "n_post", "per_synapse", "delay_steps_min", "scale")
-    DERIVED = ()
+    DERIVED = ("group_offset",)
     SCRATCH = ()
 
 
@@ -246,9 +248,14 @@ class Storage(NamedTuple):
     kernel: np.ndarray      # float64: circulant kernels (µS, W[j, i] = kernel[(i - j) mod n]);
     #                         uniform blocks (weight µS, then 1.0 if i -> i is skipped)
     kernel_hat: np.ndarray  # complex128, rfft of each circulant kernel (NMDA's W s by FFT)
+    delay_groups: np.ndarray  # uint32: for a connection with group_offset g >= 0 whose
+    #                           delays span k_min ... k_max steps, n = k_max - k_min + 2
+    #                           entries per row r: at g + r n + j, where the row's synapses
+    #                           of delay k_min + j start, from the row's start
+    #                           (pair_kernels.delay_groups)
     STATE = ()
     STRUCTURE = ("indptr", "indices", "weights", "syn_delay", "dense", "kernel")
-    DERIVED = ("kernel_hat",)
+    DERIVED = ("kernel_hat", "delay_groups")
     SCRATCH = ()
 
 

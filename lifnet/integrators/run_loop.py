@@ -207,7 +207,7 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
     head, nxt, time, chan, weight, count = arrivals
     indptr, indices, weights, dense = store.indptr, store.indices, store.weights, store.dense
     kernel = store.kernel
-    syn_delay = store.syn_delay
+    syn_delay, groups = store.syn_delay, store.delay_groups
     ring_ids, ring_theta, pop_stop = ring.ids, ring.theta, ring.pop_stop
     slots = ring_ids.shape[0]
     for c in range(conns.pre.shape[0]):
@@ -261,21 +261,35 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
                                           target, sc, chans, conns, store, cells, V)
                 elif conns.store[c] == STORE_CSR and per_synapse:
                     # Synapses of delay d (steps) arrive at fraction theta + d - back of
-                    # this step: those with d in [back - theta, back - theta + 1), found by
-                    # bisection in the row, which is sorted by d.
+                    # this step: those with d in [back - theta, back - theta + 1), in the
+                    # row, which is sorted by d. Whole-step delays: those of d = back,
+                    # from the row's table; others found by bisection.
                     low = (k_min + late) - theta
                     p0 = conns.ptr_offset[c] + row
                     q_lo, q_hi = indptr[p0], indptr[p0 + 1]
-                    while q_lo < q_hi:
-                        mid = (q_lo + q_hi) // 2
-                        if syn_delay[mid] < low:
-                            q_lo = mid + 1
-                        else:
-                            q_hi = mid
+                    g0 = conns.group_offset[c]
+                    a_whole = -1.0
+                    if g0 >= 0:
+                        d = math.ceil(low)     # (k_min + late, unless theta rounds away)
+                        n_groups = conns.delay_steps[c] - k_min + 2
+                        if d < k_min or d - k_min >= n_groups - 1:
+                            continue
+                        g = g0 + row * n_groups + (d - k_min)
+                        q_hi = q_lo + groups[g + 1]
+                        q_lo += groups[g]
+                        a_whole = d - low
+                    else:
+                        while q_lo < q_hi:
+                            mid = (q_lo + q_hi) // 2
+                            if syn_delay[mid] < low:
+                                q_lo = mid + 1
+                            else:
+                                q_hi = mid
+                        q_hi = indptr[p0 + 1]
                     a_known = -1.0
                     factors = (0.0, 0.0, 0.0)
-                    for q in range(q_lo, indptr[p0 + 1]):
-                        aq = syn_delay[q] - low
+                    for q in range(q_lo, q_hi):
+                        aq = a_whole if a_whole >= 0.0 else syn_delay[q] - low
                         if aq >= 1.0:
                             break
                         i = post_start + indices[q]
