@@ -358,9 +358,10 @@ def draw_partners(weight, delay, nsyn, *, P, Q, owners, partners, k, per_post, s
 @njit(cache=True)
 def delay_groups(indptr, delays, k_min, n_groups, out):
     """Where each row's synapses of each whole-step delay start, for delivery without
-    a search: ``out[r * n_groups + g]`` is the first synapse of row r (from the row's
-    start) whose delay is at least k_min + g steps; the rows are sorted by delay.
-    False (and out unfinished) if a delay is not a whole number of steps."""
+    a search: ``out[r * n_groups + g]`` is the first synapse of row r (counted from the
+    first synapse of row 0) whose delay is at least k_min + g steps; the rows are
+    sorted by delay. False (and out unfinished) if a delay is not a whole number of
+    steps."""
     for r in range(indptr.shape[0] - 1):
         lo, hi = indptr[r], indptr[r + 1]
         q = lo
@@ -369,7 +370,7 @@ def delay_groups(indptr, delays, k_min, n_groups, out):
                 if delays[q] != math.floor(delays[q]):
                     return False
                 q += 1
-            out[r * n_groups + g] = q - lo
+            out[r * n_groups + g] = q - indptr[0]
         if q < hi:
             return False
     return True

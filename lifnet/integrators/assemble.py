@@ -240,7 +240,8 @@ class Assembly:
             tau=chan_tau, rate=1.0 / chan_tau, E=_f64(chan_E), g=np.zeros(gate_total),
             kind=_i64(chan_kind), tau_rise=_f64(chan_rise), peak=_f64(chan_peak),
             r=np.zeros(gate_total), summed=summed, cell_rate=cell_rate, cell_inv_C=cell_inv_C,
-            v_in=np.zeros(n_total), v_up=np.zeros(n_total))
+            v_in=np.zeros(n_total), v_up=np.zeros(n_total), listed=np.zeros(n_total, np.uint8),
+            v_free=np.zeros(n_total), v_top=np.zeros(n_total))
 
         # Population parameter tables.
         params = np.zeros((len(pops), L.N_PARAMS))
@@ -324,7 +325,8 @@ class Assembly:
             cursor=_i64(lists["first"]))
         self.nmda_post = nmda_post
         self.populations = L.Populations(params=params, ints=ints,
-                                         switching=np.zeros(len(pops), dtype=np.int64))
+                                         switching=np.zeros(len(pops), dtype=np.int64),
+                                         margin=np.zeros(len(pops)))
 
         rng_v = [initial_rng(net.seed, q) for q in range(len(pops))]
         V = np.concatenate([np.zeros(pop.n) if isinstance(pop, (PoissonPop, SpikeSourcePop)) else
@@ -693,7 +695,7 @@ class Assembly:
     def _delay_groups(self, csr, syn_delay):
         """The delay-group tables (``Storage.delay_groups``) of the per-synapse-delay
         connections whose delays are whole steps, where a table costs at most one entry
-        per synapse; sets their ``group_offset``."""
+        per synapse (and its positions fit 32 bits); sets their ``group_offset``."""
         conns = self.connections
         tables, size = [], 0
         for syn, start, per_synapse, off in csr:
@@ -704,7 +706,7 @@ class Assembly:
                 continue
             k_min, k_max = conns.delay_steps_min[mine[0]], conns.delay_steps[mine[0]]
             n_groups = int(k_max - k_min + 2)
-            if n_rows * n_groups > syn.n_synapses:
+            if n_rows * n_groups > syn.n_synapses or syn.n_synapses >= 2 ** 32:
                 continue
             table = np.empty(n_rows * n_groups, np.uint32)
             if not delay_groups(syn.indptr, syn_delay[start:start + syn.n_synapses], k_min,

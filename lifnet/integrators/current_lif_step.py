@@ -152,6 +152,65 @@ def crossing(h, V0, V1, d0, d1, bend, V_inf, tau_m, inv_C, v_th, chans, c_first,
     return _newton(0, v_th, 0.0, top, V0, V_inf, tau_m, inv_C, chans, c_first, c_stop, li)
 
 
+@njit(cache=True, nogil=True, refcount=False)
+def premark_cells(p, lo, hi, t, dt, pops, neurons, chans, custom):
+    """Before delivery, for cells lo ... hi - 1 of population p, whose arrivals delivery
+    sums: V at the step's end without the step's arrivals (``chans.v_free``), a bound
+    of V inside the step without them (``v_top``: its ends plus its bend, V''
+    bounded; inf where the quick step does not apply), and ``listed`` 1 for the cells
+    within ``pops.margin[p]`` of threshold, whose arrivals delivery lists at once."""
+    ints = pops.ints[p]
+    start = ints[I_START]
+    c_first, c_stop = ints[I_CHAN_FIRST], ints[I_CHAN_STOP]
+    par = custom.params[custom.par_offset[p]:custom.par_offset[p] + custom.n_params[p]]
+    inv_C = 1.0 / par[P_C]
+    tau_m, E_L, v_th, I_e = par[P_TAU_M], par[P_E_L], par[P_V_TH], par[P_I_E]
+    em = math.exp(-dt / tau_m)
+    quick_ok = pops.switching[p] == 0
+    margin = pops.margin[p]
+    V = neurons.V
+    for i in range(lo, hi):
+        li = i - start
+        v = V[i]
+        top = math.inf
+        if quick_ok and neurons.ref_until[i] <= t and v < v_th:
+            V_inf = E_L + tau_m * (I_e + neurons.I_now[i]) * inv_C
+            V1, _ = whole_step(dt, v, V_inf, tau_m, inv_C, em, chans, c_first, c_stop, li)
+            _, bend = slope_and_bend(dt, v, V_inf, tau_m, inv_C, chans, c_first, c_stop, li)
+            chans.v_free[i] = V1
+            top = max(v, V1) + 0.125 * bend * dt * dt
+        chans.v_top[i] = top
+        chans.listed[i] = 0 if top + margin < v_th else 1
+
+
+@njit(cache=True, nogil=True, refcount=False)
+def check_cells(p, lo, hi, pops, chans, shared, custom):
+    """After delivery: which of cells lo ... hi - 1 of population p take the quick step
+    (``listed`` 0: V stays below threshold even with the most the step's arrivals can
+    lift it, ``v_up``) and which take their arrivals one by one; those of them that
+    premark_cells did not list get ``listed`` 2, for a second delivery. Returns how
+    many; the lower half of the population notes its largest rise for the next
+    step's margin."""
+    v_th = custom.params[custom.par_offset[p] + P_V_TH]
+    quick_ok = True
+    for q in range(shared.count[0]):
+        if shared.pop[q] == p:
+            quick_ok = False
+    missed = 0
+    rise = 0.0
+    for i in range(lo, hi):
+        up = chans.v_up[i]
+        rise = max(rise, up)
+        if quick_ok and chans.v_top[i] + up < v_th:
+            chans.listed[i] = 0
+        elif chans.listed[i] == 0:
+            chans.listed[i] = 2
+            missed += 1
+    if lo == pops.ints[p, I_START]:
+        pops.margin[p] = rise
+    return missed
+
+
 @njit(cache=True, refcount=False)
 def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shared, custom,
                     ring, out, status, helper):
@@ -237,22 +296,28 @@ def step_cells(p, lo, hi, step, t, dt, pops, neurons, chans, arrivals, shared, c
         if shared.pop[q] == p:
             shared_here = True
     # A whole step at once: exponential currents and delta synapses only, and the
-    # step's arrivals summed in delivery (or none).
+    # step's arrivals summed in delivery (check_cells chose those cells) or none.
     whole_ok = only_exp and not shared_here and not switching
-    all_summed = c_stop == c_first or chans.summed[c_first] != 0
+    summed = c_stop > c_first and chans.summed[c_first] != 0
+    all_summed = c_stop == c_first or summed
     v_in, v_up = chans.v_in, chans.v_up
     for li in range(lo - start, hi - start):
         i = start + li
         v = V[i]
         V_inf = E_L + tau_m * (I_e + neurons.I_now[i]) * inv_C
-        if whole_ok and (all_summed or head[i] < 0) and neurons.ref_until[i] <= t and \
-                v < v_th:
-            # V without the step's arrivals, and a bound of V inside the step: that
-            # trajectory's ends plus its bend (V'' bounded) plus the most the arrivals
-            # can lift it (v_up). Below threshold: the arrivals' sums finish the step.
-            V1, _ = whole_step(dt, v, V_inf, tau_m, inv_C, em, chans, c_first, c_stop, li)
-            _, bend = slope_and_bend(dt, v, V_inf, tau_m, inv_C, chans, c_first, c_stop, li)
-            if max(v, V1) + 0.125 * bend * dt * dt + v_up[i] < v_th:
+        if (chans.listed[i] == 0 if summed else
+                whole_ok and head[i] < 0 and neurons.ref_until[i] <= t and v < v_th):
+            # Below threshold throughout (premark_cells and check_cells said so, or:)
+            quick = summed
+            if summed:
+                V1 = chans.v_free[i]
+            else:
+                V1, _ = whole_step(dt, v, V_inf, tau_m, inv_C, em, chans, c_first, c_stop,
+                                   li)
+                _, bend = slope_and_bend(dt, v, V_inf, tau_m, inv_C, chans, c_first, c_stop,
+                                         li)
+                quick = max(v, V1) + 0.125 * bend * dt * dt + v_up[i] < v_th
+            if quick:
                 V1 += v_in[i]
                 v_in[i] = 0.0
                 v_up[i] = 0.0

@@ -83,10 +83,13 @@ class Populations(NamedTuple):
     params: np.ndarray      # (n_pops, N_PARAMS) float64
     ints: np.ndarray        # (n_pops, N_INTS) int64
     switching: np.ndarray   # (n_pops,) int64 scratch: a current switches this step
+    margin: np.ndarray      # (n_pops,) mV, populations of summed channels: how far below
+    #                         threshold a cell's arrivals are listed before its sums say
+    #                         whether it needs them (current_lif_step.premark_cells)
     STATE = ()
     STRUCTURE = ("params", "ints")
     DERIVED = ()
-    SCRATCH = ("switching",)
+    SCRATCH = ("switching", "margin")
 
 
 class Neurons(NamedTuple):
@@ -122,10 +125,16 @@ class Channels(NamedTuple):
     cell_inv_C: np.ndarray  # 1/nF, 1 / C of the channel's cells (summed channels)
     v_in: np.ndarray        # mV, per neuron: the step's summed arrivals' change of V at its end
     v_up: np.ndarray        # mV, per neuron: their bound of the rise of V inside the step
+    listed: np.ndarray      # uint8, per neuron of summed channels: 0 if its step is the
+    #                         quick one, else delivery lists its arrivals: 1 at once, 2 by a
+    #                         second pass (current_lif_step.premark_cells, check_cells)
+    v_free: np.ndarray      # mV, per neuron: V at the step's end without the step's arrivals
+    v_top: np.ndarray       # mV, per neuron: a bound of V inside the step without them
+    #                         (inf where the quick step does not apply)
     STATE = ("g", "r")
     STRUCTURE = ("offset", "pop", "tau", "E", "kind", "tau_rise", "peak")
     DERIVED = ("decay", "rate", "summed", "cell_rate", "cell_inv_C")
-    SCRATCH = ("v_in", "v_up")
+    SCRATCH = ("v_in", "v_up", "listed", "v_free", "v_top")
 
 
 class Stimuli(NamedTuple):
@@ -251,8 +260,8 @@ class Storage(NamedTuple):
     delay_groups: np.ndarray  # uint32: for a connection with group_offset g >= 0 whose
     #                           delays span k_min ... k_max steps, n = k_max - k_min + 2
     #                           entries per row r: at g + r n + j, where the row's synapses
-    #                           of delay k_min + j start, from the row's start
-    #                           (pair_kernels.delay_groups)
+    #                           of delay k_min + j start, from the connection's first
+    #                           synapse (pair_kernels.delay_groups)
     STATE = ()
     STRUCTURE = ("indptr", "indices", "weights", "syn_delay", "dense", "kernel")
     DERIVED = ("kernel_hat", "delay_groups")

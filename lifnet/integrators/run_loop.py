@@ -38,17 +38,21 @@ from ..currents import nmda
 from ..kernel_cache import njit
 from . import current_lif_step
 from .atomics import cycle_counter, store_release, wait_for, wait_while
+from .cache_hints import prefetch_item
 from .conductance_step import add_arrival, step_conductance_population, unit_arrival
 from .events import emit_spike
 from .layout import (
     F_DT,
     H_C,
+    I_CHAN_FIRST,
+    I_CHAN_STOP,
     I_KIND,
     I_MAX_SPIKES,
     I_RECORD,
     I_START,
     I_STOP,
     KIND_CONDUCTANCE,
+    KIND_CUSTOM,
     KIND_LIF,
     KIND_POISSON,
     KIND_SPIKES,
@@ -113,6 +117,15 @@ def _push_arrival(i, channel, w, t_arrive, head, nxt, time, chan, weight, count)
 
 
 @njit(cache=True, inline="always")
+def _listed(summed, listing, listed):
+    """Whether delivery lists an arrival: always onto channels it does not sum; onto
+    summed ones, for a cell listed in advance (first pass) or after its sums (second)."""
+    if not summed:
+        return True
+    return listed == 2 if listing else listed == 1
+
+
+@njit(cache=True, inline="always")
 def _sum_arrival(chans, i, o, w, factors):
     """Add an arrival of weight w on cell i (gate o + i) to the step's sums of a linear
     cell: factors from linear_gates.summed_arrival."""
@@ -121,6 +134,20 @@ def _sum_arrival(chans, i, o, w, factors):
     chans.v_in[i] += w * fV
     if w > 0.0:
         chans.v_up[i] += w * fup
+
+
+@njit(cache=True, inline="always")
+def _prefetch_group(far, near, stop, ids, pre_start, g_lag, n_groups, groups, first_synapse,
+                    indices, weights):
+    """Ask for the delay-group entry of ring entry ``far`` and for the synapses of entry
+    ``near`` (whose entry the turn before asked for), at the lag whose entries are
+    ``g_lag + row * n_groups``: each spike's synapses lie elsewhere, and the core
+    does not look far enough ahead to fetch them while it delivers the last."""
+    if far < stop:
+        prefetch_item(groups, g_lag + (ids[far] - pre_start) * n_groups)
+    q = first_synapse + groups[g_lag + (ids[near] - pre_start) * n_groups]
+    prefetch_item(indices, q)
+    prefetch_item(weights, q)
 
 
 @njit(cache=True, inline="always")
@@ -180,7 +207,7 @@ def _deliver_to_cells(c, row, L, dt, post, post_start, target, sc, chans, conns,
 
 @njit(cache=True, refcount=False)
 def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, arrivals, shared,
-             split_mid, upper, cells, V, custom):
+             split_mid, upper, cells, V, custom, listing):
     """Deliver the spikes arriving during the step; False if the arrival list overflowed.
 
     Spikes onto conductance cells through synapses that share the spike's
@@ -190,9 +217,15 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
     arrival is listed. ``V`` is the membrane potential at t (the step has not
     moved it yet). ``cells`` is None without conductance cells.
 
-    Arrivals onto linear cells (CurrentBasedLIFPop) are listed and also summed
-    (``_sum_arrival``); ``custom`` is None in a network without such cells or
-    other user-defined ones, and then the sums are not even compiled.
+    Arrivals onto linear cells (CurrentBasedLIFPop, summed channels) are summed
+    per cell (``_sum_arrival``), and listed only for the few cells whose step
+    may take them one by one (``chans.listed`` 1: near threshold before the
+    step, current_lif_step.premark_cells). Where the sums then show another
+    such cell (``listed`` 2, check_cells), a second call, ``listing`` True,
+    visits the same spikes in the same order and lists its arrivals, and does
+    nothing else. ``custom`` is None in a network without such cells or other
+    user-defined ones, and then neither the sums nor the second pass are
+    compiled.
 
     NMDA sources are visited twice: before their advance (``kind_wanted ==
     TARGET_NMDA_SOURCE``, noting the first arrival of each) and after it
@@ -225,7 +258,13 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
         per_synapse = conns.per_synapse[c] != 0
         sc = conns.scale[c]
         k_min = conns.delay_steps_min[c]
-        summed = chans.summed[target] != 0
+        summed = (custom is not None and kind_wanted == TARGET_GATE
+                  and chans.summed[target] != 0)
+        g0 = conns.group_offset[c]
+        first_synapse = indptr[conns.ptr_offset[c]] if g0 >= 0 else 0
+        n_groups = conns.delay_steps[c] - k_min + 2
+        if listing and (not summed or conns.store[c] == STORE_UNIFORM):
+            continue
         o_sum = chans.offset[target] - post_start
         direct = (cells is not None and pops.ints[post, I_KIND] == KIND_CONDUCTANCE
                   and not per_synapse
@@ -238,7 +277,11 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
                 continue
             slot = m % slots
             first = pop_stop[slot, pre - 1] if pre > 0 else 0
-            for e in range(first, pop_stop[slot, pre]):
+            stop = pop_stop[slot, pre]
+            for e in range(first, stop):
+                if g0 >= 0 and e + 1 < stop and late < n_groups - 1:
+                    _prefetch_group(e + 2, e + 1, stop, ring_ids[slot], pre_start, g0 + late,
+                                    n_groups, groups, first_synapse, indices, weights)
                 theta = ring_theta[slot, e]
                 a = theta + phi - late
                 if not per_synapse and (a < 0.0 or a >= 1.0):
@@ -266,19 +309,17 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
                     # from the row's table; others found by bisection.
                     low = (k_min + late) - theta
                     p0 = conns.ptr_offset[c] + row
-                    q_lo, q_hi = indptr[p0], indptr[p0 + 1]
-                    g0 = conns.group_offset[c]
                     a_whole = -1.0
                     if g0 >= 0:
                         d = math.ceil(low)     # (k_min + late, unless theta rounds away)
-                        n_groups = conns.delay_steps[c] - k_min + 2
                         if d < k_min or d - k_min >= n_groups - 1:
                             continue
                         g = g0 + row * n_groups + (d - k_min)
-                        q_hi = q_lo + groups[g + 1]
-                        q_lo += groups[g]
+                        q_lo = first_synapse + groups[g]
+                        q_hi = first_synapse + groups[g + 1]
                         a_whole = d - low
                     else:
+                        q_lo, q_hi = indptr[p0], indptr[p0 + 1]
                         while q_lo < q_hi:
                             mid = (q_lo + q_hi) // 2
                             if syn_delay[mid] < low:
@@ -296,43 +337,44 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
                         if (i >= split_at) != upper:
                             continue
                         w = sc * weights[q]
-                        if not _push_arrival(i, target, w, t + aq * dt, head, nxt, time, chan,
-                                             weight, count):
-                            return False
-                        if custom is not None and summed:
+                        if summed and not listing:
                             if aq != a_known:   # (one value for delays on the grid)
                                 factors = _summed_factors(chans, target, aq, dt)
                                 a_known = aq
                             _sum_arrival(chans, i, o_sum, w, factors)
+                        if _listed(summed, listing, chans.listed[i]) and not _push_arrival(
+                                i, target, w, t + aq * dt, head, nxt, time, chan, weight,
+                                count):
+                            return False
                 elif conns.store[c] == STORE_CSR:
                     p0 = conns.ptr_offset[c] + row
-                    factors = _summed_factors(chans, target, a, dt) if summed else (
-                        0.0, 0.0, 0.0)
+                    factors = _summed_factors(chans, target, a, dt) if (
+                        summed and not listing) else (0.0, 0.0, 0.0)
                     for q in range(indptr[p0], indptr[p0 + 1]):
                         i = post_start + indices[q]
                         if (i >= split_at) != upper:
                             continue
                         w = sc * weights[q]
-                        if not _push_arrival(i, target, w, t_arrive, head, nxt, time, chan,
-                                             weight, count):
-                            return False
-                        if custom is not None and summed:
+                        if summed and not listing:
                             _sum_arrival(chans, i, o_sum, w, factors)
+                        if _listed(summed, listing, chans.listed[i]) and not _push_arrival(
+                                i, target, w, t_arrive, head, nxt, time, chan, weight, count):
+                            return False
                 elif conns.store[c] == STORE_DENSE:
                     n_post = conns.n_post[c]
                     d0 = conns.ptr_offset[c] + row * n_post
-                    factors = _summed_factors(chans, target, a, dt) if summed else (
-                        0.0, 0.0, 0.0)
+                    factors = _summed_factors(chans, target, a, dt) if (
+                        summed and not listing) else (0.0, 0.0, 0.0)
                     for li in range(n_post):
                         w = sc * dense[d0 + li]
                         i = post_start + li
                         if w == 0.0 or (i >= split_at) != upper:
                             continue
-                        if not _push_arrival(i, target, w, t_arrive, head, nxt, time, chan,
-                                             weight, count):
-                            return False
-                        if custom is not None and summed:
+                        if summed and not listing:
                             _sum_arrival(chans, i, o_sum, w, factors)
+                        if _listed(summed, listing, chans.listed[i]) and not _push_arrival(
+                                i, target, w, t_arrive, head, nxt, time, chan, weight, count):
+                            return False
                 elif conns.store[c] == STORE_UNIFORM:
                     # Listed once for the whole population (see SharedArrivals); a
                     # neuron that must not receive it (no autapse) gets -w in its own list.
@@ -362,16 +404,24 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
 
 
 @njit(cache=True, refcount=False)
-def _switch_currents(t, dt, pops, neurons, stims):
-    t1 = t + dt
+def _note_switching(t, dt, pops, stims):
+    """pops.switching: 1 for the populations whose injected current switches in the step."""
     pops.switching[:] = 0
+    for s in range(stims.pop.shape[0]):
+        if t < stims.start[s] <= t + dt or t < stims.stop[s] <= t + dt:
+            pops.switching[stims.pop[s]] = 1
+
+
+@njit(cache=True, refcount=False)
+def _switch_currents(t, dt, pops, neurons, stims):
+    """The step's switches of injected currents, with their exact step means (``I_corr``)."""
+    t1 = t + dt
     for s in range(stims.pop.shape[0]):
         on = t < stims.start[s] <= t1
         off = t < stims.stop[s] <= t1
         if not (on or off):
             continue
         p = stims.pop[s]
-        pops.switching[p] = 1
         start = pops.ints[p, I_START]
         a0 = stims.amp_offset[s]
         th_on = (stims.start[s] - t) / dt
@@ -428,12 +478,14 @@ def _event_fraction(li, step, stream, e, k0, k1):
 
 @njit(cache=True, refcount=False)
 def _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals, split_mid, upper,
-                    custom):
+                    custom, listing):
     """List the step's Poisson drive events; False if the arrival list overflowed.
 
     A drive that switches on or off inside the step has its events drawn on
     the part of the step where it is on. ``split_mid`` and ``upper``: which
-    neurons are this thread's, as in ``_deliver``.
+    neurons are this thread's; ``listing``: as in ``_deliver`` (events onto
+    summed channels are summed by the first call, listed by the second for the
+    cells that take them one by one; counter-based draws give both the same).
     """
     head, nxt, time, chan, weight, count = arrivals
     for d in range(drives.channel.shape[0]):
@@ -441,6 +493,9 @@ def _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals, split_mi
         if b <= a:
             continue
         c = drives.channel[d]
+        summed = custom is not None and chans.summed[c] != 0
+        if listing and not summed:
+            continue
         p = chans.pop[c]
         start = pops.ints[p, I_START]
         w = drives.weight[d]
@@ -449,17 +504,19 @@ def _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals, split_mi
         fraction = (b - a) / dt
         mid = split_mid[p] - start
         for li in range(mid if upper else 0, pops.ints[p, I_STOP] - start if upper else mid):
+            if listing and chans.listed[start + li] != 2:
+                continue
             n_events = _poisson_count(li, step, stream, drives.lam[off + li],
                                       drives.p_none[off + li], whole, fraction,
                                       MAX_EVENTS_PER_STEP, k0, k1)
             for e in range(n_events):
                 ts = a + _event_fraction(li, step, stream, e, k0, k1) * (b - a)
-                if not _push_arrival(start + li, c, w, ts,
-                                     head, nxt, time, chan, weight, count):
-                    return False
-                if custom is not None and chans.summed[c] != 0:
+                if summed and not listing:
                     _sum_arrival(chans, start + li, chans.offset[c] - start, w,
                                  _summed_factors(chans, c, (ts - t) / dt, dt))
+                if _listed(summed, listing, chans.listed[start + li]) and not _push_arrival(
+                        start + li, c, w, ts, head, nxt, time, chan, weight, count):
+                    return False
     return True
 
 
@@ -593,6 +650,27 @@ def _shared_sums(t, dt, pops, chans, shared):
     return pushes
 
 
+@njit(cache=True, nogil=True, refcount=False)
+def _linear_cells(after, upper, t, dt, pops, neurons, chans, shared, custom, split_mid):
+    """For this thread's cells (``upper``: the second thread's) of every population whose
+    arrivals delivery sums: current_lif_step.premark_cells before delivery, check_cells
+    after it (``after``); returns how many cells check_cells left to a second delivery."""
+    missed = 0
+    for p in range(pops.ints.shape[0]):
+        first, stop_c = pops.ints[p, I_CHAN_FIRST], pops.ints[p, I_CHAN_STOP]
+        if pops.ints[p, I_KIND] != KIND_CUSTOM or stop_c == first or chans.summed[first] == 0:
+            continue
+        start, stop, mid = pops.ints[p, I_START], pops.ints[p, I_STOP], split_mid[p]
+        if upper and mid == stop:
+            continue
+        lo, hi = (mid, stop) if upper else (start, mid)
+        if after:
+            missed += current_lif_step.check_cells(p, lo, hi, pops, chans, shared, custom)
+        else:
+            current_lif_step.premark_cells(p, lo, hi, t, dt, pops, neurons, chans, custom)
+    return missed
+
+
 @njit(cache=True, inline="always")
 def _split_populations(use, pops, buffers):
     """Choose the populations the second thread takes half of this step (all that may
@@ -632,10 +710,20 @@ def serve(mail, fmail, neurons, chans, arrivals, scratch, buffers, k0, k1, pops,
             t = step * dt
             arrivals.count[0] = 0
             split_mid = buffers.split_mid
+            if custom is not None:
+                _linear_cells(False, True, t, dt, pops, neurons, chans, shared, custom,
+                              split_mid)
             ok = (_deliver(TARGET_GATE, step, t, dt, pops, chans, srcs, conns, store, ring,
-                           arrivals, shared, split_mid, True, None, neurons.V, custom)
+                           arrivals, shared, split_mid, True, None, neurons.V, custom, False)
                   and _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals,
-                                      split_mid, True, custom))
+                                      split_mid, True, custom, False))
+            if ok and custom is not None and _linear_cells(
+                    True, True, t, dt, pops, neurons, chans, shared, custom, split_mid) > 0:
+                ok = (_deliver(TARGET_GATE, step, t, dt, pops, chans, srcs, conns, store,
+                               ring, arrivals, shared, split_mid, True, None, neurons.V,
+                               custom, True)
+                      and _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals,
+                                          split_mid, True, custom, True))
             mail[M_FULL] = 0 if ok else 1
         elif mail[M_TASK] == TASK_CUSTOM_HALF:
             # The upper part of a CurrentBasedLIFPop population (current_lif_step).
@@ -711,6 +799,8 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
             mail[M_USE] = 1 if with_it else 0
             cycles = cycle_counter()
         t = step * dt
+        if stims.pop.shape[0] > 0:
+            _note_switching(t, dt, pops, stims)     # (before the second thread reads it)
         split = _split_populations(mail[M_ON] != 0 and mail[M_USE] != 0, pops, buffers)
         if split:
             mail[M_TASK] = TASK_DELIVER
@@ -719,12 +809,20 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
             store_release(mail, M_SEQ, mail[M_SEQ] + 1)
         arrivals.count[0] = 0
         shared.count[0] = 0
+        if custom is not None:
+            _linear_cells(False, False, t, dt, pops, neurons, chans, shared, custom, split_mid)
         ok = (_deliver(TARGET_GATE, step, t, dt, pops, chans, srcs, conns, store, ring,
-                       arrivals, shared, split_mid, False, cells, neurons.V, custom)
+                       arrivals, shared, split_mid, False, cells, neurons.V, custom, False)
               and _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals,
-                                  split_mid, False, custom)
-              and arrivals.count[0] + _shared_sums(t, dt, pops, chans, shared)
-              <= arrivals.time.shape[0])
+                                  split_mid, False, custom, False))
+        if ok and custom is not None and _linear_cells(
+                True, False, t, dt, pops, neurons, chans, shared, custom, split_mid) > 0:
+            ok = (_deliver(TARGET_GATE, step, t, dt, pops, chans, srcs, conns, store, ring,
+                           arrivals, shared, split_mid, False, cells, neurons.V, custom, True)
+                  and _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals,
+                                      split_mid, False, custom, True))
+        ok = ok and (arrivals.count[0] + _shared_sums(t, dt, pops, chans, shared)
+                     <= arrivals.time.shape[0])
         if split:
             wait_for(mail, M_DONE, mail[M_SEQ])
             ok &= mail[M_FULL] == 0
@@ -744,10 +842,10 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
         _sample(step, neurons, chans, cells, custom, probes)
         if srcs is not None:
             _deliver(TARGET_NMDA_SOURCE, step, t, dt, pops, chans, srcs, conns, store, ring,
-                     arrivals, shared, split_mid, False, None, neurons.V, None)
+                     arrivals, shared, split_mid, False, None, neurons.V, None, False)
             nmda.advance_sources(t, dt, pops, srcs)
             _deliver(NMDA_LATE, step, t, dt, pops, chans, srcs, conns, store, ring, arrivals,
-                     shared, split_mid, False, None, neurons.V, None)
+                     shared, split_mid, False, None, neurons.V, None, False)
             nmda.conductance(step, pops, neurons, srcs, nproj, store)
         if stims.pop.shape[0] > 0:
             _switch_currents(t, dt, pops, neurons, stims)
