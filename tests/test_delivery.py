@@ -49,14 +49,20 @@ def test_per_synapse_delays_from_distance_are_exact():
     distance = np.abs(xs[None, :] - np.array([0.0, 50.0])[:, None])
     delay = 0.5 + distance / 300.0
     np.testing.assert_allclose(np.sort(proj.delay), np.sort(delay.ravel()))
-    t = mon.t
-    expected = np.zeros((5, t.size))
+    # Per-synapse delays are stored in float32 steps (error < 1e-6 ms): relative 1e-7 here.
+    np.testing.assert_allclose(mon["g_e"], _pulses(mon.t, spikes, delay), rtol=1e-7,
+                               atol=1e-15)
+
+
+def _pulses(t, spikes, delay, weight=0.001, tau=5.0):
+    """The gate (post, time) of exponential pulses of one weight from each spike of
+    presynaptic cell j, delayed per synapse by delay[j] (ms, one per post cell)."""
+    expected = np.zeros((delay.shape[1], t.size))
     for ts, j in zip(spikes.times, spikes.ids, strict=True):
         lag = t[None, :] - (ts + delay[j][:, None])
         on = lag > 0
-        expected += np.where(on, np.float32(0.001) * np.exp(-np.where(on, lag, 0) / 5.0), 0.0)
-    # Per-synapse delays are stored in float32 steps (error < 1e-6 ms): relative 1e-7 here.
-    np.testing.assert_allclose(mon["g_e"], expected, rtol=1e-7, atol=1e-15)
+        expected += np.where(on, np.float32(weight) * np.exp(-np.where(on, lag, 0) / tau), 0.0)
+    return expected
 
 
 def test_whole_step_delays_are_delivered_from_the_rows_delay_table():
@@ -79,13 +85,8 @@ def test_whole_step_delays_are_delivered_from_the_rows_delay_table():
     syn = proj.synapses
     delay[np.repeat(np.arange(3), np.diff(syn.indptr)), syn.indices] = proj.delay
     assert len(np.unique(np.round(delay / 0.1))) > 10
-    t = mon.t
-    expected = np.zeros((40, t.size))
-    for ts, j in zip(spikes.times, spikes.ids, strict=True):
-        lag = t[None, :] - (ts + delay[j][:, None])
-        on = lag > 0
-        expected += np.where(on, np.float32(0.001) * np.exp(-np.where(on, lag, 0) / 5.0), 0.0)
-    np.testing.assert_allclose(mon["g_e"], expected, rtol=1e-7, atol=1e-15)
+    np.testing.assert_allclose(mon["g_e"], _pulses(mon.t, spikes, delay), rtol=1e-7,
+                               atol=1e-15)
 
 
 @pytest.mark.parametrize("storage", ["dense", "sparse"])
