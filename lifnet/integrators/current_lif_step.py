@@ -152,12 +152,21 @@ def crossing(h, V0, V1, d0, d1, bend, V_inf, tau_m, inv_C, v_th, chans, c_first,
     return _newton(0, v_th, 0.0, top, V0, V_inf, tau_m, inv_C, chans, c_first, c_stop, li)
 
 
+@njit(cache=True, inline="always")
+def free_step(dt, v, V_inf, tau_m, inv_C, em, chans, c_first, c_stop, li):
+    """A step of exponential currents without its arrivals: V at its end, and a bound of
+    V inside it (its ends plus its bend, V'' bounded)."""
+    V1, _ = whole_step(dt, v, V_inf, tau_m, inv_C, em, chans, c_first, c_stop, li)
+    _, bend = slope_and_bend(dt, v, V_inf, tau_m, inv_C, chans, c_first, c_stop, li)
+    return V1, max(v, V1) + 0.125 * bend * dt * dt
+
+
 @njit(cache=True, nogil=True, refcount=False)
 def premark_cells(p, lo, hi, t, dt, pops, neurons, chans, custom):
     """Before delivery, for cells lo ... hi - 1 of population p, whose arrivals delivery
     sums: V at the step's end without the step's arrivals (``chans.v_free``), a bound
-    of V inside the step without them (``v_top``: its ends plus its bend, V''
-    bounded; inf where the quick step does not apply), and ``listed`` 1 for the cells
+    of V inside the step without them (``v_top``, free_step; inf where the quick
+    step does not apply), and ``listed`` 1 for the cells
     within ``pops.margin[p]`` of threshold, whose arrivals delivery lists at once."""
     ints = pops.ints[p]
     start = ints[I_START]
@@ -175,10 +184,8 @@ def premark_cells(p, lo, hi, t, dt, pops, neurons, chans, custom):
         top = math.inf
         if quick_ok and neurons.ref_until[i] <= t and v < v_th:
             V_inf = E_L + tau_m * (I_e + neurons.I_now[i]) * inv_C
-            V1, _ = whole_step(dt, v, V_inf, tau_m, inv_C, em, chans, c_first, c_stop, li)
-            _, bend = slope_and_bend(dt, v, V_inf, tau_m, inv_C, chans, c_first, c_stop, li)
-            chans.v_free[i] = V1
-            top = max(v, V1) + 0.125 * bend * dt * dt
+            chans.v_free[i], top = free_step(dt, v, V_inf, tau_m, inv_C, em, chans, c_first,
+                                             c_stop, li)
         chans.v_top[i] = top
         chans.listed[i] = 0 if top + margin < v_th else 1
 
@@ -312,11 +319,9 @@ def step_cells(p, lo, hi, step, t, dt, pops, neurons, chans, arrivals, shared, c
             if summed:
                 V1 = chans.v_free[i]
             else:
-                V1, _ = whole_step(dt, v, V_inf, tau_m, inv_C, em, chans, c_first, c_stop,
-                                   li)
-                _, bend = slope_and_bend(dt, v, V_inf, tau_m, inv_C, chans, c_first, c_stop,
-                                         li)
-                quick = max(v, V1) + 0.125 * bend * dt * dt + v_up[i] < v_th
+                V1, top = free_step(dt, v, V_inf, tau_m, inv_C, em, chans, c_first, c_stop,
+                                    li)
+                quick = top + v_up[i] < v_th
             if quick:
                 V1 += v_in[i]
                 v_in[i] = 0.0

@@ -403,22 +403,27 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
     return True
 
 
+@njit(cache=True, inline="always")
+def _in_step(t, dt, x):
+    """Whether time x falls in the step (t, t + dt]."""
+    return t < x <= t + dt
+
+
 @njit(cache=True, refcount=False)
 def _note_switching(t, dt, pops, stims):
     """pops.switching: 1 for the populations whose injected current switches in the step."""
     pops.switching[:] = 0
     for s in range(stims.pop.shape[0]):
-        if t < stims.start[s] <= t + dt or t < stims.stop[s] <= t + dt:
+        if _in_step(t, dt, stims.start[s]) or _in_step(t, dt, stims.stop[s]):
             pops.switching[stims.pop[s]] = 1
 
 
 @njit(cache=True, refcount=False)
 def _switch_currents(t, dt, pops, neurons, stims):
     """The step's switches of injected currents, with their exact step means (``I_corr``)."""
-    t1 = t + dt
     for s in range(stims.pop.shape[0]):
-        on = t < stims.start[s] <= t1
-        off = t < stims.stop[s] <= t1
+        on = _in_step(t, dt, stims.start[s])
+        off = _in_step(t, dt, stims.stop[s])
         if not (on or off):
             continue
         p = stims.pop[s]
@@ -672,6 +677,28 @@ def _linear_cells(after, upper, t, dt, pops, neurons, chans, shared, custom, spl
 
 
 @njit(cache=True, inline="always")
+def _deliver_step(upper, step, t, dt, k0, k1, pops, neurons, chans, srcs, conns, store, ring,
+                  arrivals, shared, drives, split_mid, cells, custom):
+    """The step's arrivals onto this thread's cells (``upper``: the second thread's):
+    summed and listed (_deliver, _poisson_drives), with the bounds of linear cells
+    before and after (_linear_cells) and a second delivery for the cells those missed;
+    False if the arrival list overflowed."""
+    if custom is not None:
+        _linear_cells(False, upper, t, dt, pops, neurons, chans, shared, custom, split_mid)
+    ok = (_deliver(TARGET_GATE, step, t, dt, pops, chans, srcs, conns, store, ring, arrivals,
+                   shared, split_mid, upper, cells, neurons.V, custom, False)
+          and _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals, split_mid,
+                              upper, custom, False))
+    if ok and custom is not None and _linear_cells(True, upper, t, dt, pops, neurons, chans,
+                                                   shared, custom, split_mid) > 0:
+        ok = (_deliver(TARGET_GATE, step, t, dt, pops, chans, srcs, conns, store, ring,
+                       arrivals, shared, split_mid, upper, cells, neurons.V, custom, True)
+              and _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals,
+                                  split_mid, upper, custom, True))
+    return ok
+
+
+@njit(cache=True, inline="always")
 def _split_populations(use, pops, buffers):
     """Choose the populations the second thread takes half of this step (all that may
     be split, if ``use``): set ``buffers.split_mid``; return whether there is one."""
@@ -710,20 +737,8 @@ def serve(mail, fmail, neurons, chans, arrivals, scratch, buffers, k0, k1, pops,
             t = step * dt
             arrivals.count[0] = 0
             split_mid = buffers.split_mid
-            if custom is not None:
-                _linear_cells(False, True, t, dt, pops, neurons, chans, shared, custom,
-                              split_mid)
-            ok = (_deliver(TARGET_GATE, step, t, dt, pops, chans, srcs, conns, store, ring,
-                           arrivals, shared, split_mid, True, None, neurons.V, custom, False)
-                  and _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals,
-                                      split_mid, True, custom, False))
-            if ok and custom is not None and _linear_cells(
-                    True, True, t, dt, pops, neurons, chans, shared, custom, split_mid) > 0:
-                ok = (_deliver(TARGET_GATE, step, t, dt, pops, chans, srcs, conns, store,
-                               ring, arrivals, shared, split_mid, True, None, neurons.V,
-                               custom, True)
-                      and _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals,
-                                          split_mid, True, custom, True))
+            ok = _deliver_step(True, step, t, dt, k0, k1, pops, neurons, chans, srcs, conns,
+                               store, ring, arrivals, shared, drives, split_mid, None, custom)
             mail[M_FULL] = 0 if ok else 1
         elif mail[M_TASK] == TASK_CUSTOM_HALF:
             # The upper part of a CurrentBasedLIFPop population (current_lif_step).
@@ -809,20 +824,10 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
             store_release(mail, M_SEQ, mail[M_SEQ] + 1)
         arrivals.count[0] = 0
         shared.count[0] = 0
-        if custom is not None:
-            _linear_cells(False, False, t, dt, pops, neurons, chans, shared, custom, split_mid)
-        ok = (_deliver(TARGET_GATE, step, t, dt, pops, chans, srcs, conns, store, ring,
-                       arrivals, shared, split_mid, False, cells, neurons.V, custom, False)
-              and _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals,
-                                  split_mid, False, custom, False))
-        if ok and custom is not None and _linear_cells(
-                True, False, t, dt, pops, neurons, chans, shared, custom, split_mid) > 0:
-            ok = (_deliver(TARGET_GATE, step, t, dt, pops, chans, srcs, conns, store, ring,
-                           arrivals, shared, split_mid, False, cells, neurons.V, custom, True)
-                  and _poisson_drives(step, t, dt, k0, k1, pops, chans, drives, arrivals,
-                                      split_mid, False, custom, True))
-        ok = ok and (arrivals.count[0] + _shared_sums(t, dt, pops, chans, shared)
-                     <= arrivals.time.shape[0])
+        ok = (_deliver_step(False, step, t, dt, k0, k1, pops, neurons, chans, srcs, conns,
+                            store, ring, arrivals, shared, drives, split_mid, cells, custom)
+              and arrivals.count[0] + _shared_sums(t, dt, pops, chans, shared)
+              <= arrivals.time.shape[0])
         if split:
             wait_for(mail, M_DONE, mail[M_SEQ])
             ok &= mail[M_FULL] == 0
