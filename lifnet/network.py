@@ -700,7 +700,8 @@ class Network:
                             asm.channels, asm.stimuli, drives, srcs, asm.connections, nproj,
                             asm.storage, asm.ring, asm.arrivals, asm.shared, virtual,
                             asm.spike_lists, asm.output, probes, asm.status, scratch,
-                            lif_extras, cells, stages, (asm.mailbox, asm.fmailbox, asm.helper),
+                            lif_extras, cells, stages,
+                            (asm.mailbox, asm.fmailbox, asm.helper, asm.helper_arrivals),
                             custom)
                     if done == 0:
                         compile_for(run_loop, args)

@@ -384,7 +384,9 @@ class Assembly:
         self.helper = L.HelperBuffers(ids=np.zeros(most, np.int32), theta=np.zeros(most),
                                       times=np.zeros(most), count=np.zeros(1, np.int64),
                                       can_split=np.zeros(len(pops), np.int64),
-                                      split_mid=ints[:, L.I_STOP].copy())
+                                      split_mid=ints[:, L.I_STOP].copy(),
+                                      deliverer=np.zeros(len(pops), np.int64),
+                                      deliver_mid=ints[:, L.I_STOP].copy())
         self.mailbox = np.zeros(L.MAILBOX_SLOTS, np.int64)
         self.fmailbox = np.zeros(L.MAILBOX_SLOTS)
         self.status = L.Status(code=np.zeros(1, np.int64), neuron=np.zeros(1, np.int64),

@@ -224,11 +224,12 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
     """Advance population p from t to t + dt exactly; False if a cell diverged.
 
     With a second thread (second_thread.splittable), it steps the cells from
-    ``split_mid[p]`` on with its own arrival list (run_loop.serve), while this
-    thread steps the others; its spikes are appended after this thread's, so
-    the ring holds them in the order one thread gives.
+    ``split_mid[p]`` on (run_loop.serve), while this thread steps the others; its
+    spikes are appended after this thread's, so the ring holds them in the order
+    one thread gives. Each half takes the arrival lists of the thread that
+    delivered them (``deliver_mid``: the second thread may deliver them all).
     """
-    mail, fmail, buffers = helper
+    mail, fmail, buffers, helper_arrivals = helper
     start, stop = pops.ints[p, I_START], pops.ints[p, I_STOP]
     slot = step % ring.ids.shape[0]
     n_ring = ring.pop_stop[slot, p - 1] if p > 0 else 0
@@ -240,7 +241,8 @@ def step_population(p, step, t, dt, interp, pops, neurons, chans, arrivals, shar
         fmail[F_DT] = dt
         mail[M_TASK] = TASK_CUSTOM_HALF
         store_release(mail, M_SEQ, mail[M_SEQ] + 1)
-    diverged, n_ring = step_cells(p, start, mid, step, t, dt, pops, neurons, chans, arrivals,
+    listed = helper_arrivals if buffers.deliver_mid[p] == start else arrivals
+    diverged, n_ring = step_cells(p, start, mid, step, t, dt, pops, neurons, chans, listed,
                                   shared, custom, ring, out, None, n_ring)
     if split:
         n_ring, theirs = wait_two_gates(mail, buffers, ring.ids[slot], ring.theta[slot],

@@ -56,6 +56,8 @@ MAILBOX_SLOTS = 21
 # What the second thread is asked to do (M_TASK): its half of a population step, or
 # the delivery of the step's arrivals to the halves it will step.
 TASK_HALF, TASK_DELIVER, TASK_CUSTOM_HALF = 0, 1, 2
+# Who delivers the arrivals of a population the two threads share (HelperBuffers.deliverer).
+DELIVER_HALVES, DELIVER_MAIN, DELIVER_HELPER = 0, 1, 2
 # Populations this large or larger are split between the two threads.
 PARALLEL_MIN = 512
 # Every PROBE_PERIOD steps, PROBE_STEPS steps with the second thread and as many
@@ -347,10 +349,16 @@ class HelperBuffers(NamedTuple):
     can_split: np.ndarray   # int64 (n_pops,), 1: population may be split (second_thread)
     split_mid: np.ndarray   # int64 (n_pops,), first neuron of the second thread's half
                             # this step (the population's stop if not split)
+    deliverer: np.ndarray   # int64 (n_pops,), who delivers a split population's arrivals:
+                            # DELIVER_HALVES (each thread its half), DELIVER_MAIN or
+                            # DELIVER_HELPER (one thread all of them; second_thread)
+    deliver_mid: np.ndarray  # int64 (n_pops,), first neuron whose arrivals the second
+                             # thread delivers this step (split_mid, start or stop)
     STATE = ()
     STRUCTURE = ()
     DERIVED = ()
-    SCRATCH = ("ids", "theta", "times", "count", "can_split", "split_mid")
+    SCRATCH = ("ids", "theta", "times", "count", "can_split", "split_mid", "deliverer",
+               "deliver_mid")
 
 
 class SpikeOutput(NamedTuple):

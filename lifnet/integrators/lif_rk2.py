@@ -619,11 +619,12 @@ def step_lif_population(p, step, t, dt, interp, k0, k1, pops, neurons, chans, ar
                         shared, ring, out, status, scratch, helper, extras):
     """Advance population p from t to t + dt; return False if a neuron diverged.
 
-    ``helper`` is (mail, fmail, buffers) of the second thread (second_thread).
+    ``helper`` is (mail, fmail, buffers, arrival list) of the second thread
+    (second_thread).
     ``extras`` is None where no LIF population of the network has noise or NMDA:
     numba then leaves out the code for them (a tenth of a cold start).
     """
-    mail, fmail, buffers = helper
+    mail, fmail, buffers, _ = helper
     par = pops.params[p]
     ints = pops.ints[p]
     C, gL, EL = par[P_C], par[P_GL], par[P_EL]

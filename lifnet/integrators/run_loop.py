@@ -42,6 +42,8 @@ from .cache_hints import prefetch_item
 from .conductance_step import add_arrival, step_conductance_population, unit_arrival
 from .events import emit_spike
 from .layout import (
+    DELIVER_HALVES,
+    DELIVER_HELPER,
     F_DT,
     H_C,
     I_CHAN_FIRST,
@@ -248,7 +250,7 @@ def _deliver(kind_wanted, step, t, dt, pops, chans, srcs, conns, store, ring, ar
             continue
         post = conns.post[c]
         split_at = split_mid[post]
-        if upper and split_at == pops.ints[post, I_STOP]:
+        if split_at == (pops.ints[post, I_STOP] if upper else pops.ints[post, I_START]):
             continue
         pre = conns.pre[c]
         pre_start = pops.ints[pre, I_START]
@@ -669,6 +671,8 @@ def _linear_cells(after, upper, t, dt, pops, neurons, chans, shared, custom, spl
         if upper and mid == stop:
             continue
         lo, hi = (mid, stop) if upper else (start, mid)
+        if lo == hi:
+            continue
         if after:
             missed += current_lif_step.check_cells(p, lo, hi, pops, chans, shared, custom)
         else:
@@ -701,19 +705,25 @@ def _deliver_step(upper, step, t, dt, k0, k1, pops, neurons, chans, srcs, conns,
 @njit(cache=True, inline="always")
 def _split_populations(use, pops, buffers):
     """Choose the populations the second thread takes half of this step (all that may
-    be split, if ``use``): set ``buffers.split_mid``; return whether there is one."""
+    be split, if ``use``): set ``buffers.split_mid``, and ``deliver_mid`` (whose
+    arrivals it delivers: its half's, or all or none of them, ``deliverer``);
+    return whether there is one."""
     any_split = False
     for p in range(pops.ints.shape[0]):
         start, stop = pops.ints[p, I_START], pops.ints[p, I_STOP]
         split = use and buffers.can_split[p] != 0
-        buffers.split_mid[p] = start + (stop - start) // 2 if split else stop
+        mid = start + (stop - start) // 2 if split else stop
+        buffers.split_mid[p] = mid
+        who = buffers.deliverer[p]
+        buffers.deliver_mid[p] = (mid if not split or who == DELIVER_HALVES else
+                                  start if who == DELIVER_HELPER else stop)
         any_split |= split
     return any_split
 
 
 @njit(cache=True, nogil=True, refcount=False)
 def serve(mail, fmail, neurons, chans, arrivals, scratch, buffers, k0, k1, pops, srcs, conns,
-          store, ring, shared, drives, custom):
+          store, ring, shared, drives, custom, main_arrivals):
     """The second thread of a run (second_thread): wait for a task, do it, report
     (M_DONE), wait again; return when M_SEQ turns negative.
 
@@ -736,20 +746,23 @@ def serve(mail, fmail, neurons, chans, arrivals, scratch, buffers, k0, k1, pops,
             dt = fmail[F_DT]
             t = step * dt
             arrivals.count[0] = 0
-            split_mid = buffers.split_mid
             ok = _deliver_step(True, step, t, dt, k0, k1, pops, neurons, chans, srcs, conns,
-                               store, ring, arrivals, shared, drives, split_mid, None, custom)
+                               store, ring, arrivals, shared, drives, buffers.deliver_mid,
+                               None, custom)
             mail[M_FULL] = 0 if ok else 1
         elif mail[M_TASK] == TASK_CUSTOM_HALF:
-            # The upper part of a CurrentBasedLIFPop population (current_lif_step).
+            # The upper part of a CurrentBasedLIFPop population (current_lif_step), with
+            # the arrival lists of the thread that delivered them.
             if custom is not None:
                 p = mail[M_START]
                 step = mail[M_STEP]
                 dt = fmail[F_DT]
                 buffers.count[0] = 0
+                stop = pops.ints[p, I_STOP]
+                listed = main_arrivals if buffers.deliver_mid[p] == stop else arrivals
                 diverged, _ = current_lif_step.step_cells(
-                    p, buffers.split_mid[p], pops.ints[p, I_STOP], step, step * dt, dt, pops,
-                    neurons, chans, arrivals, shared, custom, ring, buffers, buffers, 0)
+                    p, buffers.split_mid[p], stop, step, step * dt, dt, pops, neurons, chans,
+                    listed, shared, custom, ring, buffers, buffers, 0)
                 mail[M_DIVERGED] = diverged
         else:
             step_upper_half(mail, fmail, neurons, chans, arrivals, scratch, buffers)
@@ -789,7 +802,7 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
     for p in range(n_pops):
         worst_case += (pops.ints[p, I_STOP] - pops.ints[p, I_START]) * pops.ints[p, I_MAX_SPIKES]
     status.code[0] = STATUS_DONE
-    mail, fmail, buffers = helper
+    mail, fmail, buffers, _ = helper
     split_mid = buffers.split_mid
     probing = mail[M_ON] != 0
     for n in range(n_steps):
@@ -825,7 +838,8 @@ def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, dri
         arrivals.count[0] = 0
         shared.count[0] = 0
         ok = (_deliver_step(False, step, t, dt, k0, k1, pops, neurons, chans, srcs, conns,
-                            store, ring, arrivals, shared, drives, split_mid, cells, custom)
+                            store, ring, arrivals, shared, drives, buffers.deliver_mid, cells,
+                            custom)
               and arrivals.count[0] + _shared_sums(t, dt, pops, chans, shared)
               <= arrivals.time.shape[0])
         if split:

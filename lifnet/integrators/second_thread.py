@@ -66,6 +66,7 @@ def wanted(asm, threads, n_steps, k0, k1, drives, srcs):
     two = numba.get_num_threads() > 1 if threads is None else threads > 1
     asm.helper.can_split[:] = splittable(asm) if two else 0
     split = asm.helper.can_split.astype(bool)
+    asm.helper.deliverer[:] = deliverers(asm, split)
     if not split.any():
         return False
     if threads is not None:
@@ -78,6 +79,44 @@ def wanted(asm, threads, n_steps, k0, k1, drives, srcs):
     return False
 
 
+def deliverers(asm, split):
+    """Who delivers the arrivals of each split population (``layout.DELIVER_*``).
+
+    CurrentBasedLIFPop populations whose arrivals delivery sums go whole to one
+    thread or the other, their incoming synapses balanced between the two, so
+    that each spike's synapses are read by one thread: split by halves, both
+    threads visited every spike's synapses to find their own cells'. Where no
+    such split comes within 60:40, or for other populations, by halves.
+    """
+    ints = asm.populations.ints
+    chans = asm.channels
+    conns = asm.connections
+    indptr = asm.storage.indptr
+    who = np.full(len(ints), L.DELIVER_HALVES, np.int64)
+    load = {}
+    for p in np.flatnonzero(split):
+        first, stop = ints[p, L.I_CHAN_FIRST], ints[p, L.I_CHAN_STOP]
+        if not (isinstance(asm.pops[p], CurrentBasedLIFPop) and stop > first
+                and chans.summed[first]):
+            continue
+        onto = np.flatnonzero((conns.post == p) & (conns.store == L.STORE_CSR)
+                              & (conns.kind == L.TARGET_GATE))
+        n_pre = ints[conns.pre[onto], L.I_STOP] - ints[conns.pre[onto], L.I_START]
+        off = conns.ptr_offset[onto]
+        load[p] = int((indptr[off + n_pre] - indptr[off]).sum())
+    bins = [0, 0]
+    owner = {}
+    for p in sorted(load, key=lambda q: -load[q]):
+        k = 0 if bins[0] <= bins[1] else 1
+        owner[p] = k
+        bins[k] += load[p]
+    if len(load) < 2 or max(bins) > 0.6 * sum(bins):
+        return who
+    for p, k in owner.items():
+        who[p] = L.DELIVER_MAIN if k == 0 else L.DELIVER_HELPER
+    return who
+
+
 # Neuron-steps of the split populations from which a run repays compiling the
 # second thread's kernel: ~1e10 take about 30 s on one thread (COBA's cells take
 # 2.8 ns a step), where the second thread saves up to a fifth.
@@ -88,7 +127,7 @@ def _serve_args(asm, k0, k1, drives, srcs):
     custom = asm.custom if (asm.populations.ints[:, L.I_KIND] == L.KIND_CUSTOM).any() else None
     return (asm.mailbox, asm.fmailbox, asm.neurons, asm.channels, asm.helper_arrivals,
             asm.helper_scratch, asm.helper, k0, k1, asm.populations, srcs, asm.connections,
-            asm.storage, asm.ring, asm.shared, drives, custom)
+            asm.storage, asm.ring, asm.shared, drives, custom, asm.arrivals)
 
 
 class SecondThread:
