@@ -1,4 +1,4 @@
-"""A run's second thread: half of each large two-gate LIF population's step.
+"""A run's second thread: half of each large two-gate or current-based LIF population's step.
 
 When numba may use two threads or more, ``Network.run`` starts one Python
 thread per ``advance`` call that runs ``run_loop.serve`` (compiled without
@@ -12,6 +12,14 @@ while the main thread does the lower half. Both visit the spikes in the
 same order, so every neuron's arrival list is the one a single thread makes;
 the second thread's spikes wait in a buffer of their own until the main
 thread appends them after its own. So the results are bit-identical.
+
+CurrentBasedLIFPop populations (the microcircuit's) are split the same way
+for their step, but their arrivals are delivered whole by one thread or the
+other (``deliverers``): with halves, both threads read every synapse of
+every spike to find their own cells', so delivery, most of such a network's
+step, did not divide. Each half of a step then takes the arrival lists of
+the thread that delivered them; a cell's list is still the one a single
+thread makes.
 
 The threads meet through a mailbox of two small arrays (``layout.M_*`` and
 ``F_*``), with atomic loads and stores (``atomics``); the waiting thread spins.
