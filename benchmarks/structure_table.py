@@ -61,6 +61,18 @@ def measure(ref):
         1 for path in ("lifnet/network.py", "lifnet/integrators/assemble.py")
         for node in ast.walk(trees[path]) if isinstance(node, ast.Call)
         and getattr(node.func, "id", None) == "isinstance")
+    domain = {node.name for name, tree in trees.items()
+              if name.startswith(("lifnet/populations/", "lifnet/currents/", "lifnet/mechanism"))
+              for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
+    out["of which on population, synapse and stimulus classes"] = sum(
+        1 for path in ("lifnet/network.py", "lifnet/integrators/assemble.py")
+        for node in ast.walk(trees[path]) if isinstance(node, ast.Call)
+        and getattr(node.func, "id", None) == "isinstance" and len(node.args) == 2
+        and {n.id if isinstance(n, ast.Name) else getattr(n, "attr", None)
+             for n in ast.walk(node.args[1])} & domain)
+    out["files that mention NMDA outside currents/nmda.py"] = sum(
+        1 for name, text in source.items()
+        if name != "lifnet/currents/nmda.py" and "nmda" in text.lower())
     out["_nrt= uses"] = sum(text.count("_nrt=") for text in source.values())
     out["lifnet imports inside functions"] = sum(
         1 for tree in trees.values() for fn in ast.walk(tree)

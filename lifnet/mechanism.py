@@ -74,9 +74,12 @@ import numbers
 import numpy as np
 
 from . import validation as val
+from .integrators import layout as L
 
-#: Keywords of the constructors, which no parameter may take as its name.
-RESERVED = ("n", "name", "currents", "initial")
+#: Keywords of the constructors and attributes of every population, which no parameter
+#: may take as its name.
+RESERVED = ("n", "name", "currents", "initial", "layout_kind", "receptor_kinds", "takes_nmda",
+            "takes_noise", "linear", "cell_model")
 
 
 class Parameter:
@@ -269,7 +272,6 @@ class CellModel(_Declared):
         The model's declared parameters, in their units.
     """
 
-    kind = "custom"
     capacitance = "C"
     threshold = None
     refractory = None
@@ -277,6 +279,16 @@ class CellModel(_Declared):
     reset = None
     fastest_rate = None
     substeps = "slope"
+    # How the population is laid out (integrators.assemble): stepped by a kernel compiled
+    # for the model (integrators.custom_cells), with the synapses it takes; no NMDA, no
+    # Gaussian noise. ``linear`` (lifnet's own models only): the model's ``step_kernel``
+    # integrates it as a linear system, so delivery may sum its arrivals and the second
+    # thread may step half of it.
+    layout_kind = L.KIND_CUSTOM
+    receptor_kinds = (L.CH_EXP, L.CH_EXP2, L.CH_ALPHA_CURRENT, L.CH_EXP_CURRENT)
+    takes_nmda = False
+    takes_noise = False
+    linear = False
 
     def __init__(self, n, *, name=None, currents=(), initial=None, **parameters):
         cls = type(self)
@@ -383,10 +395,20 @@ class CellModel(_Declared):
             values += current.parameter_values()
         return values
 
+    def cell_model(self):
+        """The cell model the population is stepped as: itself."""
+        return self
+
+    def fill_layout_row(self, row):
+        """Write the population's row of ``layout.Populations`` (``assemble.PopulationRow``);
+        its states and parameters go to ``layout.CustomCells``."""
+        row.ints[L.I_MAX_SPIKES] = self.max_spikes_per_step(row.dt)
+
     def max_spikes_per_step(self, dt):
         """Spikes one cell can fire in a step of dt ms (the refractory period bounds it)."""
         t_ref = getattr(self, self.refractory) if self.refractory else 0.0
-        return 64 if t_ref <= 0.0 else min(64, int(dt // t_ref) + 1)
+        most = L.MAX_SPIKES_PER_STEP
+        return most if t_ref <= 0.0 else min(most, int(dt // t_ref) + 1)
 
     def get_params(self):
         """The population's parameters (its size, name, currents and model parameters)."""

@@ -34,9 +34,8 @@ from .integrators.run_loop import advance
 from .io import checkpoint
 from .io.circuit import save as save_circuit
 from .kernel_cache import compile_for
-from .mechanism import CellModel
 from .monitors import RunResult, StateMonitor
-from .populations import ConductancePopulation, LIFPopulation, PoissonPop, SpikeSourcePop
+from .populations import LIFPopulation
 from .positions import place
 
 MAX_NEURONS = 2 ** 31 - 1   # cells in a network: postsynaptic indices are int32
@@ -199,8 +198,7 @@ class Network:
         and ``population.norm_positions``, which distance rules read.
         """
         self._check_open("add a population")
-        if not isinstance(population, (LIFPopulation, ConductancePopulation, PoissonPop,
-                                       SpikeSourcePop, CellModel)):
+        if not hasattr(population, "fill_layout_row"):
             raise val.ParameterError(
                 "Network.add: expected a population (e.g. PyrPop, PoissonPop), got "
                 f"{type(population).__name__}")
@@ -227,7 +225,7 @@ class Network:
     def _neurons(self, ref, what):
         """A population that has neurons (not a virtual PoissonPop)."""
         pop = self.population(ref)
-        if isinstance(pop, (PoissonPop, SpikeSourcePop)):
+        if pop.layout_kind in (L.KIND_POISSON, L.KIND_SPIKES):
             raise val.ParameterError(
                 f"{what}={pop.name!r} is a {type(pop).__name__}: virtual cells have no "
                 "membrane, so they take no synapses, stimuli, monitors or state")
@@ -401,7 +399,7 @@ class Network:
         """
         self._check_open("add gap junctions")
         pop = self._neurons(population, "gap_junctions: population")
-        if not isinstance(pop, ConductancePopulation):
+        if pop.layout_kind != L.KIND_CONDUCTANCE:
             raise val.ParameterError(
                 f"gap_junctions: population {pop.name!r} is a {type(pop).__name__}; gap "
                 "junctions couple conductance-cell populations (RTMPop, WBPop, HHPop, TraubPop)")
@@ -515,7 +513,12 @@ class Network:
         if not isinstance(pop, LIFPopulation):
             raise val.ParameterError(
                 f"set_parameter: population {pop.name!r} is a {type(pop).__name__}; only LIF "
-                "parameters can be changed on a built network")
+                "parameters can be changed")
+        if self._asm is not None and pop.layout_kind != L.KIND_LIF:
+            raise val.ParameterError(
+                f"set_parameter: population {pop.name!r} has currents, and is stepped as a "
+                "cell model whose parameters are fixed once the network is built; set it "
+                "before the first run, or build a new network")
         columns = {"C": L.P_C, "g_L": L.P_GL, "E_L": L.P_EL, "V_th": L.P_VTH,
                    "V_reset": L.P_VRESET}
         if name not in columns:

@@ -232,12 +232,19 @@ def test_delta_input_during_the_refractory_period_is_lost():
 
 
 @pytest.mark.parametrize("build, message", [
-    (lambda net, a, b: net.connect(a, b, weight=0.1, receptor="AMPA"), "conductance"),
+    (lambda net, a, b: net.connect(a, b, weight=0.1, receptor="AMPA"),
+     "AMPA.* does not act on a CurrentBasedLIFPop; it takes ExponentialCurrentSynapse, "
+     "AlphaCurrentSynapse, DeltaSynapse$"),
     (lambda net, a, b: net.connect(b, a, weight=0.1,
                                    receptor=ln.ExponentialCurrentSynapse(tau=1, name="x")),
-     "CurrentBasedLIFPop and user-defined"),
+     "does not act on a PyrPop; it takes ExponentialSynapse \\(AMPA, GABA, ExpSyn\\), "
+     "DoubleExponentialSynapse \\(Exp2Syn\\), NMDA$"),
     (lambda net, a, b: net.connect(a, a, weight=0.1, receptor=ln.DeltaSynapse()),
-     "CurrentBasedLIFPop and IzhikevichPop populations only"),
+     "DeltaSynapse.* does not act on a PyrPop"),
+    (lambda net, a, b: net.connect(b, net.add(ln.PyrPop(2, name="c", currents=[
+        ln.AdaptationCurrent()])), weight=0.1, receptor=ln.DeltaSynapse()),
+     "does not act on a PyrPop with currents; it takes ExponentialSynapse .*"
+     "ExponentialCurrentSynapse$"),
 ])
 def test_synapses_a_population_cannot_take_are_refused(build, message):
     net = ln.Network(dt=0.1, seed=1)

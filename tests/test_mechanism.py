@@ -275,3 +275,14 @@ def test_a_network_refuses_what_a_user_cell_model_cannot_take():
     net.add(local_model())
     with pytest.raises(ln.ParameterError, match="Inside is defined inside a function"):
         net.run(1.0)
+
+
+def test_set_parameter_refuses_a_lif_population_stepped_as_a_cell_model():
+    """A LIF population with currents is stepped from the cell model's own parameter
+    table, which set_parameter does not write: changing V_th there would be lost."""
+    net = ln.Network(dt=0.1, seed=1)
+    net.add(ln.PyrPop(3, name="A", currents=[ln.AdaptationCurrent()]))
+    net.run(1.0)
+    with pytest.raises(ln.ParameterError, match="'A' has currents, and is stepped as a cell "
+                                                "model whose parameters are fixed"):
+        net.set_parameter("A", "V_th", -45.0)

@@ -18,7 +18,17 @@ import math
 import numpy as np
 
 from .. import validation as val
-from ..integrators.layout import I_HAS_NMDA, I_START, I_STOP, STORE_CSR, STORE_DENSE, STORE_UNIFORM
+from ..integrators.layout import (
+    I_HAS_NMDA,
+    I_START,
+    I_STOP,
+    P_MG,
+    P_MG_SLOPE,
+    P_NMDA_E,
+    STORE_CSR,
+    STORE_DENSE,
+    STORE_UNIFORM,
+)
 from ..kernel_cache import njit
 
 
@@ -61,6 +71,13 @@ class NMDA(val.Parameterised):
 
     def postsynaptic_key(self):
         return (self.E, self.Mg)
+
+    def fill_postsynaptic_row(self, row):
+        """Write its columns of the postsynaptic population's row (``assemble.PopulationRow``)."""
+        row.params[P_NMDA_E] = self.E
+        row.params[P_MG] = self.Mg / self.MG_HALF
+        row.params[P_MG_SLOPE] = self.MG_SLOPE
+        row.ints[I_HAS_NMDA] = 1
 
 
 @njit(cache=True, inline="always")

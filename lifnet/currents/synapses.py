@@ -18,6 +18,7 @@ exponential current also acts on user-defined cell models.
 import math
 
 from .. import validation as val
+from ..integrators.layout import CH_ALPHA_CURRENT, CH_DELTA, CH_EXP, CH_EXP2, CH_EXP_CURRENT
 
 
 def _gate_name(owner, name):
@@ -41,6 +42,9 @@ class ExponentialSynapse(val.Parameterised):
         State variable ``g_<name>`` (µS) can be set and recorded.
     """
 
+    channel_kind = CH_EXP
+    unit = "uS"     # of its state g_<name>
+
     def __init__(self, *, tau, E, name):
         owner = type(self).__name__
         self.tau = val.positive("tau", tau, owner=owner)
@@ -50,8 +54,9 @@ class ExponentialSynapse(val.Parameterised):
     def key(self):
         return ("exp", self.tau, self.E)
 
-    def peak_factor(self):
-        return 1.0
+    def channel_shape(self):
+        """(rise time constant, ms, or 0; peak factor) of its gate (``layout.Channels``)."""
+        return 0.0, 1.0
 
 
 class AMPA(ExponentialSynapse):
@@ -89,6 +94,9 @@ class DoubleExponentialSynapse(val.Parameterised):
         is its decay trace).
     """
 
+    channel_kind = CH_EXP2
+    unit = "uS"
+
     def __init__(self, *, tau_rise, tau_decay, E, name):
         owner = type(self).__name__
         self.tau_rise = val.positive("tau_rise", tau_rise, owner=owner)
@@ -110,6 +118,9 @@ class DoubleExponentialSynapse(val.Parameterised):
         t_peak = tr * td * math.log(td / tr) / (td - tr)
         return 1.0 / (math.exp(-t_peak / td) - math.exp(-t_peak / tr))
 
+    def channel_shape(self):
+        return self.tau_rise, self.peak_factor()
+
     def key(self):
         return ("exp2", self.tau_rise, self.tau_decay, self.E)
 
@@ -118,6 +129,7 @@ class _CurrentSynapse(val.Parameterised):
     """A synaptic current with one time constant (its subclasses say its shape)."""
 
     E = 0.0   # (no reversal potential: the current does not depend on V)
+    unit = "nA"
 
     def __init__(self, *, tau, name):
         owner = type(self).__name__
@@ -142,8 +154,13 @@ class AlphaCurrentSynapse(_CurrentSynapse):
         is the current, nA).
     """
 
+    channel_kind = CH_ALPHA_CURRENT
+
     def key(self):
         return ("alpha_current", self.tau)
+
+    def channel_shape(self):
+        return 0.0, math.e
 
 
 class ExponentialCurrentSynapse(_CurrentSynapse):
@@ -163,8 +180,13 @@ class ExponentialCurrentSynapse(_CurrentSynapse):
         is the current, nA).
     """
 
+    channel_kind = CH_EXP_CURRENT
+
     def key(self):
         return ("exp_current", self.tau)
+
+    def channel_shape(self):
+        return 0.0, 1.0
 
 
 class DeltaSynapse(val.Parameterised):
@@ -185,12 +207,17 @@ class DeltaSynapse(val.Parameterised):
 
     E = 0.0
     tau = 1.0   # (unused: the input has no state)
+    channel_kind = CH_DELTA
+    unit = "mV"
 
     def __init__(self, *, name="delta"):
         self.name = _gate_name(type(self).__name__, name)
 
     def key(self):
         return ("delta",)
+
+    def channel_shape(self):
+        return 0.0, 1.0
 
 
 #: Synapses whose weight is a current (nA) or a jump of V (mV), of either sign.

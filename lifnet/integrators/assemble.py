@@ -7,24 +7,12 @@ import numpy as np
 from .. import validation as val
 from ..connectivity import Circulant, Dense, Uniform
 from ..currents import NMDA, CurrentClamp, ExponentialSynapse, GaussianNoise, PoissonDrive
-from ..currents.synapses import (
-    AlphaCurrentSynapse,
-    DeltaSynapse,
-    DoubleExponentialSynapse,
-    ExponentialCurrentSynapse,
-)
-from ..mechanism import CellModel
 from ..pair_kernels import delay_groups, delay_steps
-from ..populations import PoissonPop, SpikeSourcePop
-from ..populations.conductance import GATES, ConductancePopulation
-from ..populations.current_lif import CurrentBasedLIFPop
-from ..populations.izhikevich import IzhikevichPop
+from ..populations.conductance import GATES
 from . import layout as L
 from .conductance_step import m_near_switch, rate_table
 from .custom_step_template import WORK_ROWS
 
-MAX_SPIKES_PER_STEP = 64
-MAX_DRIVE_EVENTS_PER_STEP = 50.0
 RISE = "__rise"   # suffix of the rise gate of a double-exponential synapse on a LIF population
 GAP_STIFF = 0.5  # dt x (a cell's gap conductance) / C above this: refused (explicit step)
 # The _auto_stages specialisation (layout.AutoStages field) of (model, m takes both steps).
@@ -58,10 +46,56 @@ def _aligned(a, align=64):
 def custom_model(pop):
     """The CellModel a population is stepped as: itself, the LIF model of a LIF population
     that carries currents, or None (a built-in population)."""
-    if isinstance(pop, CellModel):
-        return pop
     cell_model = getattr(pop, "cell_model", None)
     return cell_model() if cell_model is not None else None
+
+
+def linear_cells(pop):
+    """Whether a population is of a cell model integrated as a linear system
+    (``CellModel.linear``: CurrentBasedLIFPop)."""
+    cell = custom_model(pop)
+    return cell is not None and cell.linear
+
+
+class PopulationRow:
+    """What a population's ``fill_layout_row`` writes, and what it may read.
+
+    Attributes
+    ----------
+    q : int
+        The population's index in the network.
+    dt : float
+        The step, ms.
+    params, ints : numpy.ndarray
+        Its rows of ``layout.Populations.params`` and ``.ints`` (columns ``P_*``,
+        ``I_*``), to write in place.
+    sigma : float
+        The standard deviation of its Gaussian noise, nA (0 without).
+    """
+
+    def __init__(self, q, dt, params, ints, sigma, lists, virtual):
+        self.q, self.dt, self.params, self.ints, self.sigma = q, dt, params, ints, sigma
+        self._lists, self._virtual = lists, virtual
+
+    def add_spike_list(self, times, ids):
+        """Replay these spikes (ms, sorted; cell of each) from the population's cells."""
+        lists = self._lists
+        first = lists["stop"][-1] if lists["stop"] else 0
+        lists["pop"].append(self.q)
+        lists["first"].append(first)
+        lists["stop"].append(first + times.size)
+        lists["times"].append(times)
+        lists["ids"].append(ids)
+
+    def add_poisson_window(self, start, stop, lam, stream):
+        """Fire Poisson spikes from the population's cells from start to stop (ms), lam
+        expected per cell and step, from the random stream numbered stream."""
+        virtual = self._virtual
+        first = (virtual["lam_offset"][-1] + virtual["lam"][-1].size if virtual["lam"]
+                 else 0)
+        for f, v in (("pop", self.q), ("start", start), ("stop", stop), ("lam_offset", first),
+                     ("stream", stream), ("lam", lam)):
+            virtual[f].append(v)
 
 
 def initial_rng(seed, q):
@@ -76,30 +110,25 @@ def _ascii_unit(unit):
 
 def _native_gates(pop):
     """Whether a population's step takes double-exponential and alpha-current gates as
-    they are (conductance cells, user-defined cell models); a LIF population's step
-    takes exponential gates only."""
-    return isinstance(pop, ConductancePopulation) or custom_model(pop) is not None
+    they are; the fused LIF step takes exponential gates only."""
+    return pop.layout_kind != L.KIND_LIF
+
+
+def _receptor_names(kinds):
+    names = {L.CH_EXP: "ExponentialSynapse (AMPA, GABA, ExpSyn)",
+             L.CH_EXP2: "DoubleExponentialSynapse (Exp2Syn)",
+             L.CH_ALPHA_CURRENT: "AlphaCurrentSynapse",
+             L.CH_EXP_CURRENT: "ExponentialCurrentSynapse", L.CH_DELTA: "DeltaSynapse"}
+    return ", ".join(names[k] for k in kinds)
 
 
 def _check_receptor(pop, rec):
-    """Refuse a receptor a population's step does not take."""
-    exact = isinstance(pop, CurrentBasedLIFPop)
-    if exact and not isinstance(rec, (ExponentialCurrentSynapse, AlphaCurrentSynapse,
-                                      DeltaSynapse)):
+    """Refuse a receptor a population's step does not take (``pop.receptor_kinds``)."""
+    if rec.channel_kind not in pop.receptor_kinds:
+        kind = type(pop).__name__ + (" with currents" if getattr(pop, "currents", ()) else "")
         raise val.ParameterError(
-            f"population {pop.name!r}: receptor {rec!r} is a conductance; a "
-            "CurrentBasedLIFPop takes current synapses: ExponentialCurrentSynapse, "
-            "AlphaCurrentSynapse, DeltaSynapse")
-    if isinstance(rec, DeltaSynapse) and not (exact or isinstance(pop, IzhikevichPop)):
-        raise val.ParameterError(
-            f"population {pop.name!r}: {rec!r} acts on CurrentBasedLIFPop and IzhikevichPop "
-            f"populations only, not on a {type(pop).__name__}")
-    if isinstance(rec, ExponentialCurrentSynapse) and custom_model(pop) is None:
-        raise val.ParameterError(
-            f"population {pop.name!r}: {rec!r} acts on CurrentBasedLIFPop and user-defined "
-            f"cell models; a {type(pop).__name__} takes "
-            + ("AlphaCurrentSynapse as a current" if isinstance(pop, ConductancePopulation)
-               else "conductances (ExponentialSynapse, AMPA, GABA, NMDA, ...)"))
+            f"population {pop.name!r}: receptor {rec!r} does not act on a {kind}; it takes "
+            + _receptor_names(pop.receptor_kinds) + (", NMDA" if pop.takes_nmda else ""))
 
 
 def _psp_peak_time(tau_syn, tau_m):
@@ -111,12 +140,12 @@ def _psp_peak_time(tau_syn, tau_m):
 
 def _summed_channels(pops, pop_chan, kinds, taus, dt):
     """Which channels' arrivals delivery sums (linear_gates.summed_arrival), and the
-    constants of their cells: those of a CurrentBasedLIFPop whose inputs are all
+    constants of their cells: those of linear cells (CurrentBasedLIFPop) whose inputs are all
     exponential currents whose PSP peaks after a step, or delta synapses."""
     n = len(kinds)
     summed, cell_rate, cell_inv_C = np.zeros(n, np.int64), np.zeros(n), np.zeros(n)
     for q, pop in enumerate(pops):
-        if not isinstance(pop, CurrentBasedLIFPop):
+        if not linear_cells(pop):
             continue
         first, stop = pop_chan[q]
         if all(kinds[c] == L.CH_DELTA or (kinds[c] == L.CH_EXP_CURRENT and
@@ -182,18 +211,11 @@ class Assembly:
         for q, specs in enumerate(chan_specs):
             for rec in specs.values():
                 _check_receptor(pops[q], rec)
-                if not _native_gates(pops[q]) and isinstance(rec, AlphaCurrentSynapse):
-                    raise val.ParameterError(
-                        f"population {pops[q].name!r}: receptor {rec!r} acts on "
-                        "conductance-cell populations (RTMPop, WBPop, HHPop, TraubPop, "
-                        "IzhikevichPop) and user-defined cell models; LIF populations take "
-                        "conductances: ExponentialSynapse, DoubleExponentialSynapse, AMPA, "
-                        "GABA and NMDA")
-            if _native_gates(pops[q]) and nmda_post[q] is not None:
+            if nmda_post[q] is not None and not pops[q].takes_nmda:
                 raise val.ParameterError(
                     f"population {pops[q].name!r}: NMDA acts on LIF populations without "
                     "currents only")
-            if custom_model(pops[q]) is not None and sigma2[q] > 0:
+            if sigma2[q] > 0 and not pops[q].takes_noise:
                 raise val.ParameterError(
                     f"population {pops[q].name!r}: GaussianNoise does not act on a "
                     "population of a user-defined cell model (or a LIF population with "
@@ -213,23 +235,10 @@ class Assembly:
                 chan_pop.append(q)
                 chan_tau.append(rec.tau)
                 chan_E.append(rec.E)
-                if isinstance(rec, DoubleExponentialSynapse):
-                    chan_kind.append(L.CH_EXP2)
-                    chan_rise.append(rec.tau_rise)
-                    chan_peak.append(rec.peak_factor())
-                elif isinstance(rec, AlphaCurrentSynapse):
-                    chan_kind.append(L.CH_ALPHA_CURRENT)
-                    chan_rise.append(0.0)
-                    chan_peak.append(math.e)
-                elif isinstance(rec, (ExponentialCurrentSynapse, DeltaSynapse)):
-                    chan_kind.append(L.CH_EXP_CURRENT if isinstance(
-                        rec, ExponentialCurrentSynapse) else L.CH_DELTA)
-                    chan_rise.append(0.0)
-                    chan_peak.append(1.0)
-                else:
-                    chan_kind.append(L.CH_EXP)
-                    chan_rise.append(0.0)
-                    chan_peak.append(1.0)
+                rise, peak = rec.channel_shape()
+                chan_kind.append(rec.channel_kind)
+                chan_rise.append(rise)
+                chan_peak.append(peak)
                 gate_total += pops[q].n
             pop_chan[q, 1] = len(chan_offset)
         chan_tau = _f64(chan_tau)
@@ -247,72 +256,18 @@ class Assembly:
         params = np.zeros((len(pops), L.N_PARAMS))
         ints = np.zeros((len(pops), L.N_INTS), dtype=np.int64)
         virtual = {f: [] for f in L.VirtualSources._fields}
-        n_lam = 0
         lists = {f: [] for f in ("pop", "first", "stop", "times", "ids")}
-        n_listed = 0
         for q, pop in enumerate(pops):
             ints[q, L.I_START] = self.starts[q]
             ints[q, L.I_STOP] = self.starts[q + 1]
             ints[q, L.I_CHAN_FIRST:L.I_CHAN_STOP + 1] = pop_chan[q]
             ints[q, L.I_RECORD] = 1
-            if isinstance(pop, SpikeSourcePop):
-                ints[q, L.I_KIND] = L.KIND_SPIKES
-                lists["pop"].append(q)
-                lists["first"].append(n_listed)
-                n_listed += pop.times.size
-                lists["stop"].append(n_listed)
-                lists["times"].append(pop.times)
-                lists["ids"].append(pop.ids)
-                # The most spikes one cell has in one step.
-                if pop.times.size:
-                    bins = pop.ids * (int(pop.times.max() // dt) + 2) + (pop.times // dt)
-                    _, counts = np.unique(bins, return_counts=True)
-                    ints[q, L.I_MAX_SPIKES] = int(counts.max())
-                else:
-                    ints[q, L.I_MAX_SPIKES] = 1
-                continue
-            if isinstance(pop, PoissonPop):
-                ints[q, L.I_KIND] = L.KIND_POISSON
-                most = 0.0
-                for k, (a, b, rates) in enumerate(pop.windows()):
-                    lam = rates * dt / 1000.0
-                    most = max(most, float(lam.max()))
-                    if most > MAX_DRIVE_EVENTS_PER_STEP:
-                        raise val.ParameterError(
-                            f"{type(pop).__name__} {pop.name!r}: rate={rates.max():g} Hz "
-                            f"gives {most:.3g} spikes per step of dt={dt} ms; at most "
-                            f"{MAX_DRIVE_EVENTS_PER_STEP:g} are allowed (split the cell into "
-                            "several, or model such input as a conductance or a current)")
-                    for f, v in (("pop", q), ("start", a), ("stop", b), ("lam_offset", n_lam),
-                                 ("stream", (q << 8) | 255 | (k << 16))):
-                        virtual[f].append(v)
-                    virtual["lam"].append(lam)
-                    n_lam += lam.size
-                # Room for a window boundary inside a step; a cell firing more than this
-                # many spikes in one step (probability < 1e-12) loses the excess.
-                ints[q, L.I_MAX_SPIKES] = 2 * int(most + 8.0 * math.sqrt(most) + 8)
-                continue
-            if custom_model(pop) is not None:
-                ints[q, L.I_KIND] = L.KIND_CUSTOM
-                ints[q, L.I_MAX_SPIKES] = custom_model(pop).max_spikes_per_step(dt)
-                continue
-            if isinstance(pop, ConductancePopulation):
-                ints[q, L.I_KIND] = L.KIND_CONDUCTANCE
-                ints[q, L.I_MAX_SPIKES] = 1   # an upward crossing: at most one per step
-                ints[q, L.I_NOISE_STREAM] = q << 8
-                params[q, L.P_SIGMA] = math.sqrt(sigma2[q])
-                continue
-            params[q, [L.P_C, L.P_GL, L.P_EL, L.P_VTH, L.P_VRESET, L.P_TREF]] = (
-                pop.C, pop.g_L, pop.E_L, pop.V_th, pop.V_reset, pop.t_ref)
-            params[q, L.P_SIGMA] = math.sqrt(sigma2[q])
+            ints[q, L.I_KIND] = pop.layout_kind
+            pop.fill_layout_row(PopulationRow(q, dt, params[q], ints[q], math.sqrt(sigma2[q]),
+                                              lists, virtual))
             if nmda_post[q] is not None:
-                params[q, L.P_NMDA_E] = nmda_post[q].E
-                params[q, L.P_MG] = nmda_post[q].Mg / NMDA.MG_HALF
-                params[q, L.P_MG_SLOPE] = NMDA.MG_SLOPE
-                ints[q, L.I_HAS_NMDA] = 1
-            ints[q, L.I_NOISE_STREAM] = q << 8
-            ints[q, L.I_MAX_SPIKES] = (MAX_SPIKES_PER_STEP if pop.t_ref == 0 else
-                                       min(MAX_SPIKES_PER_STEP, int(dt // pop.t_ref) + 1))
+                nmda_post[q].fill_postsynaptic_row(PopulationRow(q, dt, params[q], ints[q],
+                                                                 0.0, lists, virtual))
         lam = _f64(np.concatenate(virtual["lam"])) if virtual["lam"] else np.zeros(0)
         self.virtual = L.VirtualSources(
             pop=_i64(virtual["pop"]), start=_f64(virtual["start"]), stop=_f64(virtual["stop"]),
@@ -329,8 +284,7 @@ class Assembly:
                                          margin=np.zeros(len(pops)))
 
         rng_v = [initial_rng(net.seed, q) for q in range(len(pops))]
-        V = np.concatenate([np.zeros(pop.n) if isinstance(pop, (PoissonPop, SpikeSourcePop)) else
-                            pop.initial_V(rng_v[q]) for q, pop in enumerate(pops)])
+        V = np.concatenate([pop.initial_V(rng_v[q]) for q, pop in enumerate(pops)])
         self._assemble_cells(net, V)
         self._assemble_custom()
         self.neurons = L.Neurons(
@@ -379,7 +333,7 @@ class Assembly:
         # Its spikes in a step: at most those of the upper half of a population it may
         # take (LIF, CurrentBasedLIFPop).
         halves = (ints[:, L.I_KIND] == L.KIND_LIF) | np.array(
-            [isinstance(pop, CurrentBasedLIFPop) for pop in pops], bool)
+            [linear_cells(pop) for pop in pops], bool)
         most = int(((sizes - sizes // 2) * ints[:, L.I_MAX_SPIKES])[halves].max(initial=0))
         self.helper = L.HelperBuffers(ids=np.zeros(most, np.int32), theta=np.zeros(most),
                                       times=np.zeros(most), count=np.zeros(1, np.int64),
@@ -403,7 +357,7 @@ class Assembly:
         m_both_steps = np.zeros(len(self.pops), dtype=np.int64)
         stages = set()
         for q, pop in enumerate(self.pops):
-            if isinstance(pop, ConductancePopulation):
+            if pop.layout_kind == L.KIND_CONDUCTANCE:
                 model[q] = pop.model
                 params[q] = pop.layout_params()
                 key = (pop.model, params[q, L.H_PHI], params[q, L.H_VT], params[q, L.H_B],
@@ -432,7 +386,7 @@ class Assembly:
         np.cumsum(np.bincount(rows, minlength=n_total), out=indptr[1:])
         total = np.bincount(rows, weights=vals, minlength=n_total).astype(np.float64)
         for q, pop in enumerate(self.pops):
-            if not isinstance(pop, ConductancePopulation) or pop.method == "exponential":
+            if pop.layout_kind != L.KIND_CONDUCTANCE or pop.method == "exponential":
                 continue
             worst = total[self.starts[q]:self.starts[q + 1]].max(initial=0.0)
             if worst * net.dt / pop.C > GAP_STIFF:
@@ -529,7 +483,7 @@ class Assembly:
         by +f w and -f w (``_targets``): the LIF step, exact for exponential
         gates, then needs nothing new.
         """
-        if isinstance(receptor, DoubleExponentialSynapse) and not _native_gates(pop):
+        if receptor.channel_kind == L.CH_EXP2 and not _native_gates(pop):
             for name, tau in ((receptor.name, receptor.tau_decay),
                               (receptor.name + RISE, receptor.tau_rise)):
                 self._add_channel(specs, ExponentialSynapse(tau=tau, E=receptor.E, name=name),
@@ -539,7 +493,7 @@ class Assembly:
 
     def _targets(self, receptor, pop):
         """[(channel, weight factor)] an arrival through receptor on pop opens."""
-        if isinstance(receptor, DoubleExponentialSynapse) and not _native_gates(pop):
+        if receptor.channel_kind == L.CH_EXP2 and not _native_gates(pop):
             f = receptor.peak_factor()
             return [(self.channel_of[(pop.name, receptor.name)], f),
                     (self.channel_of[(pop.name, receptor.name + RISE)], -f)]
@@ -562,11 +516,11 @@ class Assembly:
         for q, drives in enumerate(drives_of):
             for k, d in enumerate(drives):
                 expected = d.rates(self.pops[q]) * dt / 1000.0
-                if expected.max() > MAX_DRIVE_EVENTS_PER_STEP:
+                if expected.max() > L.MAX_EVENTS_PER_STEP:
                     raise val.ParameterError(
                         f"{type(d).__name__}: rate={expected.max() / dt * 1000.0:g} Hz gives "
                         f"{expected.max():.3g} events per step of dt={dt} ms; at most "
-                        f"{MAX_DRIVE_EVENTS_PER_STEP:g} are allowed (model such input as a "
+                        f"{L.MAX_EVENTS_PER_STEP:g} are allowed (model such input as a "
                         "conductance or a current)")
                 # A double-exponential drive on a LIF population: two gates, one
                 # stream, so both see the same events.
@@ -770,24 +724,20 @@ class Assembly:
         dimensionless gate, ``"uS"`` for a conductance, ``"nA"`` for a synaptic current."""
         if variable == "V":
             return "mV"
-        if isinstance(pop, ConductancePopulation) and variable in GATES:
+        if pop.layout_kind == L.KIND_CONDUCTANCE and variable in GATES:
             return "1"
         cell = custom_model(pop)
         if cell is not None and variable in cell.state_names()[1:]:
             return _ascii_unit(cell.state_units()[variable])
         receptor = self.channel_receptor.get((pop.name, variable[2:]))
-        if isinstance(receptor, (AlphaCurrentSynapse, ExponentialCurrentSynapse)):
-            return "nA"
-        if isinstance(receptor, DeltaSynapse):
-            return "mV"
-        return "uS"
+        return "uS" if receptor is None else receptor.unit    # (None: NMDA's)
 
     def state_slot(self, pop, variable):
         """(probe kind, global index of neuron 0) of a state variable of a population."""
         q = self.pop_index[pop.name]
         if variable == "V":
             return L.PROBE_V, int(self.starts[q])
-        if isinstance(pop, ConductancePopulation) and variable in GATES:
+        if pop.layout_kind == L.KIND_CONDUCTANCE and variable in GATES:
             return L.PROBE_CELL_GATE, GATES.index(variable) * int(self.starts[-1]) + int(
                 self.starts[q])
         cell = custom_model(pop)
@@ -802,7 +752,7 @@ class Assembly:
             if self.nmda_post[q] is not None and self.nmda_post[q].name == gate:
                 return L.PROBE_NMDA_U, int(self.starts[q])
         gates = [f"g_{name}" for (p, name) in self.channel_of if p == pop.name]
-        if isinstance(pop, ConductancePopulation):
+        if pop.layout_kind == L.KIND_CONDUCTANCE:
             gates = list(pop.uses) + gates
         if custom_model(pop) is not None:
             gates = custom_model(pop).state_names()[1:] + gates

@@ -28,6 +28,11 @@ N_INTS = 9
 # Population kinds (Populations.ints[:, I_KIND]).
 KIND_LIF, KIND_POISSON, KIND_SPIKES, KIND_CONDUCTANCE, KIND_CUSTOM = 0, 1, 2, 3, 4
 
+# The most spikes a cell may fire in one step (the spike ring's rows are sized by it),
+# and the most Poisson events a virtual cell or a drive may expect in one step.
+MAX_SPIKES_PER_STEP = 64
+MAX_EVENTS_PER_STEP = 50.0
+
 # Channel kinds (Channels.kind): what a gate's two state arrays (g, r) hold.
 CH_EXP = 0           # conductance g, exponential decay (r unused)
 CH_EXP2 = 1          # conductance peak * (g - r): decay trace g, rise trace r

@@ -39,8 +39,8 @@ import numba
 import numpy as np
 
 from ..kernel_cache import cached, compile_for
-from ..populations.current_lif import CurrentBasedLIFPop
 from . import layout as L
+from .assemble import linear_cells
 from .run_loop import serve
 
 
@@ -58,7 +58,7 @@ def splittable(asm):
                     & (ints[:, L.I_CHAN_STOP] - ints[:, L.I_CHAN_FIRST] == 2)
                     & (asm.populations.params[:, L.P_SIGMA] == 0.0)
                     & (ints[:, L.I_HAS_NMDA] == 0))
-    current_lif = np.array([isinstance(pop, CurrentBasedLIFPop) for pop in asm.pops])
+    current_lif = np.array([linear_cells(pop) for pop in asm.pops])
     return ((two_gate_lif | current_lif) & large & ~shared_onto).astype(np.int64)
 
 
@@ -104,7 +104,7 @@ def deliverers(asm, split):
     load = {}
     for p in np.flatnonzero(split):
         first, stop = ints[p, L.I_CHAN_FIRST], ints[p, L.I_CHAN_STOP]
-        if not (isinstance(asm.pops[p], CurrentBasedLIFPop) and stop > first
+        if not (linear_cells(asm.pops[p]) and stop > first
                 and chans.summed[first]):
             continue
         onto = np.flatnonzero((conns.post == p) & (conns.store == L.STORE_CSR)

@@ -1,4 +1,23 @@
-"""Neuron populations: state vectors of one cell type, and virtual input cells."""
+"""Neuron populations: state vectors of one cell type, and virtual input cells.
+
+Each population class says how it is laid out for the compiled run
+(``integrators.assemble``), so that the assembly needs no branch per class:
+
+``layout_kind``
+    The kernel that steps it (``layout.KIND_*``): the fused LIF step, the
+    conductance-cell step, a cell model's own kernel, or virtual cells.
+``receptor_kinds``
+    The synapse kinds it takes (``layout.CH_*``, each synapse class's
+    ``channel_kind``); any other is refused with what it takes.
+``takes_nmda``, ``takes_noise``
+    Whether NMDA and Gaussian noise act on it.
+``fill_layout_row(row)``
+    Writes its row of ``layout.Populations`` (``assemble.PopulationRow``).
+``initial_V(rng)``
+    Its membrane potentials at t = 0, mV.
+
+``CellModel`` (``lifnet.mechanism``) gives these for every user-defined model.
+"""
 
 from .adex import AdExPop
 from .conductance import ConductancePopulation

@@ -87,10 +87,15 @@ class ConductancePopulation(val.Parameterised):
         ``"exponential"`` the exponential trapezoid, stable, less accurate.
     """
 
-    kind = "conductance"
     model = None
     uses = ()           # the gates the model integrates
     rates = None        # the model's rate function (an inline kernel of its module)
+    # How the population is laid out (integrators.assemble): stepped by
+    # integrators.conductance_step, with the inputs it takes.
+    layout_kind = L.KIND_CONDUCTANCE
+    receptor_kinds = (L.CH_EXP, L.CH_EXP2, L.CH_ALPHA_CURRENT)
+    takes_nmda = False
+    takes_noise = True
 
     def _setup(self, n, name, values, V_init, gates_at, method):
         owner = type(self).__name__
@@ -106,6 +111,13 @@ class ConductancePopulation(val.Parameterised):
                        else val.per_neuron("V_init", V_init, self.n, owner=owner))
         self.gates_at = None if gates_at is None else val.number("gates_at", gates_at,
                                                                  owner=owner)
+
+    def fill_layout_row(self, row):
+        """Write the population's row of ``layout.Populations`` (``assemble.PopulationRow``);
+        its model's parameters go to ``layout.ConductanceCells`` (``layout_params``)."""
+        row.ints[L.I_MAX_SPIKES] = 1   # an upward crossing: at most one per step
+        row.ints[L.I_NOISE_STREAM] = row.q << 8
+        row.params[L.P_SIGMA] = row.sigma
 
     def layout_params(self):
         """The model's row of ConductanceCells.params (columns H_*)."""

@@ -25,7 +25,7 @@ steps a population with them.
 
 import math
 
-from ..integrators.layout import CH_ALPHA_CURRENT, CH_EXP_CURRENT
+from ..integrators.layout import CH_ALPHA_CURRENT, CH_DELTA, CH_EXP_CURRENT
 from ..integrators.linear_gates import phi1
 from ..kernel_cache import njit
 from ..mechanism import CellModel, Parameter, State
@@ -134,6 +134,8 @@ class CurrentBasedLIFPop(CellModel):
     refractory = "t_ref"
     #: Steps the population exactly, instead of the contract's Heun step.
     step_kernel = "lifnet.integrators.current_lif_step"
+    linear = True
+    receptor_kinds = (CH_EXP_CURRENT, CH_ALPHA_CURRENT, CH_DELTA)
 
     @staticmethod
     def current(V, C, tau_m, E_L, I_e):

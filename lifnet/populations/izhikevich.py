@@ -67,6 +67,7 @@ class IzhikevichPop(ConductancePopulation):
     """
 
     model = L.MODEL_IZHIKEVICH
+    receptor_kinds = ConductancePopulation.receptor_kinds + (L.CH_DELTA,)
     rates = staticmethod(rates)
     uses = ("m",)
 

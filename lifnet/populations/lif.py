@@ -12,6 +12,7 @@ et al. (2000), Cerebral Cortex 10:910, Methods, which follow Wang (1999).
 import numpy as np
 
 from .. import validation as val
+from ..integrators import layout as L
 from ..mechanism import CellModel, Current, Parameter, State
 
 
@@ -47,8 +48,6 @@ class LIFPopulation(val.Parameterised):
         takes no NMDA and no Gaussian noise.
     """
 
-    kind = "lif"
-
     def __init__(self, n, *, name=None, C, g_L, E_L, V_th, V_reset, t_ref, V_init="uniform",
                  currents=()):
         owner = type(self).__name__
@@ -82,6 +81,39 @@ class LIFPopulation(val.Parameterised):
         return LIFCell(self.n, name=self.name, currents=self.currents, C=self.C,
                        g_L=self.g_L, E_L=self.E_L, V_th=self.V_th, V_reset=self.V_reset,
                        t_ref=self.t_ref)
+
+    # How the population is laid out (integrators.assemble). Without currents the fused
+    # LIF kernel steps it; it takes exponential conductances (a double exponential as two
+    # of them), NMDA and Gaussian noise. With currents it is its LIFCell.
+
+    @property
+    def layout_kind(self):
+        return L.KIND_CUSTOM if self.currents else L.KIND_LIF
+
+    @property
+    def receptor_kinds(self):
+        return self.cell_model().receptor_kinds if self.currents else (L.CH_EXP, L.CH_EXP2)
+
+    @property
+    def takes_nmda(self):
+        return not self.currents
+
+    @property
+    def takes_noise(self):
+        return not self.currents
+
+    def fill_layout_row(self, row):
+        """Write the population's row of ``layout.Populations`` (``assemble.PopulationRow``)."""
+        if self.currents:
+            self.cell_model().fill_layout_row(row)
+            return
+        row.params[[L.P_C, L.P_GL, L.P_EL, L.P_VTH, L.P_VRESET, L.P_TREF]] = (
+            self.C, self.g_L, self.E_L, self.V_th, self.V_reset, self.t_ref)
+        row.params[L.P_SIGMA] = row.sigma
+        row.ints[L.I_NOISE_STREAM] = row.q << 8
+        row.ints[L.I_MAX_SPIKES] = (
+            L.MAX_SPIKES_PER_STEP if self.t_ref == 0 else
+            min(L.MAX_SPIKES_PER_STEP, int(row.dt // self.t_ref) + 1))
 
     @property
     def tau_m(self):

@@ -62,8 +62,6 @@ class NetStimPop(SpikeSourcePop):
         Name used by ``Network.connect``, results and files.
     """
 
-    kind = "spikes"
-
     def __init__(self, n, *, interval=None, rate=None, number=10.0, start=50.0, noise=0.0,
                  until=None, seed=1, name=None):
         owner = type(self).__name__

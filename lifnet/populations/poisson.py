@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from .. import validation as val
+from ..integrators import layout as L
 from ..io.sonata import read_spikes
 
 
@@ -33,7 +34,10 @@ class PoissonPop(val.Parameterised):
         Name used by ``Network.connect``, results and files.
     """
 
-    kind = "poisson"
+    # How the population is laid out (integrators.assemble): virtual cells take no input.
+    layout_kind = L.KIND_POISSON
+    receptor_kinds = ()
+    takes_nmda = takes_noise = False
 
     def __init__(self, n, *, rate, start=0.0, stop=math.inf, name=None):
         owner = type(self).__name__
@@ -68,9 +72,31 @@ class PoissonPop(val.Parameterised):
                 f"{type(self).__name__}: {name} must be >= 0 Hz; minimum {rates.min()}")
         return rates
 
+    def initial_V(self, rng=None):
+        """Zeros: virtual cells have no membrane (their slots of V stay unused)."""
+        return np.zeros(self.n)
+
     def windows(self):
         """[(start ms, stop ms, rates Hz per cell), ...]."""
         return list(self._windows)
+
+    def fill_layout_row(self, row):
+        """Write the population's row of ``layout.Populations`` and its windows of
+        ``layout.VirtualSources`` (``assemble.PopulationRow``)."""
+        most = 0.0
+        for k, (a, b, rates) in enumerate(self._windows):
+            lam = rates * row.dt / 1000.0
+            most = max(most, float(lam.max()))
+            if most > L.MAX_EVENTS_PER_STEP:
+                raise val.ParameterError(
+                    f"{type(self).__name__} {self.name!r}: rate={rates.max():g} Hz gives "
+                    f"{most:.3g} spikes per step of dt={row.dt} ms; at most "
+                    f"{L.MAX_EVENTS_PER_STEP:g} are allowed (split the cell into several, or "
+                    "model such input as a conductance or a current)")
+            row.add_poisson_window(a, b, lam, stream=(row.q << 8) | 255 | (k << 16))
+        # Room for a window boundary inside a step; a cell firing more than this many
+        # spikes in one step (probability < 1e-12) loses the excess.
+        row.ints[L.I_MAX_SPIKES] = 2 * int(most + 8.0 * math.sqrt(most) + 8)
 
     def __len__(self):
         return self.n
@@ -91,7 +117,9 @@ class SpikeSourcePop(val.Parameterised):
         Name used by ``Network.connect``, results and files.
     """
 
-    kind = "spikes"
+    layout_kind = L.KIND_SPIKES
+    receptor_kinds = ()
+    takes_nmda = takes_noise = False
 
     def __init__(self, n, *, times, ids, name=None):
         owner = type(self).__name__
@@ -123,6 +151,19 @@ class SpikeSourcePop(val.Parameterised):
         times, ids = spikes[population]
         n = int(ids.max()) + 1 if n is None and ids.size else (n or 1)
         return cls(n, times=times, ids=ids, name=name or population)
+
+    initial_V = PoissonPop.initial_V
+
+    def fill_layout_row(self, row):
+        """Write the population's row of ``layout.Populations`` and its list of
+        ``layout.SpikeLists`` (``assemble.PopulationRow``)."""
+        row.add_spike_list(self.times, self.ids)
+        if self.times.size:     # the most spikes one cell has in one step
+            bins = self.ids * (int(self.times.max() // row.dt) + 2) + (self.times // row.dt)
+            _, counts = np.unique(bins, return_counts=True)
+            row.ints[L.I_MAX_SPIKES] = int(counts.max())
+        else:
+            row.ints[L.I_MAX_SPIKES] = 1
 
     def __len__(self):
         return self.n
