@@ -78,8 +78,8 @@ from .integrators import layout as L
 
 #: Keywords of the constructors and attributes of every population, which no parameter
 #: may take as its name.
-RESERVED = ("n", "name", "currents", "initial", "layout_kind", "receptor_kinds", "takes_nmda",
-            "takes_noise", "linear", "cell_model")
+RESERVED = ("n", "name", "currents", "initial", "layout_kind", "receptor_kinds", "takes_noise",
+            "linear", "cell_model")
 
 
 class Parameter:
@@ -280,13 +280,12 @@ class CellModel(_Declared):
     fastest_rate = None
     substeps = "slope"
     # How the population is laid out (integrators.assemble): stepped by a kernel compiled
-    # for the model (integrators.custom_cells), with the synapses it takes; no NMDA, no
+    # for the model (integrators.custom_cells), with the synapses it takes (not NMDA); no
     # Gaussian noise. ``linear`` (lifnet's own models only): the model's ``step_kernel``
     # integrates it as a linear system, so delivery may sum its arrivals and the second
     # thread may step half of it.
     layout_kind = L.KIND_CUSTOM
     receptor_kinds = (L.CH_EXP, L.CH_EXP2, L.CH_ALPHA_CURRENT, L.CH_EXP_CURRENT)
-    takes_nmda = False
     takes_noise = False
     linear = False
 

@@ -17,13 +17,10 @@ from .currents import (
     GABA,
     NMDA,
     CurrentClamp,
-    DoubleExponentialSynapse,
-    ExponentialSynapse,
     GaussianNoise,
     PoissonDrive,
 )
 from .currents.gap_junctions import GapJunctions, random_pairs
-from .currents.synapses import CURRENT_SYNAPSES
 from .distributions import Normal
 from .integrators import custom_cells, second_thread
 from .integrators import layout as L
@@ -322,8 +319,7 @@ class Network:
                     f"connect: receptor={receptor!r} is not one of {list(RECEPTORS)} "
                     "nor a receptor object")
             receptor = RECEPTORS[receptor]()
-        elif not isinstance(receptor, (ExponentialSynapse, NMDA, DoubleExponentialSynapse,
-                                       *CURRENT_SYNAPSES)):
+        elif getattr(receptor, "channel_kind", None) is None:
             raise val.ParameterError(
                 f"connect: receptor={receptor!r} must be a name or a receptor object")
         if not isinstance(autapses, bool):
@@ -341,7 +337,7 @@ class Network:
             raise val.ParameterError(
                 f"connect: delay={delay!r} can draw delays below dt={self.dt} ms; bound it "
                 f"(low={self.dt}), or round it to the step (resolution={self.dt})")
-        if per_synapse and isinstance(receptor, NMDA):
+        if per_synapse and receptor.channel_kind == L.RECEPTOR_NMDA:
             raise val.ParameterError(
                 "connect: an NMDA projection takes one delay (its presynaptic gates are "
                 "shared by all its synapses); give a number")

@@ -264,7 +264,8 @@ def test_a_network_refuses_what_a_user_cell_model_cannot_take():
     net = ln.Network(dt=0.1)
     Q = net.add(QuadraticIF(5, name="Q"))
     net.connect(Q, Q, receptor="NMDA", weight=0.001)
-    with pytest.raises(ln.ParameterError, match="NMDA acts on LIF populations without currents"):
+    with pytest.raises(ln.ParameterError, match="NMDA.* does not act on a QuadraticIF; it takes "
+                                                "ExponentialSynapse"):
         net.run(1.0)
 
     def local_model():

@@ -25,6 +25,7 @@ from ..integrators.layout import (
     P_MG,
     P_MG_SLOPE,
     P_NMDA_E,
+    RECEPTOR_NMDA,
     STORE_CSR,
     STORE_DENSE,
     STORE_UNIFORM,
@@ -52,6 +53,7 @@ class NMDA(val.Parameterised):
         variable ``g_<name>`` (µS, the sum of w_ij s_j) can be recorded.
     """
 
+    channel_kind = RECEPTOR_NMDA
     MG_SLOPE = 0.062  # 1/mV, Jahr & Stevens (1990)
     MG_HALF = 3.57    # mM
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import validation as val
 from ..connectivity import Circulant, Dense, Uniform
-from ..currents import NMDA, CurrentClamp, ExponentialSynapse, GaussianNoise, PoissonDrive
+from ..currents import CurrentClamp, ExponentialSynapse, GaussianNoise, PoissonDrive
 from ..pair_kernels import delay_groups, delay_steps
 from ..populations.conductance import GATES
 from . import layout as L
@@ -118,7 +118,8 @@ def _receptor_names(kinds):
     names = {L.CH_EXP: "ExponentialSynapse (AMPA, GABA, ExpSyn)",
              L.CH_EXP2: "DoubleExponentialSynapse (Exp2Syn)",
              L.CH_ALPHA_CURRENT: "AlphaCurrentSynapse",
-             L.CH_EXP_CURRENT: "ExponentialCurrentSynapse", L.CH_DELTA: "DeltaSynapse"}
+             L.CH_EXP_CURRENT: "ExponentialCurrentSynapse", L.CH_DELTA: "DeltaSynapse",
+             L.RECEPTOR_NMDA: "NMDA"}
     return ", ".join(names[k] for k in kinds)
 
 
@@ -128,7 +129,7 @@ def _check_receptor(pop, rec):
         kind = type(pop).__name__ + (" with currents" if getattr(pop, "currents", ()) else "")
         raise val.ParameterError(
             f"population {pop.name!r}: receptor {rec!r} does not act on a {kind}; it takes "
-            + _receptor_names(pop.receptor_kinds) + (", NMDA" if pop.takes_nmda else ""))
+            + _receptor_names(pop.receptor_kinds))
 
 
 def _psp_peak_time(tau_syn, tau_m):
@@ -186,7 +187,7 @@ class Assembly:
         sigma2 = np.zeros(len(pops))
         for proj in net.projections:
             q = self.pop_index[proj.post.name]
-            if isinstance(proj.receptor, NMDA):
+            if proj.receptor.channel_kind == L.RECEPTOR_NMDA:
                 r = proj.receptor
                 if nmda_post[q] is None:
                     nmda_post[q] = r
@@ -211,10 +212,8 @@ class Assembly:
         for q, specs in enumerate(chan_specs):
             for rec in specs.values():
                 _check_receptor(pops[q], rec)
-            if nmda_post[q] is not None and not pops[q].takes_nmda:
-                raise val.ParameterError(
-                    f"population {pops[q].name!r}: NMDA acts on LIF populations without "
-                    "currents only")
+            if nmda_post[q] is not None:
+                _check_receptor(pops[q], nmda_post[q])
             if sigma2[q] > 0 and not pops[q].takes_noise:
                 raise val.ParameterError(
                     f"population {pops[q].name!r}: GaussianNoise does not act on a "
@@ -586,7 +585,7 @@ class Assembly:
         for k_proj, proj in enumerate(net.projections):
             pre = self.pop_index[proj.pre.name]
             post = self.pop_index[proj.post.name]
-            if isinstance(proj.receptor, NMDA):
+            if proj.receptor.channel_kind == L.RECEPTOR_NMDA:
                 k, phi = delay_in_steps(proj.delay, dt)
                 store, off, hat = place(proj.synapses)
                 self.placements[k_proj].append((store, off, hat, proj.pre.n))

@@ -39,6 +39,9 @@ CH_EXP2 = 1          # conductance peak * (g - r): decay trace g, rise trace r
 CH_ALPHA_CURRENT = 2  # current g (nA, alpha-shaped); r drives it (dg/dt = -g/tau + r/tau)
 CH_EXP_CURRENT = 3   # current g (nA), exponential decay (r unused)
 CH_DELTA = 4         # no state: an arrival moves V by its weight (mV)
+# NMDA is a receptor kind a population may take (``receptor_kinds``) but not a channel:
+# its gates are per presynaptic cell (NMDASources), its conductance per cell (Neurons).
+RECEPTOR_NMDA = 5
 
 # Conductance-cell models (ConductanceCells.model) and their parameter columns.
 MODEL_RTM, MODEL_WB, MODEL_HH_NEST, MODEL_TRAUB, MODEL_IZHIKEVICH = 0, 1, 2, 3, 4

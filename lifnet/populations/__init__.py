@@ -7,10 +7,10 @@ Each population class says how it is laid out for the compiled run
     The kernel that steps it (``layout.KIND_*``): the fused LIF step, the
     conductance-cell step, a cell model's own kernel, or virtual cells.
 ``receptor_kinds``
-    The synapse kinds it takes (``layout.CH_*``, each synapse class's
-    ``channel_kind``); any other is refused with what it takes.
-``takes_nmda``, ``takes_noise``
-    Whether NMDA and Gaussian noise act on it.
+    The synapse kinds it takes (``layout.CH_*`` and ``RECEPTOR_NMDA``, each
+    synapse class's ``channel_kind``); any other is refused with what it takes.
+``takes_noise``
+    Whether Gaussian noise acts on it.
 ``fill_layout_row(row)``
     Writes its row of ``layout.Populations`` (``assemble.PopulationRow``).
 ``initial_V(rng)``

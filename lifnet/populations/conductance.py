@@ -94,7 +94,6 @@ class ConductancePopulation(val.Parameterised):
     # integrators.conductance_step, with the inputs it takes.
     layout_kind = L.KIND_CONDUCTANCE
     receptor_kinds = (L.CH_EXP, L.CH_EXP2, L.CH_ALPHA_CURRENT)
-    takes_nmda = False
     takes_noise = True
 
     def _setup(self, n, name, values, V_init, gates_at, method):

@@ -92,11 +92,8 @@ class LIFPopulation(val.Parameterised):
 
     @property
     def receptor_kinds(self):
-        return self.cell_model().receptor_kinds if self.currents else (L.CH_EXP, L.CH_EXP2)
-
-    @property
-    def takes_nmda(self):
-        return not self.currents
+        return (self.cell_model().receptor_kinds if self.currents else
+                (L.CH_EXP, L.CH_EXP2, L.RECEPTOR_NMDA))
 
     @property
     def takes_noise(self):

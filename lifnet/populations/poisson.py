@@ -37,7 +37,7 @@ class PoissonPop(val.Parameterised):
     # How the population is laid out (integrators.assemble): virtual cells take no input.
     layout_kind = L.KIND_POISSON
     receptor_kinds = ()
-    takes_nmda = takes_noise = False
+    takes_noise = False
 
     def __init__(self, n, *, rate, start=0.0, stop=math.inf, name=None):
         owner = type(self).__name__
@@ -119,7 +119,7 @@ class SpikeSourcePop(val.Parameterised):
 
     layout_kind = L.KIND_SPIKES
     receptor_kinds = ()
-    takes_nmda = takes_noise = False
+    takes_noise = False
 
     def __init__(self, n, *, times, ids, name=None):
         owner = type(self).__name__
