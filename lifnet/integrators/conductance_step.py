@@ -478,10 +478,12 @@ def _gate_correct(x, y, a0, s0, a1, s1, h):
 
 
 @njit(cache=True, inline="always")
-def _substep_start(table, model, j, m, v, x0, x1, x2, x3, GA, HA, GB, HB, gNa, ENa, gK, EK,
-                   gK2, phi, VT, pb):
+def _substep_start(table, model, j, m, v, gates, drive, constants):
     """Where substep j of m starts (see _substep): G and H of the cell (its drive
     included), and the gates' opening rates and total rates (m, h, n, p) at v."""
+    x0, x1, x2, x3 = gates
+    GA, HA, GB, HB = drive
+    _, gNa, ENa, gK, EK, gK2, phi, VT, pb, _ = constants
     fa = j * (1.0 / m)
     am, bm, ah, bh, an, bn, ap, bp = tabulated_rates(table, model, v, phi, VT, pb)
     Gi, Hi = ionic(model, am, bm, x0, x1, x2, x3, gNa, ENa, gK, EK, gK2, v)
@@ -490,10 +492,12 @@ def _substep_start(table, model, j, m, v, x0, x1, x2, x3, GA, HA, GB, HB, gNa, E
 
 
 @njit(cache=True, inline="always")
-def _substep(table, model, j, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C, gNa, ENa,
-             gK, EK, gK2, phi, VT, pb, V_spike, interp, g_lo, g_hi, t_cross, start):
+def _substep(table, model, j, m, t, dt, v, gates, drive, constants, interp, g_lo, g_hi,
+             t_cross, start):
     """Heun substep j of m of one cell over [t, t + dt]; the drive (G, H of leak,
-    synapses, injected and gap currents) goes linearly from (GA, HA) to (GB, HB).
+    synapses, injected and gap currents) goes linearly from (GA, HA) to (GB, HB),
+    ``drive = (GA, HA, GB, HB)``; ``gates`` are (m, h, n, p) at t; ``constants``
+    are the cell's (inv_C, gNa, ENa, gK, EK, gK2, phi, VT, pb, V_spike).
 
     ``start`` is _substep_start's result at v (substep 0's is the whole step's
     predictor's: _auto_stages does not evaluate it twice).
@@ -508,6 +512,9 @@ def _substep(table, model, j, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C
     Returns V, the gates, and t_cross: the time of the first upward crossing of
     V_spike (NaN while none), placed inside its substep.
     """
+    x0, x1, x2, x3 = gates
+    GA, HA, GB, HB = drive
+    inv_C, gNa, ENa, gK, EK, gK2, phi, VT, pb, V_spike = constants
     inv_m = 1.0 / m
     h = dt * inv_m
     fa = j * inv_m
@@ -556,21 +563,18 @@ def _substep(table, model, j, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C
             t_cross = t + dt * fa + h * (V_spike - v) / (vn - v)
         else:
             t_cross = t + dt
-    return vn, x0, x1, x2, x3, t_cross
+    return vn, (x0, x1, x2, x3), t_cross
 
 
 @njit(cache=True, refcount=False)
-def _substeps(table, model, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C, gNa, ENa, gK,
-              EK, gK2, phi, VT, pb, V_spike, interp, g_lo, g_hi):
+def _substeps(table, model, m, t, dt, v, gates, drive, constants, interp, g_lo, g_hi):
     """The m substeps (_substep) of one cell; V, the gates and the crossing time."""
     t_cross = math.nan
     for j in range(m):
-        start = _substep_start(table, model, j, m, v, x0, x1, x2, x3, GA, HA, GB, HB, gNa,
-                               ENa, gK, EK, gK2, phi, VT, pb)
-        v, x0, x1, x2, x3, t_cross = _substep(
-            table, model, j, m, t, dt, v, x0, x1, x2, x3, GA, HA, GB, HB, inv_C, gNa, ENa, gK,
-            EK, gK2, phi, VT, pb, V_spike, interp, g_lo, g_hi, t_cross, start)
-    return v, x0, x1, x2, x3, t_cross
+        start = _substep_start(table, model, j, m, v, gates, drive, constants)
+        v, gates, t_cross = _substep(table, model, j, m, t, dt, v, gates, drive, constants,
+                                     interp, g_lo, g_hi, t_cross, start)
+    return v, gates, t_cross
 
 
 @njit(cache=True, inline="always")
@@ -908,6 +912,7 @@ def _auto_stages(table, model, both_m, args):
     m0, m1, m2, m3 = _integrated_gates(model)
     both = both_m == 1
     cell = (gL, glel, inv_C, gNa, ENa, gK, EK, gK2, phi, VT, pb)
+    constants = (inv_C, gNa, ENa, gK, EK, gK2, phi, VT, pb, V_spike)    # (_substep's)
     vector = sigma == 0.0
     n = V.shape[0]
     n_stiff = 0
@@ -980,13 +985,12 @@ def _auto_stages(table, model, both_m, args):
                          (s0[0][i] if m0 else 0.0, s0[1][i], s0[2][i],
                           s0[3][i] if m3 else 0.0))
             else:
-                start = _substep_start(table, model, j, m, v, y0, y1, y2, y3, GA, HA, GB, HB,
-                                       gNa, ENa, gK, EK, gK2, phi, VT, pb)
-            V_star[i], x_star[0][i], x_star[1][i], x_star[2][i], x_star[3][i], \
-                t_cross[i] = _substep(
-                    table, model, j, m, t, dt, v, y0, y1, y2, y3, GA, HA, GB, HB, inv_C, gNa,
-                    ENa, gK, EK, gK2, phi, VT, pb, V_spike, interp, g_lo, g_hi, t_cross[i],
-                    start)
+                start = _substep_start(table, model, j, m, v, (y0, y1, y2, y3),
+                                       (GA, HA, GB, HB), constants)
+            V_star[i], gates, t_cross[i] = _substep(
+                table, model, j, m, t, dt, v, (y0, y1, y2, y3), (GA, HA, GB, HB), constants,
+                interp, g_lo, g_hi, t_cross[i], start)
+            x_star[0][i], x_star[1][i], x_star[2][i], x_star[3][i] = gates
         if left == 0:
             break
     for q in range(n_stiff):
@@ -1206,6 +1210,7 @@ def _population_step(part, p, step, t, dt, interp, k0, k1, pops, neurons, chans,
     t1 = t + dt
     inv_C = 1.0 / C
     glel = gL * EL
+    constants = (inv_C, gNa, ENa, gK, EK, gK2, phi, VT, pb, V_spike)    # (_substeps')
     slot = step % ring.ids.shape[0]
     n_ring = ring.pop_stop[slot, p - 1] if p > 0 else 0
 
@@ -1515,12 +1520,12 @@ def _population_step(part, p, step, t, dt, interp, k0, k1, pops, neurons, chans,
                 if has_gap:
                     gap_A = gap0[j] - gap_total[j] * v0
                     gap_B = gap_in[j] - gap_total[j] * v
-                v, x0, x1, x2, x3, t_cross[j] = _substeps(
-                    table, model, substeps, t, dt, v0, x[0, j], x[1, j], x[2, j], x[3, j],
-                    gL + Gs0[j], glel + Hs0[j] + gap_A, gL + Gs1[j], glel + Hs1[j] + gap_B,
-                    inv_C, gNa, ENa, gK, EK, gK2, phi, VT, pb, V_spike, interp, g_lo, g_hi)
+                v, gates, t_cross[j] = _substeps(
+                    table, model, substeps, t, dt, v0, (x[0, j], x[1, j], x[2, j], x[3, j]),
+                    (gL + Gs0[j], glel + Hs0[j] + gap_A, gL + Gs1[j], glel + Hs1[j] + gap_B),
+                    constants, interp, g_lo, g_hi)
                 V[j] = v + corr[j] + eta
-                x[0, j], x[1, j], x[2, j], x[3, j] = x0, x1, x2, x3
+                x[0, j], x[1, j], x[2, j], x[3, j] = gates
             if jump_V != 0.0:
                 V[j] += jump_V
                 x[0, j] += jump_u
