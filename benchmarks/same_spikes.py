@@ -47,6 +47,15 @@ CASES = {
         "receptor=ln.AlphaCurrentSynapse(tau=0.2, name='ex'))); "
         "net.connect(Z, H, receptor=ln.AlphaCurrentSynapse(tau=2.0, name='in'), weight=-0.05, "
         "rule='probability', p=0.3, delay=1.0); T = 300.0"),
+    "potjans_diesmann": "net = ln.models.potjans_diesmann(scale=0.05, k_scale=0.2, "
+                        "background='poisson', seed=3); T = 200.0",
+    "adex_and_adapting_lif": (
+        "net = ln.Network(dt=0.1, seed=2); A = net.add(ln.AdExPop(20, name='A')); "
+        "P = net.add(ln.PyrPop(40, name='P', currents=[ln.AdaptationCurrent(b=0.01)])); "
+        "net.stimulate(A, ln.CurrentClamp(amplitude=0.6)); "
+        "net.stimulate(P, ln.PoissonDrive(rate=2000.0, weight=0.002, tau=2.0, E=0.0)); "
+        "net.connect(P, A, receptor=ln.AMPA(), weight=0.005, rule='probability', p=0.2); "
+        "T = 300.0"),
 }
 
 WORKER = r"""

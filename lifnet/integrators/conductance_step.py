@@ -412,7 +412,7 @@ def add_arrival(i, k, w, jg, jr, miss, moment, kind, Ec, inv_C, V, g_in, r_in, c
     """An arrival of weight w and unit effect (jg, jr, miss, moment) (unit_arrival) on
     cell i, gate slot k: the gate jumps into g_in and r_in, what the stages miss into
     corr and moments (a current has no moment). A delta arrival's jump of V, w mV,
-    L ms before the step's end, is summed into delta: w and w L (_delta_effect).
+    L ms before the step's end, is summed into delta: w and w L (izhikevich.delta_effect).
 
     Loop-free and on arrays, not their NamedTuple: numba would otherwise keep
     reference counting around every inlined call, once per synaptic event.
@@ -1060,19 +1060,6 @@ def _any_crossing(V_old, V, n_sub, t_cross, b0, b1, V_spike):
 
 
 @njit(cache=True, inline="always")
-def _delta_effect(W, WL, v, G, k, v_r, a, b, inv_C):
-    """How far the step's jumps of an Izhikevich cell's V (sum W, mV, and sum of each
-    times the time L from it to the step's end, WL) moved V and u at the step's end,
-    from v, V there without them (total conductance G, see izhikevich.ionic).
-
-    A jump W at t + dt - L: V + W + L (f(V + W) - f(V)) with f = dV/dt quadratic in
-    V (f' = (k (v - v_r) - G) / C, f''/2 = k / C), and u + a b W L; exact in W, the
-    error O(W L dt) per arrival, O(dt^2) over a run. Jumps at different times within
-    one step are taken as one at their weighted mean time."""
-    return W + WL * ((k * (v - v_r) - G) * inv_C + W * k * inv_C), a * b * WL
-
-
-@njit(cache=True, inline="always")
 def _level_time(t, dt, interp, v0, v1, k_start, k_end, level):
     """When V, v0 at t and v1 at t + dt (slopes k_start, k_end), crossed level."""
     if interp == INTERP_HERMITE:
@@ -1460,8 +1447,8 @@ def _population_step(part, p, step, t, dt, interp, k0, k1, pops, neurons, chans,
             H1 = glel + Hi + Hs1[j] + (gap_in[j] if has_gap else 0.0)
             jump_V = jump_u = 0.0
             if reset_V == reset_V and delta[0, j] != 0.0:
-                jump_V, jump_u = _delta_effect(delta[0, j], delta[1, j], v, G1, gNa, EK, phi,
-                                               pb, inv_C)
+                jump_V, jump_u = izhikevich.delta_effect(delta[0, j], delta[1, j], v, G1, gNa,
+                                                         EK, phi, pb, inv_C)
             v0 = V_old[j]
             eta = 0.0
             if sigma != 0.0:

@@ -25,6 +25,19 @@ def ionic(u, V, k, v_t, v_r):
     return G, G * v_r - u
 
 
+@njit(cache=True, inline="always")
+def delta_effect(W, WL, v, G, k, v_r, a, b, inv_C):
+    """How far the step's jumps of an Izhikevich cell's V (sum W, mV, and sum of each
+    times the time L from it to the step's end, WL) moved V and u at the step's end,
+    from v, V there without them (total conductance G, see ionic).
+
+    A jump W at t + dt - L: V + W + L (f(V + W) - f(V)) with f = dV/dt quadratic in
+    V (f' = (k (v - v_r) - G) / C, f''/2 = k / C), and u + a b W L; exact in W, the
+    error O(W L dt) per arrival, O(dt^2) over a run. Jumps at different times within
+    one step are taken as one at their weighted mean time."""
+    return W + WL * ((k * (v - v_r) - G) * inv_C + W * k * inv_C), a * b * WL
+
+
 class IzhikevichPop(ConductancePopulation):
     """Izhikevich (2007) cells, as NetPyNE's ``Izhi2007b``::
 
