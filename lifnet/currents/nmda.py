@@ -29,6 +29,8 @@ from ..integrators.layout import (
     STORE_CSR,
     STORE_DENSE,
     STORE_UNIFORM,
+    NMDAProjections,
+    NMDASources,
 )
 from ..kernel_cache import njit
 
@@ -74,12 +76,72 @@ class NMDA(val.Parameterised):
     def postsynaptic_key(self):
         return (self.E, self.Mg)
 
+    def merged(self, other, population):
+        """The one NMDA conductance of a population that this and ``other`` (None: none
+        yet) both reach; they must agree on E, Mg and name."""
+        if other is not None and (other.postsynaptic_key() != self.postsynaptic_key()
+                                  or other.name != self.name):
+            raise val.ParameterError(
+                f"population {population!r}: its NMDA projections disagree on E, Mg or name "
+                f"({other!r} vs {self!r}); one NMDA conductance per population")
+        return self
+
     def fill_postsynaptic_row(self, row):
         """Write its columns of the postsynaptic population's row (``assemble.PopulationRow``)."""
         row.params[P_NMDA_E] = self.E
         row.params[P_MG] = self.Mg / self.MG_HALF
         row.params[P_MG_SLOPE] = self.MG_SLOPE
         row.ints[I_HAS_NMDA] = 1
+
+
+class NMDALayout:
+    """How a network's NMDA projections are laid out (``integrators.assemble``).
+
+    The presynaptic gates (x, s) are one pair per cell for each distinct
+    presynaptic population, delay and (tau_x, tau, alpha): projections that share
+    them share their advance (``advance_sources``). Delivery reaches them through
+    a connection of kind TARGET_NMDA_SOURCE; each projection's weights then turn
+    them into the postsynaptic conductance (``conductance``).
+    """
+
+    def __init__(self):
+        self._source_of = {}
+        self._sources = {f: [] for f in ("pop", "offset", "tau_x", "tau", "alpha")}
+        self._size = 0
+        self._projections = {f: [] for f in NMDAProjections._fields}
+
+    def add(self, receptor, pre, n_pre, post, n_post, delay_steps, delay_frac, placement):
+        """Lay out one projection whose weights are stored at ``placement`` (store,
+        offset, hat offset); return its source gates' index if they are new (the
+        caller then adds their connection), else None."""
+        key = (pre, delay_steps, delay_frac) + receptor.presynaptic_key()
+        new = key not in self._source_of
+        if new:
+            self._source_of[key] = len(self._source_of)
+            for f, v in (("pop", pre), ("offset", self._size), ("tau_x", receptor.tau_x),
+                         ("tau", receptor.tau), ("alpha", receptor.alpha)):
+                self._sources[f].append(v)
+            self._size += n_pre
+        store, off, hat = placement
+        for f, v in (("source", self._source_of[key]), ("post", post), ("store", store),
+                     ("ptr_offset", off), ("hat_offset", hat), ("n_post", n_post)):
+            self._projections[f].append(v)
+        return self._source_of[key] if new else None
+
+    def sources(self, dt):
+        """The presynaptic gates (``layout.NMDASources``), closed."""
+        rows = {f: np.array(v, dtype=np.float64 if f.startswith(("tau", "alpha")) else
+                            np.int64) for f, v in self._sources.items()}
+        return NMDASources(
+            pop=rows["pop"], offset=rows["offset"], decay_x=np.exp(-dt / rows["tau_x"]),
+            tau_x=rows["tau_x"], tau=rows["tau"], alpha=rows["alpha"],
+            x=np.zeros(self._size), s=np.zeros(self._size),
+            pending=np.full(self._size, -np.inf))
+
+    def projections(self):
+        """The projections' weights (``layout.NMDAProjections``)."""
+        return NMDAProjections(**{f: np.array(v, dtype=np.int64)
+                                  for f, v in self._projections.items()})
 
 
 @njit(cache=True, inline="always")

@@ -7,6 +7,7 @@ import numpy as np
 from .. import validation as val
 from ..connectivity import Circulant, Dense, Uniform
 from ..currents import CurrentClamp, ExponentialSynapse, GaussianNoise, PoissonDrive
+from ..currents.nmda import NMDALayout
 from ..pair_kernels import delay_groups, delay_steps
 from ..populations.conductance import GATES
 from . import layout as L
@@ -188,15 +189,7 @@ class Assembly:
         for proj in net.projections:
             q = self.pop_index[proj.post.name]
             if proj.receptor.channel_kind == L.RECEPTOR_NMDA:
-                r = proj.receptor
-                if nmda_post[q] is None:
-                    nmda_post[q] = r
-                elif nmda_post[q].postsynaptic_key() != r.postsynaptic_key() or \
-                        nmda_post[q].name != r.name:
-                    raise val.ParameterError(
-                        f"population {proj.post.name!r}: its NMDA projections disagree on "
-                        f"E, Mg or name ({nmda_post[q]!r} vs {r!r}); one NMDA conductance "
-                        "per population")
+                nmda_post[q] = proj.receptor.merged(nmda_post[q], proj.post.name)
             else:
                 self._add_receptor(chan_specs[q], proj.receptor, pops[q])
         for pop, stim in net.stimuli:
@@ -578,10 +571,7 @@ class Assembly:
         # Where each projection's weights went: [(store, offset, hat offset, n_pre)].
         self.placements = [[] for _ in net.projections]
         conns = {f: [] for f in L.Connections._fields}
-        nproj = {f: [] for f in L.NMDAProjections._fields}
-        sources = {}
-        src_rows = {f: [] for f in ("pop", "offset", "tau_x", "tau", "alpha")}
-        x_total = 0
+        nmda_layout = NMDALayout()
         for k_proj, proj in enumerate(net.projections):
             pre = self.pop_index[proj.pre.name]
             post = self.pop_index[proj.post.name]
@@ -589,25 +579,15 @@ class Assembly:
                 k, phi = delay_in_steps(proj.delay, dt)
                 store, off, hat = place(proj.synapses)
                 self.placements[k_proj].append((store, off, hat, proj.pre.n))
-                key = (pre, k, phi) + proj.receptor.presynaptic_key()
-                if key not in sources:
-                    sources[key] = len(sources)
-                    src_rows["pop"].append(pre)
-                    src_rows["offset"].append(x_total)
-                    src_rows["tau_x"].append(proj.receptor.tau_x)
-                    src_rows["tau"].append(proj.receptor.tau)
-                    src_rows["alpha"].append(proj.receptor.alpha)
-                    x_total += proj.pre.n
-                    row = dict(pre=pre, post=pre, kind=L.TARGET_NMDA_SOURCE,
-                               target=sources[key], store=L.STORE_IDENTITY, delay_steps=k,
-                               delay_frac=phi, ptr_offset=0, n_post=0, per_synapse=0,
-                               delay_steps_min=k, scale=1.0, group_offset=-1)
+                source = nmda_layout.add(proj.receptor, pre, proj.pre.n, post, proj.post.n, k,
+                                         phi, (store, off, hat))
+                if source is not None:
+                    row = dict(pre=pre, post=pre, kind=L.TARGET_NMDA_SOURCE, target=source,
+                               store=L.STORE_IDENTITY, delay_steps=k, delay_frac=phi,
+                               ptr_offset=0, n_post=0, per_synapse=0, delay_steps_min=k,
+                               scale=1.0, group_offset=-1)
                     for f, v in row.items():
                         conns[f].append(v)
-                row = dict(source=sources[key], post=post, store=store, ptr_offset=off,
-                           hat_offset=hat, n_post=proj.post.n)
-                for f, v in row.items():
-                    nproj[f].append(v)
             else:
                 k_min, k, phi = self._delays(proj, dt)
                 store, off, hat = place(proj.synapses, proj.per_synapse_delay)
@@ -621,13 +601,8 @@ class Assembly:
                         conns[f].append(v)
         self.connections = L.Connections(**{
             f: (_f64(v) if f in ("delay_frac", "scale") else _i64(v)) for f, v in conns.items()})
-        self.nmda_projections = L.NMDAProjections(**{f: _i64(v) for f, v in nproj.items()})
-        tau_x = _f64(src_rows["tau_x"])
-        self.sources = L.NMDASources(
-            pop=_i64(src_rows["pop"]), offset=_i64(src_rows["offset"]),
-            decay_x=np.exp(-dt / tau_x), tau_x=tau_x, tau=_f64(src_rows["tau"]),
-            alpha=_f64(src_rows["alpha"]), x=np.zeros(x_total), s=np.zeros(x_total),
-            pending=np.full(x_total, -np.inf))
+        self.nmda_projections = nmda_layout.projections()
+        self.sources = nmda_layout.sources(dt)
         # Every CSR synapse is written once, into storage allocated once (an expression
         # rule's synapses are drawn straight into it); the projections keep views.
         indices = np.empty(n_syn, np.int32)
