@@ -242,7 +242,8 @@ class Assembly:
             kind=_i64(chan_kind), tau_rise=_f64(chan_rise), peak=_f64(chan_peak),
             r=np.zeros(gate_total), summed=summed, cell_rate=cell_rate, cell_inv_C=cell_inv_C,
             v_in=np.zeros(n_total), v_up=np.zeros(n_total), listed=np.zeros(n_total, np.uint8),
-            v_free=np.zeros(n_total), v_top=np.zeros(n_total))
+            v_free=np.zeros(n_total), v_top=np.zeros(n_total),
+            coef=np.zeros((2, len(chan_offset))))
 
         # Population parameter tables.
         params = np.zeros((len(pops), L.N_PARAMS))

@@ -141,10 +141,12 @@ class Channels(NamedTuple):
     v_free: np.ndarray      # mV, per neuron: V at the step's end without the step's arrivals
     v_top: np.ndarray       # mV, per neuron: a bound of V inside the step without them
     #                         (inf where the quick step does not apply)
+    coef: np.ndarray        # (2, n_channels): each thread's factors of its population's
+    #                         currents in the step's V (current_lif_step.premark_cells)
     STATE = ("g", "r")
     STRUCTURE = ("offset", "pop", "tau", "E", "kind", "tau_rise", "peak")
     DERIVED = ("decay", "rate", "summed", "cell_rate", "cell_inv_C")
-    SCRATCH = ("v_in", "v_up", "listed", "v_free", "v_top")
+    SCRATCH = ("v_in", "v_up", "listed", "v_free", "v_top", "coef")
 
 
 class Stimuli(NamedTuple):

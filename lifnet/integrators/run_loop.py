@@ -731,7 +731,8 @@ def _linear_cells(after, upper, t, dt, pops, neurons, chans, shared, custom, spl
         if after:
             missed += current_lif_step.check_cells(p, lo, hi, pops, chans, shared, custom)
         else:
-            current_lif_step.premark_cells(p, lo, hi, t, dt, pops, neurons, chans, custom)
+            current_lif_step.premark_cells(p, lo, hi, t, dt, pops, neurons, chans, custom,
+                                           1 if upper else 0)
     return missed
 
 
