@@ -27,7 +27,7 @@ from .integrators import layout as L
 from .integrators.assemble import Assembly, delay_in_steps
 from .integrators.lif_rk2 import INTERP_HERMITE, INTERP_LINEAR, INTERP_NONE
 from .integrators.philox import split_seed
-from .integrators.run_loop import Buffers, Clock, Model, advance
+from .integrators.run_loop import advance
 from .io import checkpoint
 from .io.circuit import save as save_circuit
 from .kernel_cache import compile_for
@@ -695,14 +695,13 @@ class Network:
                             "time: run() goes on from it")
                     todo = min(chunk, n_steps - done)
                     probes, rows = self._probes_for(self.step, todo)
-                    args = (Clock(self.step, todo, self.dt, interp, k0, k1),
-                            Model(asm.populations, asm.neurons, asm.channels, asm.stimuli,
-                                  drives, asm.connections, asm.storage, virtual,
-                                  asm.spike_lists),
-                            Buffers(asm.ring, asm.arrivals, asm.shared, asm.output, probes,
-                                    asm.status, (asm.mailbox, asm.fmailbox, asm.helper,
-                                                 asm.helper_arrivals)),
-                            srcs, nproj, scratch, lif_extras, cells, stages, custom)
+                    args = (self.step, todo, self.dt, interp, k0, k1, asm.populations, asm.neurons,
+                            asm.channels, asm.stimuli, drives, srcs, asm.connections, nproj,
+                            asm.storage, asm.ring, asm.arrivals, asm.shared, virtual,
+                            asm.spike_lists, asm.output, probes, asm.status, scratch,
+                            lif_extras, cells, stages,
+                            (asm.mailbox, asm.fmailbox, asm.helper, asm.helper_arrivals),
+                            custom)
                     if done == 0:
                         compile_for(run_loop, args)
                     t_chunk = time.perf_counter()

@@ -31,7 +31,6 @@ unnoticed; the one kernel that allocates (the NMDA FFT, currents.nmda) says
 """
 
 import math
-from typing import NamedTuple
 
 import numpy as np
 
@@ -88,64 +87,10 @@ from .layout import (
     TARGET_NMDA_SOURCE,
     TASK_CUSTOM_HALF,
     TASK_DELIVER,
-    Arrivals,
-    Channels,
-    Connections,
-    Drives,
-    Neurons,
-    Populations,
-    Probes,
-    SharedArrivals,
-    SpikeLists,
-    SpikeOutput,
-    SpikeRing,
-    Status,
-    Stimuli,
-    Storage,
-    VirtualSources,
 )
 from .lif_rk2 import step_lif_population, step_upper_half
 from .linear_gates import summed_arrival
 from .philox import open_unit, philox4x32
-
-
-class Clock(NamedTuple):
-    """Which steps ``advance`` runs, and how: the first step's number, how many, dt (ms),
-    the spike-time interpolation (lif_rk2.INTERP_*) and the run's Philox key (k0, k1)."""
-    step0: int
-    n_steps: int
-    dt: float
-    interp: int
-    k0: int
-    k1: int
-
-
-class Model(NamedTuple):
-    """The layout groups every run has (``layout``): populations, cells' state, gates,
-    injected currents, Poisson drives, connections and their storage, virtual cells."""
-    pops: Populations
-    neurons: Neurons
-    chans: Channels
-    stims: Stimuli
-    drives: Drives
-    conns: Connections
-    store: Storage
-    virtual: VirtualSources
-    lists: SpikeLists
-
-
-class Buffers(NamedTuple):
-    """What a run writes besides the state: spikes in flight, the step's arrivals, the
-    spikes and samples recorded, the status, and the second thread's mailbox and lists
-    ``(mailbox, fmailbox, HelperBuffers, Arrivals)``."""
-    ring: SpikeRing
-    arrivals: Arrivals
-    shared: SharedArrivals
-    out: SpikeOutput
-    probes: Probes
-    status: Status
-    helper: tuple
-
 
 NMDA_LATE = -1  # second visit of NMDA sources in a step (see _deliver)
 MAX_EVENTS_PER_STEP = 10000  # Poisson events per neuron and step; caps the inversion loop
@@ -826,8 +771,10 @@ def serve(mail, fmail, neurons, chans, arrivals, scratch, buffers, k0, k1, pops,
 
 
 @njit(cache=True, nogil=True, refcount=False)
-def advance(clock, model, buffers, srcs, nproj, scratch, lif_extras, cells, stages, custom):
-    """Run up to ``clock.n_steps`` steps from ``clock.step0``; return the number done.
+def advance(step0, n_steps, dt, interp, k0, k1, pops, neurons, chans, stims, drives, srcs,
+            conns, nproj, store, ring, arrivals, shared, virtual, lists, out, probes, status,
+            scratch, lif_extras, cells, stages, helper, custom):
+    """Run up to n_steps steps from step0; return the number of steps done.
 
     Stops early, with ``status.code`` set, when the spike output buffer could
     overflow in the next step or the arrival list overflows (the caller makes
@@ -851,9 +798,6 @@ def advance(clock, model, buffers, srcs, nproj, scratch, lif_extras, cells, stag
     which takes half of each large two-gate LIF population; without the GIL, so
     that the second thread can run beside it.
     """
-    step0, n_steps, dt, interp, k0, k1 = clock
-    pops, neurons, chans, stims, drives, conns, store, virtual, lists = model
-    ring, arrivals, shared, out, probes, status, helper = buffers
     n_pops = pops.ints.shape[0]
     worst_case = 0
     for p in range(n_pops):
