@@ -10,7 +10,7 @@ the trees taking turns (before, after, before, ...), each run a fresh process
 with the kernels compiled by a warm-up beforehand. Each tree is a git worktree
 imported with PYTHONPATH, with its own kernel cache. Reports the median time of
 each (simulation, or build, or runs per minute for the sweep) and the ratio
-after / before. Writes benchmarks/results/alternating-<date>-<host>.{json,md}.
+after / before. Writes benchmarks/results/alternating-<before>-<date>-<host>.{json,md}.
 """
 
 import argparse
@@ -88,7 +88,7 @@ def main():
                  "minute before over after): above 1 is slower.")
     meta = metadata("alternating.py", before=args.before, after=args.after,
                     repeats=args.repeats)
-    write("alternating", meta, {"summary": summary, "runs": runs},
+    write(f"alternating-{args.before}", meta, {"summary": summary, "runs": runs},
           "lifnet before and after, alternating runs", "\n".join(lines))
 
 
