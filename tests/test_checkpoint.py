@@ -109,17 +109,23 @@ def conductance_network():
     return net
 
 
+def whole_and_resumed(build, duration, saved_at, path):
+    """The run of build() for duration ms, and the same run saved at saved_at ms to a
+    checkpoint at path and resumed from it in a new network."""
+    whole = build()
+    whole.run(duration)
+    first = build()
+    first.run(saved_at)
+    first.save_checkpoint(path)
+    resumed = build()
+    resumed.load_checkpoint(path)
+    resumed.run(duration - saved_at)
+    return whole, resumed
+
+
 @pytest.mark.long
 def test_conductance_cells_resume_bit_for_bit(tmp_path):
-    whole = conductance_network()
-    whole.run(150.0)
-    first = conductance_network()
-    first.run(61.35)
-    path = tmp_path / "hh.h5"
-    first.save_checkpoint(path)
-    resumed = conductance_network()
-    resumed.load_checkpoint(path)
-    resumed.run(150.0 - 61.35)
+    whole, resumed = whole_and_resumed(conductance_network, 150.0, 61.35, tmp_path / "hh.h5")
     for name in ("E", "I", "Z"):
         assert len(whole.result.spikes(name)) > 5
         np.testing.assert_array_equal(resumed.result.spikes(name).times,
@@ -150,16 +156,8 @@ def current_based_network():
 
 
 def test_current_based_cells_resume_bit_for_bit(tmp_path):
-    whole = current_based_network()
-    whole.run(150.0)
+    whole, resumed = whole_and_resumed(current_based_network, 150.0, 61.3, tmp_path / "psc.h5")
     assert whole._asm.storage.delay_groups.size > 0       # the tables' path is taken
-    first = current_based_network()
-    first.run(61.3)
-    path = tmp_path / "psc.h5"
-    first.save_checkpoint(path)
-    resumed = current_based_network()
-    resumed.load_checkpoint(path)
-    resumed.run(150.0 - 61.3)
     for name in ("E", "I"):
         assert len(whole.result.spikes(name)) > 100
         np.testing.assert_array_equal(resumed.result.spikes(name).ids,

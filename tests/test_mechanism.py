@@ -283,7 +283,9 @@ def test_set_parameter_refuses_a_lif_population_stepped_as_a_cell_model():
     table, which set_parameter does not write: changing V_th there would be lost."""
     net = ln.Network(dt=0.1, seed=1)
     net.add(ln.PyrPop(3, name="A", currents=[ln.AdaptationCurrent()]))
-    net.run(1.0)
+    net.set_parameter("A", "V_th", -49.0)     # before it is built: taken
+    net.get_state("A", "V")                   # (builds the network)
+    assert net._asm.custom.params[list(ln.LIFCell.parameters).index("V_th")] == -49.0
     with pytest.raises(ln.ParameterError, match="'A' has currents, and is stepped as a cell "
                                                 "model whose parameters are fixed"):
         net.set_parameter("A", "V_th", -45.0)
