@@ -405,9 +405,8 @@ class CellModel(_Declared):
 
     def max_spikes_per_step(self, dt):
         """Spikes one cell can fire in a step of dt ms (the refractory period bounds it)."""
-        t_ref = getattr(self, self.refractory) if self.refractory else 0.0
-        most = L.MAX_SPIKES_PER_STEP
-        return most if t_ref <= 0.0 else min(most, int(dt // t_ref) + 1)
+        return L.max_spikes_per_step(dt, getattr(self, self.refractory) if self.refractory
+                                     else 0.0)
 
     def get_params(self):
         """The population's parameters (its size, name, currents and model parameters)."""

@@ -33,6 +33,13 @@ KIND_LIF, KIND_POISSON, KIND_SPIKES, KIND_CONDUCTANCE, KIND_CUSTOM = 0, 1, 2, 3,
 MAX_SPIKES_PER_STEP = 64
 MAX_EVENTS_PER_STEP = 50.0
 
+
+def max_spikes_per_step(dt, t_ref):
+    """The most spikes a cell with refractory period t_ref (ms, >= 0) fires in a step of
+    dt ms."""
+    return MAX_SPIKES_PER_STEP if t_ref <= 0.0 else min(MAX_SPIKES_PER_STEP,
+                                                        int(dt // t_ref) + 1)
+
 # Channel kinds (Channels.kind): what a gate's two state arrays (g, r) hold.
 CH_EXP = 0           # conductance g, exponential decay (r unused)
 CH_EXP2 = 1          # conductance peak * (g - r): decay trace g, rise trace r

@@ -108,9 +108,7 @@ class LIFPopulation(val.Parameterised):
             self.C, self.g_L, self.E_L, self.V_th, self.V_reset, self.t_ref)
         row.params[L.P_SIGMA] = row.sigma
         row.ints[L.I_NOISE_STREAM] = row.q << 8
-        row.ints[L.I_MAX_SPIKES] = (
-            L.MAX_SPIKES_PER_STEP if self.t_ref == 0 else
-            min(L.MAX_SPIKES_PER_STEP, int(row.dt // self.t_ref) + 1))
+        row.ints[L.I_MAX_SPIKES] = L.max_spikes_per_step(row.dt, self.t_ref)
 
     @property
     def tau_m(self):
